@@ -1,0 +1,61 @@
+// swift-tools-version: 6.0
+//
+// ByteLens: interpretability toolkit for byte-level language models (Byte Latent Transformers).
+// One module per concern; one test target per module. See README.md for the map.
+import PackageDescription
+
+/// Hot numeric code is always compiled optimised, even in debug builds, so that
+/// `swift run probe` and `swift test` are usable without `-c release`.
+let optimised: [SwiftSetting] = [.unsafeFlags(["-O", "-enforce-exclusivity=unchecked"])]
+
+let package = Package(
+    name: "ByteLens",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "probe", targets: ["probe"]),
+        .library(name: "BLTModel", targets: ["BLTModel"]),
+        .library(name: "HDF5Store", targets: ["HDF5Store"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // MARK: System-library shims (Debian -dev packages, installed by .ci/setup)
+        .systemLibrary(name: "CHDF5", pkgConfig: "hdf5", providers: [.apt(["libhdf5-dev"])]),
+        .systemLibrary(name: "CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
+        .systemLibrary(name: "CDNNL", providers: [.apt(["libdnnl-dev"])]),
+
+        // MARK: Numerics and the model
+        .target(name: "Kernels", dependencies: ["CDNNL"], swiftSettings: optimised),
+        .target(name: "BLTModel", dependencies: ["Kernels"], swiftSettings: optimised),
+
+        // MARK: Study components (plain arrays in, plain arrays out)
+        .target(name: "Ladders"),
+        .target(name: "Metrics", swiftSettings: optimised),
+        .target(name: "Statistics", swiftSettings: optimised),
+        .target(name: "HDF5Store", dependencies: ["CHDF5"]),
+        .target(name: "Plotting", dependencies: ["CPNG"]),
+
+        // MARK: Study runner and CLI
+        .target(name: "Probing", dependencies: [
+            "BLTModel", "Ladders", "Metrics", "Statistics", "HDF5Store", "Plotting",
+        ]),
+        .target(name: "ProbeCLI", dependencies: [
+            "Probing", "BLTModel", "Ladders", "Metrics", "Statistics", "HDF5Store", "Plotting",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        .executableTarget(name: "probe", dependencies: ["ProbeCLI"]),
+
+        // MARK: Tests, one bundle per module
+        .testTarget(name: "KernelsTests", dependencies: ["Kernels"]),
+        .testTarget(name: "BLTModelTests", dependencies: ["BLTModel"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "LaddersTests", dependencies: ["Ladders"]),
+        .testTarget(name: "MetricsTests", dependencies: ["Metrics"]),
+        .testTarget(name: "StatisticsTests", dependencies: ["Statistics"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "HDF5StoreTests", dependencies: ["HDF5Store"]),
+        .testTarget(name: "PlottingTests", dependencies: ["Plotting"], resources: [.copy("Golden")]),
+        .testTarget(name: "ProbingTests", dependencies: ["Probing"]),
+        .testTarget(name: "ProbeCLITests", dependencies: ["ProbeCLI"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

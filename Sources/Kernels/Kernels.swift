@@ -1,0 +1,1 @@
+// Kernels module: placeholder from the package skeleton; replaced by the module's implementation.

@@ -1,0 +1,1 @@
+// Ladders module: placeholder from the package skeleton; replaced by the module's implementation.

@@ -1,0 +1,1 @@
+// Plotting module: placeholder from the package skeleton; replaced by the module's implementation.

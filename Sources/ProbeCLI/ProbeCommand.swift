@@ -1,0 +1,17 @@
+import ArgumentParser
+
+/// The root `probe` command. `probe run` is the default subcommand, so
+/// `swift run probe --dataset ood` runs the whole study.
+public struct ProbeCommand: AsyncParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "probe",
+        abstract: "Probe Byte Latent Transformers: entropy patching, hidden-state sparsity and difficulty.",
+        subcommands: [
+            Run.self, Trace.self, Hooks.self, Datasets.self,
+            Inspect.self, Heatmap.self, Report.self, Bench.self,
+        ],
+        defaultSubcommand: Run.self
+    )
+
+    public init() {}
+}

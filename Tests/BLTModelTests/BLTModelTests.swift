@@ -1,0 +1,1 @@
+// Tests for BLTModel live in this bundle.

@@ -1,0 +1,1 @@
+// Tests for HDF5Store live in this bundle.

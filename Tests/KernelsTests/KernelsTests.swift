@@ -1,0 +1,1 @@
+// Tests for Kernels live in this bundle.

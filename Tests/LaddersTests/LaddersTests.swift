@@ -1,0 +1,1 @@
+// Tests for Ladders live in this bundle.

@@ -1,0 +1,1 @@
+// Tests for Metrics live in this bundle.

@@ -1,0 +1,1 @@
+// Tests for ProbeCLI live in this bundle.

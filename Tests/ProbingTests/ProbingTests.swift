@@ -1,0 +1,1 @@
+// Tests for Probing live in this bundle.

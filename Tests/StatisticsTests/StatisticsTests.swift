@@ -1,0 +1,1 @@
+// Tests for Statistics live in this bundle.
