@@ -133,7 +133,7 @@ def tiny_variants_config() -> BltConfig:
         encoder_hash_byte_group_size=[2, 3, 5, 8],
         encoder_hash_byte_group_vocab=53,
         encoder_hash_byte_group_nb_functions=2,
-        max_patch_length=3,
+        max_patch_length=4,
         local_attention_window_len=16,
         use_cache=False,
     )
@@ -439,6 +439,30 @@ def max_abs_diff(a: dict[str, torch.Tensor], b: dict[str, torch.Tensor]) -> tupl
     return worst, where
 
 
+def window_sensitivity(case_dir: Path, ids: torch.Tensor, reference: dict[str, torch.Tensor]) -> dict:
+    """Proves the fixture can catch a port that ignores a sliding window: rerun without each window."""
+    result = {}
+    base = BltConfig.from_pretrained(case_dir)
+    if base.patcher_config.sliding_window is not None and base.patcher_config.sliding_window < ids.shape[1]:
+        cfg = BltConfig.from_pretrained(case_dir)
+        cfg.patcher_config.sliding_window = None
+        hooks, _ = run_with_hooks(BltForCausalLM.from_pretrained(case_dir, config=cfg).eval(), ids)
+        result["patcher_window_removed_max_abs_patcher_logits"] = (
+            hooks["patcher.hook_logits"] - reference["patcher.hook_logits"]).abs().max().item()
+    if base.local_attention_window_len is not None and base.local_attention_window_len < ids.shape[1]:
+        cfg = BltConfig.from_pretrained(case_dir)
+        cfg.local_attention_window_len = None
+        cfg.encoder_config.sliding_window = None
+        hooks, _ = run_with_hooks(BltForCausalLM.from_pretrained(case_dir, config=cfg).eval(), ids)
+        result["local_window_removed_max_abs_encoder_attn_out"] = (
+            hooks["encoder.blocks.0.hook_attn_out"] - reference["encoder.blocks.0.hook_attn_out"]).abs().max().item()
+        result["local_window_removed_max_abs_logits"] = (
+            hooks["hook_logits"] - reference["hook_logits"]).abs().max().item()
+    for key, value in result.items():
+        assert value > 1e-3, f"window has no visible effect: {key} = {value}"
+    return result
+
+
 def build_case(name: str, spec: dict, out_root: Path) -> dict:
     print(f"\n=== {name} ===")
     seed = spec["seed"]
@@ -455,7 +479,8 @@ def build_case(name: str, spec: dict, out_root: Path) -> dict:
             raw = [rule_patch_lengths(h, theta, None) for h in ents]
             final = [rule_patch_lengths(h, theta, config.max_patch_length) for h in ents]
             trailing_zero = [inp["name"] for inp, r in zip(inputs, raw) if r[-1] == 0]
-            split = [inp["name"] for inp, r, f in zip(inputs, raw, final) if len(f) > len([x for x in r if x > 0])]
+            split = [inp["name"] for inp, r, f in zip(inputs, raw, final)
+                     if config.max_patch_length is not None and len(f) > len([x for x in r if x > 0])]
             ok = margin > 2e-3
             ok &= (not spec["need_trailing_zero"]) or bool(trailing_zero)
             ok &= (not spec["need_split"]) or ("ascii" in split)
@@ -544,6 +569,10 @@ def build_case(name: str, spec: dict, out_root: Path) -> dict:
                 "max_abs_entropy_diff": (lh["patching.hook_entropy"] - entropy).abs().max().item(),
             }
 
+        if key == "ascii":
+            summary["window_sensitivity_ascii"] = window_sensitivity(case_dir, ids, hooks)
+            print(f"         window sensitivity: {summary['window_sensitivity_ascii']}")
+
         tensors[f"{key}.input_ids"] = ids[0].clone()
         tensors[f"{key}.entropy"] = entropy.float().clone()
         tensors[f"{key}.patch_lengths"] = lengths.long().clone()
@@ -558,6 +587,7 @@ def build_case(name: str, spec: dict, out_root: Path) -> dict:
             "patch_lengths": lengths.tolist(),
             "patch_lengths_before_max_patch_length": raw_len,
             "mean_patch_length": n / p,
+            "mean_patch_length_before_max_patch_length": n / len(raw_len),
             "mean_positive_patch_length": n / int((lengths > 0).sum()),
             "trailing_zero_length_patch": bool(lengths[-1].item() == 0),
             "eager_vs_sdpa_max_abs": d_eager, "eager_vs_sdpa_worst_hook": w_eager,
@@ -569,9 +599,11 @@ def build_case(name: str, spec: dict, out_root: Path) -> dict:
         print(f"         eager-vs-sdpa {d_eager:.3g} ({w_eager}); f64-vs-f32 {d_f64:.3g} ({w_f64}), "
               f"logits {d_f64_logits:.3g}, entropy {d_f64_ent:.3g}; low-precision {lowp_summary}")
 
+    # One metadata key only: safetensors stores metadata in a hash map, so several keys come out in random order
+    # and the file would not be byte-identical between runs.
     save_file(tensors, str(case_dir / "reference.safetensors"), metadata={
-        "generator": "Notebooks-as-scripts/make_parity_fixtures.py",
-        "transformers": transformers.__version__, "torch": torch.__version__, "attn_implementation": "sdpa"})
+        "generator": f"Notebooks-as-scripts/make_parity_fixtures.py; transformers {transformers.__version__}; "
+                     f"torch {torch.__version__}; attn_implementation sdpa; float32; use_cache False"})
     (case_dir / "inputs.json").write_text(json.dumps({"inputs": [
         {"name": inp["name"], "bytes_hex": inp["bytes"].hex(), "description": inp["description"]}
         for inp in inputs]}, indent=2) + "\n")
