@@ -99,9 +99,12 @@ extension HDF5Group {
         var groupPath = path
         while true {
             let candidate = groupPath == "/" ? "/" + name : groupPath + "/" + name
-            let exists = H5Lexists(id, candidate, bl_H5P_DEFAULT()) > 0
+            var info = H5O_info_t()
+            let isDataset = H5Lexists(id, candidate, bl_H5P_DEFAULT()) > 0
+                && H5Oget_info_by_name2(id, candidate, &info, UInt32(H5O_INFO_BASIC), bl_H5P_DEFAULT()) >= 0
+                && info.type == H5O_TYPE_DATASET
             H5Eclear2(bl_H5E_DEFAULT())
-            if exists {
+            if isDataset {
                 let datasetID = try HDF5Call.id("opening dimension \(candidate) in \(fileName)") {
                     H5Dopen2(id, candidate, bl_H5P_DEFAULT())
                 }
