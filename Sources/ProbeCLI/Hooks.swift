@@ -1,9 +1,36 @@
 import ArgumentParser
+import BLTModel
+import Foundation
 
-// Skeleton placeholder: replaced by the real `probe hooks` command.
+/// `probe hooks --model DIR`: lists every hook point of a checkpoint with its shape and the
+/// transformers module it corresponds to.
 struct Hooks: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "(not built yet)")
+    static let configuration = CommandConfiguration(
+        abstract: "List the named hook points of a BLT checkpoint (name, shape, transformers module).",
+        discussion: """
+        Shapes use N = byte tokens incl. BOS, P = patches, k = cross_attn_k. Patterns given to \
+        `probe trace --hooks` are exact names or globs where `*` matches any run of characters \
+        (dots included) and `?` one character, e.g. 'global.*.hook_resid_post'.
+        """)
+
+    @Option(name: .long, help: "Checkpoint directory in Hugging Face layout (config.json + safetensors).")
+    var model: String
+
+    @Option(name: .long, help: "Only list hooks matching this glob.")
+    var filter: String?
+
     func run() async throws {
-        throw ValidationError("probe hooks is not built yet")
+        // Only the config is needed to list hooks, but validate the weights too so the list describes
+        // a loadable model.
+        let loaded = try BLTModel(path: model)
+        let points = loaded.hookPoints.filter { filter == nil || HookPoint.matches(pattern: filter!, name: $0.name) }
+        let nameWidth = points.map(\.name.count).max() ?? 4
+        let shapeWidth = max(points.map(\.shapeDescription.count).max() ?? 5, 5)
+        func pad(_ s: String, _ w: Int) -> String { s + String(repeating: " ", count: max(0, w - s.count)) }
+        print("\(pad("name", nameWidth))  \(pad("shape", shapeWidth))  transformers module")
+        for p in points {
+            print("\(pad(p.name, nameWidth))  \(pad(p.shapeDescription, shapeWidth))  \(p.transformersModule)")
+        }
+        print("\(points.count) hook points (N = tokens incl. BOS, P = patches, k = \(loaded.config.crossAttnK))")
     }
 }

@@ -1,0 +1,224 @@
+import Foundation
+import Kernels
+
+extension BLTModel {
+    /// Runs the model on raw bytes (BOS is prepended; no EOS).
+    public func forward(bytes: [UInt8], options: ForwardOptions = ForwardOptions()) throws -> ForwardResult {
+        let catalogue = HookPoint.catalogue(for: config)
+        let runner = try HookRunner(hooks: options.hooks, catalogue: catalogue, stopAfterDeepest: !options.computeLogits)
+        var state = ForwardState(ids: ByteTokens.ids(for: bytes))
+        do {
+            try run(bytes: bytes, options: options, runner: runner, state: &state)
+        } catch is EarlyStop {
+            state.stoppedAfter = runner.deepestIndex.map { catalogue[$0].name }
+        }
+        return ForwardResult(
+            inputIDs: state.ids, entropy: state.entropy, patchLengths: state.patchLengths,
+            patchIDs: state.patchIDs, decoderPatchIDs: state.decoderPatchIDs, logits: state.logits,
+            activations: runner.captured, stoppedAfter: state.stoppedAfter)
+    }
+
+    /// Runs the model on the UTF-8 bytes of `text`.
+    public func forward(text: String, options: ForwardOptions = ForwardOptions()) throws -> ForwardResult {
+        try forward(bytes: Array(text.utf8), options: options)
+    }
+
+    private func run(bytes: [UInt8], options: ForwardOptions, runner: HookRunner, state: inout ForwardState) throws {
+        let ids = state.ids
+        let n = ids.count
+        let c = config
+        // The patcher runs whenever the checkpoint has one: entropy is a primary output for studies,
+        // whatever the patching strategy.
+        if let patcher = weights.patcher {
+            state.entropy = try runPatcher(patcher, ids: ids, runner: runner)
+        }
+
+        // Patching.
+        let lengths = try Patching.lengths(strategy: options.patching, bytes: bytes, entropy: state.entropy, config: c)
+        state.patchLengths = lengths
+        state.patchIDs = Patching.patchIDs(lengths: lengths, count: n)
+        state.decoderPatchIDs = Patching.decoderPatchIDs(lengths: lengths, count: n)
+        var lengthValues = lengths.map(Float.init)
+        try runner.fire("patching.hook_patch_lengths", &lengthValues, rows: lengths.count, columns: 1)
+        if !options.computeLogits && runner.deepestIndex == nil { throw EarlyStop() }
+        let p = lengths.count
+        let k = c.crossAttnK
+
+        // Byte + hash n-gram embeddings.
+        let e = c.encoder, de = e.hiddenSize
+        var h = [Float](repeating: 0, count: n * de)
+        let hashRows = weights.hashEmbed == nil ? [] : HashNGrams.rows(ids: ids, config: c)
+        h.withUnsafeMutableBufferPointer { buffer in
+            for t in 0..<n {
+                let row = buffer.baseAddress! + t * de
+                weights.encoderEmbed.copyRow(ids[t], into: row)
+                if let table = weights.hashEmbed {
+                    for rows in hashRows { table.addRow(rows[t], into: row) }
+                }
+            }
+        }
+        try runner.fire("encoder.hook_embed", &h, rows: n, columns: de)
+
+        // Local encoder.
+        let byteRanges = KeyRanges.causal(length: n, window: e.slidingWindow)
+        let encoderRope = RotaryEmbedding(theta: e.ropeTheta, headDim: e.headDim, positions: n)
+        let patchByteRanges = Self.patchByteRanges(patchIDs: state.patchIDs, patches: p)
+        var slotRanges = KeyRanges(lower: [], upper: [])
+        for q in 0..<p {
+            for _ in 0..<k {
+                slotRanges.lower.append(patchByteRanges.lower[q])
+                slotRanges.upper.append(patchByteRanges.upper[q])
+            }
+        }
+        var patchEmbeds: [Float] = []
+        for (l, layer) in weights.encoderLayers.enumerated() {
+            try transformerLayer(&h, rows: n, layer: layer, stack: e, rope: encoderRope, ranges: byteRanges,
+                                 prefix: "encoder.blocks.\(l)", runner: runner)
+            if l == e.numHiddenLayers - 1 || e.crossAttnAllLayers {
+                let j = e.crossAttnAllLayers ? l : 0
+                var pooled = Self.maxPool(h, columns: de, ranges: patchByteRanges)
+                try runner.fire("encoder.cross.\(j).hook_pooled", &pooled, rows: p, columns: de)
+                var queries = try linear(pooled, rows: p, weights.encoderPatchProjection)
+                try runner.fire("encoder.cross.\(j).hook_queries", &queries, rows: p * k, columns: de)
+                var crossOut = try crossAttention(query: queries, queryRows: p * k, keyValue: h, keyRows: n,
+                                                  weights: weights.encoderCross[j], stack: e, ranges: slotRanges)
+                try runner.fire("encoder.cross.\(j).hook_out", &crossOut, rows: p * k, columns: de)
+                for i in 0..<queries.count { queries[i] += crossOut[i] }
+                patchEmbeds = queries
+            }
+        }
+        try runner.fire("encoder.hook_patch_embed", &patchEmbeds, rows: p, columns: k * de)
+
+        // Global transformer over patches.
+        let g = c.global
+        var x: [Float]
+        if let projection = weights.globalTokenProjection {
+            x = try linear(patchEmbeds, rows: p, projection)
+        } else {
+            x = patchEmbeds
+        }
+        try runner.fire("global.hook_embed", &x, rows: p, columns: g.hiddenSize)
+        let globalRope = RotaryEmbedding(theta: g.ropeTheta, headDim: g.headDim, positions: p)
+        let patchCausal = KeyRanges.causal(length: p, window: nil)
+        for (l, layer) in weights.globalLayers.enumerated() {
+            try transformerLayer(&x, rows: p, layer: layer, stack: g, rope: globalRope, ranges: patchCausal,
+                                 prefix: "global.blocks.\(l)", runner: runner)
+        }
+
+        // Local decoder.
+        let d = c.decoder, dd = d.hiddenSize
+        var keyValue = try linear(x, rows: p, weights.decoderPatchProjection)
+        try runner.fire("decoder.hook_patch_kv", &keyValue, rows: p * k, columns: dd)
+        var byteToSlots = KeyRanges(lower: [Int](repeating: 0, count: n), upper: [Int](repeating: 0, count: n))
+        for t in 0..<n {
+            let patch = state.decoderPatchIDs[t]
+            if patch < p {
+                byteToSlots.lower[t] = patch * k
+                byteToSlots.upper[t] = patch * k + k
+            }
+        }
+        let decoderRope = RotaryEmbedding(theta: d.ropeTheta, headDim: d.headDim, positions: n)
+        let decoderRanges = KeyRanges.causal(length: n, window: d.slidingWindow)
+        for (l, layer) in weights.decoderLayers.enumerated() {
+            if l == 0 || d.crossAttnAllLayers {
+                var crossOut = try crossAttention(query: h, queryRows: n, keyValue: keyValue, keyRows: p * k,
+                                                  weights: weights.decoderCross[l], stack: d, ranges: byteToSlots)
+                try runner.fire("decoder.cross.\(l).hook_out", &crossOut, rows: n, columns: dd)
+                for i in 0..<h.count { h[i] += crossOut[i] }
+            }
+            try runner.fire("decoder.blocks.\(l).hook_resid_pre", &h, rows: n, columns: dd)
+            try transformerLayer(&h, rows: n, layer: layer, stack: d, rope: decoderRope, ranges: decoderRanges,
+                                 prefix: "decoder.blocks.\(l)", runner: runner)
+        }
+        var normed = RMSNorm.apply(h, columns: dd, weight: weights.decoderNorm, eps: d.rmsNormEps)
+        try runner.fire("decoder.hook_final_norm", &normed, rows: n, columns: dd)
+        var logits = try linear(normed, rows: n, weights.lmHead)
+        try runner.fire("hook_logits", &logits, rows: n, columns: c.vocabSize)
+        state.logits = HookTensor(shape: [n, c.vocabSize], values: logits)
+    }
+
+    /// Entropy model: embeddings, layers, norm, lm_head, entropy. Returns `[N]` entropies in nats.
+    private func runPatcher(_ w: PatcherWeights, ids: [Int], runner: HookRunner) throws -> [Float] {
+        let s = config.patcher, n = ids.count, dp = s.hiddenSize
+        var x = [Float](repeating: 0, count: n * dp)
+        x.withUnsafeMutableBufferPointer { buffer in
+            for t in 0..<n { w.embed.copyRow(ids[t], into: buffer.baseAddress! + t * dp) }
+        }
+        try runner.fire("patcher.hook_embed", &x, rows: n, columns: dp)
+        let rope = RotaryEmbedding(theta: s.ropeTheta, headDim: s.headDim, positions: n)
+        let ranges = KeyRanges.causal(length: n, window: s.slidingWindow)
+        for (l, layer) in w.layers.enumerated() {
+            try transformerLayer(&x, rows: n, layer: layer, stack: s, rope: rope, ranges: ranges,
+                                 prefix: "patcher.blocks.\(l)", runner: runner)
+        }
+        let normed = RMSNorm.apply(x, columns: dp, weight: w.norm, eps: s.rmsNormEps)
+        var logits = try linear(normed, rows: n, w.lmHead)
+        try runner.fire("patcher.hook_logits", &logits, rows: n, columns: s.vocabSize)
+        var entropy = Self.entropies(logits: logits, rows: n, columns: s.vocabSize)
+        try runner.fire("patching.hook_entropy", &entropy, rows: n, columns: 1)
+        return entropy
+    }
+
+    /// Entropy (nats) of softmax over each row, computed in Double from Float logits. A row with
+    /// -inf entries contributes 0 for them; a NaN logit gives NaN.
+    static func entropies(logits: [Float], rows: Int, columns: Int) -> [Float] {
+        var out = [Float](repeating: 0, count: rows)
+        for r in 0..<rows {
+            let base = r * columns
+            var maxLogit = -Double.infinity
+            for v in 0..<columns { maxLogit = max(maxLogit, Double(logits[base + v])) }
+            var total = 0.0
+            for v in 0..<columns { total += Foundation.exp(Double(logits[base + v]) - maxLogit) }
+            let logTotal = Foundation.log(total)
+            var h = 0.0
+            for v in 0..<columns {
+                let logP = Double(logits[base + v]) - maxLogit - logTotal
+                if logP > -Double.infinity { h -= Foundation.exp(logP) * logP }
+            }
+            out[r] = Float(h)
+        }
+        return out
+    }
+
+    /// For each patch, the contiguous byte range `[first, last+1)` whose encoder patch id is that
+    /// patch (empty for zero-length patches).
+    static func patchByteRanges(patchIDs: [Int], patches: Int) -> KeyRanges {
+        var lower = [Int](repeating: 0, count: patches)
+        var upper = [Int](repeating: 0, count: patches)
+        var seen = [Bool](repeating: false, count: patches)
+        for (t, id) in patchIDs.enumerated() where id >= 0 && id < patches {
+            if !seen[id] { lower[id] = t; seen[id] = true }
+            upper[id] = t + 1
+        }
+        return KeyRanges(lower: lower, upper: upper)
+    }
+
+    /// Element-wise max over each patch's bytes; empty patches stay exactly 0 (scatter_reduce amax
+    /// into zeros with include_self=False).
+    static func maxPool(_ h: [Float], columns: Int, ranges: KeyRanges) -> [Float] {
+        var out = [Float](repeating: 0, count: ranges.count * columns)
+        for q in 0..<ranges.count where ranges.lower[q] < ranges.upper[q] {
+            let dst = q * columns
+            for c in 0..<columns { out[dst + c] = h[ranges.lower[q] * columns + c] }
+            for t in (ranges.lower[q] + 1)..<ranges.upper[q] {
+                let src = t * columns
+                for c in 0..<columns {
+                    let v = h[src + c]
+                    if v > out[dst + c] || v.isNaN { out[dst + c] = v }
+                }
+            }
+        }
+        return out
+    }
+}
+
+/// Mutable per-call state.
+struct ForwardState {
+    var ids: [Int]
+    var entropy: [Float]?
+    var patchLengths: [Int] = []
+    var patchIDs: [Int] = []
+    var decoderPatchIDs: [Int] = []
+    var logits: HookTensor?
+    var stoppedAfter: String?
+}

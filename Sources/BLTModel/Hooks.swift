@@ -1,0 +1,321 @@
+/// Named hook points in the spirit of TransformerLens: every intermediate of the forward pass has a
+/// canonical dotted name (see `HookPoint.catalogue(for:)`), and a forward call can capture, reduce or
+/// replace any of them. Hooks belong to one call (`HookSet` is a value passed in `ForwardOptions`), so
+/// nothing stays registered afterwards.
+///
+/// Name patterns: an exact name, or a glob where `*` matches any run of characters **including dots**
+/// and `?` matches one character. So `global.*.hook_resid_post` matches every global layer,
+/// `*hook_mlp_act` every MLP activation of every component, `encoder.cross.*` every encoder
+/// cross-attention hook, and `*` everything.
+
+/// A dense activation copied out of the forward pass, row-major. `shape` is `[rows, columns]`, or
+/// `[rows]` for per-position scalars (entropy, patch lengths).
+public struct HookTensor: Sendable, Equatable {
+    public var shape: [Int]
+    public var values: [Float]
+
+    public init(shape: [Int], values: [Float]) {
+        precondition(shape.reduce(1, *) == values.count, "shape \(shape) does not match \(values.count) values")
+        self.shape = shape
+        self.values = values
+    }
+
+    public var rows: Int { shape.first ?? 1 }
+    public var columns: Int { shape.count > 1 ? shape[1] : 1 }
+
+    /// Row `r` as an array.
+    public func row(_ r: Int) -> ArraySlice<Float> { values[(r * columns)..<((r + 1) * columns)] }
+}
+
+/// Which part of the model a hook belongs to.
+public enum HookComponent: String, Sendable, CaseIterable {
+    case patcher, patching, encoder, global, decoder, output
+}
+
+/// What the rows of a hook's activation index.
+public enum HookRows: String, Sendable {
+    /// Byte tokens incl. BOS (N).
+    case bytes = "N"
+    /// Patches incl. a trailing zero-length patch (P).
+    case patches = "P"
+    /// k query/key slots per patch (P*k).
+    case patchSlots = "P*k"
+}
+
+/// One hook point of a model config: its name, shape and the transformers module it mirrors.
+public struct HookPoint: Sendable, Equatable {
+    public let name: String
+    public let component: HookComponent
+    /// Layer (block or cross-attention index) for per-layer hooks, else `nil`.
+    public let layer: Int?
+    public let rows: HookRows
+    /// Columns per row, or `nil` for one scalar per row (shape `[rows]`).
+    public let columns: Int?
+    /// The transformers 5.24.0 module (or expression) whose value this hook holds.
+    public let transformersModule: String
+
+    /// Human-readable shape such as `[N, 64]`, `[P*k, 32]` or `[N]`.
+    public var shapeDescription: String {
+        columns.map { "[\(rows.rawValue), \($0)]" } ?? "[\(rows.rawValue)]"
+    }
+
+    /// The five hooks of one transformer block, in forward order.
+    public static let blockHookSuffixes = ["hook_attn_out", "hook_resid_mid", "hook_mlp_act", "hook_mlp_out", "hook_resid_post"]
+
+    /// Every hook point of `config`, in the order the forward pass reaches them.
+    public static func catalogue(for config: BLTConfig) -> [HookPoint] {
+        var points: [HookPoint] = []
+        func add(_ name: String, _ c: HookComponent, _ layer: Int?, _ rows: HookRows, _ cols: Int?, _ module: String) {
+            points.append(HookPoint(name: name, component: c, layer: layer, rows: rows, columns: cols, transformersModule: module))
+        }
+        func blocks(_ prefix: String, _ c: HookComponent, _ l: Int, _ s: BLTStackConfig, _ rows: HookRows, _ module: String) {
+            let m = "\(module).layers.\(l)"
+            add("\(prefix).blocks.\(l).hook_attn_out", c, l, rows, s.hiddenSize, "\(m).self_attn (output)")
+            add("\(prefix).blocks.\(l).hook_resid_mid", c, l, rows, s.hiddenSize, "\(m).post_attention_layernorm (input)")
+            add("\(prefix).blocks.\(l).hook_mlp_act", c, l, rows, s.intermediateSize, "\(m).mlp.down_proj (input)")
+            add("\(prefix).blocks.\(l).hook_mlp_out", c, l, rows, s.hiddenSize, "\(m).mlp (output)")
+            add("\(prefix).blocks.\(l).hook_resid_post", c, l, rows, s.hiddenSize, "\(m) (output)")
+        }
+        if config.patchInForward {
+            let p = config.patcher
+            add("patcher.hook_embed", .patcher, nil, .bytes, p.hiddenSize, "model.patcher.embed_tokens (output)")
+            for l in 0..<p.numHiddenLayers { blocks("patcher", .patcher, l, p, .bytes, "model.patcher") }
+            add("patcher.hook_logits", .patcher, nil, .bytes, p.vocabSize, "model.patcher.lm_head (output)")
+            add("patching.hook_entropy", .patching, nil, .bytes, nil, "Categorical(logits=patcher logits).entropy() (nats)")
+        }
+        add("patching.hook_patch_lengths", .patching, nil, .patches, nil, "patch_lengths (float32 copy)")
+        let e = config.encoder, de = e.hiddenSize, k = config.crossAttnK
+        add("encoder.hook_embed", .encoder, nil, .bytes, de, "compute_hash_embeddings (output) = model.local_encoder.layers.0 (input)")
+        for l in 0..<e.numHiddenLayers {
+            blocks("encoder", .encoder, l, e, .bytes, "model.local_encoder")
+            if l == e.numHiddenLayers - 1 || e.crossAttnAllLayers {
+                let j = e.crossAttnAllLayers ? l : 0
+                add("encoder.cross.\(j).hook_pooled", .encoder, j, .patches, de, "model.local_encoder.patch_embedding_projection (input)")
+                add("encoder.cross.\(j).hook_queries", .encoder, j, .patchSlots, de, "model.local_encoder.patch_embedding_projection (output, reshaped)")
+                add("encoder.cross.\(j).hook_out", .encoder, j, .patchSlots, de, "model.local_encoder.cross_attn_layers.\(j) (output)")
+            }
+        }
+        add("encoder.hook_patch_embed", .encoder, nil, .patches, k * de, "model.local_encoder (encoder_cross_states, viewed [P, k*De])")
+        let g = config.global
+        add("global.hook_embed", .global, nil, .patches, g.hiddenSize,
+            config.encoderCrossOutputSize == nil ? "model.global_transformer.layers.0 (input; token_embedding_projection is Identity)"
+                : "model.global_transformer.token_embedding_projection (output)")
+        for l in 0..<g.numHiddenLayers { blocks("global", .global, l, g, .patches, "model.global_transformer") }
+        let d = config.decoder
+        add("decoder.hook_patch_kv", .decoder, nil, .patchSlots, d.hiddenSize, "model.local_decoder.patch_embedding_projection (output, reshaped)")
+        for l in 0..<d.numHiddenLayers {
+            if l == 0 || d.crossAttnAllLayers {
+                add("decoder.cross.\(l).hook_out", .decoder, l, .bytes, d.hiddenSize, "model.local_decoder.cross_attn_layers.\(l) (output)")
+            }
+            add("decoder.blocks.\(l).hook_resid_pre", .decoder, l, .bytes, d.hiddenSize, "model.local_decoder.layers.\(l) (input)")
+            blocks("decoder", .decoder, l, d, .bytes, "model.local_decoder")
+        }
+        add("decoder.hook_final_norm", .decoder, nil, .bytes, d.hiddenSize, "model.local_decoder.norm (output)")
+        add("hook_logits", .output, nil, .bytes, config.vocabSize, "lm_head (output, float32)")
+        return points
+    }
+
+    /// Glob match: `*` any run of characters (dots included), `?` one character, everything else literal.
+    public static func matches(pattern: String, name: String) -> Bool {
+        let p = Array(pattern.utf8), s = Array(name.utf8)
+        var pi = 0, si = 0, starP = -1, starS = 0
+        while si < s.count {
+            if pi < p.count && (p[pi] == UInt8(ascii: "?") || p[pi] == s[si]) && p[pi] != UInt8(ascii: "*") {
+                pi += 1; si += 1
+            } else if pi < p.count && p[pi] == UInt8(ascii: "*") {
+                starP = pi; starS = si; pi += 1
+            } else if starP >= 0 {
+                pi = starP + 1; starS += 1; si = starS
+            } else {
+                return false
+            }
+        }
+        while pi < p.count && p[pi] == UInt8(ascii: "*") { pi += 1 }
+        return pi == p.count
+    }
+}
+
+/// What a hook callback learns about the activation it receives.
+public struct HookInfo: Sendable {
+    public let name: String
+    public let component: HookComponent
+    public let layer: Int?
+    public let rows: Int
+    /// 1 for per-position scalars.
+    public let columns: Int
+}
+
+/// Ways to replace an activation. The replacement flows into everything downstream.
+public enum Intervention {
+    /// Set to 0.
+    case zero
+    /// Multiply by a factor.
+    case scale(Float)
+    /// Replace every selected row by this vector (e.g. a dataset mean); length must equal the columns.
+    case meanAblate([Float])
+    /// Replace every selected row by the mean over all rows of this very activation.
+    case positionMean
+    /// Replace by a stored activation of the same shape (activation patching); only selected rows
+    /// are copied.
+    case patch(HookTensor)
+    /// Arbitrary in-place edit of the whole `[rows, columns]` buffer.
+    case custom((UnsafeMutableBufferPointer<Float>, HookInfo) -> Void)
+}
+
+/// Problems with hook requests.
+public enum HookError: Error, CustomStringConvertible, Equatable {
+    /// A pattern matches no hook point of this model (likely a typo).
+    case noMatch(pattern: String)
+    /// Interventions are not allowed on this hook (patch lengths are integers; use
+    /// `PatchingStrategy.explicit` instead).
+    case notIntervenable(name: String)
+    case shapeMismatch(name: String, expected: [Int], actual: [Int])
+    case rowOutOfRange(name: String, row: Int, rows: Int)
+
+    public var description: String {
+        switch self {
+        case .noMatch(let p): return "hook pattern '\(p)' matches no hook point of this model (see `probe hooks`)"
+        case .notIntervenable(let n): return "hook '\(n)' cannot be intervened on (use an explicit patching strategy)"
+        case let .shapeMismatch(n, e, a): return "intervention on '\(n)': activation has shape \(e), replacement has \(a)"
+        case let .rowOutOfRange(n, r, rows): return "intervention on '\(n)': row \(r) out of range 0..<\(rows)"
+        }
+    }
+}
+
+/// The hooks of one forward call: captures, reducers and interventions, each registered by exact
+/// name or glob. At a hook point the interventions run first (in registration order), then reducers
+/// and captures see the value that flows downstream.
+public struct HookSet {
+    struct Reducer { let pattern: String; let body: (UnsafeBufferPointer<Float>, HookInfo) -> Void }
+    struct Edit { let pattern: String; let rows: [Int]?; let intervention: Intervention }
+
+    var capturePatterns: [String] = []
+    var reducers: [Reducer] = []
+    var edits: [Edit] = []
+
+    public init() {}
+
+    /// Hooks that capture (copy out) every matching activation into `ForwardResult.activations`.
+    public init(capture patterns: [String]) { capturePatterns = patterns }
+
+    public var isEmpty: Bool { capturePatterns.isEmpty && reducers.isEmpty && edits.isEmpty }
+
+    /// Copies every activation matching `pattern` into the result.
+    public mutating func capture(_ pattern: String) { capturePatterns.append(pattern) }
+
+    /// Calls `body` with every matching activation (`[rows, columns]` row-major, valid only during the
+    /// call) — for statistics that must not store whole tensors.
+    public mutating func reduce(_ pattern: String, _ body: @escaping (UnsafeBufferPointer<Float>, HookInfo) -> Void) {
+        reducers.append(Reducer(pattern: pattern, body: body))
+    }
+
+    /// Replaces every matching activation. `rows` restricts the edit to some positions (all if `nil`);
+    /// `.custom` always receives the whole buffer.
+    public mutating func intervene(_ pattern: String, rows: [Int]? = nil, _ intervention: Intervention) {
+        edits.append(Edit(pattern: pattern, rows: rows, intervention: intervention))
+    }
+
+    /// All patterns with their kinds (for validation against a catalogue).
+    var allPatterns: [(pattern: String, intervenes: Bool)] {
+        capturePatterns.map { ($0, false) } + reducers.map { ($0.pattern, false) } + edits.map { ($0.pattern, true) }
+    }
+}
+
+/// Thrown inside the forward pass once the deepest requested hook has run and logits are not needed.
+struct EarlyStop: Error {}
+
+/// Per-call hook dispatcher: resolves patterns against the catalogue once, then runs the actions at
+/// each hook point.
+final class HookRunner {
+    private struct Actions {
+        var capture = false
+        var reducers: [(UnsafeBufferPointer<Float>, HookInfo) -> Void] = []
+        var edits: [HookSet.Edit] = []
+    }
+
+    private let points: [String: (index: Int, point: HookPoint)]
+    private var actions: [String: Actions] = [:]
+    /// Catalogue index of the deepest hook with any action (nil when no hooks).
+    let deepestIndex: Int?
+    private let stopAfterDeepest: Bool
+    var captured: [String: HookTensor] = [:]
+
+    init(hooks: HookSet, catalogue: [HookPoint], stopAfterDeepest: Bool) throws(HookError) {
+        var table: [String: (Int, HookPoint)] = [:]
+        for (i, p) in catalogue.enumerated() { table[p.name] = (i, p) }
+        points = table
+        for (pattern, intervenes) in hooks.allPatterns {
+            let matched = catalogue.filter { HookPoint.matches(pattern: pattern, name: $0.name) }
+            if matched.isEmpty { throw .noMatch(pattern: pattern) }
+            if intervenes, let bad = matched.first(where: { $0.name == "patching.hook_patch_lengths" }) {
+                throw .notIntervenable(name: bad.name)
+            }
+        }
+        var deepest: Int?
+        for (i, p) in catalogue.enumerated() {
+            var a = Actions()
+            a.capture = hooks.capturePatterns.contains { HookPoint.matches(pattern: $0, name: p.name) }
+            a.reducers = hooks.reducers.filter { HookPoint.matches(pattern: $0.pattern, name: p.name) }.map(\.body)
+            a.edits = hooks.edits.filter { HookPoint.matches(pattern: $0.pattern, name: p.name) }
+            if a.capture || !a.reducers.isEmpty || !a.edits.isEmpty {
+                actions[p.name] = a
+                deepest = i
+            }
+        }
+        deepestIndex = deepest
+        self.stopAfterDeepest = stopAfterDeepest
+    }
+
+    /// Whether anything at or after catalogue position of `name` still needs to run.
+    func isActive(_ name: String) -> Bool { actions[name] != nil }
+
+    /// Runs interventions, reducers and captures on `buffer` (`rows × columns`), then stops the
+    /// forward pass if this was the deepest requested hook and logits are not needed.
+    func fire(_ name: String, _ buffer: UnsafeMutableBufferPointer<Float>, rows: Int, columns: Int) throws {
+        guard let entry = points[name] else {
+            preconditionFailure("hook \(name) missing from the catalogue")
+        }
+        if let a = actions[name] {
+            let info = HookInfo(name: name, component: entry.point.component, layer: entry.point.layer, rows: rows, columns: columns)
+            for edit in a.edits { try apply(edit, to: buffer, info: info) }
+            for reducer in a.reducers { reducer(UnsafeBufferPointer(buffer), info) }
+            if a.capture {
+                let shape = entry.point.columns == nil ? [rows] : [rows, columns]
+                captured[name] = HookTensor(shape: shape, values: Array(buffer))
+            }
+        }
+        if stopAfterDeepest, let deepestIndex, entry.index >= deepestIndex { throw EarlyStop() }
+    }
+
+    /// Array convenience for `fire`.
+    func fire(_ name: String, _ values: inout [Float], rows: Int, columns: Int) throws {
+        guard actions[name] != nil || stopAfterDeepest else { return }
+        try values.withUnsafeMutableBufferPointer { try fire(name, $0, rows: rows, columns: columns) }
+    }
+
+    private func apply(_ edit: HookSet.Edit, to buffer: UnsafeMutableBufferPointer<Float>, info: HookInfo) throws(HookError) {
+        let rows = info.rows, cols = info.columns
+        let selected = edit.rows ?? Array(0..<rows)
+        for r in selected where r < 0 || r >= rows { throw .rowOutOfRange(name: info.name, row: r, rows: rows) }
+        switch edit.intervention {
+        case .zero:
+            for r in selected { for c in 0..<cols { buffer[r * cols + c] = 0 } }
+        case .scale(let factor):
+            for r in selected { for c in 0..<cols { buffer[r * cols + c] *= factor } }
+        case .meanAblate(let vector):
+            guard vector.count == cols else { throw .shapeMismatch(name: info.name, expected: [cols], actual: [vector.count]) }
+            for r in selected { for c in 0..<cols { buffer[r * cols + c] = vector[c] } }
+        case .positionMean:
+            var mean = [Double](repeating: 0, count: cols)
+            for r in 0..<rows { for c in 0..<cols { mean[c] += Double(buffer[r * cols + c]) } }
+            for r in selected { for c in 0..<cols { buffer[r * cols + c] = Float(mean[c] / Double(max(rows, 1))) } }
+        case .patch(let tensor):
+            guard tensor.values.count == rows * cols, tensor.rows == rows else {
+                throw .shapeMismatch(name: info.name, expected: [rows, cols], actual: tensor.shape)
+            }
+            for r in selected { for c in 0..<cols { buffer[r * cols + c] = tensor.values[r * cols + c] } }
+        case .custom(let body):
+            body(buffer, info)
+        }
+    }
+}

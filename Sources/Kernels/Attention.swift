@@ -1,0 +1,134 @@
+import Dispatch
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Which keys a query row may attend to. Every mask BLT uses selects one contiguous run of keys
+/// per query: causal (`0...i`), sliding-window causal (`i-W+1...i`), and the own-patch
+/// cross-attention masks (the bytes of one patch, or the `k` slots of one patch).
+public struct KeyRanges: Sendable {
+    /// `lower[i] ..< upper[i]` are the visible keys of query row `i`.
+    public var lower: [Int]
+    public var upper: [Int]
+
+    public init(lower: [Int], upper: [Int]) {
+        precondition(lower.count == upper.count)
+        self.lower = lower
+        self.upper = upper
+    }
+
+    public var count: Int { lower.count }
+
+    /// Causal self-attention over `length` positions, optionally limited to a sliding window of
+    /// `window` keys (query `i` sees keys `max(0, i-window+1) ... i`, as transformers'
+    /// `sliding_window_causal_mask_function`). `window == nil` means plain causal.
+    public static func causal(length: Int, window: Int? = nil) -> KeyRanges {
+        var lower = [Int](repeating: 0, count: length)
+        var upper = [Int](repeating: 0, count: length)
+        for i in 0..<length {
+            upper[i] = i + 1
+            if let window { lower[i] = max(0, i - window + 1) }
+        }
+        return KeyRanges(lower: lower, upper: upper)
+    }
+}
+
+/// Scaled dot-product attention that only visits unmasked (query, key) pairs.
+///
+/// Matches transformers' eager/SDPA attention with additive `finfo(float32).min` masks: scores are
+/// `q·k / sqrt(headDim)`, softmax is taken over the visible keys in Float, and a query whose range
+/// is empty (fully masked row, e.g. a zero-length patch) gets *uniform* weights over all keys — what
+/// `finfo.min` masking produces, instead of NaN. Grouped-query attention: query head `h` reads
+/// key/value head `h / (heads / kvHeads)`.
+public enum Attention {
+    /// - Parameters:
+    ///   - query: `[queryRows, heads*headDim]`, row-major.
+    ///   - key, value: `[keyRows, kvHeads*headDim]`.
+    ///   - ranges: one visible key range per query row (`ranges.count == queryRows`).
+    ///   - out: `[queryRows, heads*headDim]`, heads concatenated in head order.
+    /// Zero key rows with a non-empty query set writes zeros.
+    public static func apply(
+        query: UnsafePointer<Float>, key: UnsafePointer<Float>, value: UnsafePointer<Float>,
+        queryRows: Int, keyRows: Int, heads: Int, kvHeads: Int, headDim: Int,
+        ranges: KeyRanges, into out: UnsafeMutablePointer<Float>
+    ) {
+        precondition(ranges.count == queryRows, "one key range per query row")
+        precondition(kvHeads > 0 && heads % kvHeads == 0, "heads must be a multiple of kvHeads")
+        if queryRows == 0 { return }
+        let io = SendablePointers(query: query, key: key, value: value, out: out)
+        let groups = heads / kvHeads
+        let scale = 1 / Float(headDim).squareRoot()
+        let qStride = heads * headDim
+        let kvStride = kvHeads * headDim
+        ranges.lower.withUnsafeBufferPointer { lowerBuffer in
+            ranges.upper.withUnsafeBufferPointer { upperBuffer in
+                let bounds = SendableBounds(lower: lowerBuffer.baseAddress!, upper: upperBuffer.baseAddress!)
+                let work: @Sendable (Int) -> Void = { h in
+                    let kvHead = h / groups
+                    let weights = UnsafeMutablePointer<Float>.allocate(capacity: max(keyRows, 1))
+                    defer { weights.deallocate() }
+                    for i in 0..<queryRows {
+                        let q = io.query + i * qStride + h * headDim
+                        let o = io.out + i * qStride + h * headDim
+                        var lo = max(0, bounds.lower[i]), hi = min(keyRows, bounds.upper[i])
+                        if keyRows == 0 {
+                            o.update(repeating: 0, count: headDim)
+                            continue
+                        }
+                        if lo >= hi {
+                            // Fully masked row: finfo.min masking makes all scores equal -> uniform.
+                            lo = 0; hi = keyRows
+                            let w = 1 / Float(keyRows)
+                            for j in lo..<hi { weights[j] = w }
+                        } else {
+                            var maxScore = -Float.infinity
+                            for j in lo..<hi {
+                                let k = io.key + j * kvStride + kvHead * headDim
+                                var dot: Float = 0
+                                for d in 0..<headDim { dot += q[d] * k[d] }
+                                let s = dot * scale
+                                weights[j] = s
+                                if s > maxScore { maxScore = s }
+                            }
+                            var total: Float = 0
+                            for j in lo..<hi {
+                                let e = expf(weights[j] - maxScore)
+                                weights[j] = e
+                                total += e
+                            }
+                            let inverse = 1 / total
+                            for j in lo..<hi { weights[j] *= inverse }
+                        }
+                        o.update(repeating: 0, count: headDim)
+                        for j in lo..<hi {
+                            let w = weights[j]
+                            let v = io.value + j * kvStride + kvHead * headDim
+                            for d in 0..<headDim { o[d] += w * v[d] }
+                        }
+                    }
+                }
+                if heads > 1 && queryRows * keyRows >= 4096 {
+                    DispatchQueue.concurrentPerform(iterations: heads, execute: work)
+                } else {
+                    for h in 0..<heads { work(h) }
+                }
+            }
+        }
+    }
+}
+
+/// Raw pointers handed to worker threads. Each worker writes a disjoint set of output columns
+/// (its own head), so sharing is race-free.
+private struct SendablePointers: @unchecked Sendable {
+    let query: UnsafePointer<Float>
+    let key: UnsafePointer<Float>
+    let value: UnsafePointer<Float>
+    let out: UnsafeMutablePointer<Float>
+}
+
+private struct SendableBounds: @unchecked Sendable {
+    let lower: UnsafePointer<Int>
+    let upper: UnsafePointer<Int>
+}

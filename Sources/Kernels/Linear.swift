@@ -1,0 +1,63 @@
+import CDNNL
+
+/// Errors from the matrix-product backend. oneDNN reports failures as status codes; they only occur
+/// for invalid dimensions (a programming error upstream) or an out-of-memory condition.
+public enum KernelError: Error, CustomStringConvertible, Equatable {
+    case gemmFailed(status: Int, rows: Int, inFeatures: Int, outFeatures: Int)
+
+    public var description: String {
+        switch self {
+        case let .gemmFailed(status, rows, inFeatures, outFeatures):
+            return "oneDNN dnnl_sgemm failed with status \(status) for [\(rows) x \(inFeatures)] · [\(outFeatures) x \(inFeatures)]ᵀ"
+        }
+    }
+}
+
+/// Dense fp32 matrix products through oneDNN's `dnnl_sgemm`, which picks AVX-512/AVX2 code paths
+/// from the CPU feature bits at run time (no environment variables needed).
+public enum Linear {
+    /// `out[rows, outFeatures] = x[rows, inFeatures] · weightᵀ (+ out if accumulate)` for a PyTorch
+    /// `nn.Linear` weight stored row-major as `[outFeatures, inFeatures]`. All buffers are row-major and
+    /// contiguous. Zero rows is a no-op.
+    public static func apply(
+        _ x: UnsafePointer<Float>, rows: Int, inFeatures: Int,
+        weight: UnsafePointer<Float>, outFeatures: Int,
+        into out: UnsafeMutablePointer<Float>, accumulate: Bool = false
+    ) throws(KernelError) {
+        if rows == 0 || outFeatures == 0 { return }
+        if inFeatures == 0 {
+            if !accumulate { out.update(repeating: 0, count: rows * outFeatures) }
+            return
+        }
+        let status = dnnl_sgemm(
+            CChar(UInt8(ascii: "N")), CChar(UInt8(ascii: "T")),
+            dnnl_dim_t(rows), dnnl_dim_t(outFeatures), dnnl_dim_t(inFeatures),
+            1.0, x, dnnl_dim_t(inFeatures),
+            weight, dnnl_dim_t(inFeatures),
+            accumulate ? 1.0 : 0.0, out, dnnl_dim_t(outFeatures))
+        if status != dnnl_success {
+            throw .gemmFailed(status: Int(status.rawValue), rows: rows, inFeatures: inFeatures, outFeatures: outFeatures)
+        }
+    }
+
+    /// Array convenience: returns `x · weightᵀ` as a new `[rows * outFeatures]` array.
+    public static func apply(_ x: [Float], rows: Int, weight: [Float], outFeatures: Int) throws(KernelError) -> [Float] {
+        precondition(rows == 0 || x.count % rows == 0, "x.count must be a multiple of rows")
+        let inFeatures = rows == 0 ? 0 : x.count / rows
+        precondition(weight.count == inFeatures * outFeatures, "weight must be [outFeatures, inFeatures]")
+        var out = [Float](repeating: 0, count: rows * outFeatures)
+        var failure: KernelError?
+        x.withUnsafeBufferPointer { xp in
+            weight.withUnsafeBufferPointer { wp in
+                out.withUnsafeMutableBufferPointer { op in
+                    do throws(KernelError) {
+                        try apply(xp.baseAddress!, rows: rows, inFeatures: inFeatures,
+                                  weight: wp.baseAddress!, outFeatures: outFeatures, into: op.baseAddress!)
+                    } catch { failure = error }
+                }
+            }
+        }
+        if let failure { throw failure }
+        return out
+    }
+}

@@ -1,0 +1,33 @@
+/// RMSNorm as `BltRMSNorm`: `y = w ⊙ x / sqrt(mean(x²) + eps)` per row. Statistics are accumulated in
+/// Float like transformers' fp32 path (inputs here are already fp32). No mean subtraction, no bias.
+/// An all-zero row gives an all-zero output (1/sqrt(eps) times 0). `out` may alias `x`.
+public enum RMSNorm {
+    public static func apply(
+        _ x: UnsafePointer<Float>, rows: Int, columns: Int, weight: UnsafePointer<Float>, eps: Float,
+        into out: UnsafeMutablePointer<Float>
+    ) {
+        for r in 0..<rows {
+            let row = x + r * columns
+            var sumSquares: Float = 0
+            for c in 0..<columns { sumSquares += row[c] * row[c] }
+            let inverse = 1 / (sumSquares / Float(columns) + eps).squareRoot()
+            let dst = out + r * columns
+            for c in 0..<columns { dst[c] = weight[c] * (row[c] * inverse) }
+        }
+    }
+
+    /// Array convenience returning a new buffer.
+    public static func apply(_ x: [Float], columns: Int, weight: [Float], eps: Float) -> [Float] {
+        precondition(columns > 0 && x.count % columns == 0 && weight.count == columns)
+        var out = [Float](repeating: 0, count: x.count)
+        x.withUnsafeBufferPointer { xp in
+            weight.withUnsafeBufferPointer { wp in
+                out.withUnsafeMutableBufferPointer { op in
+                    apply(xp.baseAddress!, rows: x.count / columns, columns: columns,
+                          weight: wp.baseAddress!, eps: eps, into: op.baseAddress!)
+                }
+            }
+        }
+        return out
+    }
+}

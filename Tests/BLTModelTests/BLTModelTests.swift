@@ -1,1 +1,0 @@
-// Tests for BLTModel live in this bundle.

@@ -1,1 +1,0 @@
-// Tests for Kernels live in this bundle.
