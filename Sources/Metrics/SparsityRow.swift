@@ -49,3 +49,23 @@ extension SparsityRow {
         self = try vector.withUnsafeBufferPointer { try SparsityRow(measuring: $0, reference: reference) }
     }
 }
+
+extension SparsityRow {
+    /// HDF5 column names for `variants`, variant-major, measures in `SparsityMeasure.allCases` order:
+    /// e.g. ["hoyer", "gini", …, "hoyer_no_outliers", …, "hoyer_z", …].
+    public static func columnNames(for variants: [SparsityVariant] = SparsityVariant.allCases) -> [String] {
+        variants.flatMap { variant in SparsityMeasure.allCases.map { variant.columnName($0) } }
+    }
+
+    /// Values in the order of `columnNames(for:)`, or nil if one of `variants` was not computed for this row
+    /// (no reference profile, or no dimension with σ > 0 for `zScored`).
+    public func orderedValues(for variants: [SparsityVariant] = SparsityVariant.allCases) -> [Double]? {
+        var result: [Double] = []
+        result.reserveCapacity(variants.count * SparsityMeasure.allCases.count)
+        for variant in variants {
+            guard let values = self[variant] else { return nil }
+            result.append(contentsOf: values.orderedValues)
+        }
+        return result
+    }
+}

@@ -155,3 +155,24 @@ struct ReferenceAndReducerTests {
         #expect(plain.withoutOutliers == plain.raw && plain.zScored == plain.raw)
     }
 }
+
+@Suite("Row flattening for export")
+struct RowFlatteningTests {
+    @Test("column names and values line up, missing variants give nil")
+    func flatten() throws {
+        let profile = try ReferenceProfile(mean: [0, 1, 0], standardDeviation: [1, 2, 0], outlierDimensions: [1],
+                                           referenceCount: 3, rule: .default)
+        let row = try SparsityRow(measuring: [1, 5, -2], reference: profile)
+        let names = SparsityRow.columnNames()
+        let values = try #require(row.orderedValues())
+        #expect(names.count == 30 && values.count == 30)
+        #expect(names[0] == "hoyer" && names[10] == "hoyer_no_outliers" && names[29] == "l2_norm_z")
+        #expect(values[10] == row.withoutOutliers!.hoyer)
+        #expect(row.withoutOutliers!.dimension == 2 && row.zScored!.dimension == 2)
+        // z over dims 0 and 1 (σ₂ = 0 is skipped): (1 − 0)/1 = 1, (5 − 1)/2 = 2 → L2 = √5.
+        #expect(values[29] == 5.0.squareRoot())
+        let rawOnly = try SparsityRow(measuring: [1, 5, -2], reference: nil)
+        #expect(rawOnly.orderedValues() == nil)
+        #expect(rawOnly.orderedValues(for: [.raw]) == rawOnly.raw.orderedValues)
+    }
+}
