@@ -1,1 +1,0 @@
-// Metrics module: placeholder from the package skeleton; replaced by the module's implementation.

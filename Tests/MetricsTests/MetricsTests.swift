@@ -1,1 +1,0 @@
-// Tests for Metrics live in this bundle.
