@@ -178,6 +178,10 @@ public enum StudyAnalysis {
             return emptyRow(test, input, hook: series.hook, measure: series.measure, isPrimary: isPrimary, n: n,
                             note: join(levels < 2 ? "fewer than 2 levels" : "fewer than 3 items with finite values", dropNote))
         }
+        if kept.allSatisfy({ i in series.values[i].allSatisfy { $0 == series.values[i][0] } }) {
+            return emptyRow(test, input, hook: series.hook, measure: series.measure, isPrimary: isPrimary, n: n,
+                            note: join("values constant across levels in every item", dropNote))
+        }
         var y: [Double] = [], level: [Double] = [], entropy: [Double] = [], item: [Int] = []
         for (code, i) in kept.enumerated() {
             for l in 0..<levels {
