@@ -46,3 +46,13 @@ import Testing
     let allZero = try WilcoxonSignedRank.test(differences: [0, 0, 0])
     #expect(allZero.pValue == nil && allZero.rankBiserial == nil)
 }
+
+@Test func endpointContrastUsesHardestMinusEasiest() throws {
+    let values: [[Double]] = [[1, 2, 3], [2, 2, 2.5], [0, 1, 4], [1, .nan, 1.2], [3, 2, 3.1]]
+    let r = try #require(try StudyAnalysis.endpointContrast(values))
+    let direct = try WilcoxonSignedRank.test(differences: [2, 0.5, 4, 0.2, 0.1].map { $0 })
+    #expect(r.n == 5)
+    #expect(abs(r.rankSumPositive - direct.rankSumPositive) < 1e-12)
+    #expect(r.rankBiserial == 1)
+    #expect(try StudyAnalysis.endpointContrast([[1], [2]]) == nil)
+}
