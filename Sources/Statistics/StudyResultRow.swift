@@ -1,3 +1,5 @@
+import Foundation
+
 /// The four questions of the study. Raw values are stable identifiers written to HDF5 and REPORT.md.
 public enum StudyTest: String, Sendable, Codable, CaseIterable {
     /// (a) Does the per-item entropy measure change monotonically with difficulty level?
@@ -88,4 +90,57 @@ public struct StudyResultRow: Sendable, Equatable, Codable {
     public var verdict: Verdict
     /// Short reason when the verdict is "insufficient data", or other caveats; "" otherwise.
     public var note: String
+
+    public init(test: StudyTest, question: String, ladder: String, hook: String, measure: String, isPrimary: Bool,
+                estimator: String, pTest: String, ciMethod: String?, n: Int, estimate: Double?, ciLow: Double?,
+                ciHigh: Double?, p: Double?, correctedP: Double?, verdict: Verdict, note: String) {
+        self.test = test; self.question = question; self.ladder = ladder; self.hook = hook; self.measure = measure
+        self.isPrimary = isPrimary; self.estimator = estimator; self.pTest = pTest; self.ciMethod = ciMethod; self.n = n
+        self.estimate = estimate; self.ciLow = ciLow; self.ciHigh = ciHigh; self.p = p; self.correctedP = correctedP
+        self.verdict = verdict; self.note = note
+    }
+
+    /// Column names of a flat table of rows, in the order of `cells`. Stable: HDF5 and REPORT.md use them.
+    public static let columnNames = ["test", "question", "ladder", "hook", "measure", "is_primary", "estimator", "p_test",
+                                     "ci_method", "n", "estimate", "ci_low", "ci_high", "p", "corrected_p", "verdict", "note"]
+
+    /// The numeric fields as Double with nil → NaN, for columnar stores (pair them with `verdict`,
+    /// which says why a value is missing).
+    public var numericCells: (n: Int, estimate: Double, ciLow: Double, ciHigh: Double, p: Double, correctedP: Double) {
+        (n, estimate ?? .nan, ciLow ?? .nan, ciHigh ?? .nan, p ?? .nan, correctedP ?? .nan)
+    }
+}
+
+extension StudyResultRow {
+    /// A Markdown table of rows for REPORT.md: estimates to 4 significant digits, p-values in
+    /// scientific notation below 1e−3, and "—" for undefined values.
+    public static func markdownTable(_ rows: [StudyResultRow]) -> String {
+        func number(_ v: Double?) -> String {
+            guard let v else { return "—" }
+            return formatSignificant(v, digits: 4)
+        }
+        func pValue(_ v: Double?) -> String {
+            guard let v else { return "—" }
+            return v < 1e-3 ? formatScientific(v) : formatSignificant(v, digits: 3)
+        }
+        var lines = ["| test | ladder | hook | measure | n | estimate | CI | p | p (Holm) | verdict |",
+                     "|---|---|---|---|---|---|---|---|---|---|"]
+        for r in rows {
+            let measure = r.isPrimary ? "**\(r.measure)**" : r.measure
+            let ci = (r.ciLow == nil || r.ciHigh == nil) ? "—" : "[\(number(r.ciLow)), \(number(r.ciHigh))]"
+            lines.append("| \(r.test.rawValue) | \(r.ladder) | \(r.hook.isEmpty ? "—" : r.hook) | \(measure) | \(r.n) | "
+                         + "\(number(r.estimate)) | \(ci) | \(pValue(r.p)) | \(pValue(r.correctedP)) | \(r.verdict.rawValue) |")
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+}
+
+/// `%.{digits}g` rendering (C locale: always a "." decimal point).
+func formatSignificant(_ v: Double, digits: Int) -> String {
+    String(format: "%.\(digits)g", v)
+}
+
+/// Scientific rendering with 2 significant digits, e.g. "3.1e-05".
+func formatScientific(_ v: Double) -> String {
+    String(format: "%.1e", v)
 }

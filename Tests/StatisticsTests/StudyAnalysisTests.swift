@@ -147,3 +147,17 @@ private func input(items: Int, levels: Int = 5, entropySlope: Double = 1, seed: 
         for v in [row.estimate, row.ciLow, row.ciHigh, row.p, row.correctedP] { #expect(v.map { !$0.isNaN } ?? true) }
     }
 }
+
+@Test func markdownTableAndFlatCells() throws {
+    let rows = try StudyAnalysis.analyze(input(items: 2), configuration: StudyConfiguration(bootstrapResamples: 20))
+        + StudyAnalysis.analyze(input(items: 10), configuration: StudyConfiguration(bootstrapResamples: 50))
+    let table = StudyResultRow.markdownTable(rows)
+    #expect(table.split(separator: "\n").count == rows.count + 2)
+    #expect(table.contains("insufficient data") && table.contains("| — |"))
+    #expect(table.contains("**hoyer**"))
+    let missing = try #require(rows.first { $0.verdict == .insufficientData })
+    #expect(missing.numericCells.p.isNaN && missing.numericCells.n == 2)
+    #expect(StudyResultRow.columnNames.count == 17)
+    #expect(formatScientific(3.14159e-5) == "3.1e-05")
+    #expect(formatSignificant(0.123456, digits: 4) == "0.1235")
+}
