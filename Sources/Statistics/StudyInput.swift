@@ -1,0 +1,82 @@
+/// One measure's per-item, per-level values at one hook: `values[item][level]`.
+public struct LevelSeries: Sendable, Equatable, Codable {
+    public var hook: String
+    public var measure: String
+    public var values: [[Double]]
+
+    public init(hook: String, measure: String, values: [[Double]]) {
+        self.hook = hook; self.measure = measure; self.values = values
+    }
+}
+
+/// Patch-level observations of one ladder: one entry per patch in every (item, level) text.
+public struct PatchTable: Sendable, Equatable, Codable {
+    /// Item index (into `StudyInput.items`) and level index of the text the patch belongs to.
+    public var item: [Int]
+    public var level: [Int]
+    /// Patch entropy (e.g. mean per-byte entropy over the patch), patch length in bytes, and the
+    /// patch position (e.g. start byte offset or patch index) within its text.
+    public var entropy: [Double]
+    public var length: [Double]
+    public var position: [Double]
+    /// Sparsity per (hook, measure), each `values` aligned with the arrays above.
+    public var sparsity: [PatchSeries]
+
+    public init(item: [Int], level: [Int], entropy: [Double], length: [Double], position: [Double], sparsity: [PatchSeries]) {
+        self.item = item; self.level = level; self.entropy = entropy
+        self.length = length; self.position = position; self.sparsity = sparsity
+    }
+}
+
+/// One sparsity measure at one hook, one value per patch.
+public struct PatchSeries: Sendable, Equatable, Codable {
+    public var hook: String
+    public var measure: String
+    public var values: [Double]
+
+    public init(hook: String, measure: String, values: [Double]) {
+        self.hook = hook; self.measure = measure; self.values = values
+    }
+}
+
+/// Everything the analysis needs for one ladder, as plain arrays.
+public struct StudyInput: Sendable, Equatable, Codable {
+    public var ladder: String
+    /// Level names, ordered from easiest (index 0) to hardest.
+    public var levels: [String]
+    /// Item ids; `values[i]` rows follow this order.
+    public var items: [String]
+    /// Name of the entropy measure in `entropy`, e.g. "mean_entropy_bits".
+    public var entropyMeasure: String
+    /// Per-item entropy measure at each level, `entropy[item][level]`.
+    public var entropy: [[Double]]
+    /// Per-item sparsity measures, `values[item][level]`.
+    public var sparsity: [LevelSeries]
+    /// Optional patch-level data for test (d).
+    public var patches: PatchTable?
+
+    public init(ladder: String, levels: [String], items: [String], entropyMeasure: String, entropy: [[Double]],
+                sparsity: [LevelSeries], patches: PatchTable? = nil) {
+        self.ladder = ladder; self.levels = levels; self.items = items; self.entropyMeasure = entropyMeasure
+        self.entropy = entropy; self.sparsity = sparsity; self.patches = patches
+    }
+}
+
+/// Analysis settings. Defaults follow the pre-registered protocol (difficulty_and_metrics.md D.6).
+public struct StudyConfiguration: Sendable, Equatable, Codable {
+    /// Significance level for verdicts.
+    public var alpha: Double = 0.05
+    public var confidenceLevel: Double = 0.95
+    public var bootstrapResamples: Int = 2000
+    public var bootstrapMethod: BootstrapMethod = .bca
+    /// Base seed; each row's bootstrap seed mixes it with the row's (test, ladder, hook, measure).
+    public var seed: UInt64 = 20_260_301
+    /// Pre-registered primary sparsity measure (flagged `isPrimary` in rows).
+    public var primarySparsityMeasure: String = "hoyer"
+
+    public init(alpha: Double = 0.05, confidenceLevel: Double = 0.95, bootstrapResamples: Int = 2000,
+                bootstrapMethod: BootstrapMethod = .bca, seed: UInt64 = 20_260_301, primarySparsityMeasure: String = "hoyer") {
+        self.alpha = alpha; self.confidenceLevel = confidenceLevel; self.bootstrapResamples = bootstrapResamples
+        self.bootstrapMethod = bootstrapMethod; self.seed = seed; self.primarySparsityMeasure = primarySparsityMeasure
+    }
+}

@@ -1,1 +1,0 @@
-// Tests for Statistics live in this bundle.
