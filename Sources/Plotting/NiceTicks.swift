@@ -39,6 +39,26 @@ public struct NiceTicks: Sendable, Equatable {
             ... NiceTicks.clean((hi / step - eps).rounded(.up) * step, step: step)
     }
 
+    /// Ticks every `step` over `lower...upper` (e.g. a previous ``niceRange``, so both ends get a tick).
+    /// A non-positive or non-finite step falls back to the automatic choice.
+    public init(_ lower: Double, _ upper: Double, step: Double) {
+        guard step > 0, step.isFinite, lower.isFinite, upper.isFinite, upper >= lower else {
+            self = NiceTicks(lower, upper); return
+        }
+        let eps = 1e-9
+        let first = (lower / step - eps).rounded(.up), last = (upper / step + eps).rounded(.down)
+        var values = [Double]()
+        if first <= last {
+            for k in Int(first)...Int(last) { values.append(NiceTicks.clean(Double(k) * step, step: step)) }
+        }
+        self.step = step
+        self.values = values
+        self.niceRange = lower...upper
+    }
+
+    /// The same step, with ticks covering ``niceRange`` end to end.
+    public var extendedToNiceRange: NiceTicks { NiceTicks(niceRange.lowerBound, niceRange.upperBound, step: step) }
+
     /// The smallest value of the form {1, 2, 5} × 10^k that is ≥ `raw` (raw > 0; otherwise 1).
     public static func niceStep(_ raw: Double) -> Double {
         guard raw > 0, raw.isFinite else { return 1 }

@@ -88,11 +88,17 @@ public struct ByteStripFigure: Figure {
         let cellsX = Layout.margin + labelW + 8
         let cellsW = perLine * Self.cellWidth
         let titleW = max(TextStyle.title.size(of: title).width, TextStyle.label.size(of: subtitle ?? "").width)
-        let width = max(cellsX + cellsW + 16 + barExtents.reduce(0, +) + Layout.margin, titleW + 2 * Layout.margin)
+        var width = max(cellsX + cellsW + 16 + barExtents.reduce(0, +) + Layout.margin, titleW + 2 * Layout.margin)
         let headerH = Layout.margin + 16 + 4 + (subtitle == nil ? 0 : 16) + Layout.titleGap
-        let height = headerH + max(stripsH, barH) + Layout.margin + 4
+        let caption = "black rules: patch starts · cells: printable ASCII as glyphs, other bytes as hex"
+            + (hookRows.contains { $0.unit == .patches } ? " · patch-level hooks stretched over their bytes" : "")
+        let captionW = TextStyle.label.size(of: caption).width + 2 * Layout.margin
+        let height = headerH + max(stripsH, barH) + 14 + 16 + Layout.margin
+        width = max(width, captionW)
         var canvas = Canvas(width: width, height: height)
         let top = canvas.title(title, subtitle: subtitle)
+        canvas.text(caption, at: Point(Double(Layout.margin), Double(height - Layout.margin)),
+                    TextStyle.label.colored(RGBA(hex: 0x555555)).aligned(.left, .bottom))
 
         let patchStartSet = Set(patchStarts)
         for line in 0..<lines {

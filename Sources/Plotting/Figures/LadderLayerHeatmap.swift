@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// A ladder-level × layer heatmap: one row per difficulty level, one column per layer, layers grouped into
 /// blocks (encoder / global / decoder) separated by gaps.
 ///
@@ -63,7 +69,7 @@ public struct LadderLayerHeatmap: Figure {
         let plotH = rowH * levels.count
         let levelStyle = TextStyle.label.aligned(.right, .middle)
         let levelW = levels.map { levelStyle.size(of: $0).width }.max() ?? 0
-        let plotX = Layout.margin + 14 + levelW + 8
+        let plotX = Layout.margin + 14 + 10 + levelW + 8
         let barH = max(140, plotH)
         let barLabel = mode == .absolute ? measureName : "Δ \(measureName) vs level 0"
         let barExtent = Canvas.colorBarExtent(range: cRange, height: barH, label: barLabel)
@@ -77,7 +83,13 @@ public struct LadderLayerHeatmap: Figure {
         var canvas = Canvas(width: width, height: height)
         let top = canvas.title(title, subtitle: subtitle)
 
-        let annotationFits = annotate && cellW >= 36
+        // Annotations use one decimal count for the whole map (3 significant digits of the largest |value|)
+        // and are dropped when the widest label does not fit a cell.
+        let maxAbs = values.joined().filter(\.isFinite).map(abs).max() ?? 0
+        let annotationDecimals = maxAbs > 0 ? max(0, min(6, 2 - Int((log10(maxAbs)).rounded(.down)))) : 0
+        let annotationWidth = values.joined().filter(\.isFinite)
+            .map { BitmapFont.small.measure(NumberFormat.fixed($0, decimals: annotationDecimals)) }.max() ?? 0
+        let annotationFits = annotate && annotationWidth <= cellW - 4
         var x = plotX, col = 0
         for (g, group) in groups.enumerated() {
             let groupX = x
@@ -87,7 +99,7 @@ public struct LadderLayerHeatmap: Figure {
                     let color = map.color(v, in: cRange)
                     canvas.fillPixels(x0: x, y0: top + r * rowH, x1: x + cellW, y1: top + (r + 1) * rowH, color)
                     if annotationFits && v.isFinite {
-                        canvas.text(NumberFormat.compact(v), at: Point(Double(x) + Double(cellW) / 2, Double(top + r * rowH) + Double(rowH) / 2),
+                        canvas.text(NumberFormat.fixed(v, decimals: annotationDecimals), at: Point(Double(x) + Double(cellW) / 2, Double(top + r * rowH) + Double(rowH) / 2),
                                     TextStyle(font: .small, color: contrastingInk(on: color), hAlign: .center, vAlign: .middle))
                     }
                 }

@@ -91,13 +91,15 @@ public struct LayerPositionHeatmap: Figure {
         let labelStep = rowH >= 12 ? 1 : 2
         let layerLabelW = blocks.flatMap(\.layerLabels).map { tickStyle.size(of: $0).width }.max() ?? 0
         let blockLabelW = blocks.map { TextStyle.label.size(of: $0.name).width }.max() ?? 0
-        let plotX = Layout.margin + blockLabelW + 12 + layerLabelW + 10
+        let showPatchMarks = xAxis == .bytes && !patchStarts.isEmpty
+        let marksLabelW = showPatchMarks ? BitmapFont.small.measure("patch starts") + 6 : 0
+        let plotX = Layout.margin + max(blockLabelW + 12 + layerLabelW + 10, marksLabelW)
         let barH = max(120, min(320, plotH))
         let barExtent = Canvas.colorBarExtent(range: cRange, height: barH, label: measureName)
         let titleW = max(TextStyle.title.size(of: title).width, TextStyle.label.size(of: subtitle ?? "").width)
         let width = max(plotX + plotW + 24 + 16 + barExtent + Layout.margin, titleW + 2 * Layout.margin)
         let headerH = Layout.margin + 16 + 4 + (subtitle == nil ? 0 : 16) + Layout.titleGap
-        let patchMarks = xAxis == .bytes && !patchStarts.isEmpty ? 8 : 0
+        let patchMarks = showPatchMarks ? 12 : 0
         let height = headerH + patchMarks + max(plotH, barH) + 8 + 14 + 6 + 14 + Layout.margin + 4
         var canvas = Canvas(width: width, height: height)
         let top = canvas.title(title, subtitle: subtitle) + patchMarks
@@ -127,8 +129,8 @@ public struct LayerPositionHeatmap: Figure {
             for s in patchStarts {
                 canvas.vline(x: plotX + s * cellW, y0: top - patchMarks, y1: top - 2, .ink)
             }
-            canvas.text("patch starts", at: Point(Double(plotX + plotW + 6), Double(top - patchMarks / 2 - 1)),
-                        TextStyle(font: .small, color: .midGrey, vAlign: .middle))
+            canvas.text("patch starts", at: Point(Double(plotX - 6), Double(top - patchMarks / 2 - 1)),
+                        TextStyle(font: .small, color: .midGrey, hAlign: .right, vAlign: .middle))
         }
         let ticks = NiceTicks(0, Double(positions - 1), target: max(2, plotW / 90))
         let xs = ticks.values.filter { $0 >= 0 && $0 < Double(positions) }

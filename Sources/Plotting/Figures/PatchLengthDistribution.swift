@@ -53,7 +53,7 @@ public struct PatchLengthDistribution: Figure {
         let levelW = levels.map { TextStyle.label.size(of: $0).width }.max() ?? 0
         let rotate = Double(levelW) + 6 > slot
         let xLabelsH = (rotate ? levelW : 14) + 8 + 6 + 14
-        let legend = "violin: length histogram · box: quartiles · whiskers: 5th–95th pct · ◆ mean"
+        let legend = "violin: length histogram · box: quartiles · whiskers: 5th–95th pct · diamond: mean"
             + (clippedCount > 0 ? " · \(clippedCount) patches > \(Int(cap)) bytes not shown" : "")
         let titleW = max(TextStyle.title.size(of: title).width, TextStyle.label.size(of: subtitle ?? "").width,
                          TextStyle.label.size(of: legend).width)
@@ -82,8 +82,9 @@ public struct PatchLengthDistribution: Figure {
                 for l in 1...Int(cap) {
                     let w = Double(hist[l]) / peak * half
                     // Each integer length occupies [l − 0.5, l + 0.5) on the axis: a step outline.
-                    right.append(Point(cx + w, ys(Double(l) - 0.5)))
-                    right.append(Point(cx + w, ys(Double(l) + 0.5)))
+                    // Clipped at the top of the axis so the cap's half-step stays inside the plot.
+                    right.append(Point(cx + w, ys(min(domain.upperBound, Double(l) - 0.5))))
+                    right.append(Point(cx + w, ys(min(domain.upperBound, Double(l) + 0.5))))
                 }
                 left = right.reversed().map { Point(2 * cx - $0.x, $0.y) }
                 canvas.fillPolygon(right + left, violin.withAlpha(0.35))

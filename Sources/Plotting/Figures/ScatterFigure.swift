@@ -21,13 +21,17 @@ public struct ScatterFigure: Figure {
     public var bins: Int
     /// A fit computed elsewhere (e.g. with a CI); nil fits OLS here.
     public var fit: LinearFit?
+    /// What one point is, for the legend (e.g. "patches", "bytes").
+    public var pointLabel: String
     /// Extra text appended to the annotation line, e.g. "Spearman ρ = 0.41 [0.37, 0.45]".
     public var note: String?
 
     public init(title: String, xLabel: String, yLabel: String, x: [Double], y: [Double],
-                densityThreshold: Int = 2000, bins: Int = 72, fit: LinearFit? = nil, note: String? = nil) {
+                densityThreshold: Int = 2000, bins: Int = 72, fit: LinearFit? = nil, note: String? = nil,
+                pointLabel: String = "patches") {
         self.title = title; self.xLabel = xLabel; self.yLabel = yLabel; self.x = x; self.y = y
         self.densityThreshold = densityThreshold; self.bins = bins; self.fit = fit; self.note = note
+        self.pointLabel = pointLabel
     }
 
     public func render() throws -> Canvas {
@@ -46,7 +50,8 @@ public struct ScatterFigure: Figure {
 
         let plotW = 560, plotH = 420
         let xr = widened(finiteRange(px)), yr = widened(finiteRange(py))
-        let xt = NiceTicks(xr.lowerBound, xr.upperBound, target: 6), yt = NiceTicks(yr.lowerBound, yr.upperBound, target: 6)
+        let xt = NiceTicks(xr.lowerBound, xr.upperBound, target: 6).extendedToNiceRange
+        let yt = NiceTicks(yr.lowerBound, yr.upperBound, target: 6).extendedToNiceRange
         let xDomain = xt.niceRange, yDomain = yt.niceRange
         let tickW = yt.labels.map { TextStyle.label.size(of: $0).width }.max() ?? 0
         let plotX = Layout.margin + 14 + 8 + tickW + 10
@@ -62,7 +67,7 @@ public struct ScatterFigure: Figure {
         }
         let maxCount = counts.max() ?? 0
         let logRange = 0...max(0.5, log10(Double(max(1, maxCount))))
-        let barLabel = "log10 points per bin"
+        let barLabel = "log10 \(pointLabel) per bin"
         let barExtent = density ? 24 + 16 + Canvas.colorBarExtent(range: logRange, height: plotH, label: barLabel) : 0
         let titleW = max(TextStyle.title.size(of: title).width, TextStyle.label.size(of: annotation).width)
         let width = max(plotX + plotW + barExtent + Layout.margin + 8, titleW + 2 * Layout.margin)
@@ -105,7 +110,7 @@ public struct ScatterFigure: Figure {
         canvas.xAxis(plot, positions: xTickVals.map { xs($0).rounded(.down) },
                      labels: xTickVals.map { NumberFormat.tick($0, step: xt.step) }, label: xLabel)
         canvas.legend([LegendEntry(name: "OLS fit", color: RGBA(hex: 0xD55E00), lineWidth: 2.5)]
-                      + (density ? [] : [LegendEntry(name: "items", color: RGBA.series(0).withAlpha(0.55), marker: .circle, lineWidth: 0)]),
+                      + (density ? [] : [LegendEntry(name: pointLabel, color: RGBA.series(0).withAlpha(0.55), marker: .circle, lineWidth: 0)]),
                       at: Point(plot.minX + 8, plot.minY + 8))
         if density {
             canvas.colorBar(Rect(x: plot.maxX + 24, y: plot.minY, width: 16, height: plot.height),
