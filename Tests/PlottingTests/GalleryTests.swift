@@ -64,7 +64,8 @@ import Testing
         for axis in PositionUnit.allCases {
             let figure = LayerPositionHeatmap(
                 title: "Hoyer sparsity of the residual stream by layer and position",
-                subtitle: "ood/typos-3 · item 17 · global layers stretched over their patches" + (axis == .patches ? " (bytes averaged per patch)" : ""),
+                subtitle: "ood/typos-3 · item 17 · " + (axis == .bytes ? "global (per-patch) rows stretched over their bytes"
+                                                                    : "encoder/decoder (per-byte) rows averaged over each patch"),
                 measureName: "Hoyer sparsity", blocks: blocks, byteCount: bytes.count, patchStarts: starts, xAxis: axis)
             _ = try emit(figure, "layer-position-heatmap-\(axis.rawValue)")
         }
