@@ -1,0 +1,157 @@
+/// One item's bytes as glyph cells coloured by per-byte entropy, with patch boundaries as vertical rules and
+/// one row per hook underneath showing that position's sparsity. Long inputs wrap over several lines.
+///
+/// Cells: printable ASCII (0x21–0x7E) shows its glyph, space is blank, every other byte (control bytes,
+/// UTF-8 continuation/lead bytes) shows two hex digits in the small font. Hook rows given per patch are
+/// stretched over the bytes of each patch. NaN entropy or sparsity draws the colormap's missing grey.
+public struct ByteStripFigure: Figure {
+    /// One sparsity row under the text: a hook's values per byte or per patch.
+    public struct HookRow: Sendable {
+        public var name: String
+        public var values: [Double]
+        public var unit: PositionUnit
+        public init(name: String, values: [Double], unit: PositionUnit) {
+            self.name = name; self.values = values; self.unit = unit
+        }
+    }
+
+    public var title: String
+    public var subtitle: String?
+    public var bytes: [UInt8]
+    /// Per-byte entropy, `bytes.count` values.
+    public var entropy: [Double]
+    public var entropyLabel: String
+    /// Byte offsets where patches start: strictly increasing, first 0. Empty draws no rules.
+    public var patchStarts: [Int]
+    public var hookRows: [HookRow]
+    /// Name of the sparsity measure shown in the hook rows (colour bar label).
+    public var sparsityLabel: String
+    /// Bytes per wrapped line (≥ 8).
+    public var bytesPerLine: Int
+    /// Colour ranges; nil uses the finite min...max of the data.
+    public var entropyRange: ClosedRange<Double>?
+    public var sparsityRange: ClosedRange<Double>?
+    public var entropyColormap: Colormap
+    public var sparsityColormap: Colormap
+
+    public init(title: String, subtitle: String? = nil, bytes: [UInt8], entropy: [Double],
+                entropyLabel: String = "entropy (bits)", patchStarts: [Int], hookRows: [HookRow] = [],
+                sparsityLabel: String = "sparsity", bytesPerLine: Int = 64,
+                entropyRange: ClosedRange<Double>? = nil, sparsityRange: ClosedRange<Double>? = nil,
+                entropyColormap: Colormap = .magma, sparsityColormap: Colormap = .viridis) {
+        self.title = title; self.subtitle = subtitle; self.bytes = bytes; self.entropy = entropy
+        self.entropyLabel = entropyLabel; self.patchStarts = patchStarts; self.hookRows = hookRows
+        self.sparsityLabel = sparsityLabel; self.bytesPerLine = bytesPerLine
+        self.entropyRange = entropyRange; self.sparsityRange = sparsityRange
+        self.entropyColormap = entropyColormap; self.sparsityColormap = sparsityColormap
+    }
+
+    static let cellWidth = 13
+    static let textRowHeight = 20
+    static let hookRowHeight = 12
+    static let lineGap = 12
+
+    public func render() throws -> Canvas {
+        let n = bytes.count
+        guard entropy.count == n else {
+            throw PlottingError.invalidInput(field: "entropy", message: "\(entropy.count) values for \(n) bytes")
+        }
+        try validatePatchStarts(patchStarts, byteCount: n, field: "patchStarts")
+        guard bytesPerLine >= 8 else {
+            throw PlottingError.invalidInput(field: "bytesPerLine", message: "must be ≥ 8, got \(bytesPerLine)")
+        }
+        let patchOf = patchIndexOfByte(starts: patchStarts.isEmpty ? [0] : patchStarts, byteCount: n)
+        var perByteRows = [[Double]]()
+        for (i, row) in hookRows.enumerated() {
+            let expected = row.unit == .bytes ? n : max(1, patchStarts.count)
+            guard row.values.count == expected else {
+                throw PlottingError.invalidInput(
+                    field: "hookRows[\(i)].values",
+                    message: "\(row.values.count) values for \(expected) \(row.unit.rawValue) (hook \(row.name))")
+            }
+            perByteRows.append(row.unit == .bytes ? row.values : patchOf.map { row.values[$0] })
+        }
+        let eRange = widened(entropyRange ?? finiteRange(entropy))
+        let sRange = widened(sparsityRange ?? finiteRange(perByteRows.joined()))
+
+        // Layout: [labels | cells] [entropy bar] [sparsity bar]
+        let labelStyle = TextStyle.label.aligned(.right, .middle)
+        let labelW = ([labelStyle.size(of: "byte 00000").width]
+                      + hookRows.map { labelStyle.size(of: $0.name).width }).max()!
+        let lines = max(1, (n + bytesPerLine - 1) / bytesPerLine)
+        let perLine = min(bytesPerLine, max(1, n))
+        let blockH = Self.textRowHeight + hookRows.count * (Self.hookRowHeight + 1)
+        let stripsH = lines * blockH + (lines - 1) * Self.lineGap
+        let barH = max(140, min(260, stripsH))
+        let bars = [(eRange, entropyLabel, entropyColormap)] + (hookRows.isEmpty ? [] : [(sRange, sparsityLabel, sparsityColormap)])
+        let barExtents = bars.map { Canvas.colorBarExtent(range: $0.0, height: barH, label: $0.1) + 16 + 24 }
+        let cellsX = Layout.margin + labelW + 8
+        let cellsW = perLine * Self.cellWidth
+        let titleW = max(TextStyle.title.size(of: title).width, TextStyle.label.size(of: subtitle ?? "").width)
+        var width = max(cellsX + cellsW + 16 + barExtents.reduce(0, +) + Layout.margin, titleW + 2 * Layout.margin)
+        let headerH = Layout.margin + 16 + 4 + (subtitle == nil ? 0 : 16) + Layout.titleGap
+        let caption = "black rules: patch starts · cells: printable ASCII as glyphs, other bytes as hex"
+            + (hookRows.contains { $0.unit == .patches } ? " · patch-level hooks stretched over their bytes" : "")
+        let captionW = TextStyle.label.size(of: caption).width + 2 * Layout.margin
+        let height = headerH + max(stripsH, barH) + 14 + 16 + Layout.margin
+        width = max(width, captionW)
+        var canvas = Canvas(width: width, height: height)
+        let top = canvas.title(title, subtitle: subtitle)
+        canvas.text(caption, at: Point(Double(Layout.margin), Double(height - Layout.margin)),
+                    TextStyle.label.colored(RGBA(hex: 0x555555)).aligned(.left, .bottom))
+
+        let patchStartSet = Set(patchStarts)
+        for line in 0..<lines {
+            let y0 = top + line * (blockH + Self.lineGap)
+            let first = line * bytesPerLine, last = min(n, first + bytesPerLine)
+            canvas.text("byte \(first)", at: Point(Double(cellsX - 6), Double(y0) + Double(Self.textRowHeight) / 2),
+                        labelStyle.colored(RGBA(hex: 0x555555)))
+            for (r, row) in hookRows.enumerated() {
+                let ry = y0 + Self.textRowHeight + 1 + r * (Self.hookRowHeight + 1)
+                canvas.text(row.name, at: Point(Double(cellsX - 6), Double(ry) + Double(Self.hookRowHeight) / 2 + 0.5),
+                            labelStyle)
+            }
+            guard first < last else { continue }
+            for i in first..<last {
+                let x = cellsX + (i - first) * Self.cellWidth
+                let bg = entropyColormap.color(entropy[i], in: eRange)
+                canvas.fillPixels(x0: x, y0: y0, x1: x + Self.cellWidth, y1: y0 + Self.textRowHeight, bg)
+                drawByte(bytes[i], in: &canvas, x: x, y: y0, ink: contrastingInk(on: bg))
+                for (r, values) in perByteRows.enumerated() {
+                    let ry = y0 + Self.textRowHeight + 1 + r * (Self.hookRowHeight + 1)
+                    canvas.fillPixels(x0: x, y0: ry, x1: x + Self.cellWidth, y1: ry + Self.hookRowHeight,
+                                      sparsityColormap.color(values[i], in: sRange))
+                }
+            }
+            // Patch boundaries: a dark rule with a white halo so it reads on any background.
+            for i in first..<last where patchStartSet.contains(i) && i > 0 {
+                let x = cellsX + (i - first) * Self.cellWidth
+                canvas.vline(x: x - 1, y0: y0 - 3, y1: y0 + blockH + 2, RGBA.white.withAlpha(0.8))
+                canvas.vline(x: x, y0: y0 - 3, y1: y0 + blockH + 2, .black, lineWidth: 2)
+            }
+            canvas.stroke(Rect(x: Double(cellsX), y: Double(y0), width: Double((last - first) * Self.cellWidth),
+                               height: Double(blockH)), .midGrey)
+        }
+
+        var bx = cellsX + cellsW + 28
+        for (range, label, map) in bars {
+            let bar = Rect(x: Double(bx), y: Double(top), width: 16, height: Double(barH))
+            let used = canvas.colorBar(bar, colormap: map, range: range, label: label)
+            bx += 16 + used + 24
+        }
+        return canvas
+    }
+
+    private func drawByte(_ b: UInt8, in canvas: inout Canvas, x: Int, y: Int, ink: RGBA) {
+        let cx = Double(x) + Double(Self.cellWidth) / 2, cy = Double(y) + Double(Self.textRowHeight) / 2
+        if b == 0x20 { return }
+        if b > 0x20 && b < 0x7F {
+            canvas.text(String(UnicodeScalar(b)), at: Point(cx, cy), TextStyle.label.aligned(.center, .middle).colored(ink))
+        } else {
+            let hex = Array("0123456789abcdef")
+            let s = String([hex[Int(b >> 4)], hex[Int(b & 0xF)]])
+            canvas.text(s, at: Point(cx, cy),
+                        TextStyle(font: .small, color: ink.withAlpha(0.85), hAlign: .center, vAlign: .middle))
+        }
+    }
+}

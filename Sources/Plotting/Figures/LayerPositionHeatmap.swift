@@ -1,0 +1,144 @@
+/// A layer × position heatmap of one sparsity measure for one item, with encoder / global / decoder blocks
+/// stacked top to bottom (data-flow order) and separated by gaps.
+///
+/// Positions are bytes or patches (``xAxis``). A block whose rows are per patch is stretched over the bytes of
+/// each patch on a byte axis; a block whose rows are per byte is averaged over each patch's bytes (NaN
+/// skipped) on a patch axis. Patch starts are marked by ticks above the plot on a byte axis.
+public struct LayerPositionHeatmap: Figure {
+    /// A contiguous group of layers (e.g. the local encoder) with one row of values per layer.
+    public struct Block: Sendable {
+        public var name: String
+        /// One label per row, e.g. "0", "1", … or hook names.
+        public var layerLabels: [String]
+        /// `layerLabels.count` rows, each with one value per byte or per patch (``unit``).
+        public var values: [[Double]]
+        public var unit: PositionUnit
+        public init(name: String, layerLabels: [String], values: [[Double]], unit: PositionUnit) {
+            self.name = name; self.layerLabels = layerLabels; self.values = values; self.unit = unit
+        }
+    }
+
+    public var title: String
+    public var subtitle: String?
+    public var measureName: String
+    public var blocks: [Block]
+    /// Number of bytes in the item.
+    public var byteCount: Int
+    /// Patch start offsets (strictly increasing, first 0); needed whenever units are mixed or the axis is
+    /// patches.
+    public var patchStarts: [Int]
+    public var xAxis: PositionUnit
+    public var colormap: Colormap
+    /// Colour range; nil uses the finite min...max of all cells.
+    public var range: ClosedRange<Double>?
+
+    public init(title: String, subtitle: String? = nil, measureName: String, blocks: [Block], byteCount: Int,
+                patchStarts: [Int], xAxis: PositionUnit = .bytes, colormap: Colormap = .viridis,
+                range: ClosedRange<Double>? = nil) {
+        self.title = title; self.subtitle = subtitle; self.measureName = measureName; self.blocks = blocks
+        self.byteCount = byteCount; self.patchStarts = patchStarts; self.xAxis = xAxis
+        self.colormap = colormap; self.range = range
+    }
+
+    /// Rows converted to the x axis unit.
+    func alignedRows() throws -> [[[Double]]] {
+        let patchCount = patchStarts.count
+        let patchOf = patchIndexOfByte(starts: patchStarts.isEmpty ? [0] : patchStarts, byteCount: byteCount)
+        return try blocks.enumerated().map { (b, block) in
+            guard block.values.count == block.layerLabels.count else {
+                throw PlottingError.invalidInput(field: "blocks[\(b)].values",
+                    message: "\(block.values.count) rows for \(block.layerLabels.count) layer labels (\(block.name))")
+            }
+            return try block.values.enumerated().map { (r, row) in
+                let expected = block.unit == .bytes ? byteCount : patchCount
+                guard row.count == expected else {
+                    throw PlottingError.invalidInput(field: "blocks[\(b)].values[\(r)]",
+                        message: "\(row.count) values for \(expected) \(block.unit.rawValue) (\(block.name))")
+                }
+                switch (block.unit, xAxis) {
+                case (.bytes, .bytes), (.patches, .patches): return row
+                case (.patches, .bytes): return patchOf.map { row[$0] }
+                case (.bytes, .patches):
+                    var sums = [Double](repeating: 0, count: patchCount), counts = sums
+                    for (i, v) in row.enumerated() where v.isFinite { sums[patchOf[i]] += v; counts[patchOf[i]] += 1 }
+                    return zip(sums, counts).map { $1 > 0 ? $0 / $1 : .nan }
+                }
+            }
+        }
+    }
+
+    public func render() throws -> Canvas {
+        guard !blocks.isEmpty else { throw PlottingError.invalidInput(field: "blocks", message: "no blocks") }
+        let mixed = blocks.contains { $0.unit != xAxis }
+        if mixed || xAxis == .patches {
+            guard !patchStarts.isEmpty else {
+                throw PlottingError.invalidInput(field: "patchStarts", message: "required to convert between bytes and patches")
+            }
+        }
+        if !patchStarts.isEmpty { try validatePatchStarts(patchStarts, byteCount: byteCount, field: "patchStarts") }
+        let rows = try alignedRows()
+        let positions = xAxis == .bytes ? byteCount : patchStarts.count
+        guard positions > 0 else { throw PlottingError.invalidInput(field: "byteCount", message: "no positions to plot") }
+        let cRange = widened(range ?? finiteRange(rows.joined().joined()))
+
+        let totalRows = blocks.reduce(0) { $0 + $1.layerLabels.count }
+        let rowH = totalRows <= 24 ? 16 : totalRows <= 48 ? 12 : 8
+        let cellW = max(1, min(24, 960 / positions))
+        let blockGap = 6
+        let plotW = cellW * positions
+        let plotH = totalRows * rowH + (blocks.count - 1) * blockGap
+        let tickStyle = TextStyle.label.aligned(.right, .middle)
+        let labelStep = rowH >= 12 ? 1 : 2
+        let layerLabelW = blocks.flatMap(\.layerLabels).map { tickStyle.size(of: $0).width }.max() ?? 0
+        let blockLabelW = blocks.map { TextStyle.label.size(of: $0.name).width }.max() ?? 0
+        let showPatchMarks = xAxis == .bytes && !patchStarts.isEmpty
+        let marksLabelW = showPatchMarks ? BitmapFont.small.measure("patch starts") + 6 : 0
+        let plotX = Layout.margin + max(blockLabelW + 12 + layerLabelW + 10, marksLabelW)
+        let barH = max(120, min(320, plotH))
+        let barExtent = Canvas.colorBarExtent(range: cRange, height: barH, label: measureName)
+        let titleW = max(TextStyle.title.size(of: title).width, TextStyle.label.size(of: subtitle ?? "").width)
+        let width = max(plotX + plotW + 24 + 16 + barExtent + Layout.margin, titleW + 2 * Layout.margin)
+        let headerH = Layout.margin + 16 + 4 + (subtitle == nil ? 0 : 16) + Layout.titleGap
+        let patchMarks = showPatchMarks ? 12 : 0
+        let height = headerH + patchMarks + max(plotH, barH) + 8 + 14 + 6 + 14 + Layout.margin + 4
+        var canvas = Canvas(width: width, height: height)
+        let top = canvas.title(title, subtitle: subtitle) + patchMarks
+
+        var y = top
+        for (b, block) in blocks.enumerated() {
+            let blockTop = y
+            for (r, row) in rows[b].enumerated() {
+                for (i, v) in row.enumerated() {
+                    canvas.fillPixels(x0: plotX + i * cellW, y0: y, x1: plotX + (i + 1) * cellW, y1: y + rowH,
+                                      colormap.color(v, in: cRange))
+                }
+                if r % labelStep == 0 || r == row.count - 1 {
+                    canvas.hline(x0: plotX - 4, x1: plotX, y: y + rowH / 2, .ink)
+                    canvas.text(block.layerLabels[r], at: Point(Double(plotX - 6), Double(y) + Double(rowH) / 2), tickStyle)
+                }
+                y += rowH
+            }
+            canvas.stroke(Rect(x: Double(plotX), y: Double(blockTop), width: Double(plotW), height: Double(y - blockTop)), .ink)
+            let bracketX = plotX - layerLabelW - 12
+            canvas.vline(x: bracketX, y0: blockTop + 1, y1: y - 1, .midGrey)
+            canvas.text(block.name, at: Point(Double(bracketX - 5), Double(blockTop + y) / 2),
+                        TextStyle.label.aligned(.right, .middle))
+            y += blockGap
+        }
+        if patchMarks > 0 {
+            for s in patchStarts {
+                canvas.vline(x: plotX + s * cellW, y0: top - patchMarks, y1: top - 2, .ink)
+            }
+            canvas.text("patch starts", at: Point(Double(plotX - 6), Double(top - patchMarks / 2 - 1)),
+                        TextStyle(font: .small, color: .midGrey, hAlign: .right, vAlign: .middle))
+        }
+        let ticks = NiceTicks(0, Double(positions - 1), target: max(2, plotW / 90))
+        let xs = ticks.values.filter { $0 >= 0 && $0 < Double(positions) }
+        canvas.xAxis(Rect(x: Double(plotX), y: Double(top), width: Double(plotW), height: Double(plotH)),
+                     positions: xs.map { Double(plotX) + ($0 + 0.5) * Double(cellW) },
+                     labels: xs.map { NumberFormat.tick($0, step: ticks.step) }, label: xAxis.axisLabel)
+        canvas.colorBar(Rect(x: Double(plotX + plotW + 24), y: Double(top), width: 16, height: Double(barH)),
+                        colormap: colormap, range: cRange, label: measureName)
+        return canvas
+    }
+}

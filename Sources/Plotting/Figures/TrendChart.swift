@@ -1,0 +1,126 @@
+/// Per-level trends: difficulty level on x (named), one panel per quantity (e.g. entropy, sparsity) stacked
+/// vertically and sharing the x axis, one line per measure or hook with a shaded confidence band.
+///
+/// NaN means leave gaps in lines; a band is drawn only over runs where both bounds are finite.
+public struct TrendChart: Figure {
+    /// One line: mean per level with optional lower/upper confidence bounds (same length as the levels).
+    public struct Series: Sendable {
+        public var name: String
+        public var mean: [Double]
+        public var lower: [Double]?
+        public var upper: [Double]?
+        public init(name: String, mean: [Double], lower: [Double]? = nil, upper: [Double]? = nil) {
+            self.name = name; self.mean = mean; self.lower = lower; self.upper = upper
+        }
+    }
+
+    /// One panel with its own y axis and legend.
+    public struct Panel: Sendable {
+        public var title: String
+        public var yLabel: String
+        public var series: [Series]
+        public init(title: String, yLabel: String, series: [Series]) {
+            self.title = title; self.yLabel = yLabel; self.series = series
+        }
+    }
+
+    public var title: String
+    public var subtitle: String?
+    public var levels: [String]
+    public var xLabel: String
+    public var panels: [Panel]
+    /// Caption under the chart, e.g. "bands: 95% bootstrap CI over items".
+    public var caption: String?
+
+    public init(title: String, subtitle: String? = nil, levels: [String], xLabel: String = "difficulty level",
+                panels: [Panel], caption: String? = "shaded: 95% bootstrap confidence interval") {
+        self.title = title; self.subtitle = subtitle; self.levels = levels; self.xLabel = xLabel
+        self.panels = panels; self.caption = caption
+    }
+
+    static let markers: [MarkerShape] = [.circle, .square, .triangle, .diamond]
+
+    public func render() throws -> Canvas {
+        guard !levels.isEmpty else { throw PlottingError.invalidInput(field: "levels", message: "empty") }
+        guard !panels.isEmpty else { throw PlottingError.invalidInput(field: "panels", message: "empty") }
+        for (p, panel) in panels.enumerated() {
+            for (s, series) in panel.series.enumerated() {
+                for (field, arr) in [("mean", series.mean), ("lower", series.lower), ("upper", series.upper)] {
+                    if let arr, arr.count != levels.count {
+                        throw PlottingError.invalidInput(field: "panels[\(p)].series[\(s)].\(field)",
+                            message: "\(arr.count) values for \(levels.count) levels (\(series.name))")
+                    }
+                }
+            }
+        }
+        let plotW = max(420, min(900, 64 * levels.count))
+        let plotH = 230
+        let panelGap = 44
+        let tickW = TextStyle.label.size(of: "\u{2212}0.0000").width
+        let plotX = Layout.margin + 14 + 8 + tickW + 10
+        let legendW = panels.flatMap(\.series).map { TextStyle.label.size(of: $0.name).width }.max().map { $0 + 8 + 24 + 6 + 8 } ?? 0
+        let levelW = levels.map { TextStyle.label.size(of: $0).width }.max() ?? 0
+        let slot = Double(plotW) / Double(levels.count)
+        let rotate = Double(levelW) + 6 > slot
+        let xLabelsH = (rotate ? levelW : 14) + 8 + 6 + 14
+        let titleW = max(TextStyle.title.size(of: title).width, TextStyle.label.size(of: subtitle ?? "").width)
+        let width = max(plotX + plotW + 16 + legendW + Layout.margin, titleW + 2 * Layout.margin)
+        let headerH = Layout.margin + 16 + 4 + (subtitle == nil ? 0 : 16) + Layout.titleGap
+        let captionH = caption == nil ? 0 : 22
+        let height = headerH + panels.count * (plotH + 20) + (panels.count - 1) * panelGap + xLabelsH + captionH + Layout.margin
+        var canvas = Canvas(width: width, height: height)
+        var top = canvas.title(title, subtitle: subtitle) + 20
+        let xScale = LinearScale(domain: -0.5...(Double(levels.count) - 0.5), from: Double(plotX), to: Double(plotX + plotW))
+        for (p, panel) in panels.enumerated() {
+            let plot = Rect(x: Double(plotX), y: Double(top), width: Double(plotW), height: Double(plotH))
+            let values = panel.series.flatMap { $0.mean + ($0.lower ?? []) + ($0.upper ?? []) }
+            let raw = widened(finiteRange(values))
+            let pad = (raw.upperBound - raw.lowerBound) * 0.08
+            let ticks = NiceTicks(raw.lowerBound - pad, raw.upperBound + pad, target: 5)
+            let domain = min(ticks.niceRange.lowerBound, raw.lowerBound - pad)...max(ticks.niceRange.upperBound, raw.upperBound + pad)
+            let yScale = LinearScale(domain: domain, from: plot.maxY - 0.5, to: plot.minY + 0.5)
+            canvas.text(panel.title, at: Point(plot.minX, plot.minY - 6), TextStyle(font: .bold, vAlign: .bottom))
+            canvas.yAxis(plot, scale: yScale, ticks: ticks, label: panel.yLabel)
+            for i in levels.indices { canvas.vline(x: Int(xScale(Double(i))), y0: Int(plot.minY) + 1, y1: Int(plot.maxY), .grid) }
+            for (s, series) in panel.series.enumerated() {
+                let color = RGBA.series(s)
+                if let lower = series.lower, let upper = series.upper {
+                    var run: [Int] = []
+                    func flush() {
+                        if run.count >= 2 {
+                            let top = run.map { Point(xScale(Double($0)), yScale(upper[$0])) }
+                            let bottom = run.reversed().map { Point(xScale(Double($0)), yScale(lower[$0])) }
+                            canvas.fillPolygon(top + bottom, color.withAlpha(0.18))
+                        }
+                        run = []
+                    }
+                    for i in levels.indices { if lower[i].isFinite && upper[i].isFinite { run.append(i) } else { flush() } }
+                    flush()
+                }
+                let pts = levels.indices.map { Point(xScale(Double($0)), series.mean[$0].isFinite ? yScale(series.mean[$0]) : .nan) }
+                canvas.polyline(pts, color, width: 2)
+                for pt in pts where pt.y.isFinite {
+                    canvas.marker(Self.markers[s % Self.markers.count], at: pt, size: 7, color)
+                }
+            }
+            canvas.stroke(plot, .ink)
+            canvas.legend(panel.series.enumerated().map { (s, series) in
+                LegendEntry(name: series.name, color: .series(s), marker: Self.markers[s % Self.markers.count],
+                            band: series.lower != nil && series.upper != nil ? RGBA.series(s).withAlpha(0.18) : nil)
+            }, at: Point(plot.maxX + 16, plot.minY))
+            let last = p == panels.count - 1
+            let positions = levels.indices.map { xScale(Double($0)) }
+            if last {
+                canvas.xAxis(plot, positions: positions, labels: levels, label: xLabel, forceRotate: rotate)
+            } else {
+                for x in positions { canvas.vline(x: Int(x), y0: Int(plot.maxY), y1: Int(plot.maxY) + 5, .ink) }
+            }
+            top += plotH + 20 + panelGap
+        }
+        if let caption {
+            canvas.text(caption, at: Point(Double(plotX), Double(height - Layout.margin)),
+                        TextStyle.label.colored(RGBA(hex: 0x555555)).aligned(.left, .bottom))
+        }
+        return canvas
+    }
+}
