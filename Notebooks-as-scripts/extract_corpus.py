@@ -54,6 +54,7 @@ SPLIT_SEED = 20261129           # shuffles documents; also the synthetic-task tr
 HASH_LINE_MIN_BYTES = 24         # lines shorter than this are too generic to count as leakage
 HELD_OUT_LANGS = ["de", "fr", "es", "pl", "tr", "vi", "ru", "uk", "el", "ar", "hi", "th", "ka",
                   "ja", "zh_CN", "ko"]
+NON_LATIN_LANGS = ["ru", "uk", "el", "ar", "hi", "th", "ka", "ja", "zh_CN", "ko"]
 DEBIAN_PACKAGES = ["python3.11-doc", "wordnet-base", "sword-text-web", "iso-codes",
                    "libgtk2.0-common", "libglib2.0-data", "libgdk-pixbuf2.0-common"]
 REQUIRED_FILES = ["/usr/share/info/python3.11.info.gz", "/usr/share/wordnet/data.noun",
@@ -522,6 +523,8 @@ def main():
             row = {"id": f"msg-{i:04d}", "en": m}
             for lang in HELD_OUT_LANGS:
                 row[lang] = cats[lang][m]
+            for lang in NON_LATIN_LANGS:  # ASCII transliterations for the `ood` ladder
+                row[lang + "_latn"] = anyascii(cats[lang][m])
             rows.append(json.dumps(row, ensure_ascii=False))
         write(os.path.join(args.assets, "parallel_messages.jsonl"), "\n".join(rows) + "\n")
         # Train-line hashes: sorted 5-byte SHA-256 prefixes, lines stripped of surrounding spaces.
