@@ -1,1 +1,0 @@
-// Tests for Ladders live in this bundle.
