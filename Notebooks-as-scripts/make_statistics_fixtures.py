@@ -123,6 +123,9 @@ corr_cases.append(corr_case("n1", [1], [2]))
 corr_cases.append(corr_case("constant_x", [2, 2, 2, 2, 2], [1, 2, 3, 4, 5]))
 corr_cases.append(corr_case("nan_input", [1, 2, np.nan, 4], [1, 3, 2, 4]))
 x = rng.normal(size=200); corr_cases.append(corr_case("normal_n200", x, 0.2 * x + rng.normal(size=200)))
+x = rng.normal(size=150); corr_cases.append(corr_case("strong_n150_tiny_p", x, x + 0.2 * rng.normal(size=150)))
+x = rng.normal(size=33); corr_cases.append(corr_case("no_ties_n33_exact", x, 0.3 * x + rng.normal(size=33)))
+x = rng.integers(0, 5, 300).astype(float); corr_cases.append(corr_case("ties_n300", x, np.round(0.3 * x + rng.normal(size=300))))
 write("correlations.json", {"cases": corr_cases})
 
 # %% Partial correlation and OLS (numpy reference with explicit dummies)
@@ -273,6 +276,9 @@ wilcoxon_cases = [
     wilcoxon_case("n12_zeros_permutation", np.concatenate([[0.0, 0.0], rng.normal(size=10) + 0.4])),
     wilcoxon_case("n20_ties_asymptotic", np.round(rng.normal(size=20) * 2) / 2 + 0.3),
     wilcoxon_case("n60_asymptotic", rng.normal(size=60) + 0.2),
+    wilcoxon_case("n50_exact", rng.normal(size=50) + 0.2),
+    wilcoxon_case("n51_asymptotic", rng.normal(size=51) + 0.2),
+    wilcoxon_case("n13_zero_and_ties_permutation", np.concatenate([[0.0], np.round(rng.normal(size=12) * 2) / 2 + 0.3])),
     wilcoxon_case("n3", [0.5, -0.2, 1.0]),
     wilcoxon_case("n2", [0.5, 1.0]),
     wilcoxon_case("all_zero", [0.0, 0.0, 0.0, 0.0]),
@@ -286,13 +292,17 @@ def boot_indices(seed, n_resamples, n):
     return np.random.default_rng(seed).integers(0, n, (n_resamples, n))
 
 
-def manual_interval(theta_hat, theta_b, jack, level, method):
-    """Re-derivation of scipy's percentile/BCa to cross-check against scipy itself."""
+def manual_interval(theta_hat, theta_b, jack, level, method, tie_tolerance=False):
+    """Re-derivation of scipy's percentile/BCa to cross-check against scipy itself.
+
+    tie_tolerance=True is the Swift rule: bootstrap values within 100*eps (relative) of the estimate
+    count as equal to it in the bias correction (scipy compares exactly)."""
     alpha = (1 - level) / 2
     if method == "percentile":
         lo, hi = alpha, 1 - alpha
     else:
-        pct = ((theta_b < theta_hat).sum() + (theta_b <= theta_hat).sum()) / (2 * len(theta_b))
+        gamma = abs(100 * np.finfo(float).eps * theta_hat) if tie_tolerance else 0.0
+        pct = ((theta_b < theta_hat - gamma).sum() + (theta_b <= theta_hat + gamma).sum()) / (2 * len(theta_b))
         z0 = special.ndtri(pct)
         n = len(jack)
         u = (n - 1) * (jack.mean() - jack)
@@ -337,6 +347,8 @@ for name, n_clusters, stat, payload in [
         mine = manual_interval(stat(np.arange(n_clusters)), theta_b, jack, 0.9, method.lower())
         scipy_ci = np.array([res.confidence_interval.low, res.confidence_interval.high])
         assert np.allclose(mine, scipy_ci, rtol=1e-12, atol=0), (name, method, mine, scipy_ci)
+        tolerant = manual_interval(stat(np.arange(n_clusters)), theta_b, jack, 0.9, method.lower(), tie_tolerance=True)
+        assert np.array_equal(tolerant, mine), (name, method, "tie tolerance changed a continuous statistic's CI")
         bootstrap_cases.append({"name": f"{name}_{method.lower()}", "statistic": name, "method": method.lower(),
                                 "level": 0.9, "cluster_count": n_clusters, "resamples": idx,
                                 "estimate": stat(np.arange(n_clusters)), "low": scipy_ci[0], "high": scipy_ci[1],
@@ -426,17 +438,105 @@ seq = p_item * S_LEVELS + p_level
 patch_partial = partial_reference(p_entropy, p_sparsity, [p_length, p_position], seq.tolist())
 patch_ols = ols_reference(p_sparsity, [p_entropy, p_length, p_position], seq.tolist(), p_item.tolist())
 
+# --- The Swift study's bootstrap CIs, reproduced exactly: same row seeds (FNV-1a of the row identity mixed
+# by SplitMix64), same SplitMix64/Lemire cluster draws, scipy's BCa formula (checked above against
+# scipy.stats.bootstrap itself).
+MASK = (1 << 64) - 1
+
+
+class SplitMix64:
+    def __init__(self, seed):
+        self.state = seed & MASK
+
+    def next(self):
+        self.state = (self.state + 0x9E3779B97F4A7C15) & MASK
+        z = self.state
+        z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & MASK
+        z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & MASK
+        return z ^ (z >> 31)
+
+    def next_int(self, bound):
+        if bound <= 1:
+            return 0
+        product = self.next() * bound
+        if (product & MASK) < bound:
+            threshold = ((1 << 64) - bound) % bound
+            while (product & MASK) < threshold:
+                product = self.next() * bound
+        return product >> 64
+
+
+def row_seed(base, parts):
+    h = 0xCBF29CE484222325
+    for byte in "\x1f".join(parts).encode():
+        h = ((h ^ byte) * 0x100000001B3) & MASK
+    return SplitMix64(h ^ base).next()
+
+
+STUDY_SEED, STUDY_B, STUDY_LEVEL = 20260301, 300, 0.95
+
+
+def swift_resamples(seed, g, count):
+    r = SplitMix64(seed)
+    return np.array([[r.next_int(g) for _ in range(g)] for _ in range(count)])
+
+
+def study_ci(parts, g, stat):
+    idx = swift_resamples(row_seed(STUDY_SEED, parts), g, STUDY_B)
+    theta_b = np.array([stat(i) for i in idx])
+    jack = np.array([stat(np.delete(np.arange(g), j)) for j in range(g)])
+    low, high = manual_interval(stat(np.arange(g)), theta_b, jack, STUDY_LEVEL, "bca", tie_tolerance=True)
+    return {"ci_low": float(low), "ci_high": float(high)}
+
+
+def trend_ci(values, parts):
+    keep = ~np.isnan(values).any(axis=1)
+    taus = np.array([0.0 if np.isnan(t) else t for t in
+                     (stats.kendalltau(np.arange(S_LEVELS), row).statistic for row in values[keep])])
+    return study_ci(parts, len(taus), lambda idx: taus[np.asarray(idx)].mean())
+
+
+def beyond_ci(values, parts):
+    keep = ~(np.isnan(values).any(axis=1) | np.isnan(s_entropy).any(axis=1))
+    yv, ev = values[keep], s_entropy[keep]
+
+    def stat(idx):
+        idx = np.asarray(idx)
+        copies = np.repeat(np.arange(len(idx)), S_LEVELS)
+        D, _ = dummies(copies.tolist())
+        X = np.column_stack([np.tile(np.arange(S_LEVELS, dtype=float), len(idx)), ev[idx].ravel(), D])
+        return np.linalg.lstsq(X, yv[idx].ravel(), rcond=None)[0][0]
+    return study_ci(parts, int(keep.sum()), stat)
+
+
+def patch_ci(parts):
+    by_item = [np.nonzero(p_item == i)[0] for i in range(S_ITEMS)]
+
+    def stat(idx):
+        rows = np.concatenate([by_item[i] for i in idx])
+        copy = np.concatenate([np.full(len(by_item[i]), k) for k, i in enumerate(idx)])
+        groups = (copy * S_LEVELS + p_level[rows]).tolist()
+        return partial_reference(p_entropy[rows], p_sparsity[rows], [p_length[rows], p_position[rows]], groups)["estimate"]
+    return study_ci(parts, S_ITEMS, stat)
+
+
 write("study.json", {
     "ladder": "synthetic", "levels": S_LEVELS, "items": S_ITEMS,
     "entropy": s_entropy, "hoyer": s_hoyer, "flat": s_flat,
     "patches": {"item": p_item, "level": p_level, "entropy": p_entropy, "length": p_length,
                 "position": p_position, "sparsity": p_sparsity},
     "expected": {
-        "entropy_trend": trend_reference(s_entropy),
-        "hoyer_trend": trend_reference(s_hoyer),
-        "flat_trend": trend_reference(s_flat),
-        "hoyer_beyond": beyond_reference(s_hoyer),
-        "flat_beyond": beyond_reference(s_flat),
-        "patch": {"n": S_ITEMS, "estimate": patch_partial["estimate"], "p": float(patch_ols["p"][0])},
+        "entropy_trend": {**trend_reference(s_entropy),
+                          **trend_ci(s_entropy, ["entropy_tracks_level", "synthetic", "", "mean_entropy_bits"])},
+        "hoyer_trend": {**trend_reference(s_hoyer), **trend_ci(s_hoyer, ["sparsity_tracks_level", "synthetic", "h", "hoyer"])},
+        "flat_trend": {**trend_reference(s_flat), **trend_ci(s_flat, ["sparsity_tracks_level", "synthetic", "h", "flat"])},
+        "hoyer_beyond": {**beyond_reference(s_hoyer), **beyond_ci(s_hoyer, ["sparsity_beyond_entropy", "synthetic", "h", "hoyer"])},
+        "flat_beyond": {**beyond_reference(s_flat), **beyond_ci(s_flat, ["sparsity_beyond_entropy", "synthetic", "h", "flat"])},
+        "patch": {"n": S_ITEMS, "estimate": patch_partial["estimate"], "p": float(patch_ols["p"][0]),
+                  **patch_ci(["entropy_sparsity_patch_correlation", "synthetic", "h", "hoyer"])},
+    },
+    "swift_splitmix64_check": {"seed": 0, "first": str(SplitMix64(0).next()),  # UInt64 as text: JSON numbers are doubles
+                               "row_seed": str(row_seed(STUDY_SEED, ["entropy_tracks_level", "synthetic", "", "mean_entropy_bits"])),
+                               "resample_head": swift_resamples(12345, 7, 3),
     },
 })

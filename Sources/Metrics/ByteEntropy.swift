@@ -16,7 +16,7 @@ public enum ByteEntropy {
     @inlinable public static func bits(fromNats nats: Double) -> Double { nats / ln2 }
 
     /// Shannon entropy (nats) of softmax(logits), computed stably in `Double`:
-    /// with m = max ℓ, Z = Σ exp(ℓᵥ − m), H = ln Z − Σ pᵥ (ℓᵥ − m).
+    /// with m = max ℓ, Z = Σ exp(ℓᵥ − m), H = ln Z − Σ pᵥ (ℓᵥ − m) (ln Z via log1p, see below).
     /// - Throws: `MetricsError.empty` for no logits, `.nonFinite` for NaN/±∞ logits.
     /// - Returns: a value in [0, ln V]; exactly 0 for a single logit.
     public static func entropy(logits: UnsafeBufferPointer<Float>) throws -> Double {
@@ -25,25 +25,35 @@ public enum ByteEntropy {
     }
 
     static func entropyValidated(_ logits: UnsafeBufferPointer<Float>) -> Double {
-        var m = -Double.infinity
-        for l in logits where Double(l) > m { m = Double(l) }
-        var z = 0.0, weighted = 0.0
-        for l in logits {
+        let (m, top) = maximum(logits)
+        // Z = 1 + rest, where rest sums exp(ℓᵥ − m) over every entry but the first maximum; ln Z = log1p(rest)
+        // keeps full relative accuracy for peaked distributions (Z ≈ 1), where ln(Z) would lose digits.
+        var rest = 0.0, weighted = 0.0
+        for (v, l) in logits.enumerated() where v != top {
             let shifted = Double(l) - m
             let e = _exp(shifted)
-            z += e
+            rest += e
             weighted += e * shifted
         }
-        return max(0, _log(z) - weighted / z)
+        return max(0, _log1p(rest) - weighted / (1 + rest))
     }
 
-    /// ln Σ exp(ℓᵥ) (log-sum-exp), stable. Inputs must be finite and non-empty.
+    /// Largest logit (as `Double`) and the index of its first occurrence.
+    static func maximum(_ logits: UnsafeBufferPointer<Float>) -> (value: Double, index: Int) {
+        var m = -Double.infinity, top = 0
+        for (v, l) in logits.enumerated() where Double(l) > m {
+            m = Double(l)
+            top = v
+        }
+        return (m, top)
+    }
+
+    /// ln Σ exp(ℓᵥ) (log-sum-exp), stable: m + log1p(Σ_{v ≠ argmax} exp(ℓᵥ − m)). Inputs finite, non-empty.
     static func logSumExp(_ logits: UnsafeBufferPointer<Float>) -> Double {
-        var m = -Double.infinity
-        for l in logits where Double(l) > m { m = Double(l) }
-        var z = 0.0
-        for l in logits { z += _exp(Double(l) - m) }
-        return m + _log(z)
+        let (m, top) = maximum(logits)
+        var rest = 0.0
+        for (v, l) in logits.enumerated() where v != top { rest += _exp(Double(l) - m) }
+        return m + _log1p(rest)
     }
 
     /// Entropy of each row of row-major `[rows, vocabulary]` logits, in model alignment (H[t] is about byte

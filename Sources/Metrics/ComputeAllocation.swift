@@ -159,6 +159,15 @@ public struct ComputeAllocation: Sendable, Equatable, Codable {
         return total > 0 ? global / total : 0
     }
 
+    /// FLOPs of a span split by component (for one row per item in the study's tables).
+    /// - Throws: `.outOfRange` for an empty span or one outside 0..<N.
+    public func components(over span: Range<Int>) throws -> ComponentFLOPs {
+        try checkSpan(span)
+        func sum(_ values: [Double]) -> Double { span.reduce(0) { $0 + values[$1] } }
+        return ComponentFLOPs(patcher: sum(patcher), embedding: sum(embedding), encoder: sum(encoder),
+                              global: sum(global), decoder: sum(decoder))
+    }
+
     private func checkSpan(_ span: Range<Int>) throws {
         guard !span.isEmpty, span.lowerBound >= 0, span.upperBound <= byteCount else {
             throw MetricsError.outOfRange(argument: "span", value: span.upperBound,
@@ -175,4 +184,26 @@ private func share(_ amount: Double, over span: Range<Int>, into values: inout [
     }
     let portion = amount / Double(span.count)
     for t in span { values[t] += portion }
+}
+
+/// FLOPs of a span of bytes by model component (see `ComputeAllocation` for what is counted).
+public struct ComponentFLOPs: Sendable, Equatable, Codable {
+    public var patcher: Double
+    public var embedding: Double
+    public var encoder: Double
+    public var global: Double
+    public var decoder: Double
+
+    public init(patcher: Double, embedding: Double, encoder: Double, global: Double, decoder: Double) {
+        self.patcher = patcher
+        self.embedding = embedding
+        self.encoder = encoder
+        self.global = global
+        self.decoder = decoder
+    }
+
+    /// Sum of the components.
+    public var total: Double { patcher + embedding + encoder + global + decoder }
+    /// Local (patcher, embedding, encoder, decoder) FLOPs.
+    public var local: Double { patcher + embedding + encoder + decoder }
 }

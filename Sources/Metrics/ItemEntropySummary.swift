@@ -32,8 +32,9 @@ public struct ItemEntropySummary: Sendable, Equatable, Codable {
     ///   - losses: byte-aligned next-byte losses in nats (length N), or nil.
     ///   - patchLengths: patch lengths summing to N.
     ///   - span: byte positions to analyse, non-empty, within 1..<N.
-    /// - Throws: `.outOfRange` for a bad span, `.shapeMismatch` for inconsistent lengths, `.nonFinite` for
-    ///   NaN/±∞ entropies or losses inside the span or in an analysed patch.
+    /// - Throws: `.outOfRange` for a bad span, `.shapeMismatch` for inconsistent lengths, `.nonFinite` for a
+    ///   NaN/±∞ entropy at any position ≥ 1 (position 0, BOS, is expected to be NaN) or a NaN/±∞ loss inside
+    ///   the span.
     public init(byteEntropies: [Double], losses: [Double]? = nil, patchLengths: [Int], span: Range<Int>) throws {
         let n = byteEntropies.count
         guard !span.isEmpty, span.lowerBound >= 1, span.upperBound <= n else {

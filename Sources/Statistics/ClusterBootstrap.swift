@@ -44,7 +44,9 @@ public enum ClusterBootstrap {
     ///   fewer than half of them) give a defined statistic.
     ///   BCa falls back to the percentile interval (reported in `method`) when the jackknife has an
     ///   undefined value or the estimate lies outside every bootstrap value (z₀ infinite), where
-    ///   scipy would return NaN. Zero jackknife spread gives acceleration 0.
+    ///   scipy would return NaN. Zero jackknife spread gives acceleration 0. Bootstrap values within
+    ///   a relative 100·ε of the estimate count as equal to it when computing z₀ (scipy compares
+    ///   exactly; identical results unless values tie with the estimate up to rounding).
     ///   Quantiles use linear interpolation (numpy/scipy default, "type 7").
     public static func interval(clusterCount: Int, resamples: [[Int]], level: Double = 0.95,
                                 method: BootstrapMethod = .bca,
@@ -70,8 +72,13 @@ public enum ClusterBootstrap {
                                        biasCorrection: nil, acceleration: nil)
         guard method == .bca else { return result }
 
-        let below = distribution.reduce(0) { $0 + ($1 < estimate ? 1 : 0) }
-        let belowOrEqual = distribution.reduce(0) { $0 + ($1 <= estimate ? 1 : 0) }
+        // Bias correction from the share of bootstrap values below the estimate, ties counting half.
+        // Values within 100·ε (relative) of the estimate count as ties: for discrete statistics such as
+        // a mean of Kendall τs many resamples equal the estimate in exact arithmetic, and an exact
+        // comparison (scipy's) would make the interval depend on floating-point summation order.
+        let gamma = abs(100 * Double.ulpOfOne * estimate)
+        let below = distribution.reduce(0) { $0 + ($1 < estimate - gamma ? 1 : 0) }
+        let belowOrEqual = distribution.reduce(0) { $0 + ($1 <= estimate + gamma ? 1 : 0) }
         let z0 = SpecialFunctions.normalQuantile(Double(below + belowOrEqual) / Double(2 * distribution.count))
         guard z0.isFinite else { return result }
         var jackknife: [Double] = []

@@ -38,6 +38,9 @@ struct ComputeAllocationTests {
         #expect(try a.flops(over: 1..<3) == a.perByte[1] + a.perByte[2])
         #expect(try a.meanFLOPsPerByte(over: 0..<3) == a.perByte.reduce(0, +) / 3)
         #expect(try a.globalFraction(over: 0..<3) == 2080 / a.perByte.reduce(0, +))
+        let parts = try a.components(over: 1..<3)
+        #expect(parts.global == 1056 && parts.encoder == 1008 && parts.embedding == 8 && parts.patcher == 0)
+        #expect(parts.total == a.perByte[1] + a.perByte[2] && parts.local == parts.total - 1056)
     }
 
     static func shape(_ s: MetricsFixture.Shape) throws -> ModelShape {
