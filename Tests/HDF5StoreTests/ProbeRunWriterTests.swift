@@ -184,3 +184,35 @@ struct ProbeRunWriterTests {
         #expect(!InterruptSignal.isRequested)
     }
 }
+
+@Suite("probe inspect summary")
+struct ProbeRunSummaryTests {
+    @Test func summaryShowsSchemaProvenanceLayoutAndEveryGroup() throws {
+        let directory = try TemporaryDirectory()
+        let path = directory.file("inspect.h5")
+        try ProbeRunFixture.writeComplete(to: path, count: 3)
+        let text = try ProbeRunReader(path: path).summary(itemLimit: 2)
+        for expected in [
+            "schema: bytelens.probe-run version 1", "status: complete, 3 complete item(s)",
+            "tool: 0.1.0-test (git 0123456789abcdef)", "seed: 7",
+            "command: probe run --dataset ood --name 'naïve ✓'", "hdf5 \(HDF5File.libraryVersion)",
+            "model.safetensors  sha256 " + String(repeating: "ab", count: 32),
+            "statistics: 2 row(s): 1 insufficient data, 1 tracks difficulty",
+            "      hoyer  float32[", "(byte, byte_hook)  chunked", "shuffle+deflate",
+            "  byte  float32[", "dimension", "      byte_hook  string[2]  coordinate",
+            "first 2 item(s):", "[1] script_distance level 1",
+        ] {
+            #expect(text.contains(expected), "missing '\(expected)' in:\n\(text)")
+        }
+        for group in ["items/", "bytes/", "patches/", "measures/", "activations/", "statistics/", "provenance/"] {
+            #expect(text.contains("\n  \(group)\n"), "missing group \(group)")
+        }
+    }
+
+    @Test func shellQuotingOnlyQuotesWhenNeeded() {
+        #expect(ProbeRunReader.shellQuoted("--dataset=ood") == "--dataset=ood")
+        #expect(ProbeRunReader.shellQuoted("two words") == "'two words'")
+        #expect(ProbeRunReader.shellQuoted("it's") == "'it'\\''s'")
+        #expect(ProbeRunReader.shellQuoted("") == "''")
+    }
+}
