@@ -84,6 +84,24 @@ struct ProbeRunResumeTests {
         resumed.close()
     }
 
+    @Test func resumeExplainsAPartialFileKilledDuringCreation() throws {
+        let directory = try TemporaryDirectory()
+        let path = directory.file("stub.h5")
+        do {
+            let file = try HDF5File.create(at: path + ".partial")
+            try file.setAttribute("schema", ProbeRunSchema.name)
+            try file.setAttribute("schema_version", Int64(1))
+            try file.setAttribute("status", ProbeRunSchema.Status.writing)
+        }
+        do {
+            _ = try ProbeRunWriter.resume(at: path, layout: ProbeRunFixture.layout, provenance: ProbeRunFixture.provenance)
+            Issue.record("an incomplete partial file must be refused")
+        } catch let error as ProbeRunError {
+            #expect(error.description.contains("incomplete"), "\(error)")
+            #expect(error.description.contains(path + ".partial"))
+        }
+    }
+
     // MARK: Real processes
 
     static let childDirectoryVariable = "BYTELENS_HDF5_CHILD_WRITER_DIR"
