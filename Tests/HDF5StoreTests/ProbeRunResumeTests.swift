@@ -43,6 +43,9 @@ struct ProbeRunResumeTests {
         #expect(!FileManager.default.fileExists(atPath: path))
         let partial = try ProbeRunReader(path: path + ".partial", allowPartial: true)
         #expect(partial.completedItemCount == 4)
+        // The half-written rows of item 4 are on disk but never shown.
+        #expect(try partial.column("bytes/value", as: Int16.self) == (0..<4).flatMap { ProbeRunFixture.item($0).bytes.value })
+        #expect(try partial.stringColumn("items/ladder").count == 4)
         partial.close()
 
         #expect(try resumeAndFinish(path) == 4)

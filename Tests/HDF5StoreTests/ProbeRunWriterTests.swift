@@ -29,6 +29,14 @@ struct ProbeRunWriterTests {
         #expect(meanEntropy == (0..<9).map { Double($0) * 0.5 + 0.25 })
         #expect(try reader.probeMeasure("gini").count == 9 * 2)
         #expect(throws: HDF5Error.self) { _ = try reader.item(at: 9) }
+        let items = (0..<9).map(ProbeRunFixture.item)
+        #expect(sameValues(try reader.column("bytes/entropy", as: Float.self), items.flatMap(\.bytes.entropy)))
+        #expect(try reader.column("patches/length", as: Int32.self) == items.flatMap(\.patches.length))
+        #expect(sameValues(try reader.column("measures/patch_level/hoyer", as: Float.self),
+                           items.flatMap { $0.patchMeasures.values["hoyer"]! }))
+        #expect(try reader.stringColumn("items/level_name") == items.map(\.record.levelName))
+        #expect(try reader.column("statistics/n", as: Int64.self) == [12, 2])
+        #expect(throws: HDF5Error.self) { _ = try reader.column("bytes/missing", as: Float.self) }
     }
 
     @Test func offsetsMakeTheRaggedAxesConsistent() throws {
@@ -143,6 +151,7 @@ struct ProbeRunWriterTests {
         #expect(reader.completedItemCount == 1)
         #expect(try reader.item(at: 0) == ProbeRunFixture.item(0))
         #expect(try reader.statistics().isEmpty)
+        #expect(try reader.column("bytes/value", as: Int16.self) == ProbeRunFixture.item(0).bytes.value)
     }
 
     @Test func schemaChecksRefuseForeignMissingAndNewerFiles() throws {
