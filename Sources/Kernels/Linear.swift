@@ -29,6 +29,7 @@ public enum Linear {
             if !accumulate { out.update(repeating: 0, count: rows * outFeatures) }
             return
         }
+        GEMMThreading.prepare(multiplyAdds: rows * inFeatures * outFeatures)
         let status = dnnl_sgemm(
             CChar(UInt8(ascii: "N")), CChar(UInt8(ascii: "T")),
             dnnl_dim_t(rows), dnnl_dim_t(outFeatures), dnnl_dim_t(inFeatures),
