@@ -1,19 +1,21 @@
+import Dispatch
 #if canImport(Glibc)
 import Glibc
 #endif
 
-/// Thread-count control for oneDNN's OpenMP runtime.
+/// How matrix products use the CPU cores.
 ///
 /// Debian's oneDNN runs on libgomp, whose worker threads spin-wait after every parallel region
-/// (default `OMP_WAIT_POLICY`). For the many small products of a BLT forward that spinning costs far
-/// more than the product itself, and on a busy 2-core machine it steals the core the next serial
-/// step needs (measured: a 1024-byte forward of a tiny model took ~1 s instead of ~0.1 s). Products
-/// below `parallelThreshold` multiply-adds therefore run on the calling thread only; larger ones use
-/// all OpenMP threads. libgomp is already loaded by libdnnl, so its API is looked up with `dlsym`
-/// (no extra link dependency); if it is absent (another OpenMP runtime), nothing changes.
+/// (default `OMP_WAIT_POLICY`). A BLT forward issues hundreds of products with serial work (attention,
+/// norms) in between, so the spinning worker stole most of the machine: 65-85 % of all cycles were
+/// libgomp spin loops, and a tiny-model forward took ~10x longer than with `OMP_WAIT_POLICY=passive`.
+/// Users must not need environment variables, so oneDNN is kept single-threaded on every calling
+/// thread (`omp_set_num_threads(1)`, looked up with `dlsym` because libgomp is already loaded by
+/// libdnnl), and large products are split into row or column bands computed on Dispatch worker
+/// threads, which sleep when idle. `OMP_NUM_THREADS` still caps the number of bands.
 enum GEMMThreading {
-    /// Multiply-adds (rows · in · out) from which a product uses all threads.
-    static let parallelThreshold = 1 << 22
+    /// Multiply-adds (rows · in · out) from which a product is split across threads.
+    static let parallelThreshold = 1 << 21
 
     private typealias SetThreads = @convention(c) (Int32) -> Void
     private typealias GetThreads = @convention(c) () -> Int32
@@ -27,19 +29,21 @@ enum GEMMThreading {
         #endif
     }()
 
-    /// Threads OpenMP would use by default (from `OMP_NUM_THREADS` or the CPU count).
-    static let maximumThreads: Int32 = {
+    /// Bands for large products: `OMP_NUM_THREADS` if set, else the online CPU count (at least 1).
+    static let bands: Int = {
         #if canImport(Glibc)
-        guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "omp_get_max_threads") else { return 1 }
-        return max(1, unsafeBitCast(symbol, to: GetThreads.self)())
+        if let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "omp_get_max_threads") {
+            return max(1, Int(unsafeBitCast(symbol, to: GetThreads.self)()))
+        }
+        return max(1, sysconf(Int32(_SC_NPROCESSORS_ONLN)))
         #else
         return 1
         #endif
     }()
 
-    /// Sets the calling thread's OpenMP team size for a product of `multiplyAdds`.
-    static func prepare(multiplyAdds: Int) {
-        guard let setNumThreads else { return }
-        setNumThreads(multiplyAdds < parallelThreshold ? 1 : maximumThreads)
+    /// Makes oneDNN calls from the current thread single-threaded (idempotent, cheap: a thread-local
+    /// OpenMP setting).
+    static func serialOnThisThread() {
+        setNumThreads?(1)
     }
 }
