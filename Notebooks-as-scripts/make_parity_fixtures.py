@@ -37,6 +37,7 @@ from pathlib import Path
 import numpy as np
 import torch
 import transformers
+from safetensors import safe_open
 from safetensors.torch import load_file, save_file
 from transformers import BltConfig, BltForCausalLM
 from transformers.models.blt import modeling_blt
@@ -641,21 +642,26 @@ SMALL_CALIBRATION_TEXT = (
 )
 
 
+def threshold_for_mean_length(h: np.ndarray, target: float) -> tuple[float, float]:
+    """(θ, mean patch length) with θ a float32 midpoint between sorted entropies, mean length closest to target."""
+    n = len(h)
+    candidates = np.sort(h[1:])
+    best = None
+    for a, b in zip(candidates[:-1], candidates[1:]):
+        theta = float(np.float32((a + b) / 2))
+        mean_len = n / (2 + int((h[1:] > theta).sum()))
+        if best is None or abs(mean_len - target) < abs(best[1] - target):
+            best = (theta, mean_len)
+    return best
+
+
 def build_small(out_dir: Path, seed: int = 3000) -> None:
     config = small_config()
     torch.manual_seed(seed)
     model = BltForCausalLM(config).eval()
     randomize_weights(model, seed, patcher_lm_head_scale=4.0)
     ids = token_ids(SMALL_CALIBRATION_TEXT.encode())
-    h = patcher_entropies(model, ids)
-    n = ids.shape[1]
-    candidates = np.sort(h[1:])
-    best = None
-    for a, b in zip(candidates[:-1], candidates[1:]):
-        theta = float(np.float32((a + b) / 2))
-        mean_len = n / (2 + int((h[1:] > theta).sum()))
-        if best is None or abs(mean_len - 4.5) < abs(best[1] - 4.5):
-            best = (theta, mean_len)
+    best = threshold_for_mean_length(patcher_entropies(model, ids), 4.5)
     config.patching_threshold = best[0]
     if out_dir.exists():
         shutil.rmtree(out_dir)
@@ -704,6 +710,10 @@ class ShardWriter:
 
     def add(self, name: str, shape: tuple[int, ...]) -> None:
         nbytes = 2 * math.prod(shape)
+        if nbytes > self.max_bytes:  # e.g. the 6.1 GB hash table: its own shard, the current one stays open
+            self.plan.insert(len(self.plan) - 1, [(name, shape)])
+            self.sizes.insert(len(self.sizes) - 1, nbytes)
+            return
         if self.plan[-1] and self.sizes[-1] + nbytes > self.max_bytes:
             self.plan.append([])
             self.sizes.append(0)
@@ -744,7 +754,7 @@ def build_blt1b_shape(out_dir: Path, hash_vocab: int, layers_scale: float, max_s
     shapes = {k: tuple(v.shape) for k, v in meta_model.state_dict().items()}
     del meta_model
     out_dir.mkdir(parents=True, exist_ok=True)
-    for stale in out_dir.glob("model*.safetensors*"):
+    for stale in list(out_dir.glob("model*.safetensors*")) + list(out_dir.glob("config.json")):
         stale.unlink()
     writer = ShardWriter(out_dir, max_shard_bytes)
     for name in sorted(shapes):
@@ -768,10 +778,25 @@ def build_blt1b_shape(out_dir: Path, hash_vocab: int, layers_scale: float, max_s
             chunk_rows = min(step, rows - start)
             yield (scale * torch.randn((chunk_rows,) + tuple(shape[1:]), generator=gen)).to(torch.bfloat16)
 
-    config.save_pretrained(out_dir)
     writer.write(fill)
     total = sum(math.prod(s) for s in shapes.values())
     print(f"blt1b-shape: {total / 1e9:.3f} B parameters in {len(writer.plan)} shards -> {out_dir}")
+
+    # Calibrate the threshold with the patcher alone (0.1 B parameters, loaded from the shards in F32).
+    patcher = modeling_blt.BltPatcher(config.patcher_config).eval()
+    weight_map = json.loads((out_dir / "model.safetensors.index.json").read_text())["weight_map"]
+    state = {}
+    for name, fname in weight_map.items():
+        if name.startswith("model.patcher."):
+            with safe_open(out_dir / fname, "pt") as fh:
+                state[name[len("model.patcher."):]] = fh.get_tensor(name).float()
+    patcher.load_state_dict(state)
+    with torch.no_grad():
+        h, _, _ = patcher(token_ids(SMALL_CALIBRATION_TEXT.encode()))
+    theta, mean_len = threshold_for_mean_length(h[0].double().numpy(), 4.5)
+    config.patching_threshold = theta
+    config.save_pretrained(out_dir)  # written last: a folder with config.json is complete
+    print(f"  threshold {theta!r}: calibration mean patch length {mean_len:.3f} (F32 patcher)")
     if verify:
         model = BltForCausalLM.from_pretrained(out_dir).eval()
         ids = token_ids(b"Hello, BLT!")
