@@ -53,6 +53,7 @@ enum HDF5AttributeIO {
 
     /// Writes numbers; `count == nil` writes a scalar attribute (values must hold one element).
     static func writeNumbers<T: HDF5Scalar>(_ object: hid_t, _ name: String, _ values: [T], scalar: Bool, owner: String) throws {
+        if try overwriteInPlace(object, name, values, scalar: scalar, owner: owner) { return }
         try removeIfPresent(object, name, owner: owner)
         let space = try makeSpace(count: scalar ? nil : values.count)
         let attribute = ScopedID.attribute(try HDF5Call.id("creating attribute '\(name)' of \(owner)") {
@@ -63,6 +64,25 @@ enum HDF5AttributeIO {
                 H5Awrite(attribute.id, T.hdf5Type.memoryType, pointer)
             }
         }
+    }
+
+    /// Rewrites an existing attribute of the same type and shape in place (no header churn when a
+    /// counter is updated after every item); returns false when it must be recreated.
+    static func overwriteInPlace<T: HDF5Scalar>(_ object: hid_t, _ name: String, _ values: [T], scalar: Bool,
+                                                owner: String) throws -> Bool {
+        guard try exists(object, name, owner: owner) else { return false }
+        let attribute = try open(object, name, owner: owner)
+        let fileType = ScopedID.datatype(try HDF5Call.id("reading attribute type") { H5Aget_type(attribute.id) })
+        let space = ScopedID.dataspace(try HDF5Call.id("reading an attribute space") { H5Aget_space(attribute.id) })
+        let isScalar = H5Sget_simple_extent_type(space.id) == H5S_SCALAR
+        guard H5Tequal(fileType.id, T.hdf5Type.fileType) > 0, isScalar == scalar,
+              try elementCount(attribute.id) == values.count else { return false }
+        try HDF5Buffer.withBytes(values) { pointer in
+            try HDF5Call.status("writing attribute '\(name)' of \(owner)") {
+                H5Awrite(attribute.id, T.hdf5Type.memoryType, pointer)
+            }
+        }
+        return true
     }
 
     /// Writes variable-length UTF-8 strings (scalar when `scalar`).

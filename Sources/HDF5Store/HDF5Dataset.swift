@@ -167,6 +167,22 @@ public final class HDF5Dataset: HDF5Object {
         }
     }
 
+    /// Reads every element letting HDF5 convert between numeric types (e.g. any integer column as
+    /// `Int64`, any float column as `Double`). Out-of-range values are clipped by HDF5's conversion;
+    /// use the exact-type `read(as:)` when that matters. Strings throw `typeMismatch`.
+    public func read<T: HDF5Scalar>(as type: T.Type, converting: Bool) throws -> [T] {
+        guard converting else { return try read(as: T.self) }
+        if elementType == .string {
+            throw HDF5Error.typeMismatch(object: displayName, expected: T.hdf5Type.rawValue, found: "string")
+        }
+        let total = try count()
+        return try HDF5Buffer.read(T.self, count: total) { pointer in
+            try HDF5Call.status("reading \(displayName) as \(T.hdf5Type)") {
+                H5Dread(id, T.hdf5Type.memoryType, bl_H5S_ALL(), bl_H5S_ALL(), bl_H5P_DEFAULT(), pointer)
+            }
+        }
+    }
+
     /// Reads whole rows `rows` of the first axis.
     public func read<T: HDF5Scalar>(rows: Range<Int>, as type: T.Type = T.self) throws -> [T] {
         try requireType(T.hdf5Type)
