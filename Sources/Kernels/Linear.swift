@@ -89,6 +89,7 @@ public enum Linear {
         let inFeatures = rows == 0 ? 0 : x.count / rows
         precondition(weight.count == inFeatures * outFeatures, "weight must be [outFeatures, inFeatures]")
         var out = [Float](repeating: 0, count: rows * outFeatures)
+        if out.isEmpty || inFeatures == 0 { return out }
         var failure: KernelError?
         x.withUnsafeBufferPointer { xp in
             weight.withUnsafeBufferPointer { wp in
