@@ -312,7 +312,9 @@ def passages_from(doc_text, rng, max_count, seen_lines):
         text = "\n".join(buf)
         fresh = all(len(ln.strip()) < HASH_LINE_MIN_BYTES or ln.strip() not in seen_lines
                     for ln in buf)
-        if 256 <= len(text) <= 512 and fresh and sum(ch.isalpha() for ch in text) > 0.6 * len(text):
+        # Prose only: every line mostly letters (rejects rulers, section numbers, code lines).
+        prose = all(sum(ch.isalpha() for ch in ln) >= 0.6 * len(ln.replace(" ", "")) for ln in buf)
+        if 256 <= len(text) <= 512 and fresh and prose and sum(ch.isalpha() for ch in text) > 0.6 * len(text):
             out.append(text)
             i = start + len(buf) + 1
         else:
@@ -401,6 +403,8 @@ def main():
             else:
                 val_docs.append((s, unit, text))
         passages += got
+    # Interleave sources deterministically so that any prefix (`--limit N`) mixes all four.
+    passages.sort(key=lambda p: h64("passage-order:" + p["unit"] + p["text"]))
 
     # Multilingual: aligned held-out messages vs training messages.
     cats = load_catalogs(HELD_OUT_LANGS)

@@ -14,4 +14,20 @@ public struct ProbeCommand: AsyncParsableCommand {
     )
 
     public init() {}
+
+    /// Async entry point used by `Sources/probe/main.swift`. `await ProbeCommand.main()` resolves to the
+    /// synchronous `ParsableCommand.main()` on Linux, which refuses async roots ("needs availability
+    /// annotation") and would never run an async subcommand.
+    public static func launch() async {
+        do {
+            var command = try parseAsRoot()
+            if var asyncCommand = command as? AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            exit(withError: error)
+        }
+    }
 }
