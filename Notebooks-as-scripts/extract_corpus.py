@@ -293,7 +293,7 @@ def task_docs(rng, target_bytes):
 # ## Held-out English passages
 
 # %%
-def passages_from(doc_text, rng, max_count, seen_lines):
+def passages_from(doc_text, rng, max_count, seen_lines, prose_only=True):
     """Consecutive whole lines of one held-out document, 256-512 bytes, mostly prose."""
     lines = doc_text.split("\n")
     out = []
@@ -313,7 +313,8 @@ def passages_from(doc_text, rng, max_count, seen_lines):
         fresh = all(len(ln.strip()) < HASH_LINE_MIN_BYTES or ln.strip() not in seen_lines
                     for ln in buf)
         # Prose only: every line mostly letters (rejects rulers, section numbers, code lines).
-        prose = all(sum(ch.isalpha() for ch in ln) >= 0.6 * len(ln.replace(" ", "")) for ln in buf)
+        prose = not prose_only or all(sum(ch.isalpha() for ch in ln) >= 0.6 * len(ln.replace(" ", ""))
+                                      for ln in buf)
         if 256 <= len(text) <= 512 and fresh and prose and sum(ch.isalpha() for ch in text) > 0.6 * len(text):
             out.append(text)
             i = start + len(buf) + 1
@@ -391,17 +392,28 @@ def main():
     seen = set()
     for _, _, text in train_docs:
         seen.update(ln.strip() for ln in text.split("\n"))
-    passages, val_docs = [], []
+    # Step 1 splits the held-out documents into a passage pool and validation documents; it is
+    # the selection that produced the val_english.txt used to train the default model (corpus-v1),
+    # kept byte-for-byte. Step 2 then draws the committed passages from the pool only, with the
+    # stricter prose-only line filter (more candidates per document to fill the quotas).
+    passages, val_docs, pool = [], [], []
+    for src in sorted(by_src):
+        got = 0
+        for s_, unit, text in by_src[src]:
+            folio = s_ == "shakespeare" and unit.split(":")[1].endswith("_f")
+            if got < quota[src] and not folio:
+                n = len(passages_from(text, random.Random(h64("pass:" + unit)), per_doc[src], seen,
+                                      prose_only=False))
+                got += min(n, quota[src] - got)
+                pool.append((s_, unit, text))
+            else:
+                val_docs.append((s_, unit, text))
     for src in sorted(by_src):
         got = []
-        for k, (s, unit, text) in enumerate(by_src[src]):
-            folio = s == "shakespeare" and unit.split(":")[1].endswith("_f")
-            if len(got) < quota[src] and not folio:
-                for p in passages_from(text, random.Random(h64("pass:" + unit)), per_doc[src], seen):
-                    if len(got) < quota[src]:
-                        got.append({"source": src, "unit": unit, "text": p})
-            else:
-                val_docs.append((s, unit, text))
+        for s_, unit, text in (d for d in pool if d[0] == src):
+            for p in passages_from(text, random.Random(h64("pass2:" + unit)), 3 * per_doc[src], seen):
+                if len(got) < quota[src]:
+                    got.append({"source": src, "unit": unit, "text": p})
         passages += got
     # Interleave sources deterministically so that any prefix (`--limit N`) mixes all four.
     passages.sort(key=lambda p: h64("passage-order:" + p["unit"] + p["text"]))
@@ -510,6 +522,7 @@ def main():
                      "languages": ["en"] + HELD_OUT_LANGS, "aligned_messages_total": len(aligned),
                      "train_lines_removed_as_duplicates_of_held_out": removed},
         "sha256_train": hashlib.sha256(train_text.encode("utf-8")).hexdigest(),
+        "sha256_val_english": hashlib.sha256(val_text.encode("utf-8")).hexdigest(),
         "trigram_sample_bytes": len(sb), "trigram_distinct": len(tri),
     }
     write(os.path.join(args.out, "manifest.json"), json.dumps(manifest, indent=2) + "\n")
