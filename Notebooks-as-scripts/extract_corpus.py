@@ -326,6 +326,37 @@ def passages_from(doc_text, rng, max_count, seen_lines, prose_only=True):
 
 
 # %% [markdown]
+# ## Witten-Bell byte-trigram model (mirrors `Sources/Ladders/ByteTrigramModel.swift`)
+
+# %%
+def trigram_bits_per_byte(tri, data):
+    """Mean -log2 P(byte | two previous bytes), start context b"\\n\\n"; see the Swift doc comment."""
+    import math
+    ctx_total, ctx_types, bi = Counter(), Counter(), Counter()
+    for key, c in tri.items():
+        ctx_total[key >> 8] += c
+        ctx_types[key >> 8] += 1
+        bi[key & 0xFFFF] += c
+    bi_total, bi_types, uni = Counter(), Counter(), Counter()
+    for key, c in bi.items():
+        bi_total[key >> 8] += c
+        bi_types[key >> 8] += 1
+        uni[key & 0xFF] += c
+    total, types = sum(uni.values()), len(uni)
+    bits = 0.0
+    padded = b"\n\n" + data
+    for i in range(2, len(padded)):
+        a, b, c = padded[i - 2], padded[i - 1], padded[i]
+        p1 = (uni[c] + types / 256) / (total + types)
+        p2 = (bi[b << 8 | c] + bi_types[b] * p1) / (bi_total[b] + bi_types[b]) if bi_total[b] else p1
+        ctx = a << 8 | b
+        p3 = ((tri.get(ctx << 8 | c, 0) + ctx_types[ctx] * p2) / (ctx_total[ctx] + ctx_types[ctx])
+              if ctx_total[ctx] else p2)
+        bits -= math.log2(p3)
+    return bits / len(data)
+
+
+# %% [markdown]
 # ## Main
 
 # %%
@@ -554,6 +585,14 @@ def main():
         write(os.path.join(args.assets, "trigram_counts.bin"),
               b"BLTG" + struct.pack("<II", 1, len(items)) +
               b"".join(struct.pack("<II", k, v) for k, v in items), binary=True)
+        # Reference bits/byte from an independent Python implementation of the same model, so the
+        # Swift loader and smoothing are checked against it (LaddersTests).
+        refs = []
+        for text in [passages[0]["text"], passages[1]["text"], "T H E   C A T", "z\u00e9\u65e5\x00\xff",
+                     cats["ru"][held_msgids[0]]]:
+            data = text.encode("utf-8")
+            refs.append({"text": text, "bits_per_byte": trigram_bits_per_byte(tri, data)})
+        write(os.path.join(args.assets, "trigram_reference.json"), json.dumps(refs, indent=1, ensure_ascii=False) + "\n")
         seeds = {"generator": GENERATOR_VERSION,
                  "training": {"seed": SPLIT_SEED + 2, "addition_digits": [1, 4],
                               "dyck_max_depth": [1, 4], "dyck_length": 64,

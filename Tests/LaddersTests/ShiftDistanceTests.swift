@@ -55,6 +55,20 @@ import Testing
         #expect(english < 4 && random > 8)
     }
 
+    @Test func trigramMatchesThePythonReference() throws {
+        // trigram_reference.json is written by an independent Python implementation in
+        // extract_corpus.py from the same counts.
+        let url = TestCatalog.assets.directory.appendingPathComponent("trigram_reference.json")
+        let refs = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as? [[String: Any]])
+        #expect(refs.count == 5)
+        for ref in refs {
+            let text = try #require(ref["text"] as? String)
+            let expected = try #require(ref["bits_per_byte"] as? Double)
+            let got = try #require(TestCatalog.assets.trigram.bitsPerByte(Array(text.utf8)))
+            #expect(abs(got - expected) < 1e-9, "\(text.prefix(20)): swift \(got) python \(expected)")
+        }
+    }
+
     @Test func trigramMatchesHandComputedWittenBell() {
         // Counts: "aab" ×2, "aac" ×1, "bab" ×1. Then C(aa.)=3, N1(aa.)=2; bigram C(ab)=3 (aab×2 + bab),
         // C(ac)=1, so C(a.)=4, N1(a.)=2; unigram C(b)=3, C(c)=1, total 4, N1=2.
