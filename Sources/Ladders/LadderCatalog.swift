@@ -48,6 +48,13 @@ public struct LadderCatalog: Sendable {
                       options: options)
     }
 
+    /// The same catalog with another base seed (assets are shared, nothing is reloaded).
+    public func with(seed: UInt64) -> LadderCatalog {
+        var o = options
+        o.baseSeed = seed
+        return LadderCatalog(assets: assets, options: o)
+    }
+
     /// One ladder by exact name, or `custom:PATH`.
     public func ladder(named name: String) throws -> Ladder {
         if name.hasPrefix("custom:") {
