@@ -87,6 +87,11 @@ extension LadderItem {
             data.append(10)
         }
         let url = URL(fileURLWithPath: path)
+        var isDir: ObjCBool = false
+        let parent = url.deletingLastPathComponent().path
+        guard FileManager.default.fileExists(atPath: parent, isDirectory: &isDir), isDir.boolValue else {
+            throw LadderError.cannotWrite(path: path, detail: "directory \(parent) does not exist")
+        }
         let tmp = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).\(ProcessInfo.processInfo.processIdentifier).tmp")
         do {
             try data.write(to: tmp)
