@@ -54,6 +54,49 @@ import Testing
         #expect(upper > 400 && upper < 600)
     }
 
+    /// Replays the documented draw order with a copy of the generator: the operations do exactly
+    /// what their doc comments say, draw by draw.
+    @Test func randomOperationsFollowTheirDocumentedDraws() {
+        let text = s("The cat sat on the mat; it was 42 years old.")
+        for seed in UInt64(0)..<20 {
+            var rng = SplitMix64(seed: seed), replay = rng
+            let dropped = BLTNoise.drop.apply(text, rng: &rng)
+            #expect(dropped == text.filter { _ in replay.nextUnit() >= BLTNoise.dropRate })
+
+            rng = SplitMix64(seed: seed); replay = rng
+            var expected: [Unicode.Scalar] = []
+            for c in text {
+                expected.append(c)
+                if replay.nextUnit() < BLTNoise.repeatRate {
+                    expected += Array(repeating: c, count: 1 + replay.nextInt(below: 3))
+                }
+            }
+            #expect(BLTNoise.repeat.apply(text, rng: &rng) == expected)
+
+            rng = SplitMix64(seed: seed); replay = rng
+            let cased = BLTNoise.randomCase.apply(text, rng: &rng)
+            #expect(cased == text.map { c -> Unicode.Scalar in
+                guard c.properties.isAlphabetic else { return c }
+                let up = replay.nextUnit() < 0.5
+                return s(up ? String(c).uppercased() : String(c).lowercased())[0]
+            })
+
+            rng = SplitMix64(seed: seed); replay = rng
+            let plan = TypoNoise.plan(count: text.count, rate: 0.3, rng: &rng)
+            let letters = Array("abcdefghijklmnopqrstuvwxyz".unicodeScalars)
+            let expectedPlan: [TypoEdit?] = text.map { _ in
+                guard replay.nextUnit() < 0.3 else { return nil }
+                switch replay.nextInt(below: 4) {
+                case 0: return .substitute(letters[replay.nextInt(below: 26)])
+                case 1: return .delete
+                case 2: return .insert(letters[replay.nextInt(below: 26)])
+                default: return .swap
+                }
+            }
+            #expect(plan == expectedPlan)
+        }
+    }
+
     @Test func dropDeletesAboutTenPercentAndKeepsOrder() {
         var rng = SplitMix64(seed: 2)
         let text = s(String(repeating: "abcdefghijklmnopqrstuvwxyz", count: 100))
