@@ -574,11 +574,21 @@ def main():
                 row[lang + "_latn"] = anyascii(cats[lang][m])
             rows.append(json.dumps(row, ensure_ascii=False))
         write(os.path.join(args.assets, "parallel_messages.jsonl"), "\n".join(rows) + "\n")
-        # Train-line hashes: sorted 5-byte SHA-256 prefixes, lines stripped of surrounding spaces.
-        hs = sorted({hashlib.sha256(ln.encode("utf-8")).digest()[:5] for ln in train_line_set
-                     if len(ln.encode("utf-8")) >= HASH_LINE_MIN_BYTES})
+        # Train-line hashes: sorted 5-byte SHA-256 prefixes as big-endian integers, stored as
+        # LEB128 varints of the gaps between consecutive values (first gap from 0): ~3 bytes each.
+        hs = sorted({int.from_bytes(hashlib.sha256(ln.encode("utf-8")).digest()[:5], "big")
+                     for ln in train_line_set if len(ln.encode("utf-8")) >= HASH_LINE_MIN_BYTES})
+        blob, prev = bytearray(), 0
+        for v in hs:
+            gap, prev = v - prev, v
+            while True:
+                byte = gap & 0x7F
+                gap >>= 7
+                blob.append(byte | (0x80 if gap else 0))
+                if not gap:
+                    break
         write(os.path.join(args.assets, "train_line_hashes.bin"),
-              b"BLLH" + struct.pack("<II", 5, len(hs)) + b"".join(hs), binary=True)
+              b"BLLH" + struct.pack("<II", 5, len(hs)) + bytes(blob), binary=True)
         # Trigram counts: "BLTG", u32 version 1, u32 n, then n x (u32 key a<<16|b<<8|c, u32 count).
         items = sorted(tri.items())
         write(os.path.join(args.assets, "trigram_counts.bin"),
