@@ -136,6 +136,9 @@ import Testing
         // Sentences: bodies permuted, separators (" ", "\n", " ") fixed in place.
         let bodies = StructureTransform.sentenceBodies(text).map { str(Array(text[$0])) }
         #expect(bodies == ["One two three.", "Four five!", "Six \"seven.\"", "Eight"])
+        // A line break ends a sentence even without a terminator.
+        #expect(StructureTransform.sentenceBodies(s("a line\nanother line. Third")).map { str(Array(s("a line\nanother line. Third")[$0])) }
+                == ["a line", "another line.", "Third"])
         var outputs = Set<String>()
         for _ in 0..<30 {
             let out = str(StructureTransform.sentencesShuffled.apply(text, rng: &rng))

@@ -49,6 +49,17 @@ import Testing
         }
     }
 
+    @Test(arguments: ["structure", "noise", "noise-blt"])
+    func perturbedLevelsActuallyChangeTheText(name: String) throws {
+        let items = try TestCatalog.catalog().ladder(named: name).items(limit: 200)
+        let clean = Dictionary(uniqueKeysWithValues: items.filter { $0.level.index == 0 }.map { ($0.baseItemID, $0.bytes) })
+        for level in Set(items.map(\.level)) where level.index > 0 {
+            let unchanged = items.filter { $0.level == level && $0.bytes == clean[$0.baseItemID] }.count
+            // p = 0.02 typos may leave a 256-byte item untouched with probability 0.98^256 ≈ 0.6 %.
+            #expect(unchanged <= 4, "\(name) \(level.name): \(unchanged) of 200 unchanged")
+        }
+    }
+
     @Test func oodLevelsUseTheirLanguagesAndMatchRandomLengths() throws {
         let ladder = try TestCatalog.catalog(items: 40).ladder(named: "ood")
         let items = try ladder.items(limit: 40)
