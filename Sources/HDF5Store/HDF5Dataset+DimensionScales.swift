@@ -1,0 +1,160 @@
+import CHDF5
+
+/// Dimension scales (HDF5 high-level H5DS API), named the way netCDF-4 and h5netcdf expect so that
+/// `xarray.open_dataset(path, engine="h5netcdf", group=...)` works without `phony_dims`.
+///
+/// netCDF rules that matter here: a dimension's name is the *link name* of its scale dataset; a
+/// scale is found by readers only in the variable's own group or an ancestor group; an axis without
+/// coordinate values uses a scale whose `NAME` attribute starts with
+/// "This is a netCDF dimension but not a netCDF variable." (netCDF-C `DIM_WITHOUT_VARIABLE`,
+/// h5netcdf `NOT_A_VARIABLE`), so it does not show up as a variable. Unlimited dimensions take the
+/// length of the longest attached variable in h5netcdf and netCDF-C.
+extension HDF5Dataset {
+    /// netCDF-C's marker text for a dimension that has no coordinate variable.
+    public static let netCDFDimensionWithoutVariable = "This is a netCDF dimension but not a netCDF variable."
+
+    /// Marks this 1-D dataset as a dimension scale. `coordinateName` nil makes it a netCDF
+    /// "dimension without variable" (the NAME attribute gets netCDF-C's marker plus the length,
+    /// formatted like netCDF-C's `%10d`).
+    public func makeDimensionScale(coordinateName: String?) throws {
+        try requireOpen()
+        let length = try shape().first ?? 0
+        let name = coordinateName ?? Self.netCDFDimensionWithoutVariable + Self.padded(length, width: 10)
+        try HDF5Call.status("making \(displayName) a dimension scale") { H5DSset_scale(id, name) }
+    }
+
+    /// Whether this dataset is a dimension scale.
+    public func isDimensionScale() throws -> Bool {
+        try requireOpen()
+        return try HDF5Call.status("checking whether \(displayName) is a dimension scale") { H5DSis_scale(id) } > 0
+    }
+
+    /// Attaches `scale` to axis `axis` of this dataset and labels the axis with the scale's name.
+    public func attach(scale: HDF5Dataset, axis: Int, label: String? = nil) throws {
+        try requireOpen()
+        try scale.requireOpen()
+        try HDF5Call.status("attaching \(scale.displayName) to axis \(axis) of \(displayName)") {
+            H5DSattach_scale(id, scale.id, UInt32(axis))
+        }
+        if let label {
+            try HDF5Call.status("labelling axis \(axis) of \(displayName)") { H5DSset_label(id, UInt32(axis), label) }
+        }
+    }
+
+    /// The label of axis `axis` (empty when unlabelled).
+    public func axisLabel(_ axis: Int) throws -> String {
+        try requireOpen()
+        let length = try HDF5Call.status("reading label \(axis) of \(displayName)") { H5DSget_label(id, UInt32(axis), nil, 0) }
+        if length == 0 { return "" }
+        var buffer = [CChar](repeating: 0, count: Int(length) + 1)
+        try HDF5Call.status("reading label \(axis) of \(displayName)") { H5DSget_label(id, UInt32(axis), &buffer, buffer.count) }
+        return stringFromCBuffer(buffer)
+    }
+
+    /// Number of scales attached to axis `axis`.
+    public func scaleCount(axis: Int) throws -> Int {
+        try requireOpen()
+        return Int(try HDF5Call.status("counting scales of \(displayName)") { H5DSget_num_scales(id, UInt32(axis)) })
+    }
+
+    static func padded(_ value: Int, width: Int) -> String {
+        let text = String(value)
+        return String(repeating: " ", count: max(0, width - text.count)) + text
+    }
+}
+
+/// Dimensions by name, the netCDF way: a dimension is a scale dataset in this group named after it.
+extension HDF5Group {
+    /// Creates a dimension `name` of `length` in this group as a netCDF "dimension without
+    /// variable": a float32 scale whose data is never written (a chunked unwritten dataset takes no
+    /// space). `unlimited` makes it growable; keep it in step with `growDimension`.
+    @discardableResult
+    public func createDimension(_ name: String, length: Int, unlimited: Bool = false) throws -> HDF5Dataset {
+        let options: HDF5DatasetOptions = unlimited ? .init(extendible: true, chunkRows: 1024) : .fixed
+        let scale = try createDataset(name, type: .float32, shape: [length], options: options)
+        try scale.makeDimensionScale(coordinateName: nil)
+        return scale
+    }
+
+    /// Creates a dimension whose scale holds coordinate values (e.g. hook names), visible to
+    /// xarray as a coordinate variable named `name`.
+    @discardableResult
+    public func createCoordinateDimension<T: HDF5Scalar>(_ name: String, values: [T],
+                                                        options: HDF5DatasetOptions = .fixed) throws -> HDF5Dataset {
+        let scale = try createDataset(name, values: values, options: options)
+        try scale.makeDimensionScale(coordinateName: name)
+        return scale
+    }
+
+    /// String-valued coordinate dimension (e.g. the hook axis).
+    @discardableResult
+    public func createCoordinateDimension(_ name: String, strings: [String]) throws -> HDF5Dataset {
+        let scale = try createDataset(name, strings: strings)
+        try scale.makeDimensionScale(coordinateName: name)
+        return scale
+    }
+
+    /// Finds the scale for dimension `name` in this group or the nearest ancestor (netCDF's scoping).
+    public func dimensionScale(_ name: String) throws -> HDF5Dataset {
+        var groupPath = path
+        while true {
+            let candidate = groupPath == "/" ? "/" + name : groupPath + "/" + name
+            var info = H5O_info_t()
+            let isDataset = H5Lexists(id, candidate, bl_H5P_DEFAULT()) > 0
+                && H5Oget_info_by_name2(id, candidate, &info, UInt32(H5O_INFO_BASIC), bl_H5P_DEFAULT()) >= 0
+                && info.type == H5O_TYPE_DATASET
+            H5Eclear2(bl_H5E_DEFAULT())
+            if isDataset {
+                let datasetID = try HDF5Call.id("opening dimension \(candidate) in \(fileName)") {
+                    H5Dopen2(id, candidate, bl_H5P_DEFAULT())
+                }
+                let scale = try HDF5Dataset(id: datasetID, path: candidate, fileName: fileName)
+                if try scale.isDimensionScale() { return scale }
+            }
+            if groupPath == "/" { break }
+            groupPath = String(groupPath[..<(groupPath.lastIndex(of: "/") ?? groupPath.startIndex)])
+            if groupPath.isEmpty { groupPath = "/" }
+        }
+        throw HDF5Error.notFound(kind: "dimension", name: name, in: "\(displayName) or its ancestors")
+    }
+
+    /// Attaches the named dimensions (one per axis, in order) to `dataset`, labelling each axis.
+    public func attachDimensions(_ names: [String], to dataset: HDF5Dataset) throws {
+        let rank = try dataset.rank()
+        guard names.count == rank else {
+            throw HDF5Error.shapeMismatch(object: dataset.displayName,
+                                          detail: "\(names.count) dimension names \(names) for rank \(rank)")
+        }
+        for (axis, name) in names.enumerated() {
+            let scale = try dimensionScale(name)
+            try dataset.attach(scale: scale, axis: axis, label: name)
+        }
+    }
+
+    /// Creates a dataset and attaches named dimensions to every axis.
+    @discardableResult
+    public func createDataset(_ name: String, type: HDF5ElementType, dimensions: [String], shape: [Int],
+                              options: HDF5DatasetOptions = .fixed) throws -> HDF5Dataset {
+        let dataset = try createDataset(name, type: type, shape: shape, options: options)
+        try attachDimensions(dimensions, to: dataset)
+        return dataset
+    }
+
+    /// Creates a dataset with values and attaches named dimensions to every axis.
+    @discardableResult
+    public func createDataset<T: HDF5Scalar>(_ name: String, values: [T], dimensions: [String], shape: [Int]? = nil,
+                                             options: HDF5DatasetOptions = .fixed) throws -> HDF5Dataset {
+        let dataset = try createDataset(name, values: values, shape: shape, options: options)
+        try attachDimensions(dimensions, to: dataset)
+        return dataset
+    }
+
+    /// Creates a string dataset and attaches named dimensions to every axis.
+    @discardableResult
+    public func createDataset(_ name: String, strings: [String], dimensions: [String], shape: [Int]? = nil,
+                              options: HDF5DatasetOptions = .fixed) throws -> HDF5Dataset {
+        let dataset = try createDataset(name, strings: strings, shape: shape, options: options)
+        try attachDimensions(dimensions, to: dataset)
+        return dataset
+    }
+}

@@ -1,0 +1,67 @@
+import CHDF5
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
+/// An open HDF5 file. Its root group is the file itself: every `HDF5Group` API works on it.
+///
+/// Closing: `close()` flushes and releases the file; `deinit` does the same if the caller forgot.
+/// HDF5 keeps a file open until its last object is closed, so close datasets and groups first
+/// when the file must be complete on disk at a given moment (e.g. before a rename).
+public final class HDF5File: HDF5Group {
+    /// How to open an existing file.
+    public enum AccessMode: Sendable { case readOnly, readWrite }
+
+    /// Creates a new file. With `overwrite: false`, an existing file at `path` is an error.
+    ///
+    /// Object modification times are not tracked (see `HDF5Group.createGroup`), so the same
+    /// content written twice gives identical dataset bytes.
+    public static func create(at path: String, overwrite: Bool = true) throws -> HDF5File {
+        let flags = overwrite ? bl_H5F_ACC_TRUNC() : bl_H5F_ACC_EXCL()
+        let id = try HDF5Call.id("creating HDF5 file \(path)") {
+            H5Fcreate(path, flags, bl_H5P_DEFAULT(), bl_H5P_DEFAULT())
+        }
+        return HDF5File(id: id, path: path)
+    }
+
+    /// Opens an existing file. A path that does not exist or is not HDF5 throws `HDF5Error.library`
+    /// carrying HDF5's message (for a non-HDF5 file: "file signature not found").
+    public static func open(_ path: String, mode: AccessMode = .readOnly) throws -> HDF5File {
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw HDF5Error.fileSystem(path: path, detail: "no such file")
+        }
+        let flags = mode == .readOnly ? bl_H5F_ACC_RDONLY() : bl_H5F_ACC_RDWR()
+        let id = try HDF5Call.id("opening HDF5 file \(path)") { H5Fopen(path, flags, bl_H5P_DEFAULT()) }
+        return HDF5File(id: id, path: path)
+    }
+
+    /// Whether `path` starts with the HDF5 signature (no error for a missing or foreign file).
+    public static func isHDF5(_ path: String) -> Bool {
+        bl_silence_error_printing()
+        let result = H5Fis_hdf5(path)
+        H5Eclear2(bl_H5E_DEFAULT())
+        return result > 0
+    }
+
+    /// The on-disk path.
+    public var filePath: String { fileName }
+
+    private init(id: hid_t, path: String) {
+        super.init(id: id, path: "/", fileName: path, close: { H5Fclose($0) })
+    }
+
+    /// Writes all buffered data and metadata to the operating system.
+    public func flush() throws {
+        try requireOpen()
+        try HDF5Call.status("flushing \(fileName)") { H5Fflush(id, H5F_SCOPE_GLOBAL) }
+    }
+
+    /// The linked libhdf5 version, e.g. "1.10.8".
+    public static var libraryVersion: String {
+        var major: UInt32 = 0, minor: UInt32 = 0, release: UInt32 = 0
+        H5get_libversion(&major, &minor, &release)
+        return "\(major).\(minor).\(release)"
+    }
+}

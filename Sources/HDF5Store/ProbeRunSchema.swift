@@ -1,0 +1,145 @@
+/// Names, types and meanings of schema v1 of a probe run ("bytelens.probe-run"). The writer creates
+/// exactly these objects, the reader and `probe inspect` read them, and
+/// `HDF5Store.docc/ProbeRunSchema.md` documents them. Never rename a column within a version.
+public enum ProbeRunSchema {
+    /// Value of the root attribute `schema`.
+    public static let name = "bytelens.probe-run"
+    /// Value of the root attribute `schema_version`; readers refuse newer versions.
+    public static let version = 1
+
+    /// Shared dimensions, all defined in the root group so every group can use them.
+    public enum Dimension {
+        /// One entry per item (unlimited).
+        public static let item = "item"
+        /// The flat axis of all items' sequence positions, BOS included (unlimited).
+        public static let byte = "byte"
+        /// The flat axis of all items' patches (unlimited).
+        public static let patch = "patch"
+    }
+
+    /// Group names.
+    public enum Group {
+        public static let items = "items"
+        public static let bytes = "bytes"
+        public static let patches = "patches"
+        public static let measures = "measures"
+        public static let byteLevel = "byte_level"
+        public static let patchLevel = "patch_level"
+        public static let probe = "probe"
+        public static let activations = "activations"
+        public static let statistics = "statistics"
+        public static let provenance = "provenance"
+    }
+
+    /// Root attribute names.
+    public enum Attribute {
+        public static let schema = "schema"
+        public static let schemaVersion = "schema_version"
+        public static let status = "status"
+        public static let completedItems = "completed_items"
+        public static let toolVersion = "tool_version"
+        public static let gitCommit = "git_commit"
+        public static let modelPath = "model_path"
+        public static let modelFiles = "model_files"
+        public static let modelSHA256 = "model_sha256"
+        public static let datasetName = "dataset_name"
+        public static let datasetManifestSHA256 = "dataset_manifest_sha256"
+        public static let seed = "seed"
+        public static let commandLine = "command_line"
+        public static let libraryNames = "library_names"
+        public static let libraryVersions = "library_versions"
+        public static let hdf5Version = "hdf5_version"
+        public static let startedUTC = "started_utc"
+        public static let finishedUTC = "finished_utc"
+        public static let resumedUTC = "resumed_utc"
+    }
+
+    /// Values of the root attribute `status`.
+    public enum Status {
+        /// Rows are still being appended (or the run stopped); only a `.partial` file has this.
+        public static let writing = "writing"
+        /// `finish()` ran: statistics and end time are present.
+        public static let complete = "complete"
+    }
+
+    /// One fixed 1-D column of a table group.
+    public struct Column: Sendable {
+        public let name: String
+        public let type: HDF5ElementType
+        public let meaning: String
+        public let units: String?
+    }
+
+    /// `/items`, dimension `item`. Item metrics (`ProbeRunLayout.itemMetricNames`) follow as float64 columns.
+    public static let itemColumns: [Column] = [
+        Column(name: "ladder", type: .string, meaning: "ladder name", units: nil),
+        Column(name: "level_index", type: .int32, meaning: "ordinal difficulty level, 0 = easiest", units: nil),
+        Column(name: "level_name", type: .string, meaning: "difficulty level name", units: nil),
+        Column(name: "base_item_id", type: .string, meaning: "base item the level was derived from (blocking factor)", units: nil),
+        Column(name: "seed", type: .uint64, meaning: "the item's RNG seed", units: nil),
+        Column(name: "byte_offset", type: .int64, meaning: "first row of the item on the byte axis", units: nil),
+        Column(name: "byte_count", type: .int64, meaning: "number of byte-axis rows of the item (sequence length N, BOS included)", units: nil),
+        Column(name: "patch_offset", type: .int64, meaning: "first row of the item on the patch axis", units: nil),
+        Column(name: "patch_count", type: .int64, meaning: "number of patch-axis rows of the item", units: nil),
+        Column(name: "span_start", type: .int32, meaning: "first analysed sequence position (inclusive)", units: nil),
+        Column(name: "span_end", type: .int32, meaning: "end of the analysed positions (exclusive)", units: nil),
+        Column(name: "probe_position", type: .int32, meaning: "sequence position of the per-item probe measures", units: nil),
+    ]
+
+    /// `/bytes`, dimension `byte`.
+    public static let byteColumns: [Column] = [
+        Column(name: "item_index", type: .int32, meaning: "row of the item in /items", units: nil),
+        Column(name: "position", type: .int32, meaning: "sequence position within the item (0 = BOS)", units: nil),
+        Column(name: "value", type: .int16, meaning: "byte value 0-255, -1 for a non-byte position (BOS)", units: nil),
+        Column(name: "entropy", type: .float32, meaning: "byte-aligned next-byte entropy of the entropy model (NaN if undefined)", units: "nats"),
+        Column(name: "patch_id", type: .int32, meaning: "index of the containing patch within the item", units: nil),
+        Column(name: "is_patch_start", type: .bool, meaning: "a patch starts at this position", units: nil),
+    ]
+
+    /// `/patches`, dimension `patch`.
+    public static let patchColumns: [Column] = [
+        Column(name: "item_index", type: .int32, meaning: "row of the item in /items", units: nil),
+        Column(name: "start", type: .int32, meaning: "first sequence position of the patch", units: nil),
+        Column(name: "length", type: .int32, meaning: "positions in the patch (0 for an empty trailing patch)", units: nil),
+        Column(name: "mean_entropy", type: .float32, meaning: "mean byte-aligned entropy over the patch (NaN if undefined)", units: "nats"),
+        Column(name: "max_entropy", type: .float32, meaning: "maximum byte-aligned entropy over the patch (NaN if undefined)", units: "nats"),
+        Column(name: "first_byte_entropy", type: .float32, meaning: "entropy at the patch's first position (NaN if undefined)", units: "nats"),
+    ]
+
+    /// `/statistics`, dimension `result` (written by `finish`).
+    public static let statisticColumns: [Column] = [
+        Column(name: "test", type: .string, meaning: "test identifier", units: nil),
+        Column(name: "question", type: .string, meaning: "the question in plain words", units: nil),
+        Column(name: "ladder", type: .string, meaning: "ladder name", units: nil),
+        Column(name: "hook", type: .string, meaning: "hook point (empty for entropy-only rows)", units: nil),
+        Column(name: "measure", type: .string, meaning: "measure column", units: nil),
+        Column(name: "is_primary", type: .bool, meaning: "pre-registered primary measure", units: nil),
+        Column(name: "estimator", type: .string, meaning: "what the estimate is", units: nil),
+        Column(name: "p_test", type: .string, meaning: "where p comes from", units: nil),
+        Column(name: "ci_method", type: .string, meaning: "bootstrap CI method (empty without CI)", units: nil),
+        Column(name: "n", type: .int64, meaning: "items (clusters) in the test", units: nil),
+        Column(name: "estimate", type: .float64, meaning: "effect size (NaN if undefined)", units: nil),
+        Column(name: "ci_low", type: .float64, meaning: "lower CI bound (NaN if undefined)", units: nil),
+        Column(name: "ci_high", type: .float64, meaning: "upper CI bound (NaN if undefined)", units: nil),
+        Column(name: "p", type: .float64, meaning: "p-value (NaN if undefined)", units: nil),
+        Column(name: "p_corrected", type: .float64, meaning: "Holm-corrected p-value (NaN if undefined)", units: nil),
+        Column(name: "verdict", type: .string, meaning: "plain-language outcome", units: nil),
+        Column(name: "note", type: .string, meaning: "caveats or why data was insufficient", units: nil),
+    ]
+
+    /// Dimension of `/statistics`.
+    public static let resultDimension = "result"
+    /// Hook coordinate dimension of each `/measures` group.
+    static let byteHookDimension = "byte_hook"
+    static let patchHookDimension = "patch_hook"
+    static let probeHookDimension = "hook"
+    /// Scalar string datasets in `/provenance`.
+    public static let configJSON = "config_json"
+    public static let datasetManifestJSON = "dataset_manifest_json"
+    public static let layoutJSON = "layout_json"
+
+    static var itemColumnNames: [String] { itemColumns.map(\.name) }
+
+    /// Name of the hidden dimension for activations of width `width`.
+    static func hiddenDimension(width: Int) -> String { "hidden_\(width)" }
+}

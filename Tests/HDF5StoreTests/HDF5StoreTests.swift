@@ -1,1 +1,0 @@
-// Tests for HDF5Store live in this bundle.
