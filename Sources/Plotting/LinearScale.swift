@@ -82,7 +82,7 @@ extension Canvas {
             hline(x0: x0, x1: x1, y: y, colormap.color(t))
         }
         stroke(Rect(x: Double(x0), y: Double(y0), width: Double(x1 - x0), height: Double(y1 - y0)), .ink)
-        let ticks = NiceTicks(range.lowerBound, range.upperBound, target: max(2, h / 40))
+        let ticks = Self.colorBarTicks(range: range, height: h)
         let scale = LinearScale(domain: range, from: Double(y1) - 0.5, to: Double(y0) + 0.5)
         var widest = 0
         let style = TextStyle.label.aligned(.left, .middle)
@@ -101,9 +101,21 @@ extension Canvas {
         return used
     }
 
+    /// Ticks for a colour bar: about one per 40 px, refined until at least three fall inside the range
+    /// (a narrow range such as 0.45...0.71 would otherwise get a single tick).
+    static func colorBarTicks(range: ClosedRange<Double>, height: Int) -> NiceTicks {
+        var target = max(2, height / 40)
+        var ticks = NiceTicks(range.lowerBound, range.upperBound, target: target)
+        while ticks.values.filter({ ticks.contains($0, in: range) }).count < 3 && target < 12 {
+            target += 1
+            ticks = NiceTicks(range.lowerBound, range.upperBound, target: target)
+        }
+        return ticks
+    }
+
     /// Width a colour bar's ticks and label need to the right of the bar (for layout before drawing).
     static func colorBarExtent(range: ClosedRange<Double>, height: Int, label: String?) -> Int {
-        let ticks = NiceTicks(range.lowerBound, range.upperBound, target: max(2, height / 40))
+        let ticks = colorBarTicks(range: range, height: height)
         let widest = ticks.labels.map { TextStyle.label.size(of: $0).width }.max() ?? 0
         return 6 + widest + (label == nil ? 0 : 6 + BitmapFont.regular.height)
     }
