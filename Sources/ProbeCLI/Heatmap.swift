@@ -38,17 +38,26 @@ struct Heatmap: AsyncParsableCommand {
     @Option(help: "Bytes per line of the byte strip.")
     var bytesPerLine = 64
 
+    @Flag(help: "Also open a partial run (a `.partial` file of an interrupted `probe run`); only its complete items are visible.")
+    var allowPartial = false
+
     @Option(help: "Output PNG path (written atomically).")
     var out: String
 
     func run() async throws {
-        let reader = try ProbeRunReader(path: file)
+        let reader = try ProbeRunReader(path: file, allowPartial: allowPartial)
         defer { reader.close() }
         let index = try HeatmapInputs.resolveItem(item, level: level, in: try reader.itemRecords(), file: file)
         let inputs = try HeatmapInputs(item: try reader.item(at: index), index: index, layout: reader.layout,
                                        measure: measure, hooks: hooks.flatMap { $0.split(separator: ",").map(String.init) },
                                        fileLabel: file.split(separator: "/").last.map(String.init) ?? file)
-        let figure: any Figure = strip ? inputs.byteStrip(bytesPerLine: bytesPerLine) : inputs.layerHeatmap(axis: axis)
+        let figure: any Figure
+        if strip {
+            // A strip with dozens of hook rows is unreadable: without --hooks it shows a representative few.
+            figure = (hooks.isEmpty ? inputs.representativeHooks() : inputs).byteStrip(bytesPerLine: bytesPerLine)
+        } else {
+            figure = inputs.layerHeatmap(axis: axis)
+        }
         try figure.writePNG(to: out)
         print("wrote \(out)")
     }
@@ -132,6 +141,23 @@ struct HeatmapInputs {
     static func shortLabel(_ hook: String) -> String {
         guard let dot = hook.firstIndex(of: "."), hook.index(after: dot) < hook.endIndex else { return hook }
         return String(hook[hook.index(after: dot)...])
+    }
+
+    /// At most six hooks: the first and last of each block, plus the middle global hook; unchanged when
+    /// there are six or fewer.
+    func representativeHooks() -> HeatmapInputs {
+        guard hooks.count > 6 else { return self }
+        var keep = Set<Int>()
+        for block in ["encoder", "global", "decoder", "local"] {
+            let indices = hooks.indices.filter { hooks[$0].block == block }
+            guard let first = indices.first, let last = indices.last else { continue }
+            keep.insert(first)
+            keep.insert(last)
+            if block == "global" { keep.insert(indices[indices.count / 2]) }
+        }
+        var copy = self
+        copy.hooks = hooks.indices.filter { keep.contains($0) }.prefix(6).map { hooks[$0] }
+        return copy
     }
 
     func layerHeatmap(axis: PositionUnit) -> LayerPositionHeatmap {

@@ -94,6 +94,14 @@ import Testing
         #expect(abs(inputs.hooks[4].values[0] - 0.405) < 1e-6)
     }
 
+    @Test func stripDefaultsToRepresentativeHooks() throws {
+        let inputs = try HeatmapInputs(item: Self.item(0), index: 0, layout: Self.layout, measure: "gini", hooks: [], fileLabel: "f")
+        #expect(inputs.representativeHooks().hooks.map(\.name) == [
+            "local_encoder.layers.0", "global_transformer.layers.0", "global_transformer.layers.6",
+            "global_transformer.layers.11", "local_decoder.layers.0", "local_decoder.layers.3",
+        ])
+    }
+
     @Test func rendersHeatmapAndStripFromAFile() async throws {
         let (dir, file) = try temporaryRun()
         defer { try? FileManager.default.removeItem(atPath: dir) }
