@@ -38,6 +38,9 @@ struct Heatmap: AsyncParsableCommand {
     @Option(help: "Bytes per line of the byte strip.")
     var bytesPerLine = 64
 
+    @Option(help: "Integer pixel scale of the PNG (2 for print; text stays crisp).")
+    var scale = 1
+
     @Flag(help: "Also open a partial run (a `.partial` file of an interrupted `probe run`); only its complete items are visible.")
     var allowPartial = false
 
@@ -58,7 +61,8 @@ struct Heatmap: AsyncParsableCommand {
         } else {
             figure = inputs.layerHeatmap(axis: axis)
         }
-        try figure.writePNG(to: out)
+        guard (1...8).contains(scale) else { throw ValidationError("--scale must be 1...8, got \(scale)") }
+        try figure.render().scaled(by: scale).writePNG(to: out)
         print("wrote \(out)")
     }
 }

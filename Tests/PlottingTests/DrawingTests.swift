@@ -91,3 +91,15 @@ import Testing
         } catch { Issue.record("unexpected \(error)") }
     }
 }
+
+@Suite struct ScalingTests {
+    @Test func scalingReplicatesPixels() {
+        var c = Canvas(width: 3, height: 2)
+        c.set(1, 0, .black)
+        c.set(2, 1, RGBA(1, 2, 3, 4))
+        let s = c.scaled(by: 3)
+        #expect(s.width == 9 && s.height == 6)
+        for y in 0..<6 { for x in 0..<9 { #expect(s.pixel(x, y) == c.pixel(x / 3, y / 3)) } }
+        #expect(c.scaled(by: 1) == c && c.scaled(by: 0) == c)
+    }
+}

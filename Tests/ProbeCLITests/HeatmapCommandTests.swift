@@ -111,6 +111,10 @@ import Testing
         try await command.run()
         let canvas = try Canvas.readPNG(path: heatmap)
         #expect(canvas.width > 400 && canvas.height > 200)
+        command = try Heatmap.parse([file, "--item", "1", "--axis", "patches", "--scale", "2", "--out", dir + "/patches@2x.png"])
+        try await command.run()
+        let doubled = try Canvas.readPNG(path: dir + "/patches@2x.png")
+        #expect(doubled.width % 2 == 0 && doubled.pixel(0, 0) == doubled.pixel(1, 1))
 
         let strip = gallery.map { $0 + "/cli-strip.png" } ?? dir + "/strip.png"
         command = try Heatmap.parse([file, "--item", "wiki-7", "--level", "2", "--strip", "--measure", "gini",
