@@ -103,3 +103,22 @@ import Testing
         #expect(c.scaled(by: 1) == c && c.scaled(by: 0) == c)
     }
 }
+
+@Suite struct ByteCellTests {
+    @Test func contentRules() {
+        #expect(ByteCellContent(0x41) == .glyph("A"))
+        #expect(ByteCellContent(0x7E) == .glyph("~"))
+        #expect(ByteCellContent(0x20) == .blank)
+        #expect(ByteCellContent(0x0A) == .hex("0a"))
+        #expect(ByteCellContent(0x7F) == .hex("7f"))
+        #expect(ByteCellContent(0xC3) == .hex("c3"))
+    }
+
+    @Test func inkContrastsWithBackground() {
+        var dark = Canvas(width: 13, height: 20), light = Canvas(width: 13, height: 20)
+        dark.byteCell(0x41, x: 0, y: 0, width: 13, height: 20, background: .black)
+        light.byteCell(0x41, x: 0, y: 0, width: 13, height: 20, background: .white)
+        #expect(dark.pixels.contains(255) && light.pixels.contains(0x26))
+        #expect(Set(stride(from: 0, to: dark.pixels.count, by: 4).map { dark.pixels[$0] }) == [0, 255])
+    }
+}

@@ -120,9 +120,8 @@ public struct ByteStripFigure: Figure {
             guard first < last else { continue }
             for i in first..<last {
                 let x = cellsX + (i - first) * Self.cellWidth
-                let bg = entropyColormap.color(entropy[i], in: eRange)
-                canvas.fillPixels(x0: x, y0: y0, x1: x + Self.cellWidth, y1: y0 + Self.textRowHeight, bg)
-                drawByte(bytes[i], in: &canvas, x: x, y: y0, ink: contrastingInk(on: bg))
+                canvas.byteCell(bytes[i], x: x, y: y0, width: Self.cellWidth, height: Self.textRowHeight,
+                                background: entropyColormap.color(entropy[i], in: eRange))
                 for (r, values) in perByteRows.enumerated() {
                     let ry = y0 + Self.textRowHeight + 1 + r * (Self.hookRowHeight + 1)
                     canvas.fillPixels(x0: x, y0: ry, x1: x + Self.cellWidth, y1: ry + Self.hookRowHeight,
@@ -146,18 +145,5 @@ public struct ByteStripFigure: Figure {
             bx += 16 + used + 24
         }
         return canvas
-    }
-
-    private func drawByte(_ b: UInt8, in canvas: inout Canvas, x: Int, y: Int, ink: RGBA) {
-        let cx = Double(x) + Double(Self.cellWidth) / 2, cy = Double(y) + Double(Self.textRowHeight) / 2
-        if b == 0x20 { return }
-        if b > 0x20 && b < 0x7F {
-            canvas.text(String(UnicodeScalar(b)), at: Point(cx, cy), TextStyle.label.aligned(.center, .middle).colored(ink))
-        } else {
-            let hex = Array("0123456789abcdef")
-            let s = String([hex[Int(b >> 4)], hex[Int(b & 0xF)]])
-            canvas.text(s, at: Point(cx, cy),
-                        TextStyle(font: .small, color: ink.withAlpha(0.85), hAlign: .center, vAlign: .middle))
-        }
     }
 }
