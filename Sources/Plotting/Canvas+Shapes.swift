@@ -84,3 +84,25 @@ extension Canvas {
         }
     }
 }
+
+extension Canvas {
+    /// Fills the area between `lower` and `upper` along `xs` (all in pixel coordinates), e.g. a confidence
+    /// band. Indices where any of the three is non-finite split the band into separate pieces; pieces with
+    /// fewer than two points are skipped. Arrays of different lengths use their common prefix.
+    public mutating func fillBand(xs: [Double], lower: [Double], upper: [Double], _ c: RGBA) {
+        let n = min(xs.count, lower.count, upper.count)
+        var run = [Int]()
+        func flush() {
+            if run.count >= 2 {
+                let top = run.map { Point(xs[$0], upper[$0]) }
+                let bottom = run.reversed().map { Point(xs[$0], lower[$0]) }
+                fillPolygon(top + bottom, c)
+            }
+            run.removeAll()
+        }
+        for i in 0..<n {
+            if xs[i].isFinite && lower[i].isFinite && upper[i].isFinite { run.append(i) } else { flush() }
+        }
+        flush()
+    }
+}

@@ -91,3 +91,34 @@ import Testing
         } catch { Issue.record("unexpected \(error)") }
     }
 }
+
+@Suite struct ScalingTests {
+    @Test func scalingReplicatesPixels() {
+        var c = Canvas(width: 3, height: 2)
+        c.set(1, 0, .black)
+        c.set(2, 1, RGBA(1, 2, 3, 4))
+        let s = c.scaled(by: 3)
+        #expect(s.width == 9 && s.height == 6)
+        for y in 0..<6 { for x in 0..<9 { #expect(s.pixel(x, y) == c.pixel(x / 3, y / 3)) } }
+        #expect(c.scaled(by: 1) == c && c.scaled(by: 0) == c)
+    }
+}
+
+@Suite struct ByteCellTests {
+    @Test func contentRules() {
+        #expect(ByteCellContent(0x41) == .glyph("A"))
+        #expect(ByteCellContent(0x7E) == .glyph("~"))
+        #expect(ByteCellContent(0x20) == .blank)
+        #expect(ByteCellContent(0x0A) == .hex("0a"))
+        #expect(ByteCellContent(0x7F) == .hex("7f"))
+        #expect(ByteCellContent(0xC3) == .hex("c3"))
+    }
+
+    @Test func inkContrastsWithBackground() {
+        var dark = Canvas(width: 13, height: 20), light = Canvas(width: 13, height: 20)
+        dark.byteCell(0x41, x: 0, y: 0, width: 13, height: 20, background: .black)
+        light.byteCell(0x41, x: 0, y: 0, width: 13, height: 20, background: .white)
+        #expect(dark.pixels.contains(255) && light.pixels.contains(0x26))
+        #expect(Set(stride(from: 0, to: dark.pixels.count, by: 4).map { dark.pixels[$0] }) == [0, 255])
+    }
+}

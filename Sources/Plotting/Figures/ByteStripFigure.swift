@@ -28,6 +28,9 @@ public struct ByteStripFigure: Figure {
     public var sparsityLabel: String
     /// Bytes per wrapped line (≥ 8).
     public var bytesPerLine: Int
+    /// At most this many wrapped lines are drawn (≥ 1); longer inputs are cut and the caption says how many
+    /// bytes are shown, which keeps the canvas bounded for long items.
+    public var maxLines: Int
     /// Colour ranges; nil uses the finite min...max of the data.
     public var entropyRange: ClosedRange<Double>?
     public var sparsityRange: ClosedRange<Double>?
@@ -36,12 +39,12 @@ public struct ByteStripFigure: Figure {
 
     public init(title: String, subtitle: String? = nil, bytes: [UInt8], entropy: [Double],
                 entropyLabel: String = "entropy (bits)", patchStarts: [Int], hookRows: [HookRow] = [],
-                sparsityLabel: String = "sparsity", bytesPerLine: Int = 64,
+                sparsityLabel: String = "sparsity", bytesPerLine: Int = 64, maxLines: Int = 48,
                 entropyRange: ClosedRange<Double>? = nil, sparsityRange: ClosedRange<Double>? = nil,
                 entropyColormap: Colormap = .magma, sparsityColormap: Colormap = .viridis) {
         self.title = title; self.subtitle = subtitle; self.bytes = bytes; self.entropy = entropy
         self.entropyLabel = entropyLabel; self.patchStarts = patchStarts; self.hookRows = hookRows
-        self.sparsityLabel = sparsityLabel; self.bytesPerLine = bytesPerLine
+        self.sparsityLabel = sparsityLabel; self.bytesPerLine = bytesPerLine; self.maxLines = maxLines
         self.entropyRange = entropyRange; self.sparsityRange = sparsityRange
         self.entropyColormap = entropyColormap; self.sparsityColormap = sparsityColormap
     }
@@ -78,7 +81,9 @@ public struct ByteStripFigure: Figure {
         let labelStyle = TextStyle.label.aligned(.right, .middle)
         let labelW = ([labelStyle.size(of: "byte 00000").width]
                       + hookRows.map { labelStyle.size(of: $0.name).width }).max()!
-        let lines = max(1, (n + bytesPerLine - 1) / bytesPerLine)
+        let allLines = max(1, (n + bytesPerLine - 1) / bytesPerLine)
+        let lines = min(allLines, max(1, maxLines))
+        let shown = min(n, lines * bytesPerLine)
         let perLine = min(bytesPerLine, max(1, n))
         let blockH = Self.textRowHeight + hookRows.count * (Self.hookRowHeight + 1)
         let stripsH = lines * blockH + (lines - 1) * Self.lineGap
@@ -92,6 +97,7 @@ public struct ByteStripFigure: Figure {
         let headerH = Layout.margin + 16 + 4 + (subtitle == nil ? 0 : 16) + Layout.titleGap
         let caption = "black rules: patch starts · cells: printable ASCII as glyphs, other bytes as hex"
             + (hookRows.contains { $0.unit == .patches } ? " · patch-level hooks stretched over their bytes" : "")
+            + (shown < n ? " · first \(shown) of \(n) bytes shown" : "")
         let captionW = TextStyle.label.size(of: caption).width + 2 * Layout.margin
         let height = headerH + max(stripsH, barH) + 14 + 16 + Layout.margin
         width = max(width, captionW)
@@ -103,7 +109,7 @@ public struct ByteStripFigure: Figure {
         let patchStartSet = Set(patchStarts)
         for line in 0..<lines {
             let y0 = top + line * (blockH + Self.lineGap)
-            let first = line * bytesPerLine, last = min(n, first + bytesPerLine)
+            let first = line * bytesPerLine, last = min(shown, first + bytesPerLine)
             canvas.text("byte \(first)", at: Point(Double(cellsX - 6), Double(y0) + Double(Self.textRowHeight) / 2),
                         labelStyle.colored(RGBA(hex: 0x555555)))
             for (r, row) in hookRows.enumerated() {
@@ -114,9 +120,8 @@ public struct ByteStripFigure: Figure {
             guard first < last else { continue }
             for i in first..<last {
                 let x = cellsX + (i - first) * Self.cellWidth
-                let bg = entropyColormap.color(entropy[i], in: eRange)
-                canvas.fillPixels(x0: x, y0: y0, x1: x + Self.cellWidth, y1: y0 + Self.textRowHeight, bg)
-                drawByte(bytes[i], in: &canvas, x: x, y: y0, ink: contrastingInk(on: bg))
+                canvas.byteCell(bytes[i], x: x, y: y0, width: Self.cellWidth, height: Self.textRowHeight,
+                                background: entropyColormap.color(entropy[i], in: eRange))
                 for (r, values) in perByteRows.enumerated() {
                     let ry = y0 + Self.textRowHeight + 1 + r * (Self.hookRowHeight + 1)
                     canvas.fillPixels(x0: x, y0: ry, x1: x + Self.cellWidth, y1: ry + Self.hookRowHeight,
@@ -140,18 +145,5 @@ public struct ByteStripFigure: Figure {
             bx += 16 + used + 24
         }
         return canvas
-    }
-
-    private func drawByte(_ b: UInt8, in canvas: inout Canvas, x: Int, y: Int, ink: RGBA) {
-        let cx = Double(x) + Double(Self.cellWidth) / 2, cy = Double(y) + Double(Self.textRowHeight) / 2
-        if b == 0x20 { return }
-        if b > 0x20 && b < 0x7F {
-            canvas.text(String(UnicodeScalar(b)), at: Point(cx, cy), TextStyle.label.aligned(.center, .middle).colored(ink))
-        } else {
-            let hex = Array("0123456789abcdef")
-            let s = String([hex[Int(b >> 4)], hex[Int(b & 0xF)]])
-            canvas.text(s, at: Point(cx, cy),
-                        TextStyle(font: .small, color: ink.withAlpha(0.85), hAlign: .center, vAlign: .middle))
-        }
     }
 }

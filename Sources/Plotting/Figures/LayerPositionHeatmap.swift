@@ -3,7 +3,8 @@
 ///
 /// Positions are bytes or patches (``xAxis``). A block whose rows are per patch is stretched over the bytes of
 /// each patch on a byte axis; a block whose rows are per byte is averaged over each patch's bytes (NaN
-/// skipped) on a patch axis. Patch starts are marked by ticks above the plot on a byte axis.
+/// skipped) on a patch axis. Patch starts are marked by ticks above the plot on a byte axis. Items longer
+/// than ``maxColumns`` positions are averaged over equal bins (the axis label says so).
 public struct LayerPositionHeatmap: Figure {
     /// A contiguous group of layers (e.g. the local encoder) with one row of values per layer.
     public struct Block: Sendable {
@@ -38,6 +39,17 @@ public struct LayerPositionHeatmap: Figure {
         self.title = title; self.subtitle = subtitle; self.measureName = measureName; self.blocks = blocks
         self.byteCount = byteCount; self.patchStarts = patchStarts; self.xAxis = xAxis
         self.colormap = colormap; self.range = range
+    }
+
+    /// Widest heatmap in columns; longer rows are averaged over equal bins.
+    static let maxColumns = 1200
+
+    /// Means over consecutive bins of `size` values, NaN skipped (NaN when a bin has no finite value).
+    static func binned(_ row: [Double], _ size: Int) -> [Double] {
+        stride(from: 0, to: row.count, by: size).map { start in
+            let finite = row[start..<min(row.count, start + size)].filter(\.isFinite)
+            return finite.isEmpty ? .nan : finite.reduce(0, +) / Double(finite.count)
+        }
     }
 
     /// Rows converted to the x axis unit.
@@ -76,16 +88,20 @@ public struct LayerPositionHeatmap: Figure {
             }
         }
         if !patchStarts.isEmpty { try validatePatchStarts(patchStarts, byteCount: byteCount, field: "patchStarts") }
-        let rows = try alignedRows()
+        let aligned = try alignedRows()
         let positions = xAxis == .bytes ? byteCount : patchStarts.count
         guard positions > 0 else { throw PlottingError.invalidInput(field: "byteCount", message: "no positions to plot") }
+        // Long items are averaged over bins of `bin` positions so the image stays at most ~1200 columns wide.
+        let bin = (positions + Self.maxColumns - 1) / Self.maxColumns
+        let columns = (positions + bin - 1) / bin
+        let rows = bin == 1 ? aligned : aligned.map { $0.map { Self.binned($0, bin) } }
         let cRange = widened(range ?? finiteRange(rows.joined().joined()))
 
         let totalRows = blocks.reduce(0) { $0 + $1.layerLabels.count }
         let rowH = totalRows <= 24 ? 16 : totalRows <= 48 ? 12 : 8
-        let cellW = max(1, min(24, 960 / positions))
+        let cellW = max(1, min(24, 960 / columns))
         let blockGap = 6
-        let plotW = cellW * positions
+        let plotW = cellW * columns
         let plotH = totalRows * rowH + (blocks.count - 1) * blockGap
         let tickStyle = TextStyle.label.aligned(.right, .middle)
         let labelStep = rowH >= 12 ? 1 : 2
@@ -127,7 +143,7 @@ public struct LayerPositionHeatmap: Figure {
         }
         if patchMarks > 0 {
             for s in patchStarts {
-                canvas.vline(x: plotX + s * cellW, y0: top - patchMarks, y1: top - 2, .ink)
+                canvas.vline(x: plotX + s / bin * cellW, y0: top - patchMarks, y1: top - 2, .ink)
             }
             canvas.text("patch starts", at: Point(Double(plotX - 6), Double(top - patchMarks / 2 - 1)),
                         TextStyle(font: .small, color: .midGrey, hAlign: .right, vAlign: .middle))
@@ -135,8 +151,8 @@ public struct LayerPositionHeatmap: Figure {
         let ticks = NiceTicks(0, Double(positions - 1), target: max(2, plotW / 90))
         let xs = ticks.values.filter { $0 >= 0 && $0 < Double(positions) }
         canvas.xAxis(Rect(x: Double(plotX), y: Double(top), width: Double(plotW), height: Double(plotH)),
-                     positions: xs.map { Double(plotX) + ($0 + 0.5) * Double(cellW) },
-                     labels: xs.map { NumberFormat.tick($0, step: ticks.step) }, label: xAxis.axisLabel)
+                     positions: xs.map { Double(plotX) + ($0 / Double(bin) + 0.5 / Double(bin)) * Double(cellW) },
+                     labels: xs.map { NumberFormat.tick($0, step: ticks.step) }, label: xAxis.axisLabel + (bin > 1 ? " (mean over bins of \(bin))" : ""))
         canvas.colorBar(Rect(x: Double(plotX + plotW + 24), y: Double(top), width: 16, height: Double(barH)),
                         colormap: colormap, range: cRange, label: measureName)
         return canvas

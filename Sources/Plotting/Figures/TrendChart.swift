@@ -40,6 +40,21 @@ public struct TrendChart: Figure {
 
     static let markers: [MarkerShape] = [.circle, .square, .triangle, .diamond]
 
+    /// Series `s` gets colour `s mod 8` and marker `(s + s/8) mod 4`: neighbouring series differ in both, and
+    /// the first 32 series are all distinct pairs.
+    static func style(_ s: Int) -> (color: RGBA, marker: MarkerShape) {
+        (RGBA.series(s), markers[(s + s / RGBA.series.count) % markers.count])
+    }
+
+    /// Y ticks and domain of a panel: the finite extent of means and bounds, padded by 8 % each side.
+    static func yAxis(_ panel: Panel) -> (ticks: NiceTicks, domain: ClosedRange<Double>) {
+        let values = panel.series.flatMap { $0.mean + ($0.lower ?? []) + ($0.upper ?? []) }
+        let raw = widened(finiteRange(values))
+        let pad = (raw.upperBound - raw.lowerBound) * 0.08
+        let ticks = NiceTicks(raw.lowerBound - pad, raw.upperBound + pad, target: 5)
+        return (ticks, (raw.lowerBound - pad)...(raw.upperBound + pad))
+    }
+
     public func render() throws -> Canvas {
         guard !levels.isEmpty else { throw PlottingError.invalidInput(field: "levels", message: "empty") }
         guard !panels.isEmpty else { throw PlottingError.invalidInput(field: "panels", message: "empty") }
@@ -54,9 +69,12 @@ public struct TrendChart: Figure {
             }
         }
         let plotW = max(420, min(900, 64 * levels.count))
-        let plotH = 230
+        // Panels are at least 230 px tall, taller when the legend beside them needs more room.
+        let legendRows = panels.map(\.series.count).max() ?? 0
+        let plotH = max(230, 6 + (BitmapFont.regular.height + 4) * legendRows + 2)
         let panelGap = 44
-        let tickW = TextStyle.label.size(of: "\u{2212}0.0000").width
+        let axes = panels.map(Self.yAxis)
+        let tickW = axes.flatMap { $0.ticks.labels }.map { TextStyle.label.size(of: $0).width }.max() ?? 0
         let plotX = Layout.margin + 14 + 8 + tickW + 10
         let legendW = panels.flatMap(\.series).map { TextStyle.label.size(of: $0.name).width }.max().map { $0 + 8 + 24 + 6 + 8 } ?? 0
         let levelW = levels.map { TextStyle.label.size(of: $0).width }.max() ?? 0
@@ -73,39 +91,27 @@ public struct TrendChart: Figure {
         let xScale = LinearScale(domain: -0.5...(Double(levels.count) - 0.5), from: Double(plotX), to: Double(plotX + plotW))
         for (p, panel) in panels.enumerated() {
             let plot = Rect(x: Double(plotX), y: Double(top), width: Double(plotW), height: Double(plotH))
-            let values = panel.series.flatMap { $0.mean + ($0.lower ?? []) + ($0.upper ?? []) }
-            let raw = widened(finiteRange(values))
-            let pad = (raw.upperBound - raw.lowerBound) * 0.08
-            let ticks = NiceTicks(raw.lowerBound - pad, raw.upperBound + pad, target: 5)
-            let domain = min(ticks.niceRange.lowerBound, raw.lowerBound - pad)...max(ticks.niceRange.upperBound, raw.upperBound + pad)
+            let (ticks, domain) = axes[p]
             let yScale = LinearScale(domain: domain, from: plot.maxY - 0.5, to: plot.minY + 0.5)
             canvas.text(panel.title, at: Point(plot.minX, plot.minY - 6), TextStyle(font: .bold, vAlign: .bottom))
             canvas.yAxis(plot, scale: yScale, ticks: ticks, label: panel.yLabel)
             for i in levels.indices { canvas.vline(x: Int(xScale(Double(i))), y0: Int(plot.minY) + 1, y1: Int(plot.maxY), .grid) }
             for (s, series) in panel.series.enumerated() {
-                let color = RGBA.series(s)
+                let (color, shape) = Self.style(s)
                 if let lower = series.lower, let upper = series.upper {
-                    var run: [Int] = []
-                    func flush() {
-                        if run.count >= 2 {
-                            let top = run.map { Point(xScale(Double($0)), yScale(upper[$0])) }
-                            let bottom = run.reversed().map { Point(xScale(Double($0)), yScale(lower[$0])) }
-                            canvas.fillPolygon(top + bottom, color.withAlpha(0.18))
-                        }
-                        run = []
-                    }
-                    for i in levels.indices { if lower[i].isFinite && upper[i].isFinite { run.append(i) } else { flush() } }
-                    flush()
+                    canvas.fillBand(xs: levels.indices.map { xScale(Double($0)) },
+                                    lower: lower.map { $0.isFinite ? yScale($0) : .nan },
+                                    upper: upper.map { $0.isFinite ? yScale($0) : .nan }, color.withAlpha(0.18))
                 }
                 let pts = levels.indices.map { Point(xScale(Double($0)), series.mean[$0].isFinite ? yScale(series.mean[$0]) : .nan) }
                 canvas.polyline(pts, color, width: 2)
                 for pt in pts where pt.y.isFinite {
-                    canvas.marker(Self.markers[s % Self.markers.count], at: pt, size: 7, color)
+                    canvas.marker(shape, at: pt, size: 7, color)
                 }
             }
             canvas.stroke(plot, .ink)
             canvas.legend(panel.series.enumerated().map { (s, series) in
-                LegendEntry(name: series.name, color: .series(s), marker: Self.markers[s % Self.markers.count],
+                LegendEntry(name: series.name, color: Self.style(s).color, marker: Self.style(s).marker,
                             band: series.lower != nil && series.upper != nil ? RGBA.series(s).withAlpha(0.18) : nil)
             }, at: Point(plot.maxX + 16, plot.minY))
             let last = p == panels.count - 1
