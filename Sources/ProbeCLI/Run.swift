@@ -144,7 +144,7 @@ struct Run: AsyncParsableCommand {
             for level in levels {
                 let items = plan.items.filter { $0.ladder == ladder.name && $0.level.index == level.index }
                 let bytes = items.reduce(0) { $0 + $1.byteLength }
-                let first = items.first.map { "first: \($0.baseItemID) \(String(decoding: $0.bytes.prefix(40), as: UTF8.self).debugDescription)" } ?? ""
+                let first = items.first.map { "first: \($0.baseItemID) \(String($0.text.prefix(32)).debugDescription)" } ?? ""
                 lines.append("  \(ladder.name) level \(level.index) (\(level.name)): \(items.count) items, \(bytes) bytes  \(first)")
             }
         }

@@ -76,7 +76,7 @@ struct ReportFigures {
         if !sparsity.isEmpty {
             panels.append(TrendChart.Panel(title: "\(column) at the probe position", yLabel: column, series: sparsity))
         }
-        panels.append(TrendChart.Panel(title: "patching and compute", yLabel: "patches per byte", series: [
+        panels.append(TrendChart.Panel(title: "patches per byte of the analysis span", yLabel: "patches per byte", series: [
             try series("patches per byte", ladder: ladder, metric(ItemMetrics.patchesPerByte)),
         ]))
         panels.append(TrendChart.Panel(title: "FLOPs per byte of the analysis span", yLabel: "MFLOP per byte", series: [

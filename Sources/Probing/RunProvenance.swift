@@ -43,7 +43,7 @@ enum RunProvenance {
             "save_activations": plan.activationHooks.map(\.name),
             "patching": plan.patchingSpec,
             "reference_items": plan.referenceItems.count,
-            "reference_rule": "level-0 items; span positions (byte hooks) / patches starting in the span (patch hooks); outliers: mean|h| > 10 x median, at most 1 % of dims",
+            "reference_rule": "level-0 items; span positions (byte hooks) / patches starting in the span (patch hooks); outliers: mean abs(h) > 10 x median, at most 1 % of dims",
             "control_patch_size": r.controlPatchSize,
             "bootstrap_resamples": r.bootstrapResamples,
             "statistics_seed": String(statisticsSeed),

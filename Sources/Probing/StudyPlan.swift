@@ -173,6 +173,10 @@ public struct StudyPlan: Sendable {
         guard create else {
             var existing = directory
             while !fm.fileExists(atPath: existing.path) && existing.pathComponents.count > 1 { existing.deleteLastPathComponent() }
+            var existingIsDirectory: ObjCBool = false
+            guard fm.fileExists(atPath: existing.path, isDirectory: &existingIsDirectory), existingIsDirectory.boolValue else {
+                throw ProbingError.outputNotWritable(path: directory.path, detail: "\(existing.path) is a file, not a directory")
+            }
             guard fm.isWritableFile(atPath: existing.path) else {
                 throw ProbingError.outputNotWritable(path: directory.path, detail: "\(existing.path) is not writable")
             }
