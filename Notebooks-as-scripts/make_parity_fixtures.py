@@ -710,6 +710,10 @@ class ShardWriter:
 
     def add(self, name: str, shape: tuple[int, ...]) -> None:
         nbytes = 2 * math.prod(shape)
+        if nbytes > self.max_bytes:  # e.g. the 6.1 GB hash table: its own shard, the current one stays open
+            self.plan.insert(len(self.plan) - 1, [(name, shape)])
+            self.sizes.insert(len(self.sizes) - 1, nbytes)
+            return
         if self.plan[-1] and self.sizes[-1] + nbytes > self.max_bytes:
             self.plan.append([])
             self.sizes.append(0)

@@ -190,6 +190,9 @@ extension BLTConfig {
         if decoder.hiddenSize != encoder.hiddenSize {
             throw bad("decoder_config.hidden_size", decoder.hiddenSize, "must equal encoder_config.hidden_size = \(encoder.hiddenSize) (the decoder starts from the encoder's hidden states)")
         }
+        if encoder.vocabSize < 260 {
+            throw bad("encoder_config.vocab_size", encoder.vocabSize, "must be at least 260 (byte ids go up to 259)")
+        }
         if patchInForward && patcher.vocabSize != vocabSize {
             throw bad("patcher_config.vocab_size", patcher.vocabSize, "must equal vocab_size = \(vocabSize)")
         }

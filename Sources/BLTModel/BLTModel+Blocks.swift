@@ -4,6 +4,7 @@ extension BLTModel {
     /// `x · Wᵀ` for a `[rows, in]` input.
     func linear(_ x: [Float], rows: Int, _ w: LinearWeight) throws -> [Float] {
         var out = [Float](repeating: 0, count: rows * w.outFeatures)
+        if out.isEmpty || w.inFeatures == 0 { return out }
         try x.withUnsafeBufferPointer { xp in
             try w.values.withUnsafeBufferPointer { wp in
                 try out.withUnsafeMutableBufferPointer { op in

@@ -134,7 +134,7 @@ extension BLTModel {
         try runner.fire("decoder.hook_final_norm", &normed, rows: n, columns: dd)
         var logits = try linear(normed, rows: n, weights.lmHead)
         try runner.fire("hook_logits", &logits, rows: n, columns: c.vocabSize)
-        state.logits = HookTensor(shape: [n, c.vocabSize], values: logits)
+        state.logits = HookTensor(validShape: [n, c.vocabSize], values: logits)
     }
 
     /// Entropy model: embeddings, layers, norm, lm_head, entropy. Returns `[N]` entropies in nats.

@@ -14,8 +14,19 @@ public struct HookTensor: Sendable, Equatable {
     public var shape: [Int]
     public var values: [Float]
 
-    public init(shape: [Int], values: [Float]) {
-        precondition(shape.reduce(1, *) == values.count, "shape \(shape) does not match \(values.count) values")
+    /// A tensor from caller-provided data (e.g. a stored activation to patch in).
+    /// - Throws: `HookError.invalidTensor` when `shape` is not 1-D or 2-D with non-negative extents
+    ///   whose product is `values.count`.
+    public init(shape: [Int], values: [Float]) throws(HookError) {
+        guard (1...2).contains(shape.count), shape.allSatisfy({ $0 >= 0 }), shape.reduce(1, *) == values.count else {
+            throw .invalidTensor(shape: shape, count: values.count)
+        }
+        self.shape = shape
+        self.values = values
+    }
+
+    /// For shapes the forward pass guarantees.
+    init(validShape shape: [Int], values: [Float]) {
         self.shape = shape
         self.values = values
     }
@@ -171,6 +182,8 @@ public enum HookError: Error, CustomStringConvertible, Equatable {
     case notIntervenable(name: String)
     case shapeMismatch(name: String, expected: [Int], actual: [Int])
     case rowOutOfRange(name: String, row: Int, rows: Int)
+    /// A `HookTensor` whose shape does not describe its values.
+    case invalidTensor(shape: [Int], count: Int)
 
     public var description: String {
         switch self {
@@ -178,6 +191,7 @@ public enum HookError: Error, CustomStringConvertible, Equatable {
         case .notIntervenable(let n): return "hook '\(n)' cannot be intervened on (use an explicit patching strategy)"
         case let .shapeMismatch(n, e, a): return "intervention on '\(n)': activation has shape \(e), replacement has \(a)"
         case let .rowOutOfRange(n, r, rows): return "intervention on '\(n)': row \(r) out of range 0..<\(rows)"
+        case let .invalidTensor(shape, count): return "tensor shape \(shape) does not hold \(count) values (1-D or 2-D expected)"
         }
     }
 }
@@ -281,7 +295,7 @@ final class HookRunner {
             for reducer in a.reducers { reducer(UnsafeBufferPointer(buffer), info) }
             if a.capture {
                 let shape = entry.point.columns == nil ? [rows] : [rows, columns]
-                captured[name] = HookTensor(shape: shape, values: Array(buffer))
+                captured[name] = HookTensor(validShape: shape, values: Array(buffer))
             }
         }
         if stopAfterDeepest, let deepestIndex, entry.index >= deepestIndex { throw EarlyStop() }

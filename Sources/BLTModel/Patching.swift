@@ -70,8 +70,8 @@ public enum Patching {
         return out
     }
 
-    /// Starts `[0, 1] + [t+1 | t ∈ 1..<n, rule(t)]` (just `[0]` when n == 1 ... see below).
-    /// transformers always emits both 0 and 1, so n = 1 gives lengths `[1, 0]`.
+    /// Starts `[0, 1] + [t+1 | t ∈ 1..<n, rule(t)]`. transformers always emits both 0 and 1, so n = 1
+    /// (BOS only) gives lengths `[1, 0]`.
     static func starts(count n: Int, _ rule: (Int) -> Bool) -> [Int] {
         var s = [0, 1]
         if n >= 2 { for t in 1..<n where rule(t) { s.append(t + 1) } }
@@ -155,8 +155,8 @@ public enum Patching {
     }
 
     /// `BltModel._patch_ids_from_lengths`: `id[t] = #{j : start_j ≤ t} − 1` with
-    /// `start_j = Σ_{i<j} lengths[i]`. Empty `lengths` gives all zeros... (transformers' cat of a
-    /// zero start), i.e. every byte reads patch 0.
+    /// `start_j = Σ_{i<j} lengths[i]`. Zero-length patches own no byte; bytes past the total length
+    /// belong to the last patch. Empty `lengths` gives all zeros (transformers always has start 0).
     public static func patchIDs(lengths: [Int], count n: Int) -> [Int] {
         var starts = [0]
         var total = 0

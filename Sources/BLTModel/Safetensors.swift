@@ -72,6 +72,7 @@ public struct TensorSlice: Sendable {
 
     /// Converts the whole tensor to Float (used for everything except the big embedding tables).
     public func floats() -> [Float] {
+        if elementCount == 0 { return [] }
         var out = [Float](repeating: 0, count: elementCount)
         out.withUnsafeMutableBufferPointer { buffer in
             readFloats(from: 0, count: elementCount, into: buffer.baseAddress!)
@@ -103,6 +104,7 @@ public struct TensorSlice: Sendable {
 
     /// Reads an integer tensor (I64, I32, U8, ...) as Int64; float tensors are rounded toward zero.
     public func int64s() -> [Int64] {
+        if elementCount == 0 { return [] }
         var out = [Int64](repeating: 0, count: elementCount)
         let source = bytes
         for i in 0..<elementCount {

@@ -119,14 +119,29 @@ extension HDF5Group {
     }
 
     /// Attaches the named dimensions (one per axis, in order) to `dataset`, labelling each axis.
+    ///
+    /// A dimension not found in this group or an ancestor is created here as a dimension without
+    /// variable, with the axis' length (unlimited when the axis is). A fixed-length dimension whose
+    /// length differs from the axis is an error, because netCDF readers (xarray) would reject the
+    /// file with "conflicting sizes"; unlimited dimensions may differ (readers take the maximum).
     public func attachDimensions(_ names: [String], to dataset: HDF5Dataset) throws {
-        let rank = try dataset.rank()
-        guard names.count == rank else {
+        let (shape, maxShape) = try dataset.extents()
+        guard names.count == shape.count else {
             throw HDF5Error.shapeMismatch(object: dataset.displayName,
-                                          detail: "\(names.count) dimension names \(names) for rank \(rank)")
+                                          detail: "\(names.count) dimension names \(names) for rank \(shape.count)")
         }
         for (axis, name) in names.enumerated() {
-            let scale = try dimensionScale(name)
+            let scale: HDF5Dataset
+            do {
+                scale = try dimensionScale(name)
+            } catch HDF5Error.notFound {
+                scale = try createDimension(name, length: shape[axis], unlimited: maxShape[axis] == nil)
+            }
+            let (scaleShape, scaleMax) = try scale.extents()
+            if let length = scaleShape.first, scaleMax.first != .some(nil), length != shape[axis] {
+                throw HDF5Error.shapeMismatch(object: dataset.displayName,
+                    detail: "axis \(axis) has length \(shape[axis]) but dimension '\(name)' (\(scale.path)) has \(length)")
+            }
             try dataset.attach(scale: scale, axis: axis, label: name)
         }
     }
@@ -136,7 +151,7 @@ extension HDF5Group {
     public func createDataset(_ name: String, type: HDF5ElementType, dimensions: [String], shape: [Int],
                               options: HDF5DatasetOptions = .fixed) throws -> HDF5Dataset {
         let dataset = try createDataset(name, type: type, shape: shape, options: options)
-        try attachDimensions(dimensions, to: dataset)
+        try attachOrRemove(dimensions, dataset, name)
         return dataset
     }
 
@@ -145,7 +160,7 @@ extension HDF5Group {
     public func createDataset<T: HDF5Scalar>(_ name: String, values: [T], dimensions: [String], shape: [Int]? = nil,
                                              options: HDF5DatasetOptions = .fixed) throws -> HDF5Dataset {
         let dataset = try createDataset(name, values: values, shape: shape, options: options)
-        try attachDimensions(dimensions, to: dataset)
+        try attachOrRemove(dimensions, dataset, name)
         return dataset
     }
 
@@ -154,7 +169,20 @@ extension HDF5Group {
     public func createDataset(_ name: String, strings: [String], dimensions: [String], shape: [Int]? = nil,
                               options: HDF5DatasetOptions = .fixed) throws -> HDF5Dataset {
         let dataset = try createDataset(name, strings: strings, shape: shape, options: options)
-        try attachDimensions(dimensions, to: dataset)
+        try attachOrRemove(dimensions, dataset, name)
         return dataset
+    }
+
+    /// Attaches dimensions; on failure unlinks the new dataset so no scale-less dataset is left behind.
+    func attachOrRemove(_ dimensions: [String], _ dataset: HDF5Dataset, _ name: String) throws {
+        do {
+            try attachDimensions(dimensions, to: dataset)
+        } catch {
+            dataset.close()
+            bl_silence_error_printing()
+            _ = H5Ldelete(id, name, bl_H5P_DEFAULT())
+            H5Eclear2(bl_H5E_DEFAULT())
+            throw error
+        }
     }
 }

@@ -40,7 +40,11 @@ public final class ProbeRunReader {
     }
 
     /// Closes the file (also done on deinit).
-    public func close() { file.close() }
+    public func close() {
+        for dataset in openDatasets.values { dataset.close() }
+        openDatasets = [:]
+        file.close()
+    }
 
     /// Checks the root `schema` and `schema_version` attributes; returns the version.
     public static func checkSchema(_ file: HDF5File, path: String) throws -> Int {
@@ -111,10 +115,17 @@ public final class ProbeRunReader {
 
     // MARK: Items
 
+    /// Open datasets by path, so reading many items does not reopen ~40 datasets per item.
+    private var openDatasets: [String: HDF5Dataset] = [:]
+
     func dataset(_ groupPath: String, _ name: String) throws -> HDF5Dataset {
+        let key = groupPath + "/" + name
+        if let cached = openDatasets[key] { return cached }
         var group: HDF5Group = file
         for part in groupPath.split(separator: "/") { group = try group.group(String(part)) }
-        return try group.dataset(name)
+        let dataset = try group.dataset(name)
+        openDatasets[key] = dataset
+        return dataset
     }
 
     /// All item records (the first `completedItemCount` rows of /items).
@@ -207,6 +218,46 @@ public final class ProbeRunReader {
         }
         return try dataset("\(ProbeRunSchema.Group.measures)/\(ProbeRunSchema.Group.probe)", column)
             .read(rows: 0..<completedItemCount)
+    }
+
+    /// Rows of the complete items on the `byte` and `patch` axes.
+    public func completeRowCounts() throws -> (bytes: Int, patches: Int) {
+        let rows = 0..<completedItemCount
+        let g = ProbeRunSchema.Group.items
+        return (Int(try dataset(g, "byte_count").read(rows: rows, as: Int64.self).reduce(0, +)),
+                Int(try dataset(g, "patch_count").read(rows: rows, as: Int64.self).reduce(0, +)))
+    }
+
+    /// A whole numeric column, e.g. `column("bytes/entropy", as: Float.self)` or
+    /// `column("measures/patch_level/hoyer", as: Float.self)` (row-major `[rows × hooks]`), limited to
+    /// the rows of complete items. `T` must match the stored type (bool columns read as `Bool` or `UInt8`).
+    public func column<T: HDF5Scalar>(_ path: String, as type: T.Type = T.self) throws -> [T] {
+        let (dataset, rows) = try completeRows(path)
+        return try dataset.read(rows: rows, as: T.self)
+    }
+
+    /// A whole string column (e.g. `items/ladder`), limited to the rows of complete items.
+    public func stringColumn(_ path: String) throws -> [String] {
+        let (dataset, rows) = try completeRows(path)
+        return try dataset.readStrings(rows: rows)
+    }
+
+    func completeRows(_ path: String) throws -> (HDF5Dataset, Range<Int>) {
+        let parts = path.split(separator: "/").map(String.init)
+        guard let name = parts.last, parts.count >= 2 else {
+            throw HDF5Error.notFound(kind: "column", name: path, in: self.path)
+        }
+        let dataset = try dataset(parts.dropLast().joined(separator: "/"), name)
+        let shape = try dataset.shape()
+        guard let available = shape.first else { return (dataset, 0..<0) }
+        let limit: Int
+        switch try dataset.axisLabel(0) {
+        case ProbeRunSchema.Dimension.item: limit = completedItemCount
+        case ProbeRunSchema.Dimension.byte: limit = try completeRowCounts().bytes
+        case ProbeRunSchema.Dimension.patch: limit = try completeRowCounts().patches
+        default: limit = available
+        }
+        return (dataset, 0..<min(limit, available))
     }
 
     // MARK: Statistics

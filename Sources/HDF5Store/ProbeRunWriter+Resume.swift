@@ -28,7 +28,13 @@ extension ProbeRunWriter {
         guard status == ProbeRunSchema.Status.writing else {
             throw ProbeRunError.resumeMismatch(partialPath: partial, detail: "its status is '\(status)', not '\(ProbeRunSchema.Status.writing)'")
         }
-        let storedLayout = try ProbeRunReader.readLayout(file, path: partial)
+        let storedLayout: ProbeRunLayout
+        do {
+            storedLayout = try ProbeRunReader.readLayout(file, path: partial)
+        } catch HDF5Error.notFound(let kind, let name, _) {
+            throw ProbeRunError.resumeMismatch(partialPath: partial,
+                detail: "it is incomplete (no \(kind) '\(name)'; the run stopped while creating it); delete it and start again")
+        }
         guard storedLayout == layout else {
             throw ProbeRunError.resumeMismatch(partialPath: partial,
                 detail: "it was written with another layout (hooks, measures, item metrics or activations)")

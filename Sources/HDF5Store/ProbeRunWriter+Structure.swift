@@ -10,8 +10,10 @@ extension ProbeRunWriter {
     /// small enough that re-compressing the partially filled chunk at every checkpoint stays cheap.
     static func chunkRows(rowBytes: Int) -> Int { max(16, 65_536 / max(rowBytes, 1)) }
 
+    /// Strings are chunked at 512 rows: their chunks hold 16-byte heap references and are not
+    /// compressed, so 64 KiB chunks would waste space on small runs.
     func appendableOptions(rowBytes: Int, type: HDF5ElementType) -> HDF5DatasetOptions {
-        .appendable(chunkRows: Self.chunkRows(rowBytes: rowBytes),
+        .appendable(chunkRows: type == .string ? 512 : Self.chunkRows(rowBytes: rowBytes),
                     compressionLevel: type == .string ? nil : options.compressionLevel)
     }
 

@@ -1,3 +1,4 @@
+import CDNNL
 import Dispatch
 #if canImport(Glibc)
 import Glibc
@@ -54,6 +55,21 @@ public enum Attention {
         queryRows: Int, keyRows: Int, heads: Int, kvHeads: Int, headDim: Int,
         ranges: KeyRanges, into out: UnsafeMutablePointer<Float>
     ) {
+        apply(query: query, key: key, value: value, queryRows: queryRows, keyRows: keyRows, heads: heads,
+              kvHeads: kvHeads, headDim: headDim, ranges: ranges, into: out, path: .automatic)
+    }
+
+    /// Implementation choice, exposed for tests. `.blocked` computes a block of 64 queries at once with
+    /// two small sgemm calls over the union of their key ranges (scores outside a row's own range are
+    /// computed but given weight exactly 0); `.perRow` walks each row's range with scalar loops.
+    /// `.automatic` uses `.blocked` when the ranges are long enough for it to pay off.
+    enum Path { case automatic, perRow, blocked }
+
+    static func apply(
+        query: UnsafePointer<Float>, key: UnsafePointer<Float>, value: UnsafePointer<Float>,
+        queryRows: Int, keyRows: Int, heads: Int, kvHeads: Int, headDim: Int,
+        ranges: KeyRanges, into out: UnsafeMutablePointer<Float>, path: Path
+    ) {
         precondition(ranges.count == queryRows, "one key range per query row")
         precondition(kvHeads > 0 && heads % kvHeads == 0, "heads must be a multiple of kvHeads")
         if queryRows == 0 { return }
@@ -65,6 +81,24 @@ public enum Attention {
         ranges.lower.withUnsafeBufferPointer { lowerBuffer in
             ranges.upper.withUnsafeBufferPointer { upperBuffer in
                 let bounds = SendableBounds(lower: lowerBuffer.baseAddress!, upper: upperBuffer.baseAddress!)
+                var useBlocks = path == .blocked
+                if path == .automatic && queryRows >= 2 * blockRows {
+                    var visible = 0
+                    for i in 0..<queryRows { visible += max(0, min(keyRows, bounds.upper[i]) - max(0, bounds.lower[i])) }
+                    useBlocks = visible >= 32 * queryRows
+                }
+                if useBlocks && keyRows > 0 {
+                    let blocked: @Sendable (Int) -> Void = { h in
+                        blockedHead(h, io: io, bounds: bounds, queryRows: queryRows, keyRows: keyRows,
+                                    heads: heads, kvHeads: kvHeads, headDim: headDim, scale: scale)
+                    }
+                    if heads > 1 {
+                        DispatchQueue.concurrentPerform(iterations: heads, execute: blocked)
+                    } else {
+                        blocked(0)
+                    }
+                    return
+                }
                 let work: @Sendable (Int) -> Void = { h in
                     let kvHead = h / groups
                     let weights = UnsafeMutablePointer<Float>.allocate(capacity: max(keyRows, 1))
@@ -115,6 +149,78 @@ public enum Attention {
                     for h in 0..<heads { work(h) }
                 }
             }
+        }
+    }
+}
+
+extension Attention {
+    static let blockRows = 64
+
+    /// One head of the blocked path: for each block of `blockRows` queries, scores over the union of
+    /// their key ranges via sgemm, per-row masked softmax (weights outside the row's range set to 0),
+    /// then weights · V via sgemm. Rows with an empty range get uniform weights over all keys.
+    fileprivate static func blockedHead(
+        _ h: Int, io: SendablePointers, bounds: SendableBounds, queryRows: Int, keyRows: Int,
+        heads: Int, kvHeads: Int, headDim: Int, scale: Float
+    ) {
+        let kvHead = h / (heads / kvHeads)
+        let qStride = heads * headDim, kvStride = kvHeads * headDim
+        let scores = UnsafeMutablePointer<Float>.allocate(capacity: blockRows * keyRows)
+        defer { scores.deallocate() }
+        GEMMThreading.serialOnThisThread()
+        var start = 0
+        while start < queryRows {
+            let rows = min(blockRows, queryRows - start)
+            var lo = keyRows, hi = 0
+            for i in start..<(start + rows) {
+                let l = max(0, bounds.lower[i]), u = min(keyRows, bounds.upper[i])
+                if l < u { lo = min(lo, l); hi = max(hi, u) }
+            }
+            let width = max(0, hi - lo)
+            let outBlock = io.out + start * qStride + h * headDim
+            if width > 0 {
+                _ = dnnl_sgemm(CChar(UInt8(ascii: "N")), CChar(UInt8(ascii: "T")),
+                               dnnl_dim_t(rows), dnnl_dim_t(width), dnnl_dim_t(headDim), scale,
+                               io.query + start * qStride + h * headDim, dnnl_dim_t(qStride),
+                               io.key + lo * kvStride + kvHead * headDim, dnnl_dim_t(kvStride),
+                               0, scores, dnnl_dim_t(width))
+                for r in 0..<rows {
+                    let i = start + r
+                    let row = scores + r * width
+                    let l = max(0, bounds.lower[i]) - lo, u = min(keyRows, bounds.upper[i]) - lo
+                    if l >= u { for j in 0..<width { row[j] = 0 }; continue }
+                    var maxScore = -Float.infinity
+                    for j in l..<u where row[j] > maxScore { maxScore = row[j] }
+                    var total: Float = 0
+                    for j in l..<u {
+                        let e = expf(row[j] - maxScore)
+                        row[j] = e
+                        total += e
+                    }
+                    let inverse = 1 / total
+                    for j in 0..<l { row[j] = 0 }
+                    for j in l..<u { row[j] *= inverse }
+                    for j in u..<width { row[j] = 0 }
+                }
+                _ = dnnl_sgemm(CChar(UInt8(ascii: "N")), CChar(UInt8(ascii: "N")),
+                               dnnl_dim_t(rows), dnnl_dim_t(headDim), dnnl_dim_t(width), 1,
+                               scores, dnnl_dim_t(width),
+                               io.value + lo * kvStride + kvHead * headDim, dnnl_dim_t(kvStride),
+                               0, outBlock, dnnl_dim_t(qStride))
+            }
+            // Fully masked rows (and whole blocks without visible keys): uniform over all keys.
+            for r in 0..<rows {
+                let i = start + r
+                guard max(0, bounds.lower[i]) >= min(keyRows, bounds.upper[i]) else { continue }
+                let o = outBlock + r * qStride
+                o.update(repeating: 0, count: headDim)
+                let w = 1 / Float(keyRows)
+                for j in 0..<keyRows {
+                    let v = io.value + j * kvStride + kvHead * headDim
+                    for d in 0..<headDim { o[d] += w * v[d] }
+                }
+            }
+            start += rows
         }
     }
 }

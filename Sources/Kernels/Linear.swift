@@ -1,4 +1,8 @@
 import CDNNL
+import Dispatch
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Errors from the matrix-product backend. oneDNN reports failures as status codes; they only occur
 /// for invalid dimensions (a programming error upstream) or an out-of-memory condition.
@@ -29,12 +33,51 @@ public enum Linear {
             if !accumulate { out.update(repeating: 0, count: rows * outFeatures) }
             return
         }
+        let work = rows * inFeatures * outFeatures
+        let bands = work >= GEMMThreading.parallelThreshold ? min(GEMMThreading.bands, max(rows, outFeatures)) : 1
+        if bands <= 1 {
+            try gemm(x, rows: rows, inFeatures: inFeatures, weight: weight, outFeatures: outFeatures,
+                     into: out, ldOut: outFeatures, accumulate: accumulate)
+            return
+        }
+        // Split rows when there are enough, else output columns; each band is one oneDNN call on its
+        // own Dispatch thread (see GEMMThreading for why not OpenMP).
+        let byRows = rows >= 2 * bands
+        let extent = byRows ? rows : outFeatures
+        let shared = SendableGEMM(x: x, weight: weight, out: out)
+        let failures = FailureBox()
+        DispatchQueue.concurrentPerform(iterations: bands) { band in
+            let start = extent * band / bands, end = extent * (band + 1) / bands
+            guard end > start else { return }
+            do throws(KernelError) {
+                if byRows {
+                    try gemm(shared.x + start * inFeatures, rows: end - start, inFeatures: inFeatures,
+                             weight: shared.weight, outFeatures: outFeatures,
+                             into: shared.out + start * outFeatures, ldOut: outFeatures, accumulate: accumulate)
+                } else {
+                    try gemm(shared.x, rows: rows, inFeatures: inFeatures,
+                             weight: shared.weight + start * inFeatures, outFeatures: end - start,
+                             into: shared.out + start, ldOut: outFeatures, accumulate: accumulate)
+                }
+            } catch {
+                failures.record(error)
+            }
+        }
+        if let failure = failures.first { throw failure }
+    }
+
+    /// One single-threaded oneDNN call; `ldOut` is the row stride of `out`.
+    static func gemm(
+        _ x: UnsafePointer<Float>, rows: Int, inFeatures: Int, weight: UnsafePointer<Float>, outFeatures: Int,
+        into out: UnsafeMutablePointer<Float>, ldOut: Int, accumulate: Bool
+    ) throws(KernelError) {
+        GEMMThreading.serialOnThisThread()
         let status = dnnl_sgemm(
             CChar(UInt8(ascii: "N")), CChar(UInt8(ascii: "T")),
             dnnl_dim_t(rows), dnnl_dim_t(outFeatures), dnnl_dim_t(inFeatures),
             1.0, x, dnnl_dim_t(inFeatures),
             weight, dnnl_dim_t(inFeatures),
-            accumulate ? 1.0 : 0.0, out, dnnl_dim_t(outFeatures))
+            accumulate ? 1.0 : 0.0, out, dnnl_dim_t(ldOut))
         if status != dnnl_success {
             throw .gemmFailed(status: Int(status.rawValue), rows: rows, inFeatures: inFeatures, outFeatures: outFeatures)
         }
@@ -46,6 +89,7 @@ public enum Linear {
         let inFeatures = rows == 0 ? 0 : x.count / rows
         precondition(weight.count == inFeatures * outFeatures, "weight must be [outFeatures, inFeatures]")
         var out = [Float](repeating: 0, count: rows * outFeatures)
+        if out.isEmpty || inFeatures == 0 { return out }
         var failure: KernelError?
         x.withUnsafeBufferPointer { xp in
             weight.withUnsafeBufferPointer { wp in
@@ -59,5 +103,31 @@ public enum Linear {
         }
         if let failure { throw failure }
         return out
+    }
+}
+
+private struct SendableGEMM: @unchecked Sendable {
+    let x: UnsafePointer<Float>
+    let weight: UnsafePointer<Float>
+    let out: UnsafeMutablePointer<Float>
+}
+
+/// Collects the first error from worker threads.
+private final class FailureBox: @unchecked Sendable {
+    private var error: KernelError?
+    private let lock = NSLockLike()
+    func record(_ e: KernelError) { lock.locked { if error == nil { error = e } } }
+    var first: KernelError? { lock.locked { error } }
+}
+
+/// A minimal pthread mutex (Kernels does not import Foundation).
+private final class NSLockLike: @unchecked Sendable {
+    private var mutex = pthread_mutex_t()
+    init() { pthread_mutex_init(&mutex, nil) }
+    deinit { pthread_mutex_destroy(&mutex) }
+    func locked<T>(_ body: () -> T) -> T {
+        pthread_mutex_lock(&mutex)
+        defer { pthread_mutex_unlock(&mutex) }
+        return body()
     }
 }

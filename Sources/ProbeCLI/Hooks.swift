@@ -20,10 +20,9 @@ struct Hooks: AsyncParsableCommand {
     var filter: String?
 
     func run() async throws {
-        // Only the config is needed to list hooks, but validate the weights too so the list describes
-        // a loadable model.
-        let loaded = try BLTModel(path: model)
-        let points = loaded.hookPoints.filter { filter == nil || HookPoint.matches(pattern: filter!, name: $0.name) }
+        // Hook points depend only on config.json, so the (possibly many GB of) weights are not read.
+        let config = try BLTConfig(contentsOf: URL(fileURLWithPath: model).appendingPathComponent("config.json"))
+        let points = HookPoint.catalogue(for: config).filter { filter == nil || HookPoint.matches(pattern: filter!, name: $0.name) }
         let nameWidth = points.map(\.name.count).max() ?? 4
         let shapeWidth = max(points.map(\.shapeDescription.count).max() ?? 5, 5)
         func pad(_ s: String, _ w: Int) -> String { s + String(repeating: " ", count: max(0, w - s.count)) }
@@ -31,6 +30,6 @@ struct Hooks: AsyncParsableCommand {
         for p in points {
             print("\(pad(p.name, nameWidth))  \(pad(p.shapeDescription, shapeWidth))  \(p.transformersModule)")
         }
-        print("\(points.count) hook points (N = tokens incl. BOS, P = patches, k = \(loaded.config.crossAttnK))")
+        print("\(points.count) hook points (N = tokens incl. BOS, P = patches, k = \(config.crossAttnK))")
     }
 }

@@ -1,6 +1,9 @@
 import ArgumentParser
 import BLTModel
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import HDF5Store
 
 /// `probe trace`: one forward pass, written to HDF5.
@@ -96,10 +99,10 @@ struct Trace: AsyncParsableCommand {
             .appendingPathComponent(".\(destination.lastPathComponent).partial-\(ProcessInfo.processInfo.processIdentifier)")
         do {
             try writeFile(result, model: model, bytes: bytes, at: temporary.path)
-            if FileManager.default.fileExists(atPath: destination.path) {
-                _ = try FileManager.default.replaceItemAt(destination, withItemAt: temporary)
-            } else {
-                try FileManager.default.moveItem(at: temporary, to: destination)
+            // POSIX rename replaces an existing file atomically (Foundation's replaceItemAt does not
+            // work reliably on Linux).
+            if rename(temporary.path, destination.path) != 0 {
+                throw ValidationError("cannot move the finished trace to \(path): \(String(cString: strerror(errno)))")
             }
         } catch {
             try? FileManager.default.removeItem(at: temporary)

@@ -52,6 +52,8 @@ struct ConfigTests {
         (#"{"patcher_config": {"num_key_value_heads": 5}}"#, "patcher_config.num_key_value_heads"),
         (#"{"decoder_config": {"hidden_size": 512, "num_attention_heads": 8}}"#, "decoder_config.hidden_size"),
         (#"{"max_patch_length": 0}"#, "max_patch_length"),
+        (#"{"encoder_config": {"vocab_size": 100}}"#, "encoder_config.vocab_size"),
+        (#"{"patcher_config": {"vocab_size": 300}}"#, "patcher_config.vocab_size"),
     ])
     func inconsistent(json: String, field: String) {
         #expect {

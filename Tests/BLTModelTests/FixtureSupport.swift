@@ -37,7 +37,7 @@ enum Fixtures {
         try SafetensorsFile(path: directory(caseName).appendingPathComponent("reference.safetensors").path)
     }
 
-    /// Loaded models are cached per process: loading is cheap but tests run in parallel.
+    /// Loads a fixture checkpoint (cheap: a few hundred KB, memory-mapped).
     static func model(_ name: String) throws -> BLTModel {
         try BLTModel(directory: directory(name))
     }

@@ -185,6 +185,7 @@ struct HookTests {
 
     @Test("bad hook requests are typed errors")
     func badRequests() throws {
+        #expect(throws: HookError.invalidTensor(shape: [2, 2], count: 3)) { _ = try HookTensor(shape: [2, 2], values: [1, 2, 3]) }
         let model = try Fixtures.model("tiny_default")
         #expect(throws: HookError.noMatch(pattern: "global.blocks.0.hook_resid")) {
             _ = try model.forward(text: text, options: ForwardOptions(hooks: HookSet(capture: ["global.blocks.0.hook_resid"])))

@@ -79,3 +79,39 @@ struct PatchingTests {
         #expect(space.entropy != nil)
     }
 }
+
+@Suite("Edge cases")
+struct EdgeCaseTests {
+    @Test("empty input: BOS alone, patches [1, 0], finite logits", arguments: ParityTests.cases)
+    func emptyInput(caseName: String) throws {
+        let model = try Fixtures.model(caseName)
+        let result = try model.forward(bytes: [])
+        #expect(result.inputIDs == [1])
+        #expect(result.patchLengths == [1, 0] || result.patchLengths == [1])   // max_patch_length drops the empty patch
+        let logits = try #require(result.logits)
+        #expect(logits.shape == [1, 260] && logits.values.allSatisfy(\.isFinite))
+    }
+
+    @Test("explicit lengths that do not sum to N still run (transformers semantics)")
+    func unevenExplicitLengths() throws {
+        let model = try Fixtures.model("tiny_default")
+        let bytes = Array("abcdefgh".utf8)
+        let short = try model.forward(bytes: bytes, options: ForwardOptions(patching: .explicit([1, 3])))
+        #expect(short.patchIDs == [0, 1, 1, 1, 1, 1, 1, 1, 1])
+        #expect(short.logits.map { $0.values.allSatisfy(\.isFinite) } == true)
+        let long = try model.forward(bytes: bytes, options: ForwardOptions(patching: .explicit([1, 8, 4, 0])))
+        #expect(long.patchIDs == [0, 1, 1, 1, 1, 1, 1, 1, 1])
+        #expect(long.decoderPatchIDs == [0, 0, 0, 0, 0, 0, 0, 0, 1])
+        #expect(long.logits.map { $0.values.allSatisfy(\.isFinite) } == true)
+    }
+
+    @Test("concurrent forwards on one model give identical results")
+    func concurrent() async throws {
+        let model = try Fixtures.model("tiny_variants")
+        let expected = try model.forward(text: "concurrency").logits
+        try await withThrowingTaskGroup(of: HookTensor?.self) { group in
+            for _ in 0..<4 { group.addTask { try model.forward(text: "concurrency").logits } }
+            for try await logits in group { #expect(logits == expected) }
+        }
+    }
+}

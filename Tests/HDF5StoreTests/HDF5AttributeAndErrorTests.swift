@@ -77,8 +77,28 @@ struct HDF5AttributeAndErrorTests {
         #expect(try hoyer.scaleCount(axis: 0) == 1 && hoyer.scaleCount(axis: 1) == 1)
         #expect(try file.group("measures").dataset("hook").stringAttribute("NAME") == "hook")
         #expect(throws: HDF5Error.notFound(kind: "dimension", name: "patch", in: "\(path):/measures or its ancestors")) {
-            try file.group("measures").attachDimensions(["patch", "hook"], to: hoyer)
+            _ = try file.group("measures").dimensionScale("patch")
         }
+    }
+
+    @Test func missingDimensionsAreCreatedAndConflictingLengthsRefused() throws {
+        let directory = try TemporaryDirectory()
+        let path = directory.file("trace.h5")
+        let file = try HDF5File.create(at: path)
+        // What `probe trace` does: name the axes, let the dimensions appear.
+        try file.createDataset("input_ids", values: [Int32(1), 72, 105], dimensions: ["position"])
+        try file.createDataset("logits", values: [Float](repeating: 0.5, count: 3 * 4), dimensions: ["position", "vocab"],
+                               shape: [3, 4])
+        #expect(try file.dataset("position").isDimensionScale())
+        #expect(try file.dataset("vocab").shape() == [4])
+        #expect(try file.dataset("logits").axisLabel(1) == "vocab")
+        do {
+            try file.createDataset("patch_lengths", values: [Int32(1), 2], dimensions: ["position"])
+            Issue.record("a conflicting length must be refused")
+        } catch let error as HDF5Error {
+            #expect(error.description.contains("dimension 'position'"))
+        }
+        #expect(try !file.contains("patch_lengths"))
     }
 
     @Test func openingANonHDF5FileCarriesHDF5sMessage() throws {

@@ -29,6 +29,14 @@ struct ProbeRunWriterTests {
         #expect(meanEntropy == (0..<9).map { Double($0) * 0.5 + 0.25 })
         #expect(try reader.probeMeasure("gini").count == 9 * 2)
         #expect(throws: HDF5Error.self) { _ = try reader.item(at: 9) }
+        let items = (0..<9).map(ProbeRunFixture.item)
+        #expect(sameValues(try reader.column("bytes/entropy", as: Float.self), items.flatMap(\.bytes.entropy)))
+        #expect(try reader.column("patches/length", as: Int32.self) == items.flatMap(\.patches.length))
+        #expect(sameValues(try reader.column("measures/patch_level/hoyer", as: Float.self),
+                           items.flatMap { $0.patchMeasures.values["hoyer"]! }))
+        #expect(try reader.stringColumn("items/level_name") == items.map(\.record.levelName))
+        #expect(try reader.column("statistics/n", as: Int64.self) == [12, 2])
+        #expect(throws: HDF5Error.self) { _ = try reader.column("bytes/missing", as: Float.self) }
     }
 
     @Test func offsetsMakeTheRaggedAxesConsistent() throws {
@@ -138,11 +146,16 @@ struct ProbeRunWriterTests {
         #expect(error.description.contains(path + ".partial"))
         #expect(!FileManager.default.fileExists(atPath: path))
         #expect(throws: ProbeRunError.self) { _ = try ProbeRunReader(path: path + ".partial") }
+        struct ModelFailure: Error, CustomStringConvertible { var description: String { "forward pass failed" } }
+        let failed = writer.abandon(after: ModelFailure())
+        #expect(failed == .failed(partialPath: path + ".partial", completedItems: 1, reason: "forward pass failed"))
+        #expect(failed.description.contains("forward pass failed") && failed.description.contains("--resume"))
         let reader = try ProbeRunReader(path: path + ".partial", allowPartial: true)
         #expect(reader.status == "writing")
         #expect(reader.completedItemCount == 1)
         #expect(try reader.item(at: 0) == ProbeRunFixture.item(0))
         #expect(try reader.statistics().isEmpty)
+        #expect(try reader.column("bytes/value", as: Int16.self) == ProbeRunFixture.item(0).bytes.value)
     }
 
     @Test func schemaChecksRefuseForeignMissingAndNewerFiles() throws {
@@ -175,6 +188,14 @@ struct ProbeRunWriterTests {
         #expect(try datasetContents(of: directory.file("a.h5")) == datasetContents(of: directory.file("b.h5")))
     }
 
+    @Test func identicalRunsGiveByteIdenticalFiles() throws {
+        let directory = try TemporaryDirectory()
+        try ProbeRunFixture.writeComplete(to: directory.file("first.h5"), count: 5)
+        try sleepOneSecond()  // object timestamps, if recorded, would now differ
+        try ProbeRunFixture.writeComplete(to: directory.file("second.h5"), count: 5)
+        #expect(try readFileBytes(directory.file("first.h5")) == readFileBytes(directory.file("second.h5")))
+    }
+
     @Test func interruptFlagIsCooperative() {
         InterruptSignal.reset()
         #expect(!InterruptSignal.isRequested)
@@ -182,5 +203,37 @@ struct ProbeRunWriterTests {
         #expect(InterruptSignal.isRequested)
         InterruptSignal.reset()
         #expect(!InterruptSignal.isRequested)
+    }
+}
+
+@Suite("probe inspect summary")
+struct ProbeRunSummaryTests {
+    @Test func summaryShowsSchemaProvenanceLayoutAndEveryGroup() throws {
+        let directory = try TemporaryDirectory()
+        let path = directory.file("inspect.h5")
+        try ProbeRunFixture.writeComplete(to: path, count: 3)
+        let text = try ProbeRunReader(path: path).summary(itemLimit: 2)
+        for expected in [
+            "schema: bytelens.probe-run version 1", "status: complete, 3 complete item(s)",
+            "tool: 0.1.0-test (git 0123456789abcdef)", "seed: 7",
+            "command: probe run --dataset ood --name 'naïve ✓'", "hdf5 \(HDF5File.libraryVersion)",
+            "model.safetensors  sha256 " + String(repeating: "ab", count: 32),
+            "statistics: 2 row(s): 1 insufficient data, 1 tracks difficulty",
+            "      hoyer  float32[", "(byte, byte_hook)  chunked", "shuffle+deflate",
+            "  byte  float32[", "dimension", "      byte_hook  string[2]  coordinate",
+            "first 2 item(s):", "[1] script_distance level 1",
+        ] {
+            #expect(text.contains(expected), "missing '\(expected)' in:\n\(text)")
+        }
+        for group in ["items/", "bytes/", "patches/", "measures/", "activations/", "statistics/", "provenance/"] {
+            #expect(text.contains("\n  \(group)\n"), "missing group \(group)")
+        }
+    }
+
+    @Test func shellQuotingOnlyQuotesWhenNeeded() {
+        #expect(ProbeRunReader.shellQuoted("--dataset=ood") == "--dataset=ood")
+        #expect(ProbeRunReader.shellQuoted("two words") == "'two words'")
+        #expect(ProbeRunReader.shellQuoted("it's") == "'it'\\''s'")
+        #expect(ProbeRunReader.shellQuoted("") == "''")
     }
 }

@@ -33,7 +33,8 @@ func referenceAttention(q: [Float], k: [Float], v: [Float], queryRows: Int, keyR
 
 @Suite("Attention over unmasked pairs")
 struct AttentionTests {
-    func run(queryRows: Int, keyRows: Int, heads: Int, kvHeads: Int, headDim: Int, ranges: KeyRanges, seed: UInt64)
+    func run(queryRows: Int, keyRows: Int, heads: Int, kvHeads: Int, headDim: Int, ranges: KeyRanges, seed: UInt64,
+             path: Attention.Path = .automatic)
         -> (swift: [Float], reference: [Double]) {
         var random = TestRandom(state: seed)
         let q = random.array(queryRows * heads * headDim).map { $0 * 3 }
@@ -44,7 +45,7 @@ struct AttentionTests {
             out.withUnsafeMutableBufferPointer { op in
                 Attention.apply(query: qp.baseAddress!, key: kp.baseAddress!, value: vp.baseAddress!,
                                 queryRows: queryRows, keyRows: keyRows, heads: heads, kvHeads: kvHeads,
-                                headDim: headDim, ranges: ranges, into: op.baseAddress!)
+                                headDim: headDim, ranges: ranges, into: op.baseAddress!, path: path)
             }
         } } }
         let reference = referenceAttention(q: q, k: k, v: v, queryRows: queryRows, keyRows: keyRows, heads: heads,
@@ -78,6 +79,25 @@ struct AttentionTests {
     func fullyMaskedRow() {
         let ranges = KeyRanges(lower: [0, 2, 5], upper: [2, 5, 5])   // row 2 is empty
         let r = run(queryRows: 3, keyRows: 5, heads: 2, kvHeads: 1, headDim: 4, ranges: ranges, seed: 3)
+        #expect(!r.swift.contains { $0.isNaN })
+        #expect(maxDiff(r.swift, r.reference) < 1e-5)
+    }
+
+    @Test("blocked and per-row paths agree with dense attention", arguments: [Attention.Path.blocked, .perRow])
+    func paths(path: Attention.Path) {
+        // Long causal with a window (several 64-row blocks, partial last block).
+        var r = run(queryRows: 150, keyRows: 150, heads: 4, kvHeads: 2, headDim: 16,
+                    ranges: .causal(length: 150, window: 37), seed: 4, path: path)
+        #expect(maxDiff(r.swift, r.reference) < 1e-5)
+        // Cross-attention-like ranges with empty rows and a whole empty block.
+        var lower = [Int](), upper = [Int]()
+        for i in 0..<140 {
+            if i >= 64 && i < 128 { lower.append(0); upper.append(0); continue }   // block 1 fully masked
+            let patch = i / 10
+            lower.append(patch * 3); upper.append(i % 7 == 0 ? patch * 3 : patch * 3 + 3)
+        }
+        r = run(queryRows: 140, keyRows: 60, heads: 3, kvHeads: 3, headDim: 8,
+                ranges: KeyRanges(lower: lower, upper: upper), seed: 5, path: path)
         #expect(!r.swift.contains { $0.isNaN })
         #expect(maxDiff(r.swift, r.reference) < 1e-5)
     }
