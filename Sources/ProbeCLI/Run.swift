@@ -25,7 +25,7 @@ struct Run: AsyncParsableCommand {
         the partial file; --resume continues it.
 
         Examples:
-          probe --dataset ood                                   # default model, 24 items per level
+          probe --dataset ood                                   # default model, 40 items per level
           probe run --dataset noise --levels 0 2 4 6 --limit 50 --out Reports/noise
           probe run --dataset custom:my_ladder.jsonl --model ~/models/blt-1b
           probe run --dataset ood --hooks 'global.*.hook_resid_post' --measures hoyer gini

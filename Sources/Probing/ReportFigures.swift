@@ -27,8 +27,10 @@ struct ReportFigures {
         return out
     }
 
+    /// A file-name part: the ladder's short name (`custom-<file>` for custom datasets) with anything but
+    /// letters, digits, `-` and `_` replaced by `_`.
     static func safe(_ s: String) -> String {
-        String(s.map { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" ? $0 : "_" })
+        String(StudyPlan.slug(s).map { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" ? $0 : "_" })
     }
 
     // MARK: Trend chart

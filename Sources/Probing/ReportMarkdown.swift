@@ -23,6 +23,11 @@ struct ReportMarkdown {
         return v < 1e-3 ? String(format: "%.1e", v) : String(format: "%.3g", v)
     }
 
+    /// Text safe inside a Markdown table cell (user-chosen level names may contain "|").
+    static func cell(_ s: String) -> String {
+        s.replacingOccurrences(of: "|", with: "\\|").replacingOccurrences(of: "\n", with: " ")
+    }
+
     static func interval(_ r: StudyResultRow) -> String {
         guard let lo = r.ciLow, let hi = r.ciHigh else { return "—" }
         return "[\(number(lo)), \(number(hi))]"
@@ -78,7 +83,7 @@ struct ReportMarkdown {
         lines.append("| model | `\(p.modelPath)` (\(weights.isEmpty ? "no weight files recorded" : weights)) |")
         lines.append("| dataset | `\(p.datasetName)` (item manifest sha256 `\(p.datasetManifestSHA256.prefix(16))…`) |")
         for ladder in data.ladders {
-            let levels = data.levels(of: ladder).map { "\($0.index) \($0.name)" }.joined(separator: " · ")
+            let levels = data.levels(of: ladder).map { "\($0.index) \(Self.cell($0.name))" }.joined(separator: " · ")
             lines.append("| levels of `\(ladder)` | \(levels) |")
             lines.append("| items of `\(ladder)` | \(data.baseItems(of: ladder).count) base items × \(data.levels(of: ladder).count) levels = \(data.items(of: ladder).count) |")
         }
@@ -138,7 +143,7 @@ struct ReportMarkdown {
             lines.append(summaryLine("Does sparsity track it beyond entropy? (\(data.primaryColumn) ~ level + entropy, item fixed effects; level coefficient)",
                                      ladder: ladder, rows: primaryRows(.sparsityBeyondEntropy, ladder: ladder),
                                      positive: "sparser per level beyond entropy", negative: "denser per level beyond entropy"))
-            lines.append(summaryLine("Do entropy and sparsity co-vary within items? (patch level, partial r | length, position)",
+            lines.append(summaryLine("Do entropy and sparsity co-vary within items? (patch level, partial r given length and position)",
                                      ladder: ladder, rows: primaryRows(.entropySparsityPatchCorrelation, ladder: ladder),
                                      positive: "higher-entropy patches are sparser", negative: "higher-entropy patches are denser"))
         }
@@ -214,7 +219,7 @@ struct ReportMarkdown {
                 let v = idx.compactMap { data.metrics[name]?[$0] }.filter(\.isFinite)
                 return v.isEmpty ? "—" : Self.number(v.reduce(0, +) / Double(v.count) * scale)
             }
-            lines.append("| \(level.index) \(level.name) | \(idx.count) | \(mean(ItemMetrics.meanEntropyBits)) | \(mean(ItemMetrics.bitsPerByte)) | "
+            lines.append("| \(level.index) \(Self.cell(level.name)) | \(idx.count) | \(mean(ItemMetrics.meanEntropyBits)) | \(mean(ItemMetrics.bitsPerByte)) | "
                          + "\(mean(ItemMetrics.patchesPerByte)) | \(mean(ItemMetrics.meanPatchLength)) | \(mean(ItemMetrics.flopsPerByte, 1e-6)) | "
                          + "\(mean(ItemMetrics.fixedPatchingFLOPsPerByte, 1e-6)) |")
         }

@@ -50,7 +50,7 @@ public struct StudyRequest: Sendable, Equatable {
     public static let defaultMeasures: [SparsityMeasure] = [.hoyer, .gini, .top5Energy, .participationRatio]
     /// Default base items per level of `probe run` (keeps the default `ood` run under 10 minutes on
     /// 2 cores with the shipped model; raise it for publication-grade power).
-    public static let defaultLimit = 24
+    public static let defaultLimit = 40
 
     public init(dataset: String, modelDirectory: String? = nil, levels: [String]? = nil, limit: Int? = nil,
                 seed: UInt64 = 0, hookPatterns: [String] = StudyRequest.defaultHookPatterns,
