@@ -62,8 +62,8 @@ struct Run: AsyncParsableCommand {
     @Option(name: .long, help: "entropy[:T] | monotonic[:RISE] | fixed:N | space.")
     var patching: String = "entropy"
 
-    @Option(name: .long, help: "Items processed at once.")
-    var threads: Int = 1
+    @Option(name: .long, help: "Items processed in parallel (default: the active cores, at most 4); results do not depend on it.")
+    var threads: Int = min(4, ProcessInfo.processInfo.activeProcessorCount)
 
     @Option(name: .long, help: "Output directory (default: Reports/<dataset>/).")
     var out: String?
@@ -130,6 +130,10 @@ struct Run: AsyncParsableCommand {
                 throw ExitCode(130)
             }
             throw error
+        } catch ProbingError.interruptedBeforeStart {
+            display.finish()
+            FileHandle.standardError.write(Data("probe: \(ProbingError.interruptedBeforeStart)\n".utf8))
+            throw ExitCode(130)
         } catch {
             display.finish()
             throw error

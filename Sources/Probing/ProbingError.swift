@@ -28,6 +28,10 @@ public enum ProbingError: Error, CustomStringConvertible, Equatable {
     case nothingToResume(partialPath: String)
     /// A model output that should be finite was not (NaN/∞ activations or entropies).
     case nonFiniteModelOutput(item: String, detail: String)
+    /// `--resume` found a partial file that belongs to another layout or experiment.
+    case cannotResume(partialPath: String, detail: String)
+    /// Ctrl-C arrived before the first item was written (nothing to keep).
+    case interruptedBeforeStart
     /// An item failed; the partial file keeps the items before it.
     case runFailed(detail: String, partialPath: String, completedItems: Int)
 
@@ -58,6 +62,10 @@ public enum ProbingError: Error, CustomStringConvertible, Equatable {
             return "--resume: no unfinished run at \(partialPath)"
         case let .nonFiniteModelOutput(item, detail):
             return "item \(item): the model produced non-finite values (\(detail))"
+        case let .cannotResume(partialPath, detail):
+            return "cannot resume \(partialPath): \(detail)"
+        case .interruptedBeforeStart:
+            return "interrupted before the first item; nothing was written"
         case let .runFailed(detail, partialPath, completedItems):
             return "\(detail)\nthe run stopped after \(completedItems) complete item(s); partial results are in \(partialPath) "
                 + "(fix the cause, then rerun with --resume to continue)"

@@ -95,24 +95,58 @@ enum RunProvenance {
         }
     }
 
-    /// `sha256sum` (fast for multi-GB checkpoints); falls back to the in-process SHA-256 for files
-    /// below 64 MiB, else "unavailable".
+    /// SHA-256 of a file: computed in-process for files up to 16 MiB (fixtures, configs); larger files
+    /// (real checkpoints) go to `sha256sum`, which is much faster than this unoptimised module. Spawning
+    /// is avoided for small files because a child process inherits every open file descriptor, including
+    /// an HDF5 file's lock: another study running concurrently in the same process could then fail to
+    /// open its own file for the few milliseconds the child lives. `probe run` hashes before it opens any
+    /// HDF5 file, so the CLI is not affected.
     static func sha256(ofFile path: String) -> String {
+        let size = ((try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? Int) ?? -1
+        if size >= 0 && size <= 16 << 20, let data = FileManager.default.contents(atPath: path) {
+            return hex(SHA256.digest([UInt8](data)))
+        }
         if let output = run(["sha256sum", path]), let first = output.split(separator: " ").first, first.count == 64 {
             return String(first)
-        }
-        if let attributes = try? FileManager.default.attributesOfItem(atPath: path),
-           let size = attributes[.size] as? Int, size < 64 << 20, let data = FileManager.default.contents(atPath: path) {
-            return hex(SHA256.digest([UInt8](data)))
         }
         return "unavailable"
     }
 
+    /// The commit checked out in `directory` (a repository or worktree root), read from the `.git`
+    /// files directly (no `git` process): `HEAD`, then the branch ref, loose or packed. "unknown" when
+    /// the directory is not a git checkout.
     static func gitCommit(in directory: URL) -> String {
-        guard let head = run(["git", "-C", directory.path, "rev-parse", "HEAD"])?
-            .trimmingCharacters(in: .whitespacesAndNewlines), head.count == 40 else { return "unknown" }
-        let dirty = run(["git", "-C", directory.path, "status", "--porcelain", "--untracked-files=no"])
-        return head + ((dirty?.isEmpty ?? true) ? "" : "-dirty")
+        let fm = FileManager.default
+        func read(_ url: URL) -> String? {
+            (try? String(contentsOf: url, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+        var gitDirectory = directory.appendingPathComponent(".git")
+        var isDirectory: ObjCBool = false
+        guard fm.fileExists(atPath: gitDirectory.path, isDirectory: &isDirectory) else { return "unknown" }
+        if !isDirectory.boolValue {  // worktree: ".git" is a file "gitdir: <path>"
+            guard let line = read(gitDirectory), line.hasPrefix("gitdir: ") else { return "unknown" }
+            let target = String(line.dropFirst("gitdir: ".count))
+            gitDirectory = target.hasPrefix("/") ? URL(fileURLWithPath: target) : directory.appendingPathComponent(target)
+        }
+        var common = gitDirectory
+        if let relative = read(gitDirectory.appendingPathComponent("commondir")) {
+            common = relative.hasPrefix("/") ? URL(fileURLWithPath: relative)
+                : gitDirectory.appendingPathComponent(relative).standardizedFileURL
+        }
+        guard let head = read(gitDirectory.appendingPathComponent("HEAD")) else { return "unknown" }
+        guard head.hasPrefix("ref: ") else { return head.count == 40 ? head : "unknown" }
+        let ref = String(head.dropFirst("ref: ".count))
+        for root in [gitDirectory, common] {
+            if let value = read(root.appendingPathComponent(ref)), value.count == 40 { return value }
+        }
+        for root in [gitDirectory, common] {
+            guard let packed = read(root.appendingPathComponent("packed-refs")) else { continue }
+            for line in packed.split(separator: "\n") where line.hasSuffix(" " + ref) {
+                let hash = line.prefix(while: { $0 != " " })
+                if hash.count == 40 { return String(hash) }
+            }
+        }
+        return "unknown"
     }
 
     /// Runs a command found on PATH; its standard output, or nil if it failed.

@@ -3,6 +3,7 @@ import Foundation
 import HDF5Store
 import Ladders
 import Metrics
+import Statistics
 
 /// A validated study: which items, which model, which hooks, where the file goes. Building a plan
 /// reads only small files (dataset assets, `config.json`); no weights are loaded and nothing is
@@ -91,11 +92,38 @@ public struct StudyPlan: Sendable {
         if request.resume && !partialExists { throw ProbingError.nothingToResume(partialPath: partial) }
         if !request.resume && partialExists { throw ProbingError.partialRunExists(partialPath: partial) }
 
-        return StudyPlan(request: request, ladders: ladders, selectedLevels: selected, items: items,
-                         referenceItems: reference, modelDirectory: modelDirectory, config: config,
-                         measuredHooks: measured, activationHooks: saved, patching: patching, patchingSpec: spec,
-                         measures: measures, layout: layout, outDirectory: out, finalPath: finalPath,
-                         assetsDirectory: assets)
+        let plan = StudyPlan(request: request, ladders: ladders, selectedLevels: selected, items: items,
+                             referenceItems: reference, modelDirectory: modelDirectory, config: config,
+                             measuredHooks: measured, activationHooks: saved, patching: patching, patchingSpec: spec,
+                             measures: measures, layout: layout, outDirectory: out, finalPath: finalPath,
+                             assetsDirectory: assets)
+        if request.resume { try plan.checkResumable() }
+        return plan
+    }
+
+    /// The bootstrap seed of the statistics: the statistics module's default seed plus the run seed.
+    public var statisticsSeed: UInt64 { StudyConfiguration().seed &+ request.seed }
+
+    /// A partial file can only be continued with the same layout (hooks, measures, activations) and
+    /// the same experiment (configuration, model); checked here so a mismatch costs no compute.
+    func checkResumable() throws {
+        let reader: ProbeRunReader
+        do { reader = try ProbeRunReader(path: partialPath, allowPartial: true) } catch {
+            throw ProbingError.cannotResume(partialPath: partialPath, detail: "it cannot be read (\(error)); delete it and start again")
+        }
+        defer { reader.close() }
+        guard reader.status == ProbeRunSchema.Status.writing else {
+            throw ProbingError.cannotResume(partialPath: partialPath, detail: "its status is '\(reader.status)'")
+        }
+        guard reader.layout == layout else {
+            throw ProbingError.cannotResume(partialPath: partialPath,
+                detail: "it was started with other hooks, measures or activations; use the same options as the first run")
+        }
+        guard reader.provenance.configJSON == RunProvenance.configJSON(plan: self, statisticsSeed: statisticsSeed),
+              reader.provenance.modelPath == modelDirectory.path else {
+            throw ProbingError.cannotResume(partialPath: partialPath,
+                detail: "it was started with another configuration (dataset, levels, limit, seed, patching or model); use the same options as the first run")
+        }
     }
 
     static func checkNumbers(_ r: StudyRequest) throws {

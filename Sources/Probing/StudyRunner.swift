@@ -60,8 +60,7 @@ public struct StudyRunner: Sendable {
 
     /// The bootstrap seed of the statistics, derived from the run seed.
     public var statisticsConfiguration: StudyConfiguration {
-        StudyConfiguration(bootstrapResamples: plan.request.bootstrapResamples,
-                           seed: StudyConfiguration().seed &+ plan.request.seed)
+        StudyConfiguration(bootstrapResamples: plan.request.bootstrapResamples, seed: plan.statisticsSeed)
     }
 
     public func run() throws -> StudyOutcome {
@@ -77,9 +76,10 @@ public struct StudyRunner: Sendable {
                                    bytesDone: referenceBytes[..<done].reduce(0, +), bytesTotal: referenceBytes.reduce(0, +),
                                    elapsed: Date().timeIntervalSince(referenceStart)))
         }
+        if shouldStop() { throw ProbingError.interruptedBeforeStart }
         let measurer = ItemMeasurer(model: model, plan: plan, profiles: profiles, shape: try ModelShape(config: plan.config))
 
-        let provenance = try RunProvenance.make(plan: plan, statisticsSeed: statisticsConfiguration.seed)
+        let provenance = try RunProvenance.make(plan: plan, statisticsSeed: plan.statisticsSeed)
         let writer = plan.request.resume
             ? try ProbeRunWriter.resume(at: plan.finalPath, layout: plan.layout, provenance: provenance)
             : try ProbeRunWriter.create(at: plan.finalPath, layout: plan.layout, provenance: provenance)

@@ -38,6 +38,14 @@ import Testing
         #expect(throws: ProbingError.partialRunExists(partialPath: plan.partialPath)) {
             try StudyPlan.prepare(TinyLadder.request(dataset: dataset, out: dir.file("c")))
         }
+        // A resume with other hooks or another seed is refused before any compute.
+        var otherHooks = TinyLadder.request(dataset: dataset, out: dir.file("c"), resume: true)
+        otherHooks.hookPatterns = ["global.*.hook_resid_post"]
+        #expect { try StudyPlan.prepare(otherHooks) } throws: { "\($0)".contains("other hooks, measures or activations") }
+        var otherSeed = TinyLadder.request(dataset: dataset, out: dir.file("c"), resume: true)
+        otherSeed.seed = 8
+        #expect { try StudyPlan.prepare(otherSeed) } throws: { "\($0)".contains("another configuration") }
+
         let resumed = try StudyRunner(plan: try StudyPlan.prepare(TinyLadder.request(dataset: dataset, out: dir.file("c"), resume: true))).run()
         #expect(resumed.resumedItems == 5)
         #expect(try allItems(resumed.finalPath) == itemsA)
