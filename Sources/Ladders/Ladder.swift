@@ -89,9 +89,12 @@ public struct Ladder: Sendable {
         guard let built = try builder(level, baseIndex, &rng) else { return nil }
         let bytes = built.content + options.probeSuffix
         let span = 0..<built.content.count
+        let perByte = trigram?.bitsPerByte(bytes, span: span)
+        let scalars = String(decoding: built.content, as: UTF8.self).unicodeScalars.count
+        let perScalar = perByte.map { $0 * Double(span.count) / Double(max(1, scalars)) }
         return LadderItem(ladder: name, level: level, baseItemID: id, seed: seed, bytes: bytes,
                           analysisSpan: span, answerSpan: built.answerSpan, scoredOffsets: built.scoredOffsets,
-                          shiftBitsPerByte: trigram?.bitsPerByte(bytes, span: span), variant: built.variant)
+                          shiftBitsPerByte: perByte, shiftBitsPerScalar: perScalar, variant: built.variant)
     }
 
     /// Items for the given levels (all when `nil`) and the first `limit` base items (all when

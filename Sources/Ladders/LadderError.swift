@@ -11,6 +11,7 @@ public enum LadderError: Error, CustomStringConvertible, Equatable {
     case emptyCustomDataset(path: String)
     case unreadableFile(path: String, detail: String)
     case invalidOption(name: String, detail: String)
+    case cannotWrite(path: String, detail: String)
 
     public var description: String {
         switch self {
@@ -39,6 +40,8 @@ public enum LadderError: Error, CustomStringConvertible, Equatable {
             return "cannot read \(path): \(detail)"
         case .invalidOption(let name, let detail):
             return "invalid option \(name): \(detail)"
+        case .cannotWrite(let path, let detail):
+            return "cannot write \(path): \(detail)"
         }
     }
 }

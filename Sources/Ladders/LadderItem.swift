@@ -39,13 +39,18 @@ public struct LadderItem: Sendable, Hashable {
     /// the shipped byte-trigram model (Witten-Bell smoothed), with the preceding bytes of the item
     /// as context. `nil` when the ladder was generated without a trigram model.
     public let shiftBitsPerByte: Double?
+    /// The same total surprisal divided by the number of Unicode scalars in `analysisSpan`
+    /// (invalid UTF-8 decodes to one U+FFFD per maximal invalid sequence). Scripts need 1–4 bytes
+    /// per character, so compare scripts per scalar as well as per byte. `nil` like
+    /// `shiftBitsPerByte`.
+    public let shiftBitsPerScalar: Double?
     /// Free-form detail of what produced this item, e.g. the language code (`"de"`) or the noise
     /// operation; empty when there is nothing to add.
     public let variant: String
 
     public init(ladder: String, level: LadderLevel, baseItemID: String, seed: UInt64, bytes: [UInt8],
                 analysisSpan: Range<Int>, answerSpan: Range<Int>?, scoredOffsets: [Int],
-                shiftBitsPerByte: Double?, variant: String) {
+                shiftBitsPerByte: Double?, shiftBitsPerScalar: Double? = nil, variant: String) {
         self.ladder = ladder
         self.level = level
         self.baseItemID = baseItemID
@@ -55,6 +60,7 @@ public struct LadderItem: Sendable, Hashable {
         self.answerSpan = answerSpan
         self.scoredOffsets = scoredOffsets
         self.shiftBitsPerByte = shiftBitsPerByte
+        self.shiftBitsPerScalar = shiftBitsPerScalar
         self.variant = variant
     }
 

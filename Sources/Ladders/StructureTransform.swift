@@ -4,11 +4,13 @@
 public enum StructureTransform: Int, Sendable, CaseIterable {
     /// Unchanged.
     case original
-    /// Sentences in random order. A sentence ends at `.`, `!` or `?` (plus any directly following
-    /// closing quotes or brackets) followed by whitespace; the whitespace separators stay in place
-    /// and the sentence bodies are permuted. A text with one sentence is unchanged.
+    /// Sentences in random order (never the original order when two sentences differ). A sentence ends at `.`, `!` or `?` (plus any directly following
+    /// closing quotes or brackets) followed by whitespace, or at a line break (verse lines, Bible
+    /// verses and WordNet glosses are one per line); the whitespace separators stay in place and
+    /// the sentence bodies are permuted. A text with one sentence is unchanged.
     case sentencesShuffled
-    /// Words (maximal non-whitespace runs) permuted across the text; whitespace stays in place.
+    /// Words (maximal non-whitespace runs) permuted across the text; whitespace stays in place;
+    /// never the original order when two words differ.
     case wordsShuffled
     /// "Typoglycemia": in each maximal run of letters of length ≥ 4, the interior letters are
     /// permuted; first and last letters stay.
@@ -76,7 +78,8 @@ public enum StructureTransform: Int, Sendable, CaseIterable {
     }
 
     /// Sentence bodies: from the first non-whitespace scalar to the end of the sentence terminator
-    /// run (terminators plus closing quotes/brackets) that is followed by whitespace or the end.
+    /// run (terminators plus closing quotes/brackets) that is followed by whitespace or the end,
+    /// or to the next line break, whichever comes first.
     static func sentenceBodies(_ text: [Unicode.Scalar]) -> [Range<Int>] {
         let terminators: Set<Unicode.Scalar> = [".", "!", "?"]
         let closers: Set<Unicode.Scalar> = ["\"", "'", ")", "]"]
@@ -89,6 +92,10 @@ public enum StructureTransform: Int, Sendable, CaseIterable {
             var end = text.count
             var j = i
             while j < text.count {
+                if text[j] == "\n" {
+                    end = j
+                    break
+                }
                 if terminators.contains(text[j]) {
                     var k = j + 1
                     while k < text.count, terminators.contains(text[k]) || closers.contains(text[k]) { k += 1 }
@@ -111,9 +118,20 @@ public enum StructureTransform: Int, Sendable, CaseIterable {
     }
 
     /// Permutes the contents of `bodies` (disjoint, increasing ranges), keeping everything between
-    /// them in place: body k of the output is body perm[k] of the input.
+    /// them in place: body k of the output is body perm[k] of the input. A permutation that
+    /// reproduces the input is redrawn (up to 16 draws), so the level really changes the text
+    /// whenever it has two different bodies.
     static func permuteSegments(_ text: [Unicode.Scalar], bodies: [Range<Int>], rng: inout SplitMix64) -> [Unicode.Scalar] {
         guard bodies.count > 1 else { return text }
+        var out = text
+        for _ in 0..<16 {
+            out = arrange(text, bodies: bodies, rng: &rng)
+            if out != text { break }
+        }
+        return out
+    }
+
+    private static func arrange(_ text: [Unicode.Scalar], bodies: [Range<Int>], rng: inout SplitMix64) -> [Unicode.Scalar] {
         var order = Array(bodies.indices)
         rng.shuffle(&order)
         var out: [Unicode.Scalar] = []

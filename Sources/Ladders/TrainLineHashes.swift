@@ -3,9 +3,10 @@ import Foundation
 /// The committed list of train-split line hashes (`Assets/datasets/train_line_hashes.bin`), used to
 /// verify that held-out items never occur in the train split without shipping the split.
 ///
-/// Layout (little-endian): `BLLH`, u32 prefix length L (5), u32 count n, then n sorted L-byte
-/// prefixes of SHA-256(line) for every distinct train line (stripped of surrounding whitespace)
-/// of at least ``minimumLineBytes`` UTF-8 bytes.
+/// Layout: `BLLH`, u32 LE prefix length L (5), u32 LE count n, then n LEB128 varints: the gaps
+/// between consecutive values of the sorted, distinct L-byte SHA-256 prefixes (read as big-endian
+/// integers; the first gap is from 0) of every distinct train line (stripped of surrounding
+/// whitespace) of at least ``minimumLineBytes`` UTF-8 bytes.
 public struct TrainLineHashes: Sendable {
     public static let minimumLineBytes = 24
     let prefixLength: Int
@@ -20,15 +21,35 @@ public struct TrainLineHashes: Sendable {
             Int(bytes[at]) | Int(bytes[at + 1]) << 8 | Int(bytes[at + 2]) << 16 | Int(bytes[at + 3]) << 24
         }
         let l = u32(4), n = u32(8)
-        guard (1...8).contains(l), bytes.count == 12 + l * n else {
-            throw LadderError.malformedAsset(path: url.path, detail: "prefix length \(l), count \(n), size \(bytes.count)")
+        guard (1...8).contains(l) else {
+            throw LadderError.malformedAsset(path: url.path, detail: "prefix length \(l)")
+        }
+        var values: [UInt64] = []
+        values.reserveCapacity(n)
+        var at = 12, current: UInt64 = 0
+        for i in 0..<n {
+            var gap: UInt64 = 0, shift: UInt64 = 0
+            while true {
+                guard at < bytes.count, shift < 64 else {
+                    throw LadderError.malformedAsset(path: url.path, detail: "truncated varint at entry \(i)")
+                }
+                let b = bytes[at]
+                at += 1
+                gap |= UInt64(b & 0x7F) << shift
+                shift += 7
+                if b & 0x80 == 0 { break }
+            }
+            guard i == 0 || gap > 0 else {
+                throw LadderError.malformedAsset(path: url.path, detail: "entry \(i) is not increasing")
+            }
+            current &+= gap
+            values.append(current)
+        }
+        guard at == bytes.count else {
+            throw LadderError.malformedAsset(path: url.path, detail: "\(bytes.count - at) trailing bytes")
         }
         prefixLength = l
-        sorted = (0..<n).map { i in
-            var v: UInt64 = 0
-            for j in 0..<l { v = v << 8 | UInt64(bytes[12 + i * l + j]) }
-            return v
-        }
+        sorted = values
     }
 
     public var count: Int { sorted.count }
