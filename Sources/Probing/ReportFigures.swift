@@ -121,7 +121,7 @@ struct ReportFigures {
                          caption: "Within-item change of \(column) from level 0, per level and residual-stream layer, at the probe position (\(ladder)).",
                          figure: LadderLayerHeatmap(title: "\(ladder): change in \(column) from level 0 (probe position)",
                                                     subtitle: "mean over items of (value at level − value at level 0)",
-                                                    measureName: "Δ \(column)", levels: levels, groups: groups, values: change,
+                                                    measureName: column, levels: levels, groups: groups, values: change,
                                                     mode: .changeFromBase)),
             ReportFigure(fileName: "ladder_layer_\(name).png",
                          caption: "Mean \(column) per level and residual-stream layer at the probe position (\(ladder)).",
