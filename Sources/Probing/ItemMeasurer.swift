@@ -130,6 +130,7 @@ struct ItemMeasurer: Sendable {
         var m: [String: Double] = [:]
         m[ItemMetrics.contentBytes] = Double(span.count)
         m[ItemMetrics.shiftBitsPerByte] = item.shiftBitsPerByte ?? .nan
+        m[ItemMetrics.shiftBitsPerScalar] = item.shiftBitsPerScalar ?? .nan
         if !span.isEmpty {
             if hasEntropy {
                 let s = try ItemEntropySummary(byteEntropies: entropy, losses: losses, patchLengths: lengths, span: span)

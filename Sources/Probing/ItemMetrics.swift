@@ -21,6 +21,8 @@ public enum ItemMetrics {
     public static let scoredEntropyBits = "scored_entropy_bits"
     /// Model-free distance from the training distribution: trigram bits per byte of the span.
     public static let shiftBitsPerByte = "shift_bits_per_byte"
+    /// The same surprisal per Unicode scalar (scripts need 1–4 bytes per character).
+    public static let shiftBitsPerScalar = "shift_bits_per_scalar"
     /// Mean FLOPs attributed to each span byte under the run's patching (entropy model included when
     /// the patching reads entropies).
     public static let flopsPerByte = "flops_per_byte"
@@ -32,7 +34,7 @@ public enum ItemMetrics {
 
     public static let names = [
         contentBytes, meanEntropyBits, bitsPerByte, patchesPerByte, meanPatchLength, meanFirstByteEntropyBits,
-        scoredEntropyBits, shiftBitsPerByte, flopsPerByte, globalFLOPsFraction, fixedPatchingFLOPsPerByte,
+        scoredEntropyBits, shiftBitsPerByte, shiftBitsPerScalar, flopsPerByte, globalFLOPsFraction, fixedPatchingFLOPsPerByte,
     ]
 }
 
