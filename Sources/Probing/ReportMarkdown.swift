@@ -209,20 +209,28 @@ struct ReportMarkdown {
     func levelSummary(_ ladder: String) -> [String] {
         var lines = ["## Per-level summary (\(ladder))", ""]
         lines.append("Means over items (analysis span). The trigram shift is the model-free distance from the training text "
-                     + "(bits per byte under the shipped byte-trigram model); it should rise with the level if the ladder is ordered. FLOPs are attributed per byte (own local work + share of its patch's global work); "
+                     + "(bits per byte under the shipped byte-trigram model); it should rise with the level if the ladder is ordered. "
+                     + "FLOPs are attributed per byte (own local work + share of its patch's global work); "
                      + "the control is the same items under fixed-size patching without the entropy model.")
         lines.append("")
-        lines.append("| level | items | trigram shift (bits/byte) | entropy (bits/byte) | loss (bits/byte) | patches/byte | mean patch length | MFLOP/byte | control MFLOP/byte |")
-        lines.append("|---|---|---|---|---|---|---|---|---|")
+        let items = data.items(of: ladder)
+        let hasAnswers = items.contains { (data.metrics[ItemMetrics.scoredEntropyBits]?[$0] ?? .nan).isFinite }
+        var columns: [(title: String, metric: String, scale: Double)] = [
+            ("trigram shift (bits/byte)", ItemMetrics.shiftBitsPerByte, 1), ("entropy (bits/byte)", ItemMetrics.meanEntropyBits, 1),
+        ]
+        if hasAnswers { columns.append(("answer entropy (bits/byte)", ItemMetrics.scoredEntropyBits, 1)) }
+        columns += [("loss (bits/byte)", ItemMetrics.bitsPerByte, 1), ("patches/byte", ItemMetrics.patchesPerByte, 1),
+                    ("mean patch length", ItemMetrics.meanPatchLength, 1), ("MFLOP/byte", ItemMetrics.flopsPerByte, 1e-6),
+                    ("control MFLOP/byte", ItemMetrics.fixedPatchingFLOPsPerByte, 1e-6)]
+        lines.append("| level | items | " + columns.map(\.title).joined(separator: " | ") + " |")
+        lines.append("|---|---|" + String(repeating: "---|", count: columns.count))
         for level in data.levels(of: ladder) {
-            let idx = data.items(of: ladder).filter { data.records[$0].levelIndex == level.index }
-            func mean(_ name: String, _ scale: Double = 1) -> String {
-                let v = idx.compactMap { data.metrics[name]?[$0] }.filter(\.isFinite)
-                return v.isEmpty ? "—" : Self.number(v.reduce(0, +) / Double(v.count) * scale)
+            let idx = items.filter { data.records[$0].levelIndex == level.index }
+            let cells = columns.map { column -> String in
+                let v = idx.compactMap { data.metrics[column.metric]?[$0] }.filter(\.isFinite)
+                return v.isEmpty ? "—" : Self.number(v.reduce(0, +) / Double(v.count) * column.scale)
             }
-            lines.append("| \(level.index) \(Self.cell(level.name)) | \(idx.count) | \(mean(ItemMetrics.shiftBitsPerByte)) | \(mean(ItemMetrics.meanEntropyBits)) | \(mean(ItemMetrics.bitsPerByte)) | "
-                         + "\(mean(ItemMetrics.patchesPerByte)) | \(mean(ItemMetrics.meanPatchLength)) | \(mean(ItemMetrics.flopsPerByte, 1e-6)) | "
-                         + "\(mean(ItemMetrics.fixedPatchingFLOPsPerByte, 1e-6)) |")
+            lines.append("| \(level.index) \(Self.cell(level.name)) | \(idx.count) | " + cells.joined(separator: " | ") + " |")
         }
         return lines
     }
