@@ -166,7 +166,8 @@ struct Run: AsyncParsableCommand {
     static func summary(_ outcome: StudyOutcome) -> String {
         var lines = ["wrote \(outcome.finalPath) (\(outcome.itemCount) items\(outcome.resumedItems > 0 ? ", \(outcome.resumedItems) from the resumed partial file" : ""))",
                      "      \(outcome.report.reportPath) with \(outcome.report.figurePaths.count) figures",
-                     String(format: "time: %.1f s", outcome.seconds)]
+                     String(format: "time: %.1f s (", outcome.seconds)
+                        + outcome.phaseSeconds.map { $0.phase.rawValue + String(format: " %.1f s", $0.seconds) }.joined(separator: ", ") + ")"]
         for row in outcome.statistics where row.test == .entropyTracksLevel {
             lines.append("entropy tracks level (\(row.ladder)): \(row.verdict.rawValue), τ = \(row.estimate.map { String(format: "%.3f", $0) } ?? "—"), n = \(row.n)")
         }

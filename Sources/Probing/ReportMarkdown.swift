@@ -209,14 +209,16 @@ struct ReportMarkdown {
     func levelSummary(_ ladder: String) -> [String] {
         var lines = ["## Per-level summary (\(ladder))", ""]
         lines.append("Means over items (analysis span). The trigram shift is the model-free distance from the training text "
-                     + "(bits per byte under the shipped byte-trigram model); it should rise with the level if the ladder is ordered. "
+                     + "(under the shipped byte-trigram model, per byte and per Unicode character: multi-byte scripts have predictable continuation bytes, "
+                     + "so compare scripts per character); it should rise with the level if the ladder is ordered. "
                      + "FLOPs are attributed per byte (own local work + share of its patch's global work); "
                      + "the control is the same items under fixed-size patching without the entropy model.")
         lines.append("")
         let items = data.items(of: ladder)
         let hasAnswers = items.contains { (data.metrics[ItemMetrics.scoredEntropyBits]?[$0] ?? .nan).isFinite }
         var columns: [(title: String, metric: String, scale: Double)] = [
-            ("trigram shift (bits/byte)", ItemMetrics.shiftBitsPerByte, 1), ("entropy (bits/byte)", ItemMetrics.meanEntropyBits, 1),
+            ("trigram shift (bits/byte)", ItemMetrics.shiftBitsPerByte, 1), ("trigram shift (bits/char)", ItemMetrics.shiftBitsPerScalar, 1),
+            ("entropy (bits/byte)", ItemMetrics.meanEntropyBits, 1),
         ]
         if hasAnswers { columns.append(("answer entropy (bits/byte)", ItemMetrics.scoredEntropyBits, 1)) }
         columns += [("loss (bits/byte)", ItemMetrics.bitsPerByte, 1), ("patches/byte", ItemMetrics.patchesPerByte, 1),

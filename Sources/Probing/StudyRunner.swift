@@ -33,7 +33,9 @@ public struct StudyOutcome: Sendable {
     public var itemCount: Int
     /// Items that were already in the partial file (resume), 0 otherwise.
     public var resumedItems: Int
+    /// Wall time of the whole run and of each phase, seconds.
     public var seconds: Double
+    public var phaseSeconds: [(phase: StudyProgress.Phase, seconds: Double)]
 }
 
 /// Runs a validated ``StudyPlan``: loads the model, builds the reference profile, streams every item's
@@ -65,9 +67,16 @@ public struct StudyRunner: Sendable {
 
     public func run() throws -> StudyOutcome {
         let started = Date()
+        var phases: [(phase: StudyProgress.Phase, seconds: Double)] = []
+        var phaseStart = started
+        func endPhase(_ phase: StudyProgress.Phase) {
+            phases.append((phase, Date().timeIntervalSince(phaseStart)))
+            phaseStart = Date()
+        }
         progress(StudyProgress(phase: .loadingModel, done: 0, total: 1, bytesDone: 0, bytesTotal: 0, elapsed: 0))
         let model = try BLTModel(directory: plan.modelDirectory)
         let threads = plan.request.threads
+        endPhase(.loadingModel)
 
         let referenceStart = Date()
         let referenceBytes = plan.referenceItems.map(\.byteLength)
@@ -76,6 +85,7 @@ public struct StudyRunner: Sendable {
                                    bytesDone: referenceBytes[..<done].reduce(0, +), bytesTotal: referenceBytes.reduce(0, +),
                                    elapsed: Date().timeIntervalSince(referenceStart)))
         }
+        endPhase(.reference)
         if shouldStop() { throw ProbingError.interruptedBeforeStart }
         let measurer = ItemMeasurer(model: model, plan: plan, profiles: profiles, shape: try ModelShape(config: plan.config))
 
@@ -112,6 +122,7 @@ public struct StudyRunner: Sendable {
             throw ProbingError.runFailed(detail: "\(error)", partialPath: plan.partialPath, completedItems: stopped.completedItems)
         }
 
+        endPhase(.items)
         progress(StudyProgress(phase: .statistics, done: 0, total: 1, bytesDone: 0, bytesTotal: 0, elapsed: 0))
         let results: [StudyResultRow]
         do {
@@ -125,10 +136,12 @@ public struct StudyRunner: Sendable {
             throw error
         }
 
+        endPhase(.statistics)
         progress(StudyProgress(phase: .report, done: 0, total: 1, bytesDone: 0, bytesTotal: 0, elapsed: 0))
         let report = try ReportBuilder(path: plan.finalPath).write(to: plan.outDirectory.path)
+        endPhase(.report)
         return StudyOutcome(finalPath: plan.finalPath, report: report, statistics: results, itemCount: plan.items.count,
-                            resumedItems: resumed, seconds: Date().timeIntervalSince(started))
+                            resumedItems: resumed, seconds: Date().timeIntervalSince(started), phaseSeconds: phases)
     }
 }
 
