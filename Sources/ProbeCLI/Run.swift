@@ -194,9 +194,13 @@ final class ProgressDisplay: @unchecked Sendable {
         lock.lock(); defer { lock.unlock() }
         let rate = p.elapsed > 0 ? Double(p.bytesDone) / p.elapsed : 0
         let remaining = rate > 0 ? Double(p.bytesTotal - p.bytesDone) / rate : .nan
-        let detail = p.total > 1 || p.phase == .items || p.phase == .reference
+        let detail = p.phase == .items || p.phase == .reference
             ? "\(p.done)/\(p.total) · \(Self.rate(rate)) · ETA \(Self.duration(remaining))" : ""
-        if interactive {
+        let counted = p.phase == .items || p.phase == .reference
+        if interactive && !counted {
+            FileHandle.standardError.write(Data("\r\u{1B}[2K\(p.phase.rawValue)…".utf8))
+            drewBar = true
+        } else if interactive {
             let width = 28
             let filled = p.total > 0 ? min(width, width * p.done / p.total) : 0
             let bar = String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled)
@@ -207,7 +211,7 @@ final class ProgressDisplay: @unchecked Sendable {
             let phaseChanged = p.phase != lastPhase
             let now = Date()
             if phaseChanged || now.timeIntervalSince(lastLine) >= 10 || p.done == p.total {
-                FileHandle.standardError.write(Data("probe: \(p.phase.rawValue) \(detail)\n".utf8))
+                FileHandle.standardError.write(Data("probe: \(p.phase.rawValue)\(detail.isEmpty ? "…" : " " + detail)\n".utf8))
                 lastLine = now
             }
         }
