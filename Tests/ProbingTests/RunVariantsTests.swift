@@ -51,3 +51,27 @@ import Testing
         #expect(try reader.statistics().contains { $0.test == "entropy_sparsity_patch_correlation" })
     }
 }
+
+@Suite struct BuiltInLadderTests {
+    /// A built-in ladder end to end: items come from the committed assets, the trigram shift distance
+    /// is recorded, and the plan's item manifest hash is stable.
+    @Test func oodLadderRuns() throws {
+        let dir = try TemporaryDirectory()
+        let request = StudyRequest(dataset: "ood", modelDirectory: TestPaths.model, levels: ["0", "English", "5", "9"], limit: 2,
+                                   hookPatterns: ["global.*.hook_resid_post"], measures: [.hoyer], outDirectory: dir.file("out"),
+                                   bootstrapResamples: 200, assetsDirectory: TestPaths.assets)
+        let plan = try StudyPlan.prepare(request)
+        #expect(plan.selectedLevels[0].map(\.index) == [0, 5, 9])  // duplicates ("0" and "English") collapse
+        #expect(plan.items.count == 6)
+        let again = try StudyPlan.prepare(request)
+        #expect(RunProvenance.manifestSHA256(plan.items) == RunProvenance.manifestSHA256(again.items))
+        let outcome = try StudyRunner(plan: plan).run()
+        let reader = try ProbeRunReader(path: outcome.finalPath)
+        defer { reader.close() }
+        let shift = try reader.itemMetric(ItemMetrics.shiftBitsPerByte)
+        #expect(shift.allSatisfy { $0.isFinite })
+        #expect(shift[4] > shift[0])  // random bytes are farther from the training text than English
+        #expect(reader.provenance.datasetName == "ood")
+        #expect(reader.provenance.modelFiles.contains { $0.path == "model.safetensors" && $0.sha256.count == 64 })
+    }
+}
