@@ -254,7 +254,7 @@ struct ReportFigures {
         let column = data.primaryColumn
         let chosen = firstItemPerLevel(ladder)
         let picks = chosen.count > 1 ? [chosen.first!, chosen.last!] : chosen
-        return try picks.map { i in
+        return try picks.compactMap { i in
             let record = data.records[i]
             let stored = try data.reader.item(at: i)
             let v = view(stored)
@@ -266,6 +266,7 @@ struct ReportFigures {
                 blocks.append(LayerPositionHeatmap.Block(name: component, layerLabels: hooks.map { HookLabel($0).shortLabel },
                                                          values: rows.map(\.values), unit: rows[0].unit))
             }
+            guard !blocks.isEmpty else { return nil }  // no residual-stream hooks in this run
             let figure = LayerPositionHeatmap(title: "\(ladder) · level \(record.levelIndex) (\(record.levelName)) · item \(record.baseItemID)",
                                               subtitle: "\(column) of every residual stream at every position (BOS omitted)",
                                               measureName: column, blocks: blocks, byteCount: v.bytes.count, patchStarts: v.patchStarts)
