@@ -11,7 +11,7 @@ struct Report: AsyncParsableCommand {
         dataset is needed, so a report can be rebuilt on another machine.
 
         Examples:
-          probe report Reports/ood/probe.h5                    # rewrites Reports/ood/REPORT.md and figures/
+          probe report Reports/ood/probe.h5        (rewrites Reports/ood/REPORT.md)
           probe report run.h5 --out /tmp/ood-report
         """)
 

@@ -25,13 +25,14 @@ struct Run: AsyncParsableCommand {
         the partial file; --resume continues it.
 
         Examples:
-          probe --dataset ood                                   # default model, 40 items per level
-          probe run --dataset noise --levels 0 2 4 6 --limit 50 --out Reports/noise
+          probe --dataset ood                       (default model, Reports/ood/)
+          probe run --dataset noise --levels 0 2 4 6 --limit 50
           probe run --dataset custom:my_ladder.jsonl --model ~/models/blt-1b
-          probe run --dataset ood --hooks 'global.*.hook_resid_post' --measures hoyer gini
-          probe run --dataset tasks --patching fixed:4 --save-activations 'global.blocks.3.hook_resid_post'
-          probe run --dataset ood --dry-run                     # items, forwards, estimated size
-          probe run --dataset ood --resume                      # continue after Ctrl-C
+          probe run --dataset ood --hooks 'global.*' --measures hoyer gini
+          probe run --dataset tasks --patching fixed:4 --out /tmp/tasks-fixed
+          probe run --dataset ood --save-activations 'global.blocks.3.*post'
+          probe run --dataset ood --dry-run         (items, passes, file size)
+          probe run --dataset ood --resume          (continue after Ctrl-C)
         """)
 
     @Option(name: .long, help: "Ladder (ood, noise, noise-blt, structure, tasks, tasks-*) or custom:PATH (.jsonl or folder).")
