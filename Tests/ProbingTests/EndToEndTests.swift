@@ -15,7 +15,7 @@ import Testing
         let dataset = try TinyLadder.write(in: dir)
         let plan = try StudyPlan.prepare(TinyLadder.request(dataset: dataset, out: dir.file("out")))
         #expect(plan.items.count == 12)
-        let outcome = try StudyRunner(plan: plan).run()
+        let outcome = try isolatedRunner(plan).run()
 
         // The file: finished, no partial left, complete item set.
         #expect(FileManager.default.fileExists(atPath: outcome.finalPath))
@@ -117,7 +117,7 @@ import Testing
     @Test func reportRebuildIsIdenticalAndNeedsOnlyTheFile() throws {
         let dir = try TemporaryDirectory()
         let dataset = try TinyLadder.write(in: dir)
-        let outcome = try StudyRunner(plan: try StudyPlan.prepare(TinyLadder.request(dataset: dataset, out: dir.file("out")))).run()
+        let outcome = try isolatedRunner(try StudyPlan.prepare(TinyLadder.request(dataset: dataset, out: dir.file("out")))).run()
         // Move the file elsewhere (no dataset, no model path needed) and rebuild.
         let moved = dir.file("elsewhere/run.h5")
         try FileManager.default.createDirectory(atPath: dir.file("elsewhere"), withIntermediateDirectories: true)

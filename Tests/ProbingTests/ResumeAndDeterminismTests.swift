@@ -11,8 +11,8 @@ import Testing
         let dir = try TemporaryDirectory()
         let dataset = try TinyLadder.write(in: dir)
 
-        let a = try StudyRunner(plan: try StudyPlan.prepare(TinyLadder.request(dataset: dataset, out: dir.file("a")))).run()
-        let b = try StudyRunner(plan: try StudyPlan.prepare(TinyLadder.request(dataset: dataset, out: dir.file("b"), threads: 2))).run()
+        let a = try isolatedRunner(try StudyPlan.prepare(TinyLadder.request(dataset: dataset, out: dir.file("a")))).run()
+        let b = try isolatedRunner(try StudyPlan.prepare(TinyLadder.request(dataset: dataset, out: dir.file("b"), threads: 2))).run()
         let itemsA = try allItems(a.finalPath)
         #expect(itemsA.count == 12)
         #expect(itemsA == (try allItems(b.finalPath)))
@@ -46,7 +46,7 @@ import Testing
         otherSeed.seed = 8
         #expect { try StudyPlan.prepare(otherSeed) } throws: { "\($0)".contains("another configuration") }
 
-        let resumed = try StudyRunner(plan: try StudyPlan.prepare(TinyLadder.request(dataset: dataset, out: dir.file("c"), resume: true))).run()
+        let resumed = try isolatedRunner(try StudyPlan.prepare(TinyLadder.request(dataset: dataset, out: dir.file("c"), resume: true))).run()
         #expect(resumed.resumedItems == 5)
         #expect(try allItems(resumed.finalPath) == itemsA)
         #expect(resumed.statistics == a.statistics)

@@ -15,7 +15,7 @@ import Testing
         request.saveActivationPatterns = ["global.blocks.1.hook_resid_post", "decoder.hook_final_norm"]
         let plan = try StudyPlan.prepare(request)
         #expect(plan.layout.activations.map(\.key) == ["patch_level/global.blocks.1.hook_resid_post", "byte_level/decoder.hook_final_norm"])
-        let outcome = try StudyRunner(plan: plan).run()
+        let outcome = try isolatedRunner(plan).run()
         let reader = try ProbeRunReader(path: outcome.finalPath)
         defer { reader.close() }
         let stored = try reader.item(at: 7)
@@ -37,7 +37,7 @@ import Testing
         request.hookPatterns = ["encoder.blocks.0.hook_resid_post", "global.*.hook_resid_post"]
         request.measures = [.hoyer, .gini]
         let plan = try StudyPlan.prepare(request)
-        let outcome = try StudyRunner(plan: plan).run()
+        let outcome = try isolatedRunner(plan).run()
         let reader = try ProbeRunReader(path: outcome.finalPath)
         defer { reader.close() }
         let item = try reader.item(at: 0)
@@ -65,7 +65,7 @@ import Testing
         #expect(plan.items.count == 6)
         let again = try StudyPlan.prepare(request)
         #expect(RunProvenance.manifestSHA256(plan.items) == RunProvenance.manifestSHA256(again.items))
-        let outcome = try StudyRunner(plan: plan).run()
+        let outcome = try isolatedRunner(plan).run()
         let reader = try ProbeRunReader(path: outcome.finalPath)
         defer { reader.close() }
         let shift = try reader.itemMetric(ItemMetrics.shiftBitsPerByte)

@@ -80,3 +80,9 @@ func allItems(_ path: String) throws -> [ProbeRunItem] {
     defer { reader.close() }
     return try (0..<reader.completedItemCount).map { try reader.item(at: $0) }
 }
+
+/// A runner that ignores the process-wide interrupt flag: other suites toggle `InterruptSignal` while
+/// these tests run in parallel, and only the resume test interrupts on purpose (with its own closure).
+func isolatedRunner(_ plan: StudyPlan) -> StudyRunner {
+    StudyRunner(plan: plan, shouldStop: { false })
+}
