@@ -125,7 +125,19 @@ struct ReportMarkdown {
         lines.append("")
         lines.append("| question | ladder | answer | estimate | 95 % CI | p (Holm) | n |")
         lines.append("|---|---|---|---|---|---|---|")
+        let categorical = StudyStatistics.categoricalLadders(data.provenance)
         for ladder in data.ladders {
+            if categorical.contains(ladder) {
+                let note = "not applicable: the levels of this ladder are categories, not a difficulty order (compare levels in the per-level summary)"
+                for question in ["Does entropy track difficulty?", "Does sparsity track difficulty (which layers)?",
+                                 "Does sparsity track it beyond entropy?"] {
+                    lines.append("| \(question) | \(ladder) | \(note) | — | — | — | — |")
+                }
+                lines.append(summaryLine("Do entropy and sparsity co-vary within items? (patch level, partial r given length and position)",
+                                         ladder: ladder, rows: primaryRows(.entropySparsityPatchCorrelation, ladder: ladder),
+                                         positive: "higher-entropy patches are sparser", negative: "higher-entropy patches are denser"))
+                continue
+            }
             if let row = primaryRows(.entropyTracksLevel, ladder: ladder).first {
                 let answer: String
                 switch row.verdict {
@@ -191,6 +203,10 @@ struct ReportMarkdown {
         lines.append("Per hook: (b) mean within-item τ of \(column) at the probe position vs level, (c) level coefficient beyond entropy, "
                      + "(d) within-text partial correlation of patch entropy and patch \(column) (patch-level hooks only). "
                      + "Cells: estimate [95 % CI], Holm p, verdict.")
+        if StudyStatistics.categoricalLadders(data.provenance).contains(ladder) {
+            lines.append("")
+            lines.append("**Categorical ladder:** its levels are not ordered by difficulty, so (b) and (c) are shown for completeness only.")
+        }
         lines.append("")
         lines.append("| hook | (b) tracks level | (c) beyond entropy | (d) patch co-variation |")
         lines.append("|---|---|---|---|")

@@ -1,3 +1,4 @@
+import Foundation
 import HDF5Store
 import Statistics
 
@@ -16,7 +17,24 @@ public enum StudyStatistics {
         let inputs = try self.inputs(reader)
         var rows: [StudyResultRow] = []
         for input in inputs { rows += try StudyAnalysis.analyze(input, configuration: configuration) }
-        return inputs.count > 1 ? StudyAnalysis.correctAcrossLadders(rows, alpha: configuration.alpha) : rows
+        if inputs.count > 1 { rows = StudyAnalysis.correctAcrossLadders(rows, alpha: configuration.alpha) }
+        let categorical = categoricalLadders(reader.provenance)
+        return rows.map { row in
+            guard categorical.contains(row.ladder), row.test != .entropySparsityPatchCorrelation else { return row }
+            var r = row
+            r.note = [categoricalNote, r.note].filter { !$0.isEmpty }.joined(separator: "; ")
+            return r
+        }
+    }
+
+    /// Note added to the trend rows (a)–(c) of a categorical ladder.
+    public static let categoricalNote = "categorical ladder: its level order is not a difficulty order, so the trend test is not meaningful"
+
+    /// Ladders the dataset manifest marks as not ordinal (e.g. `noise-blt`).
+    public static func categoricalLadders(_ provenance: ProbeRunProvenance) -> Set<String> {
+        guard let manifest = try? JSONSerialization.jsonObject(with: Data(provenance.datasetManifestJSON.utf8)) as? [String: Any],
+              let ladders = manifest["ladders"] as? [[String: Any]] else { return [] }
+        return Set(ladders.compactMap { ($0["ordinal"] as? Bool) == false ? $0["name"] as? String : nil })
     }
 
     /// One ``Statistics/StudyInput`` per ladder, in file order.

@@ -75,3 +75,23 @@ import Testing
         #expect(reader.provenance.modelFiles.contains { $0.path == "model.safetensors" && $0.sha256.count == 64 })
     }
 }
+
+@Suite struct CategoricalLadderTests {
+    /// `noise-blt` levels are categories: the trend rows carry a note and REPORT.md does not answer the
+    /// trend questions for it.
+    @Test func categoricalLadderIsNotReadAsATrend() throws {
+        let dir = try TemporaryDirectory()
+        let request = StudyRequest(dataset: "noise-blt", modelDirectory: TestPaths.model, limit: 3,
+                                   hookPatterns: ["global.blocks.1.hook_resid_post"], measures: [.hoyer],
+                                   outDirectory: dir.file("out"), bootstrapResamples: 200, assetsDirectory: TestPaths.assets)
+        let outcome = try isolatedRunner(try StudyPlan.prepare(request)).run()
+        let reader = try ProbeRunReader(path: outcome.finalPath)
+        defer { reader.close() }
+        #expect(StudyStatistics.categoricalLadders(reader.provenance) == ["noise-blt"])
+        let rows = try reader.statistics()
+        #expect(rows.filter { $0.test != "entropy_sparsity_patch_correlation" }.allSatisfy { $0.note.contains("categorical ladder") })
+        #expect(rows.filter { $0.test == "entropy_sparsity_patch_correlation" }.allSatisfy { !$0.note.contains("categorical") })
+        let report = try String(contentsOfFile: outcome.report.reportPath, encoding: .utf8)
+        #expect(report.contains("| Does entropy track difficulty? | noise-blt | not applicable"))
+    }
+}
