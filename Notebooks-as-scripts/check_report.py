@@ -184,10 +184,6 @@ def main(path):
         check(f"(a) {ladder} p", p, a[0]["p"], atol=1e-12)
         # (b) and (c) for hoyer at every probe hook
         b_rows = [r for r in rows if r["test"] == "sparsity_tracks_level" and r["ladder"] == ladder]
-        for fam in (b_rows, [r for r in rows if r["test"] == "sparsity_beyond_entropy" and r["ladder"] == ladder]):
-            if len(ladders) == 1:  # with several ladders Holm runs across ladders
-                for r, q in zip(fam, holm([r["p"] for r in fam])):
-                    check(f"holm {r['test']} {r['hook']} {r['measure']}", q, r["p_corrected"], atol=1e-12)
         for h, hook in enumerate(probe_hooks):
             y_table = paired(items, ladder, hoyer[:, h])
             rb = next(r for r in b_rows if r["hook"] == hook and r["measure"] == "hoyer")
@@ -231,6 +227,14 @@ def main(path):
                     continue
                 check(f"(d) {ladder} {hook} partial r", r_est, rd["estimate"])
                 check(f"(d) {ladder} {hook} p", float(p[0]), rd["p"], atol=1e-9)
+
+    # Holm families: each test within its ladder, or each test across ladders when there are several.
+    for test in ["entropy_tracks_level", "sparsity_tracks_level", "sparsity_beyond_entropy", "entropy_sparsity_patch_correlation"]:
+        groups = [[r for r in rows if r["test"] == test and (len(ladders) > 1 or r["ladder"] == ladder)]
+                  for ladder in (ladders if len(ladders) == 1 else ladders[:1])]
+        for fam in groups:
+            for r, q in zip(fam, holm([r["p"] for r in fam])):
+                check(f"holm {r['test']} {r['ladder']} {r['hook']} {r['measure']}", q, r["p_corrected"], atol=1e-12)
 
     # REPORT.md next to the file shows the stored entropy estimate with 4 significant digits.
     report = pathlib.Path(path).with_name("REPORT.md")
