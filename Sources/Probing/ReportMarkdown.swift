@@ -80,7 +80,7 @@ struct ReportMarkdown {
             .map { "`\($0.path)` sha256 `\($0.sha256.prefix(16))…`" }.joined(separator: ", ")
         lines.append("| | |")
         lines.append("|---|---|")
-        lines.append("| model | `\(p.modelPath)` (\(weights.isEmpty ? "no weight files recorded" : weights)) |")
+        lines.append("| model | `\(Self.displayPath(p.modelPath))` (\(weights.isEmpty ? "no weight files recorded" : weights)) |")
         lines.append("| dataset | `\(p.datasetName)` (item manifest sha256 `\(p.datasetManifestSHA256.prefix(16))…`) |")
         for ladder in data.ladders {
             let levels = data.levels(of: ladder).map { "\($0.index) \(Self.cell($0.name))" }.joined(separator: " · ")
@@ -104,6 +104,13 @@ struct ReportMarkdown {
         lines.append(p.commandLine.map(Self.shellQuoted).joined(separator: " "))
         lines.append("```")
         return lines
+    }
+
+    /// The shipped model as `Assets/models/<name>` (the absolute path of the checkout says nothing to a
+    /// reader of a committed report); any other path unchanged.
+    static func displayPath(_ path: String) -> String {
+        guard let range = path.range(of: "/Assets/models/") else { return path }
+        return "Assets/models/" + path[range.upperBound...] + " (shipped model)"
     }
 
     static func shellQuoted(_ s: String) -> String {
