@@ -11,6 +11,10 @@ struct Hooks: AsyncParsableCommand {
         Shapes use N = byte tokens incl. BOS, P = patches, k = cross_attn_k. Patterns given to \
         `probe trace --hooks` are exact names or globs where `*` matches any run of characters \
         (dots included) and `?` one character, e.g. 'global.*.hook_resid_post'.
+
+        Examples:
+          probe hooks --model Assets/models/bytelens-tiny
+          probe hooks --model ~/models/blt-1b --filter 'global.*.hook_resid_post'
         """)
 
     @Option(name: .long, help: "Checkpoint directory in Hugging Face layout (config.json + safetensors).")

@@ -12,6 +12,10 @@ struct Inspect: AsyncParsableCommand {
             finish lives at <final>.h5.partial; inspect it with --allow-partial. \
             On NFS/Lustre mounts where HDF5 file locking fails ("unable to lock file"), set \
             HDF5_USE_FILE_LOCKING=FALSE.
+
+            Examples:
+              probe inspect Reports/ood/probe.h5
+              probe inspect Reports/ood/probe.h5.partial --allow-partial --items 5
             """)
 
     @Argument(help: "The probe-run file (.h5).")

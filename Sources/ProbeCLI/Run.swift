@@ -1,9 +1,237 @@
 import ArgumentParser
+import Foundation
+import HDF5Store
+import Metrics
+import Probing
+import Statistics
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
-// Skeleton placeholder: replaced by the real `probe run` command.
+/// `probe run` (the default subcommand): the whole study in one command.
 struct Run: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "(not built yet)")
+    static let configuration = CommandConfiguration(
+        abstract: "Run the whole study on a dataset: HDF5, figures and REPORT.md.",
+        discussion: """
+        For every item (ladder × level × base item) one forward pass records the entropy model's \
+        per-byte entropy and patches, and sparsity measures (each raw, without the reference set's \
+        outlier dimensions, and on z-scores) at every selected hook: per byte for local hooks, per \
+        patch for global hooks, and once per item at the probe position (the final byte / its patch). \
+        Rows are streamed to <out>/probe.h5.partial, the statistics (a)-(d) are computed from the \
+        stored values, the file is renamed to <out>/probe.h5, and the figures and REPORT.md are built \
+        from that file alone (as `probe report` does). Ctrl-C stops after the current item and keeps \
+        the partial file; --resume continues it.
+
+        Examples:
+          probe --dataset ood                       (default model, Reports/ood/)
+          probe run --dataset noise --levels 0 2 4 6 --limit 50
+          probe run --dataset custom:my_ladder.jsonl --model ~/models/blt-1b
+          probe run --dataset ood --hooks 'global.*' --measures hoyer gini
+          probe run --dataset tasks --patching fixed:4 --out /tmp/tasks-fixed
+          probe run --dataset ood --save-activations 'global.blocks.3.*post'
+          probe run --dataset ood --dry-run         (items, passes, file size)
+          probe run --dataset ood --resume          (continue after Ctrl-C)
+        """)
+
+    @Option(name: .long, help: "Ladder (ood, noise, noise-blt, structure, tasks, tasks-*) or custom:PATH (.jsonl or folder).")
+    var dataset: String = "ood"
+
+    @Option(name: .long, help: "Checkpoint directory in Hugging Face layout (default: Assets/models/\(StudyPlan.defaultModelName)/).")
+    var model: String?
+
+    @Option(name: .long, parsing: .upToNextOption, help: "Level indices or names (default: all levels).")
+    var levels: [String] = []
+
+    @Option(name: .long, help: "Base items per level, or 'all'.")
+    var limit: String = String(StudyRequest.defaultLimit)
+
+    @Option(name: .long, help: "Base seed of the item generators (and of the bootstrap).")
+    var seed: UInt64 = 0
+
+    @Option(name: .long, parsing: .upToNextOption, help: "Hook globs to measure (see `probe hooks`).")
+    var hooks: [String] = StudyRequest.defaultHookPatterns
+
+    @Option(name: .long, parsing: .upToNextOption,
+            help: "Sparsity measures, or 'all': \(SparsityMeasure.allCases.map(\.rawValue).joined(separator: ", ")).")
+    var measures: [String] = StudyRequest.defaultMeasures.map(\.rawValue)
+
+    @Option(name: .customLong("save-activations"), parsing: .upToNextOption, help: "Hook globs whose raw activations are stored.")
+    var saveActivations: [String] = []
+
+    @Option(name: .long, help: "entropy[:T] | monotonic[:RISE] | fixed:N | space.")
+    var patching: String = "entropy"
+
+    @Option(name: .long, help: "Items processed in parallel (default: the active cores, at most 4); results do not depend on it.")
+    var threads: Int = min(4, ProcessInfo.processInfo.activeProcessorCount)
+
+    @Option(name: .long, help: "Output directory (default: Reports/<dataset>/).")
+    var out: String?
+
+    @Flag(name: .customLong("dry-run"), help: "Print items, forward passes and the estimated HDF5 size, then stop.")
+    var dryRun = false
+
+    @Flag(name: .long, help: "Continue <out>/probe.h5.partial from its last complete item.")
+    var resume = false
+
+    @Option(name: .customLong("reference-items"), help: "Level-0 items that define outlier dimensions and z-score moments.")
+    var referenceItems: Int = 32
+
+    @Option(name: .customLong("control-patch-size"), help: "Patch size of the fixed-patching compute control.")
+    var controlPatchSize: Int = 4
+
+    @Option(name: .long, help: "Bootstrap resamples per confidence interval.")
+    var bootstrap: Int = 2000
+
+    @Option(name: .long, help: "Assets/ directory (default: found from the current directory or BYTELENS_ASSETS).")
+    var assets: String?
+
+    func request() throws -> StudyRequest {
+        var parsedLimit: Int?
+        if limit != "all" {
+            guard let n = Int(limit) else { throw ValidationError("--limit must be a positive integer or 'all', got '\(limit)'") }
+            parsedLimit = n
+        }
+        return StudyRequest(
+            dataset: dataset, modelDirectory: model, levels: levels.isEmpty ? nil : levels, limit: parsedLimit, seed: seed,
+            hookPatterns: hooks, measures: try Self.parseMeasures(measures), saveActivationPatterns: saveActivations,
+            patching: patching, threads: threads, outDirectory: out, resume: resume, referenceItems: referenceItems,
+            controlPatchSize: controlPatchSize, bootstrapResamples: bootstrap, assetsDirectory: assets,
+            commandLine: ["probe"] + CommandLine.arguments.dropFirst())
+    }
+
+    static func parseMeasures(_ names: [String]) throws -> [SparsityMeasure] {
+        if names == ["all"] { return SparsityMeasure.allCases }
+        return try names.map { name in
+            guard let m = SparsityMeasure(rawValue: name) else {
+                throw ProbingError.unknownMeasure(name: name, valid: SparsityMeasure.allCases.map(\.rawValue))
+            }
+            return m
+        }
+    }
+
     func run() async throws {
-        throw ValidationError("probe run is not built yet")
+        let plan = try StudyPlan.prepare(try request(), dryRun: dryRun)
+        if dryRun {
+            print(Self.dryRunText(plan))
+            return
+        }
+        InterruptSignal.install()
+        let display = ProgressDisplay(interactive: isatty(STDERR_FILENO) != 0)
+        let runner = StudyRunner(plan: plan, progress: { display.update($0) })
+        do {
+            let outcome = try runner.run()
+            display.finish()
+            print(Self.summary(outcome))
+        } catch let error as ProbeRunError {
+            display.finish()
+            if case .interrupted = error {
+                FileHandle.standardError.write(Data("probe: \(error)\n".utf8))
+                throw ExitCode(130)
+            }
+            throw error
+        } catch ProbingError.interruptedBeforeStart {
+            display.finish()
+            FileHandle.standardError.write(Data("probe: \(ProbingError.interruptedBeforeStart)\n".utf8))
+            throw ExitCode(130)
+        } catch {
+            display.finish()
+            throw error
+        }
+    }
+
+    static func dryRunText(_ plan: StudyPlan) -> String {
+        var lines = ["dry run: nothing is computed or written", ""]
+        lines.append("model:    \(plan.modelDirectory.path)")
+        lines.append("dataset:  \(plan.request.dataset) -> \(plan.items.count) items")
+        for (ladder, levels) in zip(plan.ladders, plan.selectedLevels) {
+            for level in levels {
+                let items = plan.items.filter { $0.ladder == ladder.name && $0.level.index == level.index }
+                let bytes = items.reduce(0) { $0 + $1.byteLength }
+                let first = items.first.map { "first: \($0.baseItemID) \(String($0.text.prefix(32)).debugDescription)" } ?? ""
+                lines.append("  \(ladder.name) level \(level.index) (\(level.name)): \(items.count) items, \(bytes) bytes  \(first)")
+            }
+        }
+        let estimate = DryRunEstimate(plan: plan)
+        lines.append("hooks:    \(plan.measuredHooks.count) measured (\(plan.layout.byteLevelHooks.count) per byte, \(plan.layout.patchLevelHooks.count) per patch), "
+                     + "\(plan.activationHooks.count) with raw activations")
+        lines.append("measures: \(plan.layout.measureColumns.count) columns (\(plan.measures.map(\.rawValue).joined(separator: ", ")) × raw/no_outliers/z)")
+        lines.append("patching: \(plan.patchingSpec)")
+        lines.append("forwards: \(estimate.forwards) (\(plan.referenceItems.count) reference + \(plan.items.count) items), \(estimate.bytes) input bytes")
+        lines.append("HDF5:     \(plan.finalPath), estimated ≤ \(DryRunEstimate.format(bytes: estimate.uncompressedBytes)) before compression "
+                     + "(~\(estimate.patches) patches; deflate usually shrinks it 2-4×)")
+        return lines.joined(separator: "\n")
+    }
+
+    static func summary(_ outcome: StudyOutcome) -> String {
+        var lines = ["wrote \(outcome.finalPath) (\(outcome.itemCount) items\(outcome.resumedItems > 0 ? ", \(outcome.resumedItems) from the resumed partial file" : ""))",
+                     "      \(outcome.report.reportPath) with \(outcome.report.figurePaths.count) figures",
+                     String(format: "time: %.1f s (", outcome.seconds)
+                        + outcome.phaseSeconds.map { $0.phase.rawValue + String(format: " %.1f s", $0.seconds) }.joined(separator: ", ") + ")"]
+        for row in outcome.statistics where row.test == .entropyTracksLevel {
+            lines.append("entropy tracks level (\(row.ladder)): \(row.verdict.rawValue), τ = \(row.estimate.map { String(format: "%.3f", $0) } ?? "—"), n = \(row.n)")
+        }
+        let primary = outcome.statistics.filter { $0.test == .sparsityTracksLevel && $0.measure == "hoyer" }
+        if !primary.isEmpty {
+            let tracking = primary.filter { $0.verdict == .tracksDifficulty || $0.verdict == .tracksInversely }
+            lines.append("hoyer tracks level: \(tracking.count) of \(primary.count) hooks (see REPORT.md)")
+        }
+        return lines.joined(separator: "\n")
+    }
+}
+
+/// Progress on stderr: a redrawn bar on a terminal, plain lines every 10 s otherwise.
+final class ProgressDisplay: @unchecked Sendable {
+    let interactive: Bool
+    private let lock = NSLock()
+    private var lastLine = Date.distantPast
+    private var lastPhase: StudyProgress.Phase?
+    private var drewBar = false
+
+    init(interactive: Bool) { self.interactive = interactive }
+
+    func update(_ p: StudyProgress) {
+        lock.lock(); defer { lock.unlock() }
+        let rate = p.elapsed > 0 ? Double(p.bytesDone) / p.elapsed : 0
+        let remaining = rate > 0 ? Double(p.bytesTotal - p.bytesDone) / rate : .nan
+        let detail = p.phase == .items || p.phase == .reference
+            ? "\(p.done)/\(p.total) · \(Self.rate(rate)) · ETA \(Self.duration(remaining))" : ""
+        let counted = p.phase == .items || p.phase == .reference
+        if interactive && !counted {
+            FileHandle.standardError.write(Data("\r\u{1B}[2K\(p.phase.rawValue)…".utf8))
+            drewBar = true
+        } else if interactive {
+            let width = 28
+            let filled = p.total > 0 ? min(width, width * p.done / p.total) : 0
+            let bar = String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled)
+            let text = "\r\u{1B}[2K\(p.phase.rawValue) [\(bar)] \(detail)"
+            FileHandle.standardError.write(Data(text.utf8))
+            drewBar = true
+        } else {
+            let phaseChanged = p.phase != lastPhase
+            let now = Date()
+            if phaseChanged || now.timeIntervalSince(lastLine) >= 10 || p.done == p.total {
+                FileHandle.standardError.write(Data("probe: \(p.phase.rawValue)\(detail.isEmpty ? "…" : " " + detail)\n".utf8))
+                lastLine = now
+            }
+        }
+        lastPhase = p.phase
+    }
+
+    func finish() {
+        lock.lock(); defer { lock.unlock() }
+        if interactive && drewBar { FileHandle.standardError.write(Data("\n".utf8)) }
+        drewBar = false
+    }
+
+    static func rate(_ bytesPerSecond: Double) -> String {
+        bytesPerSecond >= 1000 ? String(format: "%.1f kB/s", bytesPerSecond / 1000) : String(format: "%.0f B/s", bytesPerSecond)
+    }
+
+    static func duration(_ seconds: Double) -> String {
+        guard seconds.isFinite else { return "--" }
+        let s = Int(seconds.rounded())
+        return s >= 60 ? "\(s / 60)m\(String(format: "%02d", s % 60))s" : "\(s)s"
     }
 }

@@ -16,6 +16,11 @@ struct Trace: AsyncParsableCommand {
         (int64 [N]), /logits (float32 [N, 260]) and /hooks/<hook name> (float32) for every hook \
         matching a --hooks pattern. Each hook dataset carries the attributes 'transformers_module' and \
         'shape'. The file is written under a temporary name and renamed when complete.
+
+        Examples:
+          probe trace --model Assets/models/bytelens-tiny --text 'Hi there' --out t.h5
+          probe trace --model M --text-file page.txt --hooks 'global.*' --out t.h5
+          probe trace --model M --text 'abc def' --patching fixed:4 --out t.h5
         """)
 
     @Option(name: .long, help: "Checkpoint directory in Hugging Face layout.")

@@ -1,0 +1,165 @@
+import BLTModel
+import HDF5Store
+import Ladders
+import Metrics
+
+/// Runs one item through the model and turns the forward pass into the rows the HDF5 file stores:
+/// bytes (value, byte-aligned entropy, patch id, patch starts), patches (entropy summaries), sparsity
+/// measures per byte (byte-level hooks), per patch (global hooks) and at the probe position, raw
+/// activations if requested, and the per-item metrics (`ItemMetrics`).
+///
+/// Positions are sequence positions: 0 is BOS, byte i of the item is position i + 1. The analysis
+/// span of the item (its content without the probe suffix) becomes positions `lo+1 ..< hi+1`; the probe
+/// position is the last position N − 1 (the probe suffix's last byte) for byte-level hooks and the
+/// patch containing it for patch-level hooks.
+struct ItemMeasurer: Sendable {
+    let model: BLTModel
+    let plan: StudyPlan
+    /// Reference profile per measured hook (outlier dimensions and z-score moments).
+    let profiles: [String: ReferenceProfile]
+    let shape: ModelShape
+
+    func measure(_ item: LadderItem) throws -> ProbeRunItem {
+        let collector = ActivationCollector()
+        let names = Array(Set(plan.measuredHooks.map(\.name) + plan.activationHooks.map(\.name)))
+        let result = try model.forward(bytes: item.bytes, options: ForwardOptions(
+            patching: plan.patching, hooks: collector.hookSet(capturing: names), computeLogits: true))
+        let n = result.inputIDs.count
+        let lengths = result.patchLengths
+        let p = lengths.count
+        let label = "\(item.ladder)/\(item.level.name)/\(item.baseItemID)"
+
+        // Entropy (byte-aligned, nats) and losses.
+        let byteEntropy: [Double] = result.entropy.map { ByteEntropy.entropiesOfBytes(predictive: $0.map(Double.init)) }
+            ?? [Double](repeating: .nan, count: n)
+        if result.entropy != nil, let bad = byteEntropy.indices.dropFirst().first(where: { !byteEntropy[$0].isFinite }) {
+            throw ProbingError.nonFiniteModelOutput(item: label, detail: "entropy at position \(bad) is \(byteEntropy[bad])")
+        }
+        var losses: [Double]? = nil
+        if let logits = result.logits {
+            losses = try logits.values.withUnsafeBufferPointer {
+                try ByteEntropy.nextByteLosses(logits: $0, rows: n, vocabulary: logits.columns, ids: result.inputIDs)
+            }
+        }
+
+        // Patches.
+        let starts = PatchLayout.starts(patchLengths: lengths)
+        var patchMean = [Float](repeating: .nan, count: p), patchMax = patchMean, patchFirst = patchMean
+        if result.entropy != nil {
+            for s in try PatchEntropySummary.summarize(byteEntropies: byteEntropy, patchLengths: lengths) {
+                patchMean[s.index] = Float(s.meanEntropy)
+                patchMax[s.index] = Float(s.maxEntropy)
+                patchFirst[s.index] = Float(s.firstByteEntropy)
+            }
+        }
+        var isStart = [Bool](repeating: false, count: n)
+        for (j, start) in starts.enumerated() where lengths[j] > 0 && start < n { isStart[start] = true }
+
+        let bytes = ProbeRunByteRows(
+            value: [-1] + item.bytes.map { Int16($0) },
+            entropy: byteEntropy.map { Float($0) },
+            patchID: result.patchIDs.map { Int32($0) },
+            isPatchStart: isStart)
+        let patches = ProbeRunPatchRows(
+            start: starts.map { Int32($0) }, length: lengths.map { Int32($0) },
+            meanEntropy: patchMean, maxEntropy: patchMax, firstByteEntropy: patchFirst)
+
+        // Sparsity measures.
+        let probePosition = n - 1
+        let probePatch = result.patchIDs[probePosition]
+        var byteLevel: [String: [Float]] = [:], patchLevel: [String: [Float]] = [:], probe: [String: [Float]] = [:]
+        let byteHooks = plan.layout.byteLevelHooks, patchHooks = plan.layout.patchLevelHooks
+        let columns = plan.layout.measureColumns
+        for column in columns {
+            byteLevel[column] = [Float](repeating: .nan, count: n * byteHooks.count)
+            patchLevel[column] = [Float](repeating: .nan, count: p * patchHooks.count)
+            probe[column] = [Float](repeating: .nan, count: plan.measuredHooks.count)
+        }
+        let columnKeys: [(String, SparsityMeasure, SparsityVariant)] = StudyPlan.variants.flatMap { v in
+            plan.measures.map { (v.columnName($0), $0, v) }
+        }
+        for (hookIndex, hook) in plan.measuredHooks.enumerated() {
+            guard let activation = collector.activation(hook.name) else {
+                throw ProbingError.nonFiniteModelOutput(item: label, detail: "hook \(hook.name) did not fire")
+            }
+            var reducer = try SparsityReducer(dimension: activation.columns, reference: profiles[hook.name])
+            let rows: [SparsityRow]
+            do {
+                rows = try activation.values.withUnsafeBufferPointer {
+                    try reducer.consume($0, rows: activation.rows, cols: activation.columns)
+                }
+            } catch let error as MetricsError {
+                throw ProbingError.nonFiniteModelOutput(item: label, detail: "\(hook.name): \(error)")
+            }
+            let isPatch = HookSelection.scope(of: hook) == .patch
+            let hooks = isPatch ? patchHooks : byteHooks
+            let h = hooks.firstIndex(of: hook.name)!
+            let probeRow = isPatch ? probePatch : probePosition
+            for (column, measure, variant) in columnKeys {
+                var values = isPatch ? patchLevel[column]! : byteLevel[column]!
+                for (r, row) in rows.enumerated() {
+                    values[r * hooks.count + h] = Float(row.value(measure, variant) ?? .nan)
+                }
+                if isPatch { patchLevel[column] = values } else { byteLevel[column] = values }
+                probe[column]![hookIndex] = Float(rows[probeRow].value(measure, variant) ?? .nan)
+            }
+        }
+
+        var activations: [String: [Float]] = [:]
+        for spec in plan.layout.activations {
+            activations[spec.key] = collector.activation(spec.hook)?.values ?? []
+        }
+
+        let span = (item.analysisSpan.lowerBound + 1)..<(item.analysisSpan.upperBound + 1)
+        let record = ProbeRunItemRecord(
+            ladder: item.ladder, levelIndex: item.level.index, levelName: item.level.name, baseItemID: item.baseItemID,
+            seed: item.seed, analysisSpan: span, probePosition: probePosition,
+            metrics: try metrics(item: item, span: span, entropy: byteEntropy, hasEntropy: result.entropy != nil,
+                                 losses: losses, lengths: lengths))
+        return ProbeRunItem(
+            record: record, bytes: bytes, patches: patches,
+            byteMeasures: byteHooks.isEmpty ? .empty : ProbeRunMeasureRows(rows: n, values: byteLevel),
+            patchMeasures: patchHooks.isEmpty ? .empty : ProbeRunMeasureRows(rows: p, values: patchLevel),
+            probeMeasures: plan.measuredHooks.isEmpty ? .empty : ProbeRunMeasureRows(rows: 1, values: probe),
+            activations: activations)
+    }
+
+    /// Values in `ItemMetrics.names` order.
+    func metrics(item: LadderItem, span: Range<Int>, entropy: [Double], hasEntropy: Bool, losses: [Double]?,
+                 lengths: [Int]) throws -> [Double] {
+        var m: [String: Double] = [:]
+        m[ItemMetrics.contentBytes] = Double(span.count)
+        m[ItemMetrics.shiftBitsPerByte] = item.shiftBitsPerByte ?? .nan
+        m[ItemMetrics.shiftBitsPerScalar] = item.shiftBitsPerScalar ?? .nan
+        if !span.isEmpty {
+            if hasEntropy {
+                let s = try ItemEntropySummary(byteEntropies: entropy, losses: losses, patchLengths: lengths, span: span)
+                m[ItemMetrics.meanEntropyBits] = s.meanEntropyBits
+                m[ItemMetrics.bitsPerByte] = s.bitsPerByte ?? .nan
+                m[ItemMetrics.patchesPerByte] = s.patchesPerByte
+                m[ItemMetrics.meanPatchLength] = s.patchCount > 0 ? s.meanPatchLength : .nan
+                m[ItemMetrics.meanFirstByteEntropyBits] = s.meanFirstByteEntropy.map(ByteEntropy.bits(fromNats:)) ?? .nan
+            } else if let losses {
+                m[ItemMetrics.bitsPerByte] = ByteEntropy.bits(fromNats: span.reduce(0) { $0 + losses[$1] } / Double(span.count))
+            }
+            if !hasEntropy {
+                // Patch counts do not need entropies.
+                let inSpan = zip(PatchLayout.starts(patchLengths: lengths), lengths).filter { $1 > 0 && span.contains($0) }
+                m[ItemMetrics.patchesPerByte] = Double(inSpan.count) / Double(span.count)
+                m[ItemMetrics.meanPatchLength] = inSpan.isEmpty ? .nan
+                    : Double(inSpan.reduce(0) { $0 + $1.1 }) / Double(inSpan.count)
+            }
+            let allocation = try ComputeAllocation(shape: shape, patchLengths: lengths, includePatcher: plan.patching.needsEntropy)
+            m[ItemMetrics.flopsPerByte] = try allocation.meanFLOPsPerByte(over: span)
+            m[ItemMetrics.globalFLOPsFraction] = try allocation.globalFraction(over: span)
+            let control = try ComputeAllocation.fixedPatching(shape: shape, byteCount: entropy.count,
+                                                              patchSize: plan.request.controlPatchSize)
+            m[ItemMetrics.fixedPatchingFLOPsPerByte] = try control.meanFLOPsPerByte(over: span)
+        }
+        let scored = item.scoredOffsets.map { $0 + 1 }.filter { $0 < entropy.count }
+        if hasEntropy && !scored.isEmpty {
+            m[ItemMetrics.scoredEntropyBits] = ByteEntropy.bits(fromNats: scored.reduce(0) { $0 + entropy[$1] } / Double(scored.count))
+        }
+        return ItemMetrics.names.map { m[$0] ?? .nan }
+    }
+}

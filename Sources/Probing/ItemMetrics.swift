@@ -1,0 +1,54 @@
+import BLTModel
+import Metrics
+
+/// The per-item scalar columns of `/items` (after the fixed columns), in order. Entropies in bits;
+/// every value is NaN when it is undefined for the item (no entropy model, empty analysis span, no
+/// scored bytes, no trigram model).
+public enum ItemMetrics {
+    /// Bytes in the analysis span (the content, without the probe suffix).
+    public static let contentBytes = "content_bytes"
+    /// Mean byte-aligned entropy over the analysis span, bits: the study's primary entropy measure.
+    public static let meanEntropyBits = "mean_entropy_bits"
+    /// The model's own next-byte loss over the span, bits per byte.
+    public static let bitsPerByte = "bits_per_byte"
+    /// Non-empty patches starting in the span per span byte.
+    public static let patchesPerByte = "patches_per_byte"
+    /// Mean length of those patches.
+    public static let meanPatchLength = "mean_patch_length"
+    /// Mean entropy about those patches' first bytes (per-patch weighting), bits.
+    public static let meanFirstByteEntropyBits = "mean_first_byte_entropy_bits"
+    /// Mean entropy over the task's scored bytes (answers), bits; NaN for non-task ladders.
+    public static let scoredEntropyBits = "scored_entropy_bits"
+    /// Model-free distance from the training distribution: trigram bits per byte of the span.
+    public static let shiftBitsPerByte = "shift_bits_per_byte"
+    /// The same surprisal per Unicode scalar (scripts need 1–4 bytes per character).
+    public static let shiftBitsPerScalar = "shift_bits_per_scalar"
+    /// Mean FLOPs attributed to each span byte under the run's patching (entropy model included when
+    /// the patching reads entropies).
+    public static let flopsPerByte = "flops_per_byte"
+    /// Share of those FLOPs spent in the global transformer.
+    public static let globalFLOPsFraction = "global_flops_fraction"
+    /// Mean FLOPs per span byte of the same item under fixed-size patching (the control; no entropy
+    /// model), patch size `control_patch_size` of the run configuration.
+    public static let fixedPatchingFLOPsPerByte = "fixed_patching_flops_per_byte"
+
+    public static let names = [
+        contentBytes, meanEntropyBits, bitsPerByte, patchesPerByte, meanPatchLength, meanFirstByteEntropyBits,
+        scoredEntropyBits, shiftBitsPerByte, shiftBitsPerScalar, flopsPerByte, globalFLOPsFraction, fixedPatchingFLOPsPerByte,
+    ]
+}
+
+extension ModelShape {
+    /// The dimensions of a BLT config, for FLOP attribution.
+    public init(config c: BLTConfig) throws {
+        func stack(_ s: BLTStackConfig) throws -> StackShape {
+            try StackShape(layers: s.numHiddenLayers, hidden: s.hiddenSize, heads: s.numAttentionHeads,
+                       kvHeads: s.numKeyValueHeads, intermediate: s.intermediateSize, window: s.slidingWindow)
+        }
+        try self.init(patcher: c.patchInForward ? try stack(c.patcher) : nil, encoder: try stack(c.encoder),
+                      global: try stack(c.global), decoder: try stack(c.decoder), vocabulary: c.vocabSize, crossAttentionK: c.crossAttnK,
+                      encoderCrossAttentionAllLayers: c.encoder.crossAttnAllLayers,
+                      decoderCrossAttentionAllLayers: c.decoder.crossAttnAllLayers,
+                      hashEmbeddingTables: c.hashTableCount)
+    }
+}

@@ -1,1 +1,0 @@
-// Probing module: placeholder from the package skeleton; replaced by the module's implementation.

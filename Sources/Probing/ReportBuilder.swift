@@ -1,0 +1,55 @@
+import Foundation
+import HDF5Store
+import Plotting
+
+/// Files a report build wrote.
+public struct ReportOutput: Sendable, Equatable {
+    /// `<dir>/REPORT.md`.
+    public var reportPath: String
+    /// Every PNG under `<dir>/figures/`, in report order.
+    public var figurePaths: [String]
+}
+
+/// Rebuilds the figures and REPORT.md of a finished probe run from its HDF5 file alone (no model, no
+/// dataset assets). `probe run` calls it on the file it just finished; `probe report FILE.h5` calls it
+/// on any file. Output is deterministic for a given file apart from nothing: figures and Markdown are
+/// pure functions of the stored values and provenance.
+///
+/// Files are written atomically (temporary name, then rename); stale figures of an earlier build with
+/// other names are left alone.
+public struct ReportBuilder: Sendable {
+    public let path: String
+
+    public init(path: String) { self.path = path }
+
+    public func write(to directory: String) throws -> ReportOutput {
+        let reader = try ProbeRunReader(path: path)
+        defer { reader.close() }
+        let data = try ReportData(reader: reader)
+        let figures = try ReportFigures(data: data).all()
+        let figureDirectory = URL(fileURLWithPath: directory).appendingPathComponent("figures")
+        do {
+            try FileManager.default.createDirectory(at: figureDirectory, withIntermediateDirectories: true)
+        } catch {
+            throw ProbingError.outputNotWritable(path: figureDirectory.path, detail: error.localizedDescription)
+        }
+        var paths: [String] = []
+        for f in figures {
+            let target = figureDirectory.appendingPathComponent(f.fileName).path
+            try f.figure.writePNG(to: target)
+            paths.append(target)
+        }
+        let markdown = ReportMarkdown(data: data, figures: figures).render()
+        let reportPath = URL(fileURLWithPath: directory).appendingPathComponent("REPORT.md").path
+        let temporary = reportPath + ".tmp"
+        do {
+            try Data(markdown.utf8).write(to: URL(fileURLWithPath: temporary))
+            if FileManager.default.fileExists(atPath: reportPath) { try FileManager.default.removeItem(atPath: reportPath) }
+            try FileManager.default.moveItem(atPath: temporary, toPath: reportPath)
+        } catch {
+            try? FileManager.default.removeItem(atPath: temporary)
+            throw ProbingError.outputNotWritable(path: directory, detail: "writing REPORT.md: \(error.localizedDescription)")
+        }
+        return ReportOutput(reportPath: reportPath, figurePaths: paths)
+    }
+}

@@ -1,0 +1,103 @@
+import Foundation
+import HDF5Store
+import Statistics
+
+/// Everything the report needs, read from a finished probe-run file (no model, no dataset assets).
+struct ReportData {
+    let path: String
+    let layout: ProbeRunLayout
+    let provenance: ProbeRunProvenance
+    let records: [ProbeRunItemRecord]
+    /// Item metric columns by name (`ItemMetrics`), one value per item.
+    let metrics: [String: [Double]]
+    /// Probe measure columns `[item × probeHook]` by column name.
+    let probe: [String: [Float]]
+    let statistics: [StudyResultRow]
+    /// Parsed `provenance.configJSON` (empty when unreadable).
+    let config: [String: Any]
+    let reader: ProbeRunReader
+
+    init(reader: ProbeRunReader) throws {
+        self.reader = reader
+        path = reader.path
+        layout = reader.layout
+        provenance = reader.provenance
+        records = try reader.itemRecords()
+        var metrics: [String: [Double]] = [:]
+        for name in layout.itemMetricNames { metrics[name] = try reader.itemMetric(name) }
+        self.metrics = metrics
+        var probe: [String: [Float]] = [:]
+        if !layout.probeHooks.isEmpty { for c in layout.measureColumns { probe[c] = try reader.probeMeasure(c) } }
+        self.probe = probe
+        statistics = StudyStatistics.resultRows(try reader.statistics())
+        config = (try? JSONSerialization.jsonObject(with: Data(provenance.configJSON.utf8))) as? [String: Any] ?? [:]
+    }
+
+    /// Ladders in file order.
+    var ladders: [String] {
+        var out: [String] = []
+        for r in records where !out.contains(r.ladder) { out.append(r.ladder) }
+        return out
+    }
+
+    /// Item indices of a ladder.
+    func items(of ladder: String) -> [Int] { records.indices.filter { records[$0].ladder == ladder } }
+
+    /// (index, name) of the levels present for a ladder, ascending.
+    func levels(of ladder: String) -> [(index: Int, name: String)] {
+        var out: [(index: Int, name: String)] = []
+        for i in items(of: ladder) where !out.contains(where: { $0.index == records[i].levelIndex }) {
+            out.append((records[i].levelIndex, records[i].levelName))
+        }
+        return out.sorted { $0.index < $1.index }
+    }
+
+    /// Base item ids of a ladder in first-appearance order.
+    func baseItems(of ladder: String) -> [String] {
+        var out: [String] = []
+        for i in items(of: ladder) where !out.contains(records[i].baseItemID) { out.append(records[i].baseItemID) }
+        return out
+    }
+
+    /// `values[baseItem][level]` of a per-item value (NaN where an item is missing).
+    func table(ladder: String, _ value: (Int) -> Double) -> [[Double]] {
+        let levels = self.levels(of: ladder), bases = baseItems(of: ladder)
+        let levelPosition = Dictionary(uniqueKeysWithValues: levels.enumerated().map { ($1.index, $0) })
+        let basePosition = Dictionary(uniqueKeysWithValues: bases.enumerated().map { ($1, $0) })
+        var t = [[Double]](repeating: [Double](repeating: .nan, count: levels.count), count: bases.count)
+        for i in items(of: ladder) {
+            t[basePosition[records[i].baseItemID]!][levelPosition[records[i].levelIndex]!] = value(i)
+        }
+        return t
+    }
+
+    /// A probe measure of one hook for item `i` (NaN if absent).
+    func probeValue(_ column: String, hook: String, item i: Int) -> Double {
+        guard let h = layout.probeHooks.firstIndex(of: hook), let values = probe[column] else { return .nan }
+        return Double(values[i * layout.probeHooks.count + h])
+    }
+
+    /// Probe hooks of one kind (e.g. `hook_resid_post`) in data-flow order.
+    func probeHooks(kind: String) -> [String] {
+        layout.probeHooks.filter { HookLabel($0).kind == kind }
+    }
+
+    /// The primary sparsity column ("hoyer" if stored, else the first column).
+    var primaryColumn: String {
+        layout.measureColumns.contains("hoyer") ? "hoyer" : (layout.measureColumns.first ?? "hoyer")
+    }
+
+    /// Up to one representative hook per component for trend lines and byte strips: the last residual
+    /// stream of the encoder, the global transformer and the decoder, then the final-norm state.
+    var representativeHooks: [String] {
+        var out: [String] = []
+        for component in ["encoder", "global", "decoder"] {
+            if let last = layout.probeHooks.last(where: { HookLabel($0).component == component && HookLabel($0).kind == "hook_resid_post" }) {
+                out.append(last)
+            }
+        }
+        if layout.probeHooks.contains("decoder.hook_final_norm") { out.append("decoder.hook_final_norm") }
+        if out.isEmpty { out = Array(layout.probeHooks.prefix(3)) }
+        return out
+    }
+}

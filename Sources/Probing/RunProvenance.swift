@@ -1,0 +1,166 @@
+import Foundation
+import HDF5Store
+import Ladders
+
+/// The version string ByteLens records in every file it writes.
+public enum ByteLensVersion {
+    public static let current = "0.1.0"
+}
+
+/// Builds the provenance of a run: model file hashes, the run configuration, the item manifest, the
+/// git commit of the checkout that holds `Assets/`, and the command line.
+enum RunProvenance {
+    static func make(plan: StudyPlan, statisticsSeed: UInt64) throws -> ProbeRunProvenance {
+        ProbeRunProvenance(
+            toolVersion: ByteLensVersion.current,
+            gitCommit: gitCommit(in: plan.assetsDirectory.deletingLastPathComponent()),
+            modelPath: plan.modelDirectory.path,
+            modelFiles: try modelFiles(plan.modelDirectory),
+            configJSON: configJSON(plan: plan, statisticsSeed: statisticsSeed),
+            datasetName: plan.request.dataset,
+            datasetManifestSHA256: manifestSHA256(plan.items),
+            datasetManifestJSON: manifestJSON(plan: plan),
+            seed: plan.request.seed,
+            commandLine: plan.request.commandLine,
+            libraryVersions: ["bytelens": ByteLensVersion.current, "ladders": ItemSeed.version],
+            startedUTC: ProbeRunProvenance.utcNow())
+    }
+
+    /// The run configuration as canonical JSON (sorted keys). It identifies the experiment: a resume
+    /// must reproduce it exactly, so it holds no paths of the output and no times.
+    static func configJSON(plan: StudyPlan, statisticsSeed: UInt64) -> String {
+        let r = plan.request
+        let object: [String: Any] = [
+            "dataset": r.dataset,
+            "ladders": plan.ladders.map(\.name),
+            "levels": plan.selectedLevels.map { $0.map(\.name) },
+            "limit": r.limit.map { $0 as Any } ?? NSNull(),
+            "seed": String(r.seed),
+            "hooks": plan.measuredHooks.map(\.name),
+            "hook_patterns": r.hookPatterns,
+            "measures": plan.measures.map(\.rawValue),
+            "variants": StudyPlan.variants.map(\.rawValue),
+            "save_activations": plan.activationHooks.map(\.name),
+            "patching": plan.patchingSpec,
+            "reference_items": plan.referenceItems.count,
+            "reference_rule": "level-0 items; span positions (byte hooks) / patches starting in the span (patch hooks); outliers: mean abs(h) > 10 x median, at most 1 % of dims",
+            "control_patch_size": r.controlPatchSize,
+            "bootstrap_resamples": r.bootstrapResamples,
+            "statistics_seed": String(statisticsSeed),
+            "primary_entropy_measure": ItemMetrics.meanEntropyBits,
+            "primary_sparsity_measure": "hoyer",
+            "probe_position": "last sequence position (probe suffix); patch-level hooks: the patch containing it",
+            "model_name": plan.modelDirectory.lastPathComponent,
+        ]
+        return canonicalJSON(object)
+    }
+
+    static func manifestJSON(plan: StudyPlan) -> String {
+        let ladders: [[String: Any]] = zip(plan.ladders, plan.selectedLevels).map { ladder, selected in
+            ["name": ladder.name, "summary": ladder.summary, "ordinal": ladder.isOrdinal,
+             "levels": ladder.levels.map(\.name), "selected_levels": selected.map(\.index),
+             "base_items": ladder.baseItemIDs.count]
+        }
+        return canonicalJSON([
+            "dataset": plan.request.dataset, "ladders": ladders, "item_count": plan.items.count,
+            "item_seed_version": ItemSeed.version, "manifest_sha256_covers": "ladder, level, base item id, seed and bytes of every item",
+        ])
+    }
+
+    /// SHA-256 over every item's identity and bytes, in run order.
+    static func manifestSHA256(_ items: [LadderItem]) -> String {
+        var buffer: [UInt8] = []
+        for item in items {
+            buffer += Array("\(item.ladder)\u{1F}\(item.level.index)\u{1F}\(item.level.name)\u{1F}\(item.baseItemID)\u{1F}\(item.seed)\u{1F}".utf8)
+            buffer += Array(String(item.bytes.count).utf8) + [0x1F] + item.bytes + [0x1E]
+        }
+        return hex(SHA256.digest(buffer))
+    }
+
+    static func canonicalJSON(_ object: Any) -> String {
+        let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data()
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    static func hex(_ bytes: [UInt8]) -> String {
+        bytes.map { String($0, radix: 16).count == 1 ? "0" + String($0, radix: 16) : String($0, radix: 16) }.joined()
+    }
+
+    /// Every JSON and safetensors file of the checkpoint with its SHA-256, sorted by name.
+    static func modelFiles(_ directory: URL) throws -> [ProbeRunModelFile] {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
+        return names.filter { $0.hasSuffix(".json") || $0.hasSuffix(".safetensors") }.sorted().map { name in
+            let path = directory.appendingPathComponent(name).path
+            return ProbeRunModelFile(path: name, sha256: sha256(ofFile: path))
+        }
+    }
+
+    /// SHA-256 of a file: computed in-process for files up to 16 MiB (fixtures, configs); larger files
+    /// (real checkpoints) go to `sha256sum`, which is much faster than this unoptimised module. Spawning
+    /// is avoided for small files because a child process inherits every open file descriptor, including
+    /// an HDF5 file's lock: another study running concurrently in the same process could then fail to
+    /// open its own file for the few milliseconds the child lives. `probe run` hashes before it opens any
+    /// HDF5 file, so the CLI is not affected.
+    static func sha256(ofFile path: String) -> String {
+        let size = ((try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? Int) ?? -1
+        if size >= 0 && size <= 16 << 20, let data = FileManager.default.contents(atPath: path) {
+            return hex(SHA256.digest([UInt8](data)))
+        }
+        if let output = run(["sha256sum", path]), let first = output.split(separator: " ").first, first.count == 64 {
+            return String(first)
+        }
+        return "unavailable"
+    }
+
+    /// The commit checked out in `directory` (a repository or worktree root), read from the `.git`
+    /// files directly (no `git` process): `HEAD`, then the branch ref, loose or packed. "unknown" when
+    /// the directory is not a git checkout.
+    static func gitCommit(in directory: URL) -> String {
+        let fm = FileManager.default
+        func read(_ url: URL) -> String? {
+            (try? String(contentsOf: url, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+        var gitDirectory = directory.appendingPathComponent(".git")
+        var isDirectory: ObjCBool = false
+        guard fm.fileExists(atPath: gitDirectory.path, isDirectory: &isDirectory) else { return "unknown" }
+        if !isDirectory.boolValue {  // worktree: ".git" is a file "gitdir: <path>"
+            guard let line = read(gitDirectory), line.hasPrefix("gitdir: ") else { return "unknown" }
+            let target = String(line.dropFirst("gitdir: ".count))
+            gitDirectory = target.hasPrefix("/") ? URL(fileURLWithPath: target) : directory.appendingPathComponent(target)
+        }
+        var common = gitDirectory
+        if let relative = read(gitDirectory.appendingPathComponent("commondir")) {
+            common = relative.hasPrefix("/") ? URL(fileURLWithPath: relative)
+                : gitDirectory.appendingPathComponent(relative).standardizedFileURL
+        }
+        guard let head = read(gitDirectory.appendingPathComponent("HEAD")) else { return "unknown" }
+        guard head.hasPrefix("ref: ") else { return head.count == 40 ? head : "unknown" }
+        let ref = String(head.dropFirst("ref: ".count))
+        for root in [gitDirectory, common] {
+            if let value = read(root.appendingPathComponent(ref)), value.count == 40 { return value }
+        }
+        for root in [gitDirectory, common] {
+            guard let packed = read(root.appendingPathComponent("packed-refs")) else { continue }
+            for line in packed.split(separator: "\n") where line.hasSuffix(" " + ref) {
+                let hash = line.prefix(while: { $0 != " " })
+                if hash.count == 40 { return String(hash) }
+            }
+        }
+        return "unknown"
+    }
+
+    /// Runs a command found on PATH; its standard output, or nil if it failed.
+    static func run(_ arguments: [String]) -> String? {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = arguments
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = FileHandle.nullDevice
+        do { try process.run() } catch { return nil }
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else { return nil }
+        return String(decoding: data, as: UTF8.self)
+    }
+}

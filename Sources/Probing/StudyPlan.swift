@@ -1,0 +1,237 @@
+import BLTModel
+import Foundation
+import HDF5Store
+import Ladders
+import Metrics
+import Statistics
+
+/// A validated study: which items, which model, which hooks, where the file goes. Building a plan
+/// reads only small files (dataset assets, `config.json`); no weights are loaded and nothing is
+/// computed, so every user error surfaces before the first forward pass.
+public struct StudyPlan: Sendable {
+    public let request: StudyRequest
+    /// The ladders of the dataset (one, or four for the group `tasks`).
+    public let ladders: [Ladder]
+    /// Selected level indices per ladder (same order as `ladders`).
+    public let selectedLevels: [[LadderLevel]]
+    /// Every item to run, ladder-major, then level, then base item (the HDF5 row order).
+    public let items: [LadderItem]
+    /// Level-0 items whose activations define the reference profile of each hook.
+    public let referenceItems: [LadderItem]
+    public let modelDirectory: URL
+    public let config: BLTConfig
+    /// Hooks with sparsity measures, in forward order.
+    public let measuredHooks: [HookPoint]
+    /// Hooks whose raw activations are stored.
+    public let activationHooks: [HookPoint]
+    public let patching: PatchingStrategy
+    /// Normalised patching spec as recorded (`entropy`, `monotonic:0.0`, `fixed:4`, `space`).
+    public let patchingSpec: String
+    public let measures: [SparsityMeasure]
+    public let layout: ProbeRunLayout
+    public let outDirectory: URL
+    /// `<out>/probe.h5`.
+    public let finalPath: String
+    public let assetsDirectory: URL
+
+    /// The sparsity variants every measure is stored in.
+    public static let variants: [SparsityVariant] = [.raw, .withoutOutliers, .zScored]
+    /// Name of the shipped default model under `Assets/models/`.
+    public static let defaultModelName = "bytelens-tiny"
+    /// File name of the run inside the output directory.
+    public static let fileName = "probe.h5"
+
+    /// Validates `request` completely.
+    /// - Throws: `LadderError` (unknown dataset listing the known ones, unknown level, custom dataset
+    ///   line errors), ``ProbingError`` (model directory, hooks, measures, patching, output directory,
+    ///   resume state, empty selection), `BLTConfigError` for an invalid `config.json`.
+    /// With `dryRun` the output directory is checked but not created.
+    public static func prepare(_ request: StudyRequest, dryRun: Bool = false) throws -> StudyPlan {
+        try checkNumbers(request)
+        let assets = try AssetLocator.locate(override: request.assetsDirectory)
+        let catalog = try LadderCatalog(assets: DatasetAssets(assetsDirectory: assets),
+                                        options: LadderOptions(baseSeed: request.seed))
+        let ladders = try catalog.ladders(matching: request.dataset)
+
+        var selected: [[LadderLevel]] = []
+        var items: [LadderItem] = []
+        var reference: [LadderItem] = []
+        for ladder in ladders {
+            let levels = try request.levels.map { specs in try specs.map { try ladder.level($0) } } ?? ladder.levels
+            let unique = levels.reduce(into: [LadderLevel]()) { if !$0.contains($1) { $0.append($1) } }
+                .sorted { $0.index < $1.index }
+            selected.append(unique)
+            items += try ladder.items(levels: unique, limit: request.limit)
+            let referenceLimit = min(request.limit ?? request.referenceItems, request.referenceItems)
+            reference += try ladder.items(levels: [ladder.levels[0]], limit: referenceLimit)
+        }
+        guard !items.isEmpty else { throw ProbingError.noItems(dataset: request.dataset) }
+
+        let modelDirectory = try locateModel(request.modelDirectory, assets: assets)
+        let config = try BLTConfig(contentsOf: modelDirectory.appendingPathComponent("config.json"))
+        let catalogue = HookPoint.catalogue(for: config)
+        let measured = try HookSelection.resolve(request.hookPatterns, option: "--hooks", catalogue: catalogue)
+        let saved = try HookSelection.resolve(request.saveActivationPatterns, option: "--save-activations", catalogue: catalogue)
+        let (patching, spec) = try parsePatching(request.patching, config: config)
+        guard !request.measures.isEmpty else { throw ProbingError.invalidOption(name: "--measures", detail: "no measure given") }
+        let measures = request.measures.reduce(into: [SparsityMeasure]()) { if !$0.contains($1) { $0.append($1) } }
+
+        let layout = ProbeRunLayout(
+            byteLevelHooks: measured.filter { HookSelection.scope(of: $0) == .byte }.map(\.name),
+            patchLevelHooks: measured.filter { HookSelection.scope(of: $0) == .patch }.map(\.name),
+            probeHooks: measured.map(\.name),
+            measureColumns: variants.flatMap { v in measures.map { v.columnName($0) } },
+            itemMetricNames: ItemMetrics.names,
+            activations: saved.map { ProbeRunActivationSpec(hook: $0.name, scope: HookSelection.scope(of: $0), width: $0.columns!) })
+
+        let out = URL(fileURLWithPath: request.outDirectory ?? "Reports/\(slug(request.dataset))").standardizedFileURL
+        try checkWritable(out, create: !dryRun)
+        let finalPath = out.appendingPathComponent(fileName).path
+        let partial = ProbeRunWriter.partialPath(for: finalPath)
+        let partialExists = FileManager.default.fileExists(atPath: partial)
+        if request.resume && !partialExists { throw ProbingError.nothingToResume(partialPath: partial) }
+        if !request.resume && partialExists { throw ProbingError.partialRunExists(partialPath: partial) }
+
+        let plan = StudyPlan(request: request, ladders: ladders, selectedLevels: selected, items: items,
+                             referenceItems: reference, modelDirectory: modelDirectory, config: config,
+                             measuredHooks: measured, activationHooks: saved, patching: patching, patchingSpec: spec,
+                             measures: measures, layout: layout, outDirectory: out, finalPath: finalPath,
+                             assetsDirectory: assets)
+        if request.resume { try plan.checkResumable() }
+        return plan
+    }
+
+    /// The bootstrap seed of the statistics: the statistics module's default seed plus the run seed.
+    public var statisticsSeed: UInt64 { StudyConfiguration().seed &+ request.seed }
+
+    /// A partial file can only be continued with the same layout (hooks, measures, activations) and
+    /// the same experiment (configuration, model); checked here so a mismatch costs no compute.
+    func checkResumable() throws {
+        let reader: ProbeRunReader
+        do { reader = try ProbeRunReader(path: partialPath, allowPartial: true) } catch {
+            throw ProbingError.cannotResume(partialPath: partialPath, detail: "it cannot be read (\(error)); delete it and start again")
+        }
+        defer { reader.close() }
+        guard reader.status == ProbeRunSchema.Status.writing else {
+            throw ProbingError.cannotResume(partialPath: partialPath, detail: "its status is '\(reader.status)'")
+        }
+        guard reader.layout == layout else {
+            throw ProbingError.cannotResume(partialPath: partialPath,
+                detail: "it was started with other hooks, measures or activations; use the same options as the first run")
+        }
+        guard reader.provenance.configJSON == RunProvenance.configJSON(plan: self, statisticsSeed: statisticsSeed),
+              reader.provenance.modelPath == modelDirectory.path else {
+            throw ProbingError.cannotResume(partialPath: partialPath,
+                detail: "it was started with another configuration (dataset, levels, limit, seed, patching or model); use the same options as the first run")
+        }
+    }
+
+    static func checkNumbers(_ r: StudyRequest) throws {
+        if let limit = r.limit, limit < 1 { throw ProbingError.invalidOption(name: "--limit", detail: "must be ≥ 1, got \(limit)") }
+        if r.threads < 1 { throw ProbingError.invalidOption(name: "--threads", detail: "must be ≥ 1, got \(r.threads)") }
+        if r.referenceItems < 1 {
+            throw ProbingError.invalidOption(name: "--reference-items", detail: "must be ≥ 1, got \(r.referenceItems)")
+        }
+        if r.controlPatchSize < 1 {
+            throw ProbingError.invalidOption(name: "--control-patch-size", detail: "must be ≥ 1, got \(r.controlPatchSize)")
+        }
+        if r.bootstrapResamples < 100 {
+            throw ProbingError.invalidOption(name: "--bootstrap", detail: "must be ≥ 100, got \(r.bootstrapResamples)")
+        }
+    }
+
+    /// `--model DIR`, or `Assets/models/bytelens-tiny/`. The directory must hold `config.json`.
+    static func locateModel(_ path: String?, assets: URL) throws -> URL {
+        let directory: URL
+        if let path {
+            directory = URL(fileURLWithPath: path).standardizedFileURL
+        } else {
+            directory = assets.appendingPathComponent("models/\(defaultModelName)").standardizedFileURL
+            guard FileManager.default.fileExists(atPath: directory.appendingPathComponent("config.json").path) else {
+                throw ProbingError.defaultModelMissing(searched: directory.path)
+            }
+        }
+        guard FileManager.default.fileExists(atPath: directory.appendingPathComponent("config.json").path) else {
+            throw ProbingError.modelConfigMissing(directory: directory.path)
+        }
+        return directory
+    }
+
+    /// Parses `entropy[:T]`, `monotonic[:RISE]`, `fixed:N`, `space`.
+    public static func parsePatching(_ spec: String, config: BLTConfig) throws -> (PatchingStrategy, String) {
+        let parts = spec.split(separator: ":", omittingEmptySubsequences: false).map(String.init)
+        func number(_ s: String) throws -> Float {
+            guard let v = Float(s), v.isFinite else { throw ProbingError.invalidPatching(spec: spec, detail: "'\(s)' is not a number") }
+            return v
+        }
+        let hasPatcher = config.patchInForward
+        switch (parts[0], parts.count) {
+        case ("entropy", 1), ("entropy", 2):
+            guard hasPatcher else {
+                throw ProbingError.invalidPatching(spec: spec, detail: "the model has no entropy model (patch_in_forward is false)")
+            }
+            if parts.count == 2 { return (.entropyThreshold(try number(parts[1])), "entropy:\(parts[1])") }
+            return (.entropyThreshold(nil), "entropy:\(config.patchingThreshold)")
+        case ("monotonic", 1), ("monotonic", 2):
+            guard hasPatcher else {
+                throw ProbingError.invalidPatching(spec: spec, detail: "the model has no entropy model (patch_in_forward is false)")
+            }
+            let rise = parts.count == 2 ? try number(parts[1]) : 0
+            return (.entropyRise(rise), "monotonic:\(rise)")
+        case ("fixed", 2):
+            guard let n = Int(parts[1]), n > 0 else {
+                throw ProbingError.invalidPatching(spec: spec, detail: "fixed:N needs a positive integer N")
+            }
+            return (.fixed(n), "fixed:\(n)")
+        case ("space", 1):
+            return (.space, "space")
+        default:
+            throw ProbingError.invalidPatching(spec: spec, detail: "unknown strategy")
+        }
+    }
+
+    /// Creates the directory if needed and proves a file can be created in it. Without `create`, an
+    /// existing directory must be writable, or else its nearest existing ancestor.
+    static func checkWritable(_ directory: URL, create: Bool) throws {
+        let fm = FileManager.default
+        var isDirectory: ObjCBool = false
+        if fm.fileExists(atPath: directory.path, isDirectory: &isDirectory), !isDirectory.boolValue {
+            throw ProbingError.outputNotWritable(path: directory.path, detail: "it is a file, not a directory")
+        }
+        guard create else {
+            var existing = directory
+            while !fm.fileExists(atPath: existing.path) && existing.pathComponents.count > 1 { existing.deleteLastPathComponent() }
+            var existingIsDirectory: ObjCBool = false
+            guard fm.fileExists(atPath: existing.path, isDirectory: &existingIsDirectory), existingIsDirectory.boolValue else {
+                throw ProbingError.outputNotWritable(path: directory.path, detail: "\(existing.path) is a file, not a directory")
+            }
+            guard fm.isWritableFile(atPath: existing.path) else {
+                throw ProbingError.outputNotWritable(path: directory.path, detail: "\(existing.path) is not writable")
+            }
+            return
+        }
+        do {
+            try fm.createDirectory(at: directory, withIntermediateDirectories: true)
+        } catch {
+            throw ProbingError.outputNotWritable(path: directory.path, detail: "cannot create it (\(error.localizedDescription))")
+        }
+        let probe = directory.appendingPathComponent(".probe-write-test-\(ProcessInfo.processInfo.processIdentifier)")
+        guard fm.createFile(atPath: probe.path, contents: Data("ok".utf8)) else {
+            throw ProbingError.outputNotWritable(path: directory.path, detail: "cannot create a file in it")
+        }
+        try? fm.removeItem(at: probe)
+    }
+
+    /// Directory name for a dataset: the ladder name, or `custom-<file name>` for `custom:PATH`.
+    public static func slug(_ dataset: String) -> String {
+        guard dataset.hasPrefix("custom:") else { return dataset }
+        let path = URL(fileURLWithPath: String(dataset.dropFirst("custom:".count)))
+        return "custom-" + path.deletingPathExtension().lastPathComponent
+    }
+
+    /// `<out>/probe.h5.partial`, where rows go until the run finishes.
+    public var partialPath: String { ProbeRunWriter.partialPath(for: finalPath) }
+
+    /// Forward passes the run performs: the reference pass over level-0 items, then one per item.
+    public var forwardCount: Int { referenceItems.count + items.count }
+}

@@ -1,0 +1,79 @@
+import Metrics
+
+/// Everything a user chooses for one study run (`probe run` options), before validation.
+///
+/// ``StudyPlan/prepare(_:)`` validates it completely (dataset, levels, model directory, hook globs,
+/// measures, output directory, resume state) before any forward pass runs.
+public struct StudyRequest: Sendable, Equatable {
+    /// Ladder name (`ood`, `noise`, …), the group `tasks`, or `custom:PATH` (JSONL file or folder).
+    public var dataset: String
+    /// Checkpoint directory; nil = the shipped default model (`Assets/models/bytelens-tiny/`).
+    public var modelDirectory: String?
+    /// Level indices or names; nil = every level of the ladder.
+    public var levels: [String]?
+    /// Base items per level; nil = every base item of the ladder.
+    public var limit: Int?
+    /// Base seed of the item generators (``Ladders/LadderOptions/baseSeed``); the statistics'
+    /// bootstrap seed is derived from it too.
+    public var seed: UInt64
+    /// Hook globs whose activations are measured (see ``StudyRequest/defaultHookPatterns``).
+    public var hookPatterns: [String]
+    /// Sparsity measures to store; each in the raw, outlier-removed and z-scored variant.
+    public var measures: [SparsityMeasure]
+    /// Hook globs whose raw activations are stored (opt-in; can be large).
+    public var saveActivationPatterns: [String]
+    /// Patching strategy spec: `entropy`, `monotonic[:RISE]`, `fixed:N`, `space`.
+    public var patching: String
+    /// Items processed concurrently (each item's forward pass is itself multi-threaded).
+    public var threads: Int
+    /// Output directory; nil = `Reports/<dataset>/` under the current directory.
+    public var outDirectory: String?
+    /// Continue `<out>/probe.h5.partial` from its last complete item.
+    public var resume: Bool
+    /// Level-0 base items used to build the reference profile (outlier dimensions, z-score moments).
+    public var referenceItems: Int
+    /// Fixed patch size of the compute-allocation control (FLOPs the same items would cost under
+    /// fixed-size patching).
+    public var controlPatchSize: Int
+    /// Bootstrap resamples of every confidence interval.
+    public var bootstrapResamples: Int
+    /// `Assets/` override (tests); nil = ``Ladders/AssetLocator`` search.
+    public var assetsDirectory: String?
+    /// The command line to record in provenance and REPORT.md (program name first).
+    public var commandLine: [String]
+
+    /// The default hooks: every residual stream and MLP activation of every block (patcher, local
+    /// encoder, global transformer, local decoder) and the decoder's final-norm state.
+    public static let defaultHookPatterns = ["*.blocks.*.hook_resid_post", "*.blocks.*.hook_mlp_act", "decoder.hook_final_norm"]
+    /// Hoyer (primary), Gini, top-5 % energy and participation ratio: the principled set plus the
+    /// sparsity paper's measures (difficulty_and_metrics.md B.4), kept small for speed.
+    public static let defaultMeasures: [SparsityMeasure] = [.hoyer, .gini, .top5Energy, .participationRatio]
+    /// Default base items per level of `probe run` (keeps the default `ood` run under 10 minutes on
+    /// 2 cores with the shipped model; raise it for publication-grade power).
+    public static let defaultLimit = 40
+
+    public init(dataset: String, modelDirectory: String? = nil, levels: [String]? = nil, limit: Int? = nil,
+                seed: UInt64 = 0, hookPatterns: [String] = StudyRequest.defaultHookPatterns,
+                measures: [SparsityMeasure] = StudyRequest.defaultMeasures, saveActivationPatterns: [String] = [],
+                patching: String = "entropy", threads: Int = 1, outDirectory: String? = nil, resume: Bool = false,
+                referenceItems: Int = 32, controlPatchSize: Int = 4, bootstrapResamples: Int = 2000,
+                assetsDirectory: String? = nil, commandLine: [String] = []) {
+        self.dataset = dataset
+        self.modelDirectory = modelDirectory
+        self.levels = levels
+        self.limit = limit
+        self.seed = seed
+        self.hookPatterns = hookPatterns
+        self.measures = measures
+        self.saveActivationPatterns = saveActivationPatterns
+        self.patching = patching
+        self.threads = threads
+        self.outDirectory = outDirectory
+        self.resume = resume
+        self.referenceItems = referenceItems
+        self.controlPatchSize = controlPatchSize
+        self.bootstrapResamples = bootstrapResamples
+        self.assetsDirectory = assetsDirectory
+        self.commandLine = commandLine
+    }
+}

@@ -1,0 +1,154 @@
+import BLTModel
+import Foundation
+import HDF5Store
+import Ladders
+import Metrics
+import Statistics
+
+/// Where a run is, for progress displays.
+public struct StudyProgress: Sendable {
+    public enum Phase: String, Sendable {
+        case loadingModel = "loading model"
+        case reference = "reference profile"
+        case items = "items"
+        case statistics = "statistics"
+        case report = "report"
+    }
+    public var phase: Phase
+    /// Units done and total in this phase (forward passes for `reference` and `items`).
+    public var done: Int
+    public var total: Int
+    /// Input bytes processed so far in this phase (for bytes/s).
+    public var bytesDone: Int
+    public var bytesTotal: Int
+    /// Seconds since the phase started.
+    public var elapsed: Double
+}
+
+/// What a finished run produced.
+public struct StudyOutcome: Sendable {
+    public var finalPath: String
+    public var report: ReportOutput
+    public var statistics: [StudyResultRow]
+    public var itemCount: Int
+    /// Items that were already in the partial file (resume), 0 otherwise.
+    public var resumedItems: Int
+    /// Wall time of the whole run and of each phase, seconds.
+    public var seconds: Double
+    public var phaseSeconds: [(phase: StudyProgress.Phase, seconds: Double)]
+}
+
+/// Runs a validated ``StudyPlan``: loads the model, builds the reference profile, streams every item's
+/// rows into `<out>/probe.h5.partial`, computes the statistics from the stored values, finishes the file
+/// (rename to `probe.h5`) and rebuilds figures and REPORT.md from the finished file alone (the same code
+/// path as `probe report`).
+///
+/// Interrupts: between items the runner checks `shouldStop` (by default ``HDF5Store/InterruptSignal``);
+/// when set it finishes the items in flight, checkpoints and closes the partial file and throws
+/// ``HDF5Store/ProbeRunError/interrupted(partialPath:completedItems:)``. A failing item does the same and
+/// rethrows the item's error. `--resume` (``StudyRequest/resume``) continues from the last complete item
+/// and gives the same dataset contents as an uninterrupted run.
+public struct StudyRunner: Sendable {
+    public let plan: StudyPlan
+    public var progress: @Sendable (StudyProgress) -> Void
+    public var shouldStop: @Sendable () -> Bool
+
+    public init(plan: StudyPlan, progress: @escaping @Sendable (StudyProgress) -> Void = { _ in },
+                shouldStop: @escaping @Sendable () -> Bool = { InterruptSignal.isRequested }) {
+        self.plan = plan
+        self.progress = progress
+        self.shouldStop = shouldStop
+    }
+
+    /// The bootstrap seed of the statistics, derived from the run seed.
+    public var statisticsConfiguration: StudyConfiguration {
+        StudyConfiguration(bootstrapResamples: plan.request.bootstrapResamples, seed: plan.statisticsSeed)
+    }
+
+    public func run() throws -> StudyOutcome {
+        let started = Date()
+        var phases: [(phase: StudyProgress.Phase, seconds: Double)] = []
+        var phaseStart = started
+        func endPhase(_ phase: StudyProgress.Phase) {
+            phases.append((phase, Date().timeIntervalSince(phaseStart)))
+            phaseStart = Date()
+        }
+        progress(StudyProgress(phase: .loadingModel, done: 0, total: 1, bytesDone: 0, bytesTotal: 0, elapsed: 0))
+        let model = try BLTModel(directory: plan.modelDirectory)
+        let threads = plan.request.threads
+        endPhase(.loadingModel)
+
+        let referenceStart = Date()
+        let referenceBytes = plan.referenceItems.map(\.byteLength)
+        let profiles = try ReferenceProfiles.build(model: model, plan: plan, threads: threads) { done in
+            progress(StudyProgress(phase: .reference, done: done, total: plan.referenceItems.count,
+                                   bytesDone: referenceBytes[..<done].reduce(0, +), bytesTotal: referenceBytes.reduce(0, +),
+                                   elapsed: Date().timeIntervalSince(referenceStart)))
+        }
+        endPhase(.reference)
+        if shouldStop() { throw ProbingError.interruptedBeforeStart }
+        let measurer = ItemMeasurer(model: model, plan: plan, profiles: profiles, shape: try ModelShape(config: plan.config))
+
+        let provenance = try RunProvenance.make(plan: plan, statisticsSeed: plan.statisticsSeed)
+        let writer = plan.request.resume
+            ? try ProbeRunWriter.resume(at: plan.finalPath, layout: plan.layout, provenance: provenance)
+            : try ProbeRunWriter.create(at: plan.finalPath, layout: plan.layout, provenance: provenance)
+        let resumed = writer.completedItemCount
+
+        let itemStart = Date()
+        let itemBytes = plan.items.map(\.byteLength)
+        let bytesTotal = itemBytes.reduce(0, +)
+        var next = resumed
+        var bytesDone = itemBytes[..<resumed].reduce(0, +)
+        do {
+            while next < plan.items.count {
+                if shouldStop() { throw writer.abandon() }
+                let batch = Array(plan.items[next..<min(next + threads, plan.items.count)])
+                let rows = try ParallelMap.run(batch, threads: threads) { try measurer.measure($0) }
+                for row in rows { try writer.append(row) }
+                try writer.checkpoint()
+                next += batch.count
+                bytesDone += batch.reduce(0) { $0 + $1.byteLength }
+                progress(StudyProgress(phase: .items, done: next, total: plan.items.count, bytesDone: bytesDone - itemBytes[..<resumed].reduce(0, +),
+                                       bytesTotal: bytesTotal - itemBytes[..<resumed].reduce(0, +),
+                                       elapsed: Date().timeIntervalSince(itemStart)))
+            }
+        } catch let error as ProbeRunError {
+            if case .interrupted = error { throw error }
+            _ = writer.abandon()
+            throw error
+        } catch {
+            let stopped = writer.abandon()
+            throw ProbingError.runFailed(detail: "\(error)", partialPath: plan.partialPath, completedItems: stopped.completedItems)
+        }
+
+        endPhase(.items)
+        progress(StudyProgress(phase: .statistics, done: 0, total: 1, bytesDone: 0, bytesTotal: 0, elapsed: 0))
+        let results: [StudyResultRow]
+        do {
+            try writer.checkpoint()
+            let reader = try ProbeRunReader(path: plan.partialPath, allowPartial: true)
+            results = try StudyStatistics.analyze(reader, configuration: statisticsConfiguration)
+            reader.close()
+            try writer.finish(statistics: StudyStatistics.storedRows(results))
+        } catch {
+            _ = writer.abandon()
+            throw error
+        }
+
+        endPhase(.statistics)
+        progress(StudyProgress(phase: .report, done: 0, total: 1, bytesDone: 0, bytesTotal: 0, elapsed: 0))
+        let report = try ReportBuilder(path: plan.finalPath).write(to: plan.outDirectory.path)
+        endPhase(.report)
+        return StudyOutcome(finalPath: plan.finalPath, report: report, statistics: results, itemCount: plan.items.count,
+                            resumedItems: resumed, seconds: Date().timeIntervalSince(started), phaseSeconds: phases)
+    }
+}
+
+extension ProbeRunError {
+    /// Items checkpointed when the run stopped (0 for other cases).
+    var completedItems: Int {
+        if case let .interrupted(_, completed) = self { return completed }
+        return 0
+    }
+}

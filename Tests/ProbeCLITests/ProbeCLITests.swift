@@ -1,1 +1,0 @@
-// Tests for ProbeCLI live in this bundle.

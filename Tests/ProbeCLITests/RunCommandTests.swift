@@ -1,0 +1,98 @@
+import ArgumentParser
+import Foundation
+import Testing
+@testable import ProbeCLI
+import Probing
+
+enum CLIPaths {
+    static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
+    static let model = repository.appendingPathComponent("Tests/BLTModelTests/Fixtures/tiny_default").path
+    static let assets = repository.appendingPathComponent("Assets").path
+
+    static func temporaryDirectory(_ label: String = #function) throws -> String {
+        let path = NSTemporaryDirectory() + "bytelens-cli-\(label.filter { $0.isLetter })-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        return path
+    }
+
+    /// A 3-level, 3-item custom dataset.
+    static func dataset(in dir: String) throws -> String {
+        var lines: [String] = []
+        for (i, text) in ["Bytes are small.", "Patches group bytes.", "Entropy marks surprise."].enumerated() {
+            for level in 0..<3 {
+                let t = level == 0 ? text : String(text.reversed().map { level == 2 && $0 == " " ? "#" : $0 })
+                lines.append("{\"id\": \"b\(i)\", \"level\": \(level), \"text\": \"\(t)\"}")
+            }
+        }
+        let path = dir + "/tiny.jsonl"
+        try lines.joined(separator: "\n").write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+}
+
+@Suite struct RunCommandTests {
+    @Test func runIsTheDefaultSubcommandAndReportRebuildsIt() async throws {
+        let dir = try CLIPaths.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let data = try CLIPaths.dataset(in: dir)
+        var command = try ProbeCommand.parseAsRoot([
+            "--dataset", "custom:\(data)", "--model", CLIPaths.model, "--limit", "3", "--bootstrap", "200",
+            "--hooks", "global.*.hook_resid_post", "encoder.blocks.0.hook_resid_post", "--measures", "hoyer", "gini",
+            "--out", dir + "/run", "--assets", CLIPaths.assets])
+        #expect(command is Run)
+        var run = try #require(command as? AsyncParsableCommand)
+        try await run.run()
+        let report = try String(contentsOfFile: dir + "/run/REPORT.md", encoding: .utf8)
+        #expect(report.contains("## Verdicts"))
+        #expect(report.contains("| hooks | 3 measured (1 per byte, 2 per patch"))
+        let figures = try FileManager.default.contentsOfDirectory(atPath: dir + "/run/figures").sorted()
+        #expect(figures.contains("trend_custom-tiny.png"))
+
+        command = try ProbeCommand.parseAsRoot(["report", dir + "/run/probe.h5", "--out", dir + "/again"])
+        var rebuild = try #require(command as? Report)
+        try await rebuild.run()
+        #expect(try String(contentsOfFile: dir + "/again/REPORT.md", encoding: .utf8) == report)
+        for name in figures {
+            #expect(FileManager.default.contents(atPath: dir + "/again/figures/" + name)
+                    == FileManager.default.contents(atPath: dir + "/run/figures/" + name))
+        }
+    }
+
+    @Test func dryRunComputesAndWritesNothing() throws {
+        let dir = try CLIPaths.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let command = try #require(try ProbeCommand.parseAsRoot([
+            "run", "--dataset", "ood", "--levels", "0", "9", "--limit", "2", "--model", CLIPaths.model,
+            "--out", dir + "/out", "--assets", CLIPaths.assets, "--dry-run"]) as? Run)
+        let plan = try StudyPlan.prepare(try command.request(), dryRun: true)
+        let text = Run.dryRunText(plan)
+        #expect(text.contains("ood level 0 (English): 2 items"))
+        #expect(text.contains("ood level 9 (random bytes): 2 items"))
+        #expect(text.contains("forwards: 6 (2 reference + 4 items)"))
+        #expect(text.contains("estimated ≤"))
+        #expect(!FileManager.default.fileExists(atPath: dir + "/out"))
+    }
+
+    @Test func badOptions() throws {
+        #expect(throws: ProbingError.unknownMeasure(name: "sparsiness", valid: SparsityMeasureNames.all)) {
+            _ = try Run.parseMeasures(["hoyer", "sparsiness"])
+        }
+        #expect(try Run.parseMeasures(["all"]).count == SparsityMeasureNames.all.count)
+        let command = try #require(try ProbeCommand.parseAsRoot(["run", "--limit", "many"]) as? Run)
+        #expect(throws: ValidationError.self) { try command.request() }
+        #expect(try #require(try ProbeCommand.parseAsRoot(["run", "--limit", "all"]) as? Run).request().limit == nil)
+    }
+
+    @Test func helpHasExamples() {
+        for help in [Run.helpMessage(), Report.helpMessage()] {
+            #expect(help.contains("Examples:"))
+        }
+        #expect(Run.helpMessage().contains("--save-activations"))
+    }
+}
+
+import Metrics
+enum SparsityMeasureNames {
+    static let all = SparsityMeasure.allCases.map(\.rawValue)
+}

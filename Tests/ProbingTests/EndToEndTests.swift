@@ -1,0 +1,139 @@
+import BLTModel
+import Foundation
+import HDF5Store
+import Metrics
+import Plotting
+import Statistics
+import Testing
+@testable import Probing
+
+/// A small but complete study on the committed fixture model: HDF5 contents against a direct forward
+/// pass, every figure read back from PNG, REPORT.md's verdict table.
+@Suite struct EndToEndTests {
+    @Test func studyOnFixtureModel() throws {
+        let dir = try TemporaryDirectory()
+        let dataset = try TinyLadder.write(in: dir)
+        let plan = try StudyPlan.prepare(TinyLadder.request(dataset: dataset, out: dir.file("out")))
+        #expect(plan.items.count == 12)
+        let outcome = try isolatedRunner(plan).run()
+
+        // The file: finished, no partial left, complete item set.
+        #expect(FileManager.default.fileExists(atPath: outcome.finalPath))
+        #expect(!FileManager.default.fileExists(atPath: plan.partialPath))
+        let reader = try ProbeRunReader(path: outcome.finalPath)
+        defer { reader.close() }
+        #expect(reader.status == ProbeRunSchema.Status.complete)
+        #expect(reader.completedItemCount == 12)
+        #expect(reader.layout.probeHooks == plan.measuredHooks.map(\.name))
+        #expect(reader.layout.measureColumns.count == 12)
+        let records = try reader.itemRecords()
+        #expect(records.map(\.levelIndex) == [0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2])
+        #expect(records.map(\.baseItemID) == ["item0", "item1", "item2", "item3"].repeated(3))
+
+        // Values against a direct forward pass of the same bytes.
+        let model = try BLTModel(path: TestPaths.model)
+        let byteHook = "encoder.blocks.0.hook_resid_post", patchHook = "global.blocks.1.hook_resid_post"
+        let layout = reader.layout
+        for index in [0, 5, 11] {
+            let stored = try reader.item(at: index)
+            let bytes = stored.bytes.value.dropFirst().map { UInt8($0) }
+            #expect(stored.bytes.value[0] == -1)
+            #expect(bytes == plan.items[index].bytes)
+            let direct = try model.forward(bytes: bytes, options: ForwardOptions(
+                patching: .entropyThreshold(nil), hooks: HookSet(capture: [byteHook, patchHook])))
+            let n = direct.inputIDs.count
+            #expect(stored.bytes.count == n)
+            #expect(stored.patches.length.map(Int.init) == direct.patchLengths)
+            #expect(stored.bytes.patchID.map(Int.init) == direct.patchIDs)
+            #expect(stored.bytes.entropy[0].isNaN)
+            #expect(Array(stored.bytes.entropy.dropFirst()) == Array(direct.entropy!.dropLast()))
+            let record = records[index]
+            #expect(record.probePosition == n - 1)
+            #expect(record.analysisSpan == 1..<(n - 1))
+
+            let b = layout.byteLevelHooks.firstIndex(of: byteHook)!
+            let encoder = direct.activations[byteHook]!
+            for row in [1, n / 2, n - 1] {
+                let expected = try SparsityValues(measuring: Array(encoder.row(row)))
+                #expect(stored.byteMeasures.value("hoyer", row: row, hook: b, hookCount: layout.byteLevelHooks.count)
+                        == Float(expected.hoyer))
+                #expect(stored.byteMeasures.value("gini", row: row, hook: b, hookCount: layout.byteLevelHooks.count)
+                        == Float(expected.gini))
+            }
+            let probe = layout.probeHooks.firstIndex(of: byteHook)!
+            #expect(stored.probeMeasures.value("hoyer", row: 0, hook: probe, hookCount: layout.probeHooks.count)
+                    == Float(try SparsityValues(measuring: Array(encoder.row(n - 1))).hoyer))
+            let global = direct.activations[patchHook]!
+            let lastPatch = direct.patchIDs[n - 1]
+            let probeGlobal = layout.probeHooks.firstIndex(of: patchHook)!
+            #expect(stored.probeMeasures.value("participation_ratio", row: 0, hook: probeGlobal, hookCount: layout.probeHooks.count)
+                    == Float(try SparsityValues(measuring: Array(global.row(lastPatch))).participationRatio))
+            // Mean entropy over the span, in bits, as the item metric.
+            let span = record.analysisSpan
+            let meanBits = span.reduce(0.0) { $0 + Double(direct.entropy![$1 - 1]) } / Double(span.count) / ByteEntropy.ln2
+            let stored_ = record.metrics[ItemMetrics.names.firstIndex(of: ItemMetrics.meanEntropyBits)!]
+            #expect(abs(stored_ - meanBits) <= 1e-12 * max(1, abs(meanBits)))
+        }
+
+        // Statistics: one entropy row and (b)/(c) rows for every probe hook × column, (d) rows per patch hook.
+        let rows = try reader.statistics()
+        let hooks = layout.probeHooks.count, columns = layout.measureColumns.count
+        #expect(rows.filter { $0.test == "entropy_tracks_level" }.count == 1)
+        #expect(rows.filter { $0.test == "sparsity_tracks_level" }.count == hooks * columns)
+        #expect(rows.filter { $0.test == "sparsity_beyond_entropy" }.count == hooks * columns)
+        #expect(rows.filter { $0.test == "entropy_sparsity_patch_correlation" }.count == layout.patchLevelHooks.count * columns)
+        #expect(rows.allSatisfy { $0.n == 4 || $0.verdict == "insufficient data" })
+        // Recomputing from the finished file reproduces the stored rows exactly.
+        let recomputed = try StudyStatistics.analyze(reader, configuration: StudyRunner(plan: plan).statisticsConfiguration)
+        #expect(StudyStatistics.storedRows(recomputed) == rows)
+
+        // Every figure is a valid PNG, pixel-identical to rendering the figure again from the file.
+        let data = try ReportData(reader: reader)
+        let figures = try ReportFigures(data: data).all()
+        #expect(figures.count == outcome.report.figurePaths.count)
+        #expect(figures.count >= 8)
+        for (figure, path) in zip(figures, outcome.report.figurePaths) {
+            #expect(path.hasSuffix(figure.fileName))
+            let png = try Canvas.readPNG(path: path)
+            let expected = try figure.figure.render()
+            #expect(png.width == expected.width && png.height == expected.height, "\(figure.fileName)")
+            #expect(png.width >= 200 && png.height >= 100)
+            #expect(png == expected, "\(figure.fileName) differs from a fresh render")
+        }
+
+        // REPORT.md: the verdict table with the four questions and every figure.
+        let report = try String(contentsOfFile: outcome.report.reportPath, encoding: .utf8)
+        #expect(report.contains("## Verdicts"))
+        #expect(report.contains("| question | ladder | answer | estimate | 95 % CI | p (Holm) | n |"))
+        for question in ["Does entropy track difficulty?", "Does sparsity track difficulty (which layers)?",
+                         "Does sparsity track it beyond entropy?", "Do entropy and sparsity co-vary within items?"] {
+            #expect(report.contains(question))
+        }
+        #expect(report.contains("**Small sample.** n = 4"))
+        for figure in figures { #expect(report.contains("(figures/\(figure.fileName))")) }
+        #expect(report.contains("probe run --dataset custom:tiny.jsonl"))
+    }
+
+    @Test func reportRebuildIsIdenticalAndNeedsOnlyTheFile() throws {
+        let dir = try TemporaryDirectory()
+        let dataset = try TinyLadder.write(in: dir)
+        let outcome = try isolatedRunner(try StudyPlan.prepare(TinyLadder.request(dataset: dataset, out: dir.file("out")))).run()
+        // Move the file elsewhere (no dataset, no model path needed) and rebuild.
+        let moved = dir.file("elsewhere/run.h5")
+        try FileManager.default.createDirectory(atPath: dir.file("elsewhere"), withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: outcome.finalPath, toPath: moved)
+        try FileManager.default.removeItem(atPath: dataset)
+        let rebuilt = try ReportBuilder(path: moved).write(to: dir.file("elsewhere"))
+        let original = try String(contentsOfFile: outcome.report.reportPath, encoding: .utf8)
+        let again = try String(contentsOfFile: rebuilt.reportPath, encoding: .utf8)
+        #expect(again == original.replacingOccurrences(of: "`probe.h5`", with: "`run.h5`")
+            .replacingOccurrences(of: "probe report probe.h5", with: "probe report run.h5"))
+        for (a, b) in zip(outcome.report.figurePaths, rebuilt.figurePaths) {
+            #expect(FileManager.default.contents(atPath: a) == FileManager.default.contents(atPath: b))
+        }
+    }
+}
+
+extension Array {
+    func repeated(_ times: Int) -> [Element] { (0..<times).flatMap { _ in self } }
+}

@@ -1,1 +1,0 @@
-// Tests for Probing live in this bundle.
