@@ -27,7 +27,7 @@ extension HDF5Dataset {
     public func writeStrings(_ strings: [String], rows: Range<Int>) throws {
         try requireType(.string)
         let type = try makeUTF8StringType()
-        try withRowSelection(rows, valueCount: strings.count, operation: "writing") { memory, file in
+        try withRowSelection(rows, valueCount: strings.count) { memory, file in
             try withCStringArray(strings) { pointer in
                 try HDF5Call.status("writing rows \(rows) of \(displayName)") {
                     H5Dwrite(id, type.id, memory, file, bl_H5P_DEFAULT(), pointer)
@@ -62,7 +62,7 @@ extension HDF5Dataset {
         let fileType = ScopedID.datatype(try HDF5Call.id("reading the type of \(displayName)") { H5Dget_type(id) })
         let perRow = rowElementCount(try shape())
         var result: [String] = []
-        try withRowSelection(rows, valueCount: rows.count * perRow, operation: "reading") { memory, file in
+        try withRowSelection(rows, valueCount: rows.count * perRow) { memory, file in
             result = try readStringElements(fileType: fileType.id, space: memory, count: rows.count * perRow,
                                             context: "rows \(rows) of \(displayName)") {
                 H5Dread(id, $0, memory, file, bl_H5P_DEFAULT(), $1)

@@ -80,7 +80,7 @@ public final class HDF5Dataset: HDF5Object {
     /// Writes whole rows `rows` of the first axis (already inside the current extent).
     public func write<T: HDF5Scalar>(_ values: [T], rows: Range<Int>) throws {
         try requireType(T.hdf5Type)
-        try withRowSelection(rows, valueCount: values.count, operation: "writing") { memory, file in
+        try withRowSelection(rows, valueCount: values.count) { memory, file in
             try HDF5Buffer.withBytes(values) { pointer in
                 try HDF5Call.status("writing rows \(rows) of \(displayName)") {
                     H5Dwrite(id, T.hdf5Type.memoryType, memory, file, bl_H5P_DEFAULT(), pointer)
@@ -127,8 +127,7 @@ public final class HDF5Dataset: HDF5Object {
     }
 
     /// Selects `rows` in the file and a matching memory space, checking `valueCount`.
-    func withRowSelection(_ rows: Range<Int>, valueCount: Int, operation: String,
-                          _ body: (hid_t, hid_t) throws -> Void) throws {
+    func withRowSelection(_ rows: Range<Int>, valueCount: Int, _ body: (hid_t, hid_t) throws -> Void) throws {
         let shape = try self.shape()
         guard let first = shape.first else {
             throw HDF5Error.shapeMismatch(object: displayName, detail: "a scalar dataset has no rows")
@@ -189,7 +188,7 @@ public final class HDF5Dataset: HDF5Object {
         let perRow = rowElementCount(try shape())
         let total = rows.count * perRow
         var result: [T] = []
-        try withRowSelection(rows, valueCount: total, operation: "reading") { memory, file in
+        try withRowSelection(rows, valueCount: total) { memory, file in
             result = try HDF5Buffer.read(T.self, count: total) { pointer in
                 try HDF5Call.status("reading rows \(rows) of \(displayName)") {
                     H5Dread(id, T.hdf5Type.memoryType, memory, file, bl_H5P_DEFAULT(), pointer)

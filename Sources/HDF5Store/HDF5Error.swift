@@ -2,9 +2,10 @@ import CHDF5
 
 /// Every failure of the HDF5 layer, with enough context to act on it.
 ///
-/// `library` carries HDF5's own error stack (innermost message first is HDF5's order for
-/// `H5E_WALK_DOWNWARD`: the API function the caller used, then the internal causes), so a user
-/// sees e.g. `H5Fopen(): unable to open file — file signature not found`.
+/// `library` carries HDF5's own error stack, walked downward: first the API function that was
+/// called, then the internal causes, each as `function(): description (minor message)`. Opening a
+/// text file gives e.g. `H5Fopen(): unable to open file (Unable to open file); …;
+/// H5F__super_read(): file signature not found (Not an HDF5 file)`.
 public enum HDF5Error: Error, CustomStringConvertible, Equatable {
     /// An HDF5 call failed; `operation` says what we tried (with the path), `stack` is HDF5's messages.
     case library(operation: String, stack: [String])

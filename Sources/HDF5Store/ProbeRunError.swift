@@ -13,6 +13,8 @@ public enum ProbeRunError: Error, CustomStringConvertible, Equatable {
     case unsupportedSchema(path: String, detail: String)
     /// The run stopped early (SIGINT or error); the partial file keeps the completed items.
     case interrupted(partialPath: String, completedItems: Int)
+    /// The run failed (e.g. an item could not be computed); the partial file keeps the completed items.
+    case failed(partialPath: String, completedItems: Int, reason: String)
     /// The writer was used after `finish()` or `close()`.
     case writerClosed(path: String)
 
@@ -33,6 +35,9 @@ public enum ProbeRunError: Error, CustomStringConvertible, Equatable {
         case let .interrupted(partialPath, completedItems):
             return "run interrupted after \(completedItems) complete item(s); partial results are in \(partialPath) "
                 + "(no file was written at the final path; rerun with --resume to continue)"
+        case let .failed(partialPath, completedItems, reason):
+            return "run failed after \(completedItems) complete item(s): \(reason); partial results are in \(partialPath) "
+                + "(no file was written at the final path; fix the cause and rerun with --resume to continue)"
         case let .writerClosed(path):
             return "\(path): the probe-run writer is already closed"
         }

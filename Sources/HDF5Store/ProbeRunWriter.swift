@@ -196,6 +196,14 @@ public final class ProbeRunWriter {
         return .interrupted(partialPath: partialPath, completedItems: completedItemCount)
     }
 
+    /// Stops writing after `error`: checkpoints the complete items, closes the file and returns
+    /// `ProbeRunError.failed` naming the partial file and the cause, for the CLI to report.
+    public func abandon(after error: any Error) -> ProbeRunError {
+        if file != nil { try? checkpoint() }
+        close()
+        return .failed(partialPath: partialPath, completedItems: completedItemCount, reason: "\(error)")
+    }
+
     /// Closes the partial file without renaming (idempotent). Appended but not checkpointed items
     /// are checkpointed first when possible.
     public func close() {

@@ -146,6 +146,10 @@ struct ProbeRunWriterTests {
         #expect(error.description.contains(path + ".partial"))
         #expect(!FileManager.default.fileExists(atPath: path))
         #expect(throws: ProbeRunError.self) { _ = try ProbeRunReader(path: path + ".partial") }
+        struct ModelFailure: Error, CustomStringConvertible { var description: String { "forward pass failed" } }
+        let failed = writer.abandon(after: ModelFailure())
+        #expect(failed == .failed(partialPath: path + ".partial", completedItems: 1, reason: "forward pass failed"))
+        #expect(failed.description.contains("forward pass failed") && failed.description.contains("--resume"))
         let reader = try ProbeRunReader(path: path + ".partial", allowPartial: true)
         #expect(reader.status == "writing")
         #expect(reader.completedItemCount == 1)
@@ -182,6 +186,14 @@ struct ProbeRunWriterTests {
         try ProbeRunFixture.writeComplete(to: directory.file("b.h5"), count: 7,
                                           options: ProbeRunWriterOptions(itemsPerCheckpoint: 3))
         #expect(try datasetContents(of: directory.file("a.h5")) == datasetContents(of: directory.file("b.h5")))
+    }
+
+    @Test func identicalRunsGiveByteIdenticalFiles() throws {
+        let directory = try TemporaryDirectory()
+        try ProbeRunFixture.writeComplete(to: directory.file("first.h5"), count: 5)
+        try sleepOneSecond()  // object timestamps, if recorded, would now differ
+        try ProbeRunFixture.writeComplete(to: directory.file("second.h5"), count: 5)
+        #expect(try readFileBytes(directory.file("first.h5")) == readFileBytes(directory.file("second.h5")))
     }
 
     @Test func interruptFlagIsCooperative() {
