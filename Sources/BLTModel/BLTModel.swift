@@ -4,8 +4,9 @@ import Kernels
 /// A loaded Byte Latent Transformer (`BltForCausalLM` of transformers 5.24.0) ready for inference.
 ///
 /// Loading validates every tensor's presence, dtype and shape against `config.json` before anything
-/// runs. Dense weights are converted to Float once; embedding tables stay memory-mapped and are
-/// gathered row by row. The value is immutable and `Sendable`, so one model can serve many
+/// runs. Dense weights are used in place from the memory map when their dtype is the compute precision
+/// (F32 for the default fp32 path) and converted once per tensor otherwise (the source pages are then
+/// released); embedding tables always stay memory-mapped and are gathered row by row. The value is immutable and `Sendable`, so one model can serve many
 /// concurrent `forward` calls.
 public struct BLTModel: Sendable {
     public let config: BLTConfig
@@ -16,12 +17,13 @@ public struct BLTModel: Sendable {
     /// Loads `config.json` and `model.safetensors` (or a sharded `model.safetensors.index.json`) from
     /// a Hugging Face checkpoint directory.
     /// - Throws: `BLTConfigError` for a bad config, `CheckpointError` for bad weight files.
-    public init(directory: URL) throws {
+    /// - Parameter options: matrix precision (default fp32, the parity-tested path).
+    public init(directory: URL, options: LoadOptions = LoadOptions()) throws {
         let config = try BLTConfig(contentsOf: directory.appendingPathComponent("config.json"))
         let files = try CheckpointFiles(directory: directory)
         self.config = config
         self.directory = directory
-        self.weights = try BLTWeights(config: config, files: files)
+        self.weights = try BLTWeights(config: config, files: files, precision: options.matrixPrecision)
     }
 
     /// Convenience for a path string.

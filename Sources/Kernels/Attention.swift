@@ -92,11 +92,7 @@ public enum Attention {
                         blockedHead(h, io: io, bounds: bounds, queryRows: queryRows, keyRows: keyRows,
                                     heads: heads, kvHeads: kvHeads, headDim: headDim, scale: scale)
                     }
-                    if heads > 1 {
-                        DispatchQueue.concurrentPerform(iterations: heads, execute: blocked)
-                    } else {
-                        blocked(0)
-                    }
+                    Parallel.forEach(heads, blocked)
                     return
                 }
                 let work: @Sendable (Int) -> Void = { h in
@@ -144,7 +140,7 @@ public enum Attention {
                     }
                 }
                 if heads > 1 && queryRows * keyRows >= 4096 {
-                    DispatchQueue.concurrentPerform(iterations: heads, execute: work)
+                    Parallel.forEach(heads, work)
                 } else {
                     for h in 0..<heads { work(h) }
                 }

@@ -12,14 +12,13 @@ import Glibc
 /// Users must not need environment variables, so oneDNN is kept single-threaded on every calling
 /// thread (`omp_set_num_threads(1)`, looked up with `dlsym` because libgomp is already loaded by
 /// libdnnl), and large products are split into row or column bands computed on Dispatch worker
-/// threads, which sleep when idle. `OMP_NUM_THREADS` still caps the number of bands.
+/// threads, which sleep when idle. `ComputeThreads.count` sets the number of bands.
 enum GEMMThreading {
     /// Multiply-adds (rows · in · out) from which a product is split across threads.
     static let parallelThreshold = 1 << 21
 
     private typealias SetThreads = @convention(c) (Int32) -> Void
-    private typealias GetThreads = @convention(c) () -> Int32
-
+    
     private static let setNumThreads: SetThreads? = {
         #if canImport(Glibc)
         guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "omp_set_num_threads") else { return nil }
@@ -29,17 +28,8 @@ enum GEMMThreading {
         #endif
     }()
 
-    /// Bands for large products: `OMP_NUM_THREADS` if set, else the online CPU count (at least 1).
-    static let bands: Int = {
-        #if canImport(Glibc)
-        if let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "omp_get_max_threads") {
-            return max(1, Int(unsafeBitCast(symbol, to: GetThreads.self)()))
-        }
-        return max(1, sysconf(Int32(_SC_NPROCESSORS_ONLN)))
-        #else
-        return 1
-        #endif
-    }()
+    /// Bands for large products: `ComputeThreads.count`.
+    static var bands: Int { ComputeThreads.count }
 
     /// Makes oneDNN calls from the current thread single-threaded (idempotent, cheap: a thread-local
     /// OpenMP setting).
