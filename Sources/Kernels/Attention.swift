@@ -1,4 +1,5 @@
 import CDNNL
+import CKernels
 import Dispatch
 #if canImport(Glibc)
 import Glibc
@@ -113,29 +114,14 @@ public enum Attention {
                             let w = 1 / Float(keyRows)
                             for j in lo..<hi { weights[j] = w }
                         } else {
-                            var maxScore = -Float.infinity
                             for j in lo..<hi {
-                                let k = io.key + j * kvStride + kvHead * headDim
-                                var dot: Float = 0
-                                for d in 0..<headDim { dot += q[d] * k[d] }
-                                let s = dot * scale
-                                weights[j] = s
-                                if s > maxScore { maxScore = s }
+                                weights[j] = bl_dot(q, io.key + j * kvStride + kvHead * headDim, headDim) * scale
                             }
-                            var total: Float = 0
-                            for j in lo..<hi {
-                                let e = expf(weights[j] - maxScore)
-                                weights[j] = e
-                                total += e
-                            }
-                            let inverse = 1 / total
-                            for j in lo..<hi { weights[j] *= inverse }
+                            bl_softmax_range(weights + lo, 0, hi - lo, hi - lo)
                         }
                         o.update(repeating: 0, count: headDim)
                         for j in lo..<hi {
-                            let w = weights[j]
-                            let v = io.value + j * kvStride + kvHead * headDim
-                            for d in 0..<headDim { o[d] += w * v[d] }
+                            bl_axpy(weights[j], io.value + j * kvStride + kvHead * headDim, o, headDim)
                         }
                     }
                 }
@@ -184,19 +170,8 @@ extension Attention {
                     let i = start + r
                     let row = scores + r * width
                     let l = max(0, bounds.lower[i]) - lo, u = min(keyRows, bounds.upper[i]) - lo
-                    if l >= u { for j in 0..<width { row[j] = 0 }; continue }
-                    var maxScore = -Float.infinity
-                    for j in l..<u where row[j] > maxScore { maxScore = row[j] }
-                    var total: Float = 0
-                    for j in l..<u {
-                        let e = expf(row[j] - maxScore)
-                        row[j] = e
-                        total += e
-                    }
-                    let inverse = 1 / total
-                    for j in 0..<l { row[j] = 0 }
-                    for j in l..<u { row[j] *= inverse }
-                    for j in u..<width { row[j] = 0 }
+                    if l >= u { row.update(repeating: 0, count: width); continue }
+                    bl_softmax_range(row, l, u, width)
                 }
                 _ = dnnl_sgemm(CChar(UInt8(ascii: "N")), CChar(UInt8(ascii: "N")),
                                dnnl_dim_t(rows), dnnl_dim_t(headDim), dnnl_dim_t(width), 1,

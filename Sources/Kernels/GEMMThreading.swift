@@ -1,3 +1,4 @@
+import CKernels
 import Dispatch
 #if canImport(Glibc)
 import Glibc
@@ -31,9 +32,23 @@ enum GEMMThreading {
     /// Bands for large products: `ComputeThreads.count`.
     static var bands: Int { ComputeThreads.count }
 
+    /// Whether a product is split into row bands (else output-column bands): rows when there are more
+    /// rows than output features (and at least two per band), so the larger operand is divided.
+    static func splitsRows(rows: Int, outFeatures: Int, bands: Int) -> Bool {
+        rows >= 2 * bands && (rows > outFeatures || outFeatures < 16 * bands)
+    }
+
+    /// Keeps freed activation buffers in the heap for the next product instead of returning them to
+    /// the kernel: glibc serves blocks ≥ 128 KiB with fresh `mmap`s by default, and every forward pass
+    /// then page-faults and zeroes all its activations again (14 % of a small-model forward was
+    /// `clear_page` in the kernel). Raising the mmap and trim thresholds to 256 MiB makes the per-forward
+    /// buffers reusable. Called once, before the first product; process-wide and harmless for others.
+    static let keepFreedBuffers: Void = { bl_keep_freed_buffers() }()
+
     /// Makes oneDNN calls from the current thread single-threaded (idempotent, cheap: a thread-local
     /// OpenMP setting).
     static func serialOnThisThread() {
+        _ = keepFreedBuffers
         setNumThreads?(1)
     }
 }

@@ -22,7 +22,7 @@ extension Linear {
         BFloat16.round(x, count: rows * inFeatures, into: input)
         let work = rows * inFeatures * outFeatures
         let bands = work >= GEMMThreading.parallelThreshold ? min(GEMMThreading.bands, max(rows, outFeatures)) : 1
-        let byRows = rows >= 2 * bands
+        let byRows = GEMMThreading.splitsRows(rows: rows, outFeatures: outFeatures, bands: bands)
         let extent = byRows ? rows : outFeatures
         let shared = SendableBF16(x: UnsafePointer(input), weight: weight, out: out)
         let failures = BF16Failures()

@@ -40,9 +40,11 @@ public enum Linear {
                      into: out, ldOut: outFeatures, accumulate: accumulate)
             return
         }
-        // Split rows when there are enough, else output columns; each band is one oneDNN call on its
-        // own Dispatch thread (see GEMMThreading for why not OpenMP).
-        let byRows = rows >= 2 * bands
+        // Split the larger operand so each band streams only its share of it: rows when the activations
+        // outweigh the weight (long inputs, small layers), else output columns (a weight read once in
+        // total instead of once per band; sgemm also packs only its half). Each band is one oneDNN call
+        // on its own Dispatch thread (see GEMMThreading for why not OpenMP).
+        let byRows = GEMMThreading.splitsRows(rows: rows, outFeatures: outFeatures, bands: bands)
         let extent = byRows ? rows : outFeatures
         let shared = SendableGEMM(x: x, weight: weight, out: out)
         let failures = FailureBox()

@@ -1,0 +1,118 @@
+#include "ckernels.h"
+#include <math.h>
+#include <stdint.h>
+#include <string.h>
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
+
+void bl_keep_freed_buffers(void) {
+#if defined(__GLIBC__)
+    mallopt(M_MMAP_THRESHOLD, 256 << 20);
+    mallopt(M_TRIM_THRESHOLD, 512 << 20);
+#endif
+}
+
+#define CLONES __attribute__((target_clones("arch=skylake-avx512", "arch=haswell", "default")))
+
+// exp(x) for float, branch-free so loops vectorise: Cody-Waite range reduction x = n·ln2 + r, |r| ≤ ln2/2,
+// degree-6 minimax polynomial (Cephes expf coefficients), scale by 2^n through the exponent bits.
+// Relative error ≤ 2 ulp on [-87.3, 88.7]; below that the result is clamped to 2^-126 (≈1.2e-38, where
+// libm would return a denormal or 0), above to 3.4e38; NaN returns NaN.
+static inline float bl_expf(float x) {
+    float clamped = fminf(fmaxf(x, -87.33654f), 88.72283f);
+    float n = floorf(clamped * 1.44269504088896341f + 0.5f);
+    float r = clamped - n * 0.693359375f;
+    r = r - n * -2.12194440e-4f;
+    float p = 1.9875691500e-4f;
+    p = p * r + 1.3981999507e-3f;
+    p = p * r + 8.3334519073e-3f;
+    p = p * r + 4.1665795894e-2f;
+    p = p * r + 1.6666665459e-1f;
+    p = p * r + 5.0000001201e-1f;
+    float y = p * r * r + r + 1.0f;
+    int32_t bits = ((int32_t)n + 127) << 23;
+    float scale;
+    memcpy(&scale, &bits, sizeof scale);
+    float result = y * scale;
+    return x != x ? x : result;
+}
+
+CLONES void bl_rmsnorm(const float *x, long rows, long cols, const float *w, float eps, float *out) {
+    for (long r = 0; r < rows; r++) {
+        const float *row = x + r * cols;
+        float *dst = out + r * cols;
+        float sum = 0;
+        {
+#pragma clang fp reassociate(on)
+            for (long c = 0; c < cols; c++) sum += row[c] * row[c];
+        }
+        float inverse = 1.0f / sqrtf(sum / (float)cols + eps);
+        for (long c = 0; c < cols; c++) dst[c] = w[c] * (row[c] * inverse);
+    }
+}
+
+CLONES void bl_swiglu(const float *gate, const float *up, long count, float *out) {
+    for (long i = 0; i < count; i++) {
+        float g = gate[i];
+        out[i] = (g / (1.0f + bl_expf(-g))) * up[i];
+    }
+}
+
+CLONES void bl_softmax_range(float *row, long lo, long hi, long width) {
+    float maxScore = -INFINITY;
+    for (long j = lo; j < hi; j++) maxScore = fmaxf(maxScore, row[j]);
+    float total = 0;
+    for (long j = lo; j < hi; j++) row[j] = bl_expf(row[j] - maxScore);
+    {
+#pragma clang fp reassociate(on)
+        for (long j = lo; j < hi; j++) total += row[j];
+    }
+    float inverse = 1.0f / total;
+    for (long j = 0; j < lo; j++) row[j] = 0;
+    for (long j = lo; j < hi; j++) row[j] *= inverse;
+    for (long j = hi; j < width; j++) row[j] = 0;
+}
+
+CLONES float bl_dot(const float *a, const float *b, long count) {
+    float sum = 0;
+    {
+#pragma clang fp reassociate(on)
+        for (long i = 0; i < count; i++) sum += a[i] * b[i];
+    }
+    return sum;
+}
+
+CLONES void bl_axpy(float alpha, const float *x, float *y, long count) {
+    for (long i = 0; i < count; i++) y[i] += alpha * x[i];
+}
+
+CLONES void bl_add(const float *x, float *y, long count) {
+    for (long i = 0; i < count; i++) y[i] += x[i];
+}
+
+CLONES void bl_rope(float *x, long rows, long heads, long rowStride, long headDim, const float *cosTable,
+                    const float *sinTable) {
+    long half = headDim / 2;
+    for (long r = 0; r < rows; r++) {
+        const float *c = cosTable + r * half, *s = sinTable + r * half;
+        for (long h = 0; h < heads; h++) {
+            float *v = x + r * rowStride + h * headDim;
+            for (long i = 0; i < half; i++) {
+                float a = v[2 * i], b = v[2 * i + 1];
+                v[2 * i] = a * c[i] + (-b) * s[i];
+                v[2 * i + 1] = b * c[i] + a * s[i];
+            }
+        }
+    }
+}
+
+CLONES int bl_vector_level(void) {
+#if defined(__AVX512F__)
+    return 3;
+#elif defined(__AVX2__)
+    return 2;
+#else
+    return 1;
+#endif
+}
