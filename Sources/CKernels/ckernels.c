@@ -13,7 +13,11 @@ void bl_keep_freed_buffers(void) {
 #endif
 }
 
-#define CLONES __attribute__((target_clones("arch=skylake-avx512", "arch=haswell", "default")))
+// Feature-based clones: "arch=" clones dispatch on the CPU model name and would fall back to baseline
+// on newer Xeons (Sapphire Rapids is not "skylake-avx512"). The AVX-512 clone contracts a*b+c into FMA
+// (AVX-512F implies FMA), so its last-bit rounding can differ from the other clones; parity tolerances
+// (1e-4 abs vs transformers) are far above that.
+#define CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
 
 // exp(x) for float, branch-free so loops vectorise: Cody-Waite range reduction x = n·ln2 + r, |r| ≤ ln2/2,
 // degree-6 minimax polynomial (Cephes expf coefficients), scale by 2^n through the exponent bits.
