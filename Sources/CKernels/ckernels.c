@@ -111,6 +111,27 @@ CLONES void bl_rope(float *x, long rows, long heads, long rowStride, long headDi
     }
 }
 
+CLONES void bl_row_moments(const float *x, long rows, long cols, float nearZero, float *out) {
+    for (long r = 0; r < rows; r++) {
+        const float *row = x + r * cols;
+        float l1 = 0, l2 = 0, peak = 0, small = 0;
+        {
+#pragma clang fp reassociate(on)
+            for (long c = 0; c < cols; c++) {
+                float a = fabsf(row[c]);
+                l1 += a;
+                l2 += a * a;
+                peak = fmaxf(peak, a);
+                small += a <= nearZero ? 1.0f : 0.0f;
+            }
+        }
+        out[4 * r] = l1;
+        out[4 * r + 1] = l2;
+        out[4 * r + 2] = peak;
+        out[4 * r + 3] = small;
+    }
+}
+
 CLONES int bl_vector_level(void) {
 #if defined(__AVX512F__)
     return 3;

@@ -52,13 +52,18 @@ extension Linear {
     }
 }
 
-/// oneDNN matmul primitives for bf16 × bf16 → f32, created once per (thread slot, shape) and reused.
+/// oneDNN matmul primitives for bf16 × bf16 → f32, created once per (calling thread, shape) and reused.
+///
+/// Keyed by thread because a oneDNN primitive (with its library-managed scratchpad) and a stream must
+/// not execute concurrently from two threads; bands and concurrent forward calls run on different
+/// threads. The cache is cleared when it exceeds `capacity` primitives (inputs of many lengths).
 enum BF16Matmul {
-    struct Key: Hashable { let slot, rows, inFeatures, outFeatures, ldOut: Int }
+    struct Key: Hashable { let thread: UInt, rows, inFeatures, outFeatures, ldOut: Int }
+    static let capacity = 1024
 
     private final class Cache: @unchecked Sendable {
         var engine: dnnl_engine_t?
-        var streams: [Int: dnnl_stream_t] = [:]
+        var streams: [UInt: dnnl_stream_t] = [:]
         var primitives: [Key: dnnl_primitive_t] = [:]
         var descriptors: [Key: (src: dnnl_memory_desc_t, weights: dnnl_memory_desc_t, dst: dnnl_memory_desc_t)] = [:]
         var mutex = pthread_mutex_t()
@@ -67,25 +72,34 @@ enum BF16Matmul {
 
     private static let cache = Cache()
 
-    /// One single-threaded matmul on the calling thread. Primitives are cached per `slot` (band index)
-    /// so concurrently running bands never share one.
+    /// One single-threaded matmul on the calling thread (`slot` is the band index, for diagnostics).
     static func run(slot: Int, x: UnsafePointer<UInt16>, rows: Int, inFeatures: Int, weight: UnsafePointer<UInt16>,
                     outFeatures: Int, out: UnsafeMutablePointer<Float>, ldOut: Int) -> dnnl_status_t {
         GEMMThreading.serialOnThisThread()
-        let key = Key(slot: slot, rows: rows, inFeatures: inFeatures, outFeatures: outFeatures, ldOut: ldOut)
+        let thread = UInt(bitPattern: Int(bitPattern: UInt(pthread_self())))
+        let key = Key(thread: thread, rows: rows, inFeatures: inFeatures, outFeatures: outFeatures, ldOut: ldOut)
         let c = cache
         pthread_mutex_lock(&c.mutex)
         var status = dnnl_success
         if c.engine == nil { status = dnnl_engine_create(&c.engine, dnnl_cpu, 0) }
-        if status == dnnl_success && c.streams[slot] == nil {
+        if status == dnnl_success && c.streams[thread] == nil {
             var stream: dnnl_stream_t?
             status = dnnl_stream_create(&stream, c.engine, UInt32(dnnl_stream_default_flags.rawValue))
-            if status == dnnl_success { c.streams[slot] = stream }
+            if status == dnnl_success { c.streams[thread] = stream }
         }
         if status == dnnl_success && c.primitives[key] == nil {
+            if c.primitives.count >= capacity {
+                // Other threads may be executing their primitives right now; the calling thread's own
+                // are idle, so only those are evicted.
+                for (k, primitive) in c.primitives where k.thread == thread {
+                    dnnl_primitive_destroy(primitive)
+                    c.primitives[k] = nil
+                    c.descriptors[k] = nil
+                }
+            }
             status = create(key, engine: c.engine, cache: c)
         }
-        let primitive = c.primitives[key], stream = c.streams[slot], engine = c.engine
+        let primitive = c.primitives[key], stream = c.streams[thread], engine = c.engine
         var descriptors = c.descriptors[key]
         pthread_mutex_unlock(&c.mutex)
         guard status == dnnl_success, let primitive, let stream, var d = descriptors else {

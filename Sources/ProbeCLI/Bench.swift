@@ -22,15 +22,18 @@ struct Bench: AsyncParsableCommand {
         same checkpoint with transformers and both run interleaved on the same bytes (ByteLens, transformers, \
         ByteLens, ...); ratios are quoted pair by pair. --threads sets both sides' thread count.
 
-        With --hooks all-reducers, a hooked ByteLens forward (Metrics.SparsityReducer on every \
-        *.blocks.*.hook_resid_post and *hook_mlp_act, i.e. every sparsity measure of every row at every \
-        layer) is interleaved with the plain one and the slowdown is reported.
+        With --hooks, a hooked ByteLens forward is interleaved with the plain one and the slowdown is \
+        reported pair by pair. Reducer hooks are registered on every *.blocks.*.hook_resid_post and \
+        *hook_mlp_act (every layer of every component): 'fast-reducers' computes Hoyer, top-1 energy, \
+        near-zero fraction and L2 of every row in one vectorised pass (Kernels.RowSparsity); \
+        'all-reducers' runs Metrics.SparsityReducer (all ten measures incl. Gini, in Double, plus \
+        per-dimension moments) on every row.
 
         Examples:
           probe bench --model .checkpoints/blt-small
           probe bench --model .checkpoints/blt-small --sizes 256,1024,4096 --repeats 7 \\
                       --against-python /work/venv/bin/python --threads 2
-          probe bench --model .checkpoints/blt-small --sizes 1024 --hooks all-reducers
+          probe bench --model .checkpoints/blt-small --sizes 1024 --hooks fast-reducers
           probe bench --model .checkpoints/blt-1b-shape --sizes 512 --repeats 3 --compute bf16
         """)
 
@@ -58,7 +61,7 @@ struct Bench: AsyncParsableCommand {
     @Option(name: .long, help: "ByteLens compute precision for matrix products: fp32 | bf16.")
     var compute: String = "fp32"
 
-    @Option(name: .long, help: "Hooks to interleave with the plain forward: none | all-reducers.")
+    @Option(name: .long, help: "Hooks to interleave with the plain forward: none | fast-reducers | all-reducers.")
     var hooks: String = "none"
 
     func validate() throws {
@@ -69,7 +72,9 @@ struct Bench: AsyncParsableCommand {
         guard warmup >= 0 else { throw ValidationError("--warmup must be non-negative") }
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
         guard MatrixPrecision(rawValue: compute) != nil else { throw ValidationError("--compute must be fp32 or bf16") }
-        guard ["none", "all-reducers"].contains(hooks) else { throw ValidationError("--hooks must be none or all-reducers") }
+        guard ["none", "fast-reducers", "all-reducers"].contains(hooks) else {
+            throw ValidationError("--hooks must be none, fast-reducers or all-reducers")
+        }
         guard ["float32", "bfloat16", "auto"].contains(pythonDType) else {
             throw ValidationError("--python-dtype must be float32, bfloat16 or auto")
         }
@@ -93,26 +98,27 @@ struct Bench: AsyncParsableCommand {
         Self.say("  ByteLens loaded in \(String(format: "%.1f", Date().timeIntervalSince(loadStart))) s, "
               + "peak RSS so far \(Self.gigabytes(Self.peakRSS()))")
         let shape = try Self.modelShape(loaded.config)
+        let reducerKind: SparsityHooks.Kind? = hooks == "none" ? nil : hooks == "fast-reducers" ? .fast : .metrics
         var summary: [String] = []
         for size in parsedSizes {
             let bytes = BenchText.bytes(count: size)
             let stageNames = StageClock.stageNames
             for _ in 0..<warmup {
-                _ = try Self.timedForward(loaded, bytes: bytes, reducers: false)
-                if hooks == "all-reducers" { _ = try Self.timedForward(loaded, bytes: bytes, reducers: true) }
+                _ = try Self.timedForward(loaded, bytes: bytes, reducers: .none)
+                if let reducerKind { _ = try Self.timedForward(loaded, bytes: bytes, reducers: reducerKind) }
                 if let python { _ = try python.forward(bytes) }
             }
             var ours: [Double] = [], hooked: [Double] = [], theirs: [Double] = []
             var stages = [[Double]](repeating: [], count: stageNames.count)
             var patches = 0, flops = 0.0
             for _ in 0..<repeats {
-                let run = try Self.timedForward(loaded, bytes: bytes, reducers: false)
+                let run = try Self.timedForward(loaded, bytes: bytes, reducers: .none)
                 ours.append(run.seconds)
                 for (i, s) in run.stages.enumerated() { stages[i].append(s) }
                 patches = run.patchLengths.count
                 flops = try ComputeAllocation(shape: shape, patchLengths: run.patchLengths,
                                               includePatcher: loaded.config.patchInForward).total
-                if hooks == "all-reducers" { hooked.append(try Self.timedForward(loaded, bytes: bytes, reducers: true).seconds) }
+                if let reducerKind { hooked.append(try Self.timedForward(loaded, bytes: bytes, reducers: reducerKind).seconds) }
                 if let python { theirs.append(try python.forward(bytes).seconds) }
             }
             let median = Self.median(ours), fastest = ours.min()!
@@ -144,7 +150,7 @@ struct Bench: AsyncParsableCommand {
               + (python.map { " transformers \(Self.gigabytes((try? $0.peakRSS()) ?? 0))" } ?? ""))
         Self.say("load average at end: \(Self.loadAverage())")
         var header = "| bytes | patches | ByteLens median | ByteLens bytes/s"
-        if hooks == "all-reducers" { header += " | hooks slowdown" }
+        if hooks != "none" { header += " | \(hooks) slowdown" }
         if python != nil { header += " | transformers median | speed-up" }
         Self.say("\n" + header + " |")
         Self.say(String(repeating: "| --- ", count: header.components(separatedBy: "|").count - 1) + "|")
@@ -160,11 +166,11 @@ struct Bench: AsyncParsableCommand {
         var patchLengths: [Int]
     }
 
-    static func timedForward(_ model: BLTModel, bytes: [UInt8], reducers: Bool) throws -> Timed {
+    static func timedForward(_ model: BLTModel, bytes: [UInt8], reducers: SparsityHooks.Kind?) throws -> Timed {
         let clock = StageClock(config: model.config)
         var hookSet = HookSet()
         clock.register(in: &hookSet)
-        if reducers { SparsityHooks.register(in: &hookSet) }
+        if let reducers { SparsityHooks.register(reducers, in: &hookSet) }
         clock.start()
         let result = try model.forward(bytes: bytes, options: ForwardOptions(hooks: hookSet))
         let seconds = clock.finish()
@@ -262,18 +268,29 @@ final class StageClock {
     }
 }
 
-/// Every Metrics sparsity measure on every row of every block's residual stream and MLP activation.
+/// Sparsity reducers on every row of every block's residual stream and MLP activation.
 enum SparsityHooks {
-    final class Reducers { var byName: [String: SparsityReducer] = [:] ; var rows = 0 }
+    enum Kind { case fast, metrics }
+    final class Results { var metrics: [String: SparsityReducer] = [:]; var rows = 0; var hoyerSum: Float = 0 }
 
-    static func register(in hooks: inout HookSet) {
-        let box = Reducers()
-        let body: (UnsafeBufferPointer<Float>, HookInfo) -> Void = { buffer, info in
-            if box.byName[info.name] == nil { box.byName[info.name] = try? SparsityReducer(dimension: info.columns) }
-            guard var reducer = box.byName[info.name] else { return }
-            box.byName[info.name] = nil  // keep the reducer uniquely referenced while it mutates
-            if let rows = try? reducer.consume(buffer, rows: info.rows, cols: info.columns) { box.rows += rows.count }
-            box.byName[info.name] = reducer
+    static func register(_ kind: Kind, in hooks: inout HookSet) {
+        let box = Results()
+        let body: (UnsafeBufferPointer<Float>, HookInfo) -> Void
+        switch kind {
+        case .fast:
+            body = { buffer, info in
+                guard let base = buffer.baseAddress else { return }
+                let rows = RowSparsity.measure(base, rows: info.rows, columns: info.columns)
+                box.rows += rows.count
+                for r in rows { box.hoyerSum += r.hoyer }
+            }
+        case .metrics:
+            body = { buffer, info in
+                if box.metrics[info.name] == nil { box.metrics[info.name] = try? SparsityReducer(dimension: info.columns) }
+                guard var reducer = box.metrics.removeValue(forKey: info.name) else { return }
+                if let rows = try? reducer.consume(buffer, rows: info.rows, cols: info.columns) { box.rows += rows.count }
+                box.metrics[info.name] = reducer
+            }
         }
         hooks.reduce("*.blocks.*.hook_resid_post", body)
         hooks.reduce("*hook_mlp_act", body)
