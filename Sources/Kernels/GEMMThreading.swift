@@ -45,6 +45,11 @@ enum GEMMThreading {
     /// buffers reusable. Called once, before the first product; process-wide and harmless for others.
     static let keepFreedBuffers: Void = { bl_keep_freed_buffers() }()
 
+    /// Sets this thread's OpenMP thread count (oneDNN's own threading), e.g. to measure its reference rate.
+    static func setOpenMPThreads(_ n: Int) {
+        setNumThreads?(Int32(max(1, n)))
+    }
+
     /// Makes oneDNN calls from the current thread single-threaded (idempotent, cheap: a thread-local
     /// OpenMP setting).
     static func serialOnThisThread() {

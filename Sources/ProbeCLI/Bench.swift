@@ -35,6 +35,7 @@ struct Bench: AsyncParsableCommand {
                       --against-python /work/venv/bin/python --threads 2
           probe bench --model .checkpoints/blt-small --sizes 1024 --hooks fast-reducers
           probe bench --model .checkpoints/blt-1b-shape --sizes 512 --repeats 3 --compute bf16
+          probe bench --model .checkpoints/blt-small --sizes 1024 --gemm-rate
         """)
 
     @Option(name: .long, help: "Checkpoint directory in Hugging Face layout.")
@@ -63,6 +64,9 @@ struct Bench: AsyncParsableCommand {
 
     @Option(name: .long, help: "Hooks to interleave with the plain forward: none | fast-reducers | all-reducers.")
     var hooks: String = "none"
+
+    @Flag(name: .customLong("gemm-rate"), help: "Also compare ByteLens' products with oneDNN's own threaded sgemm on the model's shapes.")
+    var gemmRate = false
 
     func validate() throws {
         guard !parsedSizes.isEmpty, parsedSizes.allSatisfy({ $0 > 0 }) else {
@@ -145,6 +149,7 @@ struct Bench: AsyncParsableCommand {
                 line += " | \(Self.ms(Self.median(theirs))) | \(String(format: "%.2f×", Self.median(ratios)))"
             }
             summary.append(line + " |")
+            if gemmRate { try Self.gemmRate(loaded.config, bytes: size, patches: patches, threads: threadCount, repeats: repeats) }
         }
         Self.say("\npeak RSS: ByteLens \(Self.gigabytes(Self.peakRSS()))"
               + (python.map { " transformers \(Self.gigabytes((try? $0.peakRSS()) ?? 0))" } ?? ""))
