@@ -48,12 +48,39 @@ enum Parallel {
     }
 }
 
+extension Parallel {
+    /// Runs `body(chunk)` for every chunk in `0..<chunks` on up to `workers` Dispatch workers that take
+    /// the next chunk as soon as they finish one (dynamic scheduling): on a shared machine a worker
+    /// whose core is busy with another process simply takes fewer chunks instead of holding everyone up.
+    static func dynamic(chunks: Int, workers: Int, _ body: @Sendable (Int) -> Void) {
+        let count = min(workers, chunks)
+        if count <= 1 {
+            for c in 0..<chunks { body(c) }
+            return
+        }
+        let next = LockedInt(0)
+        DispatchQueue.concurrentPerform(iterations: count) { _ in
+            while true {
+                let c = next.fetchAdd()
+                if c >= chunks { return }
+                body(c)
+            }
+        }
+    }
+}
+
 /// An `Int` behind a pthread mutex (Kernels does not import Foundation or Synchronization).
 final class LockedInt: @unchecked Sendable {
     private var mutex = pthread_mutex_t()
     private var stored: Int
     init(_ value: Int) { stored = value; pthread_mutex_init(&mutex, nil) }
     deinit { pthread_mutex_destroy(&mutex) }
+    /// Returns the value and increments it, atomically.
+    func fetchAdd() -> Int {
+        pthread_mutex_lock(&mutex); defer { pthread_mutex_unlock(&mutex) }
+        stored += 1
+        return stored - 1
+    }
     var value: Int {
         get { pthread_mutex_lock(&mutex); defer { pthread_mutex_unlock(&mutex) }; return stored }
         set { pthread_mutex_lock(&mutex); stored = newValue; pthread_mutex_unlock(&mutex) }

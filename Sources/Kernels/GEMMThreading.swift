@@ -45,6 +45,21 @@ enum GEMMThreading {
     /// buffers reusable. Called once, before the first product; process-wide and harmless for others.
     static let keepFreedBuffers: Void = { bl_keep_freed_buffers() }()
 
+    /// Number of chunks a product is cut into for dynamic scheduling over `bands` workers: one per band
+    /// for small products, four per band from 16x the parallel threshold (each chunk still a large,
+    /// efficient sgemm), never more than the extent allows.
+    static func chunks(work: Int, extent: Int, bands: Int) -> Int {
+        let perBand = work >= 16 * parallelThreshold ? 4 : 1
+        return max(1, min(bands * perBand, extent / 16, extent))
+    }
+
+    /// `[start, end)` of chunk `c` of `chunks` over `extent`, starts rounded down to `alignment`
+    /// (SIMD-friendly column offsets); the chunks tile `0..<extent` exactly.
+    static func chunkBounds(_ c: Int, of chunks: Int, extent: Int, alignment: Int) -> (Int, Int) {
+        func edge(_ i: Int) -> Int { i == chunks ? extent : (extent * i / chunks) / alignment * alignment }
+        return (edge(c), edge(c + 1))
+    }
+
     /// Sets this thread's OpenMP thread count (oneDNN's own threading), e.g. to measure its reference rate.
     static func setOpenMPThreads(_ n: Int) {
         setNumThreads?(Int32(max(1, n)))

@@ -46,10 +46,11 @@ public enum Linear {
         // on its own Dispatch thread (see GEMMThreading for why not OpenMP).
         let byRows = GEMMThreading.splitsRows(rows: rows, outFeatures: outFeatures, bands: bands)
         let extent = byRows ? rows : outFeatures
+        let chunks = GEMMThreading.chunks(work: work, extent: extent, bands: bands)
         let shared = SendableGEMM(x: x, weight: weight, out: out)
         let failures = FailureBox()
-        DispatchQueue.concurrentPerform(iterations: bands) { band in
-            let start = extent * band / bands, end = extent * (band + 1) / bands
+        Parallel.dynamic(chunks: chunks, workers: bands) { chunk in
+            let (start, end) = GEMMThreading.chunkBounds(chunk, of: chunks, extent: extent, alignment: byRows ? 1 : 16)
             guard end > start else { return }
             do throws(KernelError) {
                 if byRows {

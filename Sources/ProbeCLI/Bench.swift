@@ -110,7 +110,7 @@ struct Bench: AsyncParsableCommand {
             for _ in 0..<warmup {
                 _ = try Self.timedForward(loaded, bytes: bytes, reducers: .none)
                 if let reducerKind { _ = try Self.timedForward(loaded, bytes: bytes, reducers: reducerKind) }
-                if let python { _ = try python.forward(bytes) }
+                if let python { _ = try python.forward(bytes); usleep(Self.settleMicroseconds) }
             }
             var ours: [Double] = [], hooked: [Double] = [], theirs: [Double] = []
             var stages = [[Double]](repeating: [], count: stageNames.count)
@@ -123,7 +123,12 @@ struct Bench: AsyncParsableCommand {
                 flops = try ComputeAllocation(shape: shape, patchLengths: run.patchLengths,
                                               includePatcher: loaded.config.patchInForward).total
                 if let reducerKind { hooked.append(try Self.timedForward(loaded, bytes: bytes, reducers: reducerKind).seconds) }
-                if let python { theirs.append(try python.forward(bytes).seconds) }
+                if let python {
+                    theirs.append(try python.forward(bytes).seconds)
+                    // torch's OpenMP workers spin for a while after each call; let them go idle so they
+                    // do not steal cores from the next ByteLens forward (and vice versa).
+                    usleep(Self.settleMicroseconds)
+                }
             }
             let median = Self.median(ours), fastest = ours.min()!
             Self.say("\n\(size) bytes (N = \(size + 1) with BOS), \(patches) patches, useful \(String(format: "%.2f", flops / 1e9)) GFLOP")
@@ -162,6 +167,9 @@ struct Bench: AsyncParsableCommand {
         summary.forEach { Self.say($0) }
         python?.close()
     }
+
+    /// Pause after each transformers forward before the next measurement.
+    static let settleMicroseconds: UInt32 = 300_000
 
     // MARK: One timed forward
 
