@@ -52,11 +52,16 @@ CLONES void bl_rmsnorm(const float *x, long rows, long cols, const float *w, flo
             for (long c = 0; c < cols; c++) sum += row[c] * row[c];
         }
         float inverse = 1.0f / sqrtf(sum / (float)cols + eps);
+        // out may alias x: element-wise, so safe to vectorise.
+        #pragma clang loop vectorize(assume_safety)
         for (long c = 0; c < cols; c++) dst[c] = w[c] * (row[c] * inverse);
     }
 }
 
 CLONES void bl_swiglu(const float *gate, const float *up, long count, float *out) {
+    // In-place use (out == gate) is safe element by element; without the pragma clang's runtime alias
+    // check falls back to the scalar loop exactly in that case.
+#pragma clang loop vectorize(assume_safety)
     for (long i = 0; i < count; i++) {
         float g = gate[i];
         out[i] = (g / (1.0f + bl_expf(-g))) * up[i];
@@ -67,6 +72,7 @@ CLONES void bl_softmax_range(float *row, long lo, long hi, long width) {
     float maxScore = -INFINITY;
     for (long j = lo; j < hi; j++) maxScore = fmaxf(maxScore, row[j]);
     float total = 0;
+#pragma clang loop vectorize(assume_safety)
     for (long j = lo; j < hi; j++) row[j] = bl_expf(row[j] - maxScore);
     {
 #pragma clang fp reassociate(on)
@@ -102,6 +108,7 @@ CLONES void bl_rope(float *x, long rows, long heads, long rowStride, long headDi
         const float *c = cosTable + r * half, *s = sinTable + r * half;
         for (long h = 0; h < heads; h++) {
             float *v = x + r * rowStride + h * headDim;
+            #pragma clang loop vectorize(assume_safety)
             for (long i = 0; i < half; i++) {
                 float a = v[2 * i], b = v[2 * i + 1];
                 v[2 * i] = a * c[i] + (-b) * s[i];

@@ -32,19 +32,11 @@ public enum ComputeThreads {
     private static let storage = LockedInt(available)
 }
 
-/// Runs `body(i)` for `i in 0..<count` on up to `ComputeThreads.count` Dispatch workers (indices are dealt
-/// round-robin, so each worker gets a fixed subset). Runs inline when one worker suffices.
+/// Runs `body(i)` for `i in 0..<count` on up to `ComputeThreads.count` Dispatch workers, each taking the
+/// next index when it finishes one. Runs inline when one worker suffices.
 enum Parallel {
     static func forEach(_ count: Int, _ body: @Sendable (Int) -> Void) {
-        let workers = min(ComputeThreads.count, count)
-        if workers <= 1 {
-            for i in 0..<count { body(i) }
-            return
-        }
-        DispatchQueue.concurrentPerform(iterations: workers) { w in
-            var i = w
-            while i < count { body(i); i += workers }
-        }
+        dynamic(chunks: count, workers: ComputeThreads.count, body)
     }
 }
 

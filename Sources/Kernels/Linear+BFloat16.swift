@@ -24,27 +24,23 @@ extension Linear {
         let bands = work >= GEMMThreading.parallelThreshold ? min(GEMMThreading.bands, max(rows, outFeatures)) : 1
         let byRows = GEMMThreading.splitsRows(rows: rows, outFeatures: outFeatures, bands: bands)
         let extent = byRows ? rows : outFeatures
+        let chunks = bands > 1 ? GEMMThreading.chunks(work: work, extent: extent, bands: bands) : 1
         let shared = SendableBF16(x: UnsafePointer(input), weight: weight, out: out)
         let failures = BF16Failures()
-        let body: @Sendable (Int) -> Void = { band in
-            let start = extent * band / bands, end = extent * (band + 1) / bands
+        Parallel.dynamic(chunks: chunks, workers: bands) { chunk in
+            let (start, end) = GEMMThreading.chunkBounds(chunk, of: chunks, extent: extent, alignment: byRows ? 1 : 16)
             guard end > start else { return }
             let status: dnnl_status_t
             if byRows {
-                status = BF16Matmul.run(slot: band, x: shared.x + start * inFeatures, rows: end - start,
+                status = BF16Matmul.run(slot: chunk, x: shared.x + start * inFeatures, rows: end - start,
                                         inFeatures: inFeatures, weight: shared.weight, outFeatures: outFeatures,
                                         out: shared.out + start * outFeatures, ldOut: outFeatures)
             } else {
-                status = BF16Matmul.run(slot: band, x: shared.x, rows: rows, inFeatures: inFeatures,
+                status = BF16Matmul.run(slot: chunk, x: shared.x, rows: rows, inFeatures: inFeatures,
                                         weight: shared.weight + start * inFeatures, outFeatures: end - start,
                                         out: shared.out + start, ldOut: outFeatures)
             }
             if status != dnnl_success { failures.record(Int(status.rawValue)) }
-        }
-        if bands > 1 {
-            DispatchQueue.concurrentPerform(iterations: bands, execute: body)
-        } else {
-            body(0)
         }
         if let status = failures.first {
             throw .gemmFailed(status: status, rows: rows, inFeatures: inFeatures, outFeatures: outFeatures)
@@ -72,7 +68,7 @@ enum BF16Matmul {
 
     private static let cache = Cache()
 
-    /// One single-threaded matmul on the calling thread (`slot` is the band index, for diagnostics).
+    /// One single-threaded matmul on the calling thread (`slot` is the chunk index, for diagnostics).
     static func run(slot: Int, x: UnsafePointer<UInt16>, rows: Int, inFeatures: Int, weight: UnsafePointer<UInt16>,
                     outFeatures: Int, out: UnsafeMutablePointer<Float>, ldOut: Int) -> dnnl_status_t {
         GEMMThreading.serialOnThisThread()
