@@ -10,7 +10,7 @@ extension BLTModel {
                 switch w.precision {
                 case .fp32:
                     try Linear.apply(xp.baseAddress!, rows: rows, inFeatures: w.inFeatures,
-                                     weight: w.floats, outFeatures: w.outFeatures, into: op.baseAddress!)
+                                     transposedWeight: w.transposedFloats, outFeatures: w.outFeatures, into: op.baseAddress!)
                 case .bf16:
                     try Linear.applyBFloat16(xp.baseAddress!, rows: rows, inFeatures: w.inFeatures,
                                              weight: w.bfloat16, outFeatures: w.outFeatures, into: op.baseAddress!)

@@ -4,9 +4,9 @@ import Kernels
 /// A loaded Byte Latent Transformer (`BltForCausalLM` of transformers 5.24.0) ready for inference.
 ///
 /// Loading validates every tensor's presence, dtype and shape against `config.json` before anything
-/// runs. Dense weights are used in place from the memory map when their dtype is the compute precision
-/// (F32 for the default fp32 path) and converted once per tensor otherwise (the source pages are then
-/// released); embedding tables always stay memory-mapped and are gathered row by row. The value is immutable and `Sendable`, so one model can serve many
+/// runs. Dense weights are prepared once per tensor for the compute precision (fp32: transposed Float
+/// copies; bf16: BF16 tensors used in place from the memory map), and converted tensors' mapped pages
+/// are released; embedding tables always stay memory-mapped and are gathered row by row. The value is immutable and `Sendable`, so one model can serve many
 /// concurrent `forward` calls.
 public struct BLTModel: Sendable {
     public let config: BLTConfig

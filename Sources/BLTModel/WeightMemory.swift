@@ -8,9 +8,9 @@ import Kernels
 
 /// Element type dense matrix products run on.
 ///
-/// - `fp32`: weights are Float. F32 checkpoints are used in place from the memory map (no copy); BF16/F16
-///   weights are converted once per tensor at load time and the source pages are dropped from memory
-///   right away (`madvise(MADV_DONTNEED)`), so the peak is the fp32 weights alone.
+/// - `fp32`: weights are Float, converted (F32: copied) once per tensor at load time into the transposed
+///   layout the products run fastest on, and the source pages are dropped from memory right away
+///   (`madvise(MADV_DONTNEED)`), so the peak is the fp32 weights alone.
 /// - `bf16`: weights are bfloat16 and products run on oneDNN's bf16 matmul (AVX-512-BF16/AMX) with fp32
 ///   accumulation and output; activations are rounded to bf16 at each product's input. BF16
 ///   checkpoints are used in place from the memory map (half the memory of `fp32`); F32/F16 weights are
@@ -54,46 +54,53 @@ final class WeightMemory: @unchecked Sendable {
     deinit { owned?.deallocate() }
 }
 
-/// A dense `nn.Linear` weight `[outFeatures, inFeatures]`, row-major, in the model's matrix precision.
+/// A dense `nn.Linear` weight `[outFeatures, inFeatures]` in the model's matrix precision.
+///
+/// fp32 weights are stored transposed, row-major `[inFeatures, outFeatures]` (oneDNN's sgemm is ~1.3-1.5x
+/// faster on that layout for products with few rows); bf16 weights keep PyTorch's `[out, in]` layout
+/// (the matmul primitive reads it through strides), so BF16 checkpoints are used in place.
 struct LinearWeight: Sendable {
     let outFeatures: Int
     let inFeatures: Int
     let precision: MatrixPrecision
     let memory: WeightMemory
 
-    /// Float view (precision `.fp32` only).
-    var floats: UnsafePointer<Float> { memory.base.assumingMemoryBound(to: Float.self) }
-    /// bfloat16 bit patterns (precision `.bf16` only).
+    /// `[inFeatures, outFeatures]` Float values (precision `.fp32` only).
+    var transposedFloats: UnsafePointer<Float> { memory.base.assumingMemoryBound(to: Float.self) }
+    /// `[outFeatures, inFeatures]` bfloat16 bit patterns (precision `.bf16` only).
     var bfloat16: UnsafePointer<UInt16> { memory.base.assumingMemoryBound(to: UInt16.self) }
 
-    /// A Float copy of the weight (for tests and tools; bf16 weights are widened exactly).
+    /// A Float copy in PyTorch's `[outFeatures, inFeatures]` layout (for tests and tools; bf16 weights
+    /// are widened exactly).
     var values: [Float] {
         let count = outFeatures * inFeatures
         var out = [Float](repeating: 0, count: count)
         out.withUnsafeMutableBufferPointer { o in
             switch precision {
-            case .fp32: o.baseAddress!.update(from: floats, count: count)
+            case .fp32:
+                for r in 0..<outFeatures {
+                    for c in 0..<inFeatures { o[r * inFeatures + c] = transposedFloats[c * outFeatures + r] }
+                }
             case .bf16: for i in 0..<count { o[i] = Float(bitPattern: UInt32(bfloat16[i]) << 16) }
             }
         }
         return out
     }
 
-    /// Prepares `slice` (shape `[out, in]`, dtype F32/BF16/F16) for products in `precision`.
+    /// Prepares `slice` (shape `[out, in]`, dtype F32/BF16/F16) for products in `precision`. Converted
+    /// tensors' mapped pages are released afterwards, so the checkpoint does not stay resident as well.
     init(_ slice: TensorSlice, precision: MatrixPrecision) {
         outFeatures = slice.shape[0]
         inFeatures = slice.shape[1]
         self.precision = precision
         let count = slice.elementCount
-        let address = Int(bitPattern: slice.bytes)
         switch (precision, slice.dtype) {
-        case (.fp32, .f32) where address % 4 == 0:
-            memory = WeightMemory(mapped: slice.bytes, file: slice.file)
-        case (.bf16, .bf16) where address % 2 == 0:
+        case (.bf16, .bf16) where Int(bitPattern: slice.bytes) % 2 == 0:
             memory = WeightMemory(mapped: slice.bytes, file: slice.file)
         case (.fp32, _):
             memory = WeightMemory(allocating: count * 4)
-            slice.convertToFloats(into: memory.mutableBase.assumingMemoryBound(to: Float.self))
+            slice.convertTransposed(rows: outFeatures, columns: inFeatures,
+                                    into: memory.mutableBase.assumingMemoryBound(to: Float.self))
             slice.releasePages()
         case (.bf16, _):
             memory = WeightMemory(allocating: count * 2)
@@ -142,6 +149,37 @@ extension TensorSlice {
         if chunks > 1 {
             DispatchQueue.concurrentPerform(iterations: chunks, execute: body)
         } else if chunks == 1 {
+            body(0)
+        }
+    }
+
+    /// Converts a `[rows, columns]` tensor to Float and writes it transposed (`out[c * rows + r]`), in
+    /// parallel bands of 64 source rows (each band converted contiguously, then scattered in 64 x 64
+    /// tiles so both sides stay in cache).
+    func convertTransposed(rows: Int, columns: Int, into out: UnsafeMutablePointer<Float>) {
+        let band = 64
+        let bands = (rows + band - 1) / band
+        let shared = SendableOutput(pointer: UnsafeMutableRawPointer(out))
+        let slice = self
+        let body: @Sendable (Int) -> Void = { b in
+            let r0 = b * band, r1 = min(rows, r0 + band)
+            let scratch = UnsafeMutablePointer<Float>.allocate(capacity: (r1 - r0) * columns)
+            defer { scratch.deallocate() }
+            slice.readFloats(from: r0 * columns, count: (r1 - r0) * columns, into: scratch)
+            let dst = shared.pointer.assumingMemoryBound(to: Float.self)
+            var c0 = 0
+            while c0 < columns {
+                let c1 = min(columns, c0 + 64)
+                for r in r0..<r1 {
+                    let src = scratch + (r - r0) * columns
+                    for c in c0..<c1 { dst[c * rows + r] = src[c] }
+                }
+                c0 = c1
+            }
+        }
+        if bands > 1 {
+            DispatchQueue.concurrentPerform(iterations: bands, execute: body)
+        } else if bands == 1 {
             body(0)
         }
     }
