@@ -112,20 +112,20 @@ public enum Linear {
         }
     }
 
-    /// The reference rate: one `dnnl_sgemm` call using oneDNN's own OpenMP threading with `threads`
-    /// threads (what a caller of the library would get by default), for comparing `apply`'s banded
+    /// The reference rate: one `dnnl_sgemm` call (weight `[in, out]`, as the model stores it) using
+    /// oneDNN's own OpenMP threading with `threads` threads (what a caller of the library would get by default), for comparing `apply`'s banded
     /// single-threaded calls against it in benchmarks. Restores single-threaded oneDNN on this thread.
     public static func applyOneDNNThreaded(
-        _ x: UnsafePointer<Float>, rows: Int, inFeatures: Int, weight: UnsafePointer<Float>, outFeatures: Int,
+        _ x: UnsafePointer<Float>, rows: Int, inFeatures: Int, transposedWeight: UnsafePointer<Float>, outFeatures: Int,
         into out: UnsafeMutablePointer<Float>, threads: Int
     ) throws(KernelError) {
         if rows == 0 || outFeatures == 0 || inFeatures == 0 { return }
         GEMMThreading.setOpenMPThreads(threads)
         defer { GEMMThreading.serialOnThisThread() }
         let status = dnnl_sgemm(
-            CChar(UInt8(ascii: "N")), CChar(UInt8(ascii: "T")),
+            CChar(UInt8(ascii: "N")), CChar(UInt8(ascii: "N")),
             dnnl_dim_t(rows), dnnl_dim_t(outFeatures), dnnl_dim_t(inFeatures),
-            1.0, x, dnnl_dim_t(inFeatures), weight, dnnl_dim_t(inFeatures), 0.0, out, dnnl_dim_t(outFeatures))
+            1.0, x, dnnl_dim_t(inFeatures), transposedWeight, dnnl_dim_t(outFeatures), 0.0, out, dnnl_dim_t(outFeatures))
         if status != dnnl_success {
             throw .gemmFailed(status: Int(status.rawValue), rows: rows, inFeatures: inFeatures, outFeatures: outFeatures)
         }

@@ -2,8 +2,9 @@ import BLTModel
 import Foundation
 import Kernels
 
-/// `probe bench --gemm-rate`: ByteLens' banded products vs oneDNN's own threaded sgemm on the model's
-/// matrix shapes (random data, same buffers, interleaved).
+/// `probe bench --gemm-rate`: ByteLens' chunked single-threaded-per-worker products vs oneDNN's own
+/// OpenMP-threaded sgemm on the model's matrix shapes (random data, weight in the model's `[in, out]`
+/// layout, same buffers, interleaved).
 extension Bench {
     struct GEMMShape: Hashable { let rows, inFeatures, outFeatures: Int; let what: String }
 
@@ -48,12 +49,13 @@ extension Bench {
                     try out.withUnsafeMutableBufferPointer { op in
                         for i in 0..<(repeats + 1) {
                             var t = Date()
-                            try Linear.apply(xp.baseAddress!, rows: s.rows, inFeatures: s.inFeatures, weight: wp.baseAddress!,
-                                             outFeatures: s.outFeatures, into: op.baseAddress!)
+                            try Linear.apply(xp.baseAddress!, rows: s.rows, inFeatures: s.inFeatures,
+                                             transposedWeight: wp.baseAddress!, outFeatures: s.outFeatures,
+                                             into: op.baseAddress!)
                             if i > 0 { ours.append(Date().timeIntervalSince(t)) }
                             t = Date()
                             try Linear.applyOneDNNThreaded(xp.baseAddress!, rows: s.rows, inFeatures: s.inFeatures,
-                                                           weight: wp.baseAddress!, outFeatures: s.outFeatures,
+                                                           transposedWeight: wp.baseAddress!, outFeatures: s.outFeatures,
                                                            into: op.baseAddress!, threads: threads)
                             if i > 0 { theirs.append(Date().timeIntervalSince(t)) }
                         }
