@@ -121,21 +121,43 @@ CLONES void bl_rope(float *x, long rows, long heads, long rowStride, long headDi
 CLONES void bl_row_moments(const float *x, long rows, long cols, float nearZero, float *out) {
     for (long r = 0; r < rows; r++) {
         const float *row = x + r * cols;
-        float l1 = 0, l2 = 0, peak = 0, small = 0;
+        float l1 = 0, l2 = 0;
+        // max|x| as an integer max over the bit patterns of |x| (same order for non-negative floats, and
+        // vectorisable where a float fmax reduction is not); a NaN's pattern exceeds +inf's, so NaN wins.
+        uint32_t peakBits = 0;
+        int32_t small = 0;
         {
 #pragma clang fp reassociate(on)
             for (long c = 0; c < cols; c++) {
                 float a = fabsf(row[c]);
+                uint32_t bits;
+                memcpy(&bits, &a, sizeof bits);
                 l1 += a;
                 l2 += a * a;
-                peak = fmaxf(peak, a);
-                small += a <= nearZero ? 1.0f : 0.0f;
+                peakBits = bits > peakBits ? bits : peakBits;
+                small += a <= nearZero;
             }
         }
+        float peak;
+        memcpy(&peak, &peakBits, sizeof peak);
         out[4 * r] = l1;
         out[4 * r + 1] = l2;
         out[4 * r + 2] = peak;
-        out[4 * r + 3] = small;
+        out[4 * r + 3] = (float)small;
+    }
+}
+
+CLONES void bl_row_sparsity(const float *x, long rows, long cols, float nearZero, float *out) {
+    bl_row_moments(x, rows, cols, nearZero, out);
+    float root = sqrtf((float)cols);
+    for (long r = 0; r < rows; r++) {
+        float l1 = out[4 * r], l2sq = out[4 * r + 1], peak = out[4 * r + 2], small = out[4 * r + 3];
+        float l2 = sqrtf(l2sq);
+        // NaN rows: l2 is NaN, so the comparisons below are false and NaN flows into every measure.
+        out[4 * r] = (cols == 1 || l2 == 0) ? 0.0f : (root - l1 / l2) / (root - 1.0f);
+        out[4 * r + 1] = l2sq == 0 ? 0.0f : peak * peak / l2sq;
+        out[4 * r + 2] = small / (float)cols;
+        out[4 * r + 3] = l2;
     }
 }
 

@@ -89,11 +89,18 @@ public enum Attention {
                     useBlocks = visible >= 32 * queryRows
                 }
                 if useBlocks && keyRows > 0 {
-                    let blocked: @Sendable (Int) -> Void = { h in
-                        blockedHead(h, io: io, bounds: bounds, queryRows: queryRows, keyRows: keyRows,
+                    // Tasks are (head, group of query blocks) so that a few heads still give every
+                    // worker enough independent pieces (and a worker on a busy core takes fewer).
+                    let blocksPerHead = (queryRows + blockRows - 1) / blockRows
+                    let groups = min(blocksPerHead, max(1, (4 * ComputeThreads.count + heads - 1) / heads))
+                    let blocked: @Sendable (Int) -> Void = { task in
+                        let h = task / groups, g = task % groups
+                        let first = blocksPerHead * g / groups * blockRows
+                        let end = min(queryRows, blocksPerHead * (g + 1) / groups * blockRows)
+                        blockedHead(h, rows: first..<end, io: io, bounds: bounds, queryRows: queryRows, keyRows: keyRows,
                                     heads: heads, kvHeads: kvHeads, headDim: headDim, scale: scale)
                     }
-                    Parallel.forEach(heads, blocked)
+                    Parallel.forEach(heads * groups, blocked)
                     return
                 }
                 let work: @Sendable (Int) -> Void = { h in
@@ -138,11 +145,12 @@ public enum Attention {
 extension Attention {
     static let blockRows = 64
 
-    /// One head of the blocked path: for each block of `blockRows` queries, scores over the union of
+    /// One head of the blocked path over the query rows `queryRange` (whole blocks): for each block of
+    /// `blockRows` queries, scores over the union of
     /// their key ranges via sgemm, per-row masked softmax (weights outside the row's range set to 0),
     /// then weights · V via sgemm. Rows with an empty range get uniform weights over all keys.
     fileprivate static func blockedHead(
-        _ h: Int, io: SendablePointers, bounds: SendableBounds, queryRows: Int, keyRows: Int,
+        _ h: Int, rows queryRange: Range<Int>, io: SendablePointers, bounds: SendableBounds, queryRows: Int, keyRows: Int,
         heads: Int, kvHeads: Int, headDim: Int, scale: Float
     ) {
         let kvHead = h / (heads / kvHeads)
@@ -150,9 +158,9 @@ extension Attention {
         let scores = UnsafeMutablePointer<Float>.allocate(capacity: blockRows * keyRows)
         defer { scores.deallocate() }
         GEMMThreading.serialOnThisThread()
-        var start = 0
-        while start < queryRows {
-            let rows = min(blockRows, queryRows - start)
+        var start = queryRange.lowerBound
+        while start < queryRange.upperBound {
+            let rows = min(blockRows, queryRange.upperBound - start)
             var lo = keyRows, hi = 0
             for i in start..<(start + rows) {
                 let l = max(0, bounds.lower[i]), u = min(keyRows, bounds.upper[i])

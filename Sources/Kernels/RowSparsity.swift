@@ -14,18 +14,21 @@ public struct RowSparsity: Sendable, Equatable {
     public var l2Norm: Float
 
     /// Measures each of `rows` rows of `columns` values. NaN in a row gives NaN measures for that row.
-    /// Allocates only the result array; `scratch` may be passed to avoid even the per-call moments buffer.
     public static func measure(_ x: UnsafePointer<Float>, rows: Int, columns: Int, nearZero: Float = 1e-3) -> [RowSparsity] {
         if rows == 0 || columns == 0 { return [] }
-        var moments = [Float](repeating: 0, count: 4 * rows)
-        moments.withUnsafeMutableBufferPointer { bl_row_moments(x, rows, columns, nearZero, $0.baseAddress!) }
-        let root = Float(columns).squareRoot()
+        var packed = [Float](repeating: 0, count: 4 * rows)
+        packed.withUnsafeMutableBufferPointer { measure(x, rows: rows, columns: columns, nearZero: nearZero, into: $0.baseAddress!) }
         return (0..<rows).map { r in
-            let l1 = moments[4 * r], l2Squared = moments[4 * r + 1], peak = moments[4 * r + 2]
-            let l2 = l2Squared.squareRoot()
-            let hoyer: Float = (columns == 1 || l2 == 0) ? 0 : (root - l1 / l2) / (root - 1)
-            return RowSparsity(hoyer: hoyer, top1Energy: l2Squared == 0 ? 0 : peak * peak / l2Squared,
-                               nearZeroFraction: moments[4 * r + 3] / Float(columns), l2Norm: l2)
+            RowSparsity(hoyer: packed[4 * r], top1Energy: packed[4 * r + 1], nearZeroFraction: packed[4 * r + 2],
+                        l2Norm: packed[4 * r + 3])
         }
+    }
+
+    /// Allocation-free form for hooks: writes `hoyer, top1Energy, nearZeroFraction, l2Norm` for each
+    /// row to `out[4r ..< 4r+4]` (`out` holds ≥ 4·rows floats). No-op for zero rows or columns.
+    public static func measure(_ x: UnsafePointer<Float>, rows: Int, columns: Int, nearZero: Float = 1e-3,
+                               into out: UnsafeMutablePointer<Float>) {
+        if rows == 0 || columns == 0 { return }
+        bl_row_sparsity(x, rows, columns, nearZero, out)
     }
 }

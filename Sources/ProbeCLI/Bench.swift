@@ -284,7 +284,7 @@ final class StageClock {
 /// Sparsity reducers on every row of every block's residual stream and MLP activation.
 enum SparsityHooks {
     enum Kind { case fast, metrics }
-    final class Results { var metrics: [String: SparsityReducer] = [:]; var rows = 0; var hoyerSum: Float = 0 }
+    final class Results { var metrics: [String: SparsityReducer] = [:]; var rows = 0; var packed: [Float] = [] }
 
     static func register(_ kind: Kind, in hooks: inout HookSet) {
         let box = Results()
@@ -293,9 +293,11 @@ enum SparsityHooks {
         case .fast:
             body = { buffer, info in
                 guard let base = buffer.baseAddress else { return }
-                let rows = RowSparsity.measure(base, rows: info.rows, columns: info.columns)
-                box.rows += rows.count
-                for r in rows { box.hoyerSum += r.hoyer }
+                if box.packed.count < 4 * info.rows { box.packed = [Float](repeating: 0, count: 4 * info.rows) }
+                box.packed.withUnsafeMutableBufferPointer {
+                    RowSparsity.measure(base, rows: info.rows, columns: info.columns, into: $0.baseAddress!)
+                }
+                box.rows += info.rows
             }
         case .metrics:
             body = { buffer, info in

@@ -32,8 +32,12 @@ void bl_rope(float *x, long rows, long heads, long rowStride, long headDim, cons
 /// Which clone the loader picked for bl_swiglu (for tests/diagnostics): 3 = AVX-512, 2 = AVX2, 1 = baseline.
 int bl_vector_level(void);
 /// Per-row sums for sparsity measures: out[4r..4r+3] = Σ|x|, Σx², max|x|, #{|x| ≤ nearZero} of row r.
-/// NaN entries make the row's sums NaN (max|x| ignores them).
+/// NaN entries make the row's sums and max|x| NaN.
 void bl_row_moments(const float *x, long rows, long cols, float nearZero, float *out);
+
+/// Per-row sparsity: out[4r..4r+3] = Hoyer, top-1 energy share, near-zero fraction, L2 norm of row r
+/// (see Kernels.RowSparsity for the definitions and edge cases).
+void bl_row_sparsity(const float *x, long rows, long cols, float nearZero, float *out);
 
 /// Raises glibc's mmap and trim thresholds (256 / 512 MiB) so freed activation buffers are reused by the
 /// next allocation instead of being unmapped and page-faulted in again. No-op without glibc.
