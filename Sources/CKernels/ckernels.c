@@ -17,7 +17,12 @@ void bl_keep_freed_buffers(void) {
 // on newer Xeons (Sapphire Rapids is not "skylake-avx512"). The AVX-512 clone contracts a*b+c into FMA
 // (AVX-512F implies FMA), so its last-bit rounding can differ from the other clones; parity tolerances
 // (1e-4 abs vs transformers) are far above that.
+#if defined(__x86_64__) && defined(__ELF__)
 #define CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+#else
+// Other targets (arm64, Mach-O): one build for the target's own vector ISA (NEON on arm64).
+#define CLONES
+#endif
 
 // exp(x) for float, branch-free so loops vectorise: Cody-Waite range reduction x = n·ln2 + r, |r| ≤ ln2/2,
 // degree-6 minimax polynomial (Cephes expf coefficients), scale by 2^n through the exponent bits.
