@@ -166,12 +166,13 @@ CLONES void bl_row_sparsity(const float *x, long rows, long cols, float nearZero
     }
 }
 
-CLONES int bl_vector_level(void) {
-#if defined(__AVX512F__)
-    return 3;
-#elif defined(__AVX2__)
-    return 2;
-#else
-    return 1;
+int bl_vector_level(void) {
+    // The rule the target_clones resolver applies (highest-priority supported feature first). The
+    // preprocessor cannot tell clones apart, so this asks the CPU the same questions at run time.
+#if defined(__x86_64__) && defined(__ELF__)
+    __builtin_cpu_init();
+    if (__builtin_cpu_supports("avx512f")) return 3;
+    if (__builtin_cpu_supports("avx2")) return 2;
 #endif
+    return 1;
 }

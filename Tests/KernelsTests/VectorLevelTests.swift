@@ -4,8 +4,9 @@ import Testing
 
 @Suite("Element-wise loop dispatch")
 struct VectorLevelTests {
-    /// The ifunc resolver must pick the widest clone the CPU supports ("arch=" clones once silently fell
-    /// back to the baseline loop on a Sapphire Rapids Xeon). Reads the CPU flags from /proc/cpuinfo.
+    /// The clones are keyed on CPU features, so the widest one the CPU supports is selected ("arch="
+    /// clones once silently fell back to the baseline loop on a Sapphire Rapids Xeon; a profile then
+    /// showed `bl_swiglu.default`). Compares with the flags in /proc/cpuinfo.
     @Test("the AVX-512 / AVX2 clone is used when the CPU has it")
     func widestClone() throws {
         guard let info = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8) else { return }

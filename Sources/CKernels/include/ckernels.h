@@ -29,7 +29,8 @@ void bl_add(const float *x, float *y, long count);
 void bl_rope(float *x, long rows, long heads, long rowStride, long headDim, const float *cosTable,
              const float *sinTable);
 
-/// Which clone the loader picked for bl_swiglu (for tests/diagnostics): 3 = AVX-512, 2 = AVX2, 1 = baseline.
+/// Which clones the loader picks on this CPU (same rule as the target_clones resolver): 3 = AVX-512,
+/// 2 = AVX2, 1 = baseline.
 int bl_vector_level(void);
 /// Per-row sums for sparsity measures: out[4r..4r+3] = Σ|x|, Σx², max|x|, #{|x| ≤ nearZero} of row r.
 /// NaN entries make the row's sums and max|x| NaN.
