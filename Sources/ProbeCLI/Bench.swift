@@ -20,7 +20,10 @@ struct Bench: AsyncParsableCommand {
 
         With --against-python, a long-lived helper (Notebooks-as-scripts/bench_transformers.py) loads the \
         same checkpoint with transformers and both run interleaved on the same bytes (ByteLens, transformers, \
-        ByteLens, ...); ratios are quoted pair by pair. --threads sets both sides' thread count.
+        ByteLens, ...); ratios are quoted pair by pair. --threads sets both sides' thread count (torch's \
+        set_num_threads and OMP_NUM_THREADS). After each transformers forward the bench waits 0.3 s so \
+        torch's spinning OpenMP workers go idle before ByteLens runs. On a shared machine, quote the \
+        ratios and the load averages printed at start and end, not absolute times.
 
         With --hooks, a hooked ByteLens forward is interleaved with the plain one and the slowdown is \
         reported pair by pair. Reducer hooks are registered on every *.blocks.*.hook_resid_post and \
