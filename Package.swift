@@ -26,7 +26,9 @@ let package = Package(
         .systemLibrary(name: "CDNNL", providers: [.apt(["libdnnl-dev"])]),
 
         // MARK: Numerics and the model
-        .target(name: "Kernels", dependencies: ["CDNNL"], swiftSettings: optimised),
+        // Element-wise loops in C with per-ISA clones (AVX-512 / AVX2 / baseline), always optimised.
+        .target(name: "CKernels", cSettings: [.unsafeFlags(["-O3"])]),
+        .target(name: "Kernels", dependencies: ["CDNNL", "CKernels"], swiftSettings: optimised),
         .target(name: "BLTModel", dependencies: ["Kernels"], swiftSettings: optimised),
 
         // MARK: Study components (plain arrays in, plain arrays out)

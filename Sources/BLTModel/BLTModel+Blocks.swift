@@ -6,10 +6,14 @@ extension BLTModel {
         var out = [Float](repeating: 0, count: rows * w.outFeatures)
         if out.isEmpty || w.inFeatures == 0 { return out }
         try x.withUnsafeBufferPointer { xp in
-            try w.values.withUnsafeBufferPointer { wp in
-                try out.withUnsafeMutableBufferPointer { op in
+            try out.withUnsafeMutableBufferPointer { op in
+                switch w.precision {
+                case .fp32:
                     try Linear.apply(xp.baseAddress!, rows: rows, inFeatures: w.inFeatures,
-                                     weight: wp.baseAddress!, outFeatures: w.outFeatures, into: op.baseAddress!)
+                                     transposedWeight: w.transposedFloats, outFeatures: w.outFeatures, into: op.baseAddress!)
+                case .bf16:
+                    try Linear.applyBFloat16(xp.baseAddress!, rows: rows, inFeatures: w.inFeatures,
+                                             weight: w.bfloat16, outFeatures: w.outFeatures, into: op.baseAddress!)
                 }
             }
         }

@@ -4,8 +4,9 @@ import Kernels
 /// A loaded Byte Latent Transformer (`BltForCausalLM` of transformers 5.24.0) ready for inference.
 ///
 /// Loading validates every tensor's presence, dtype and shape against `config.json` before anything
-/// runs. Dense weights are converted to Float once; embedding tables stay memory-mapped and are
-/// gathered row by row. The value is immutable and `Sendable`, so one model can serve many
+/// runs. Dense weights are prepared once per tensor for the compute precision (fp32: transposed Float
+/// copies; bf16: BF16 tensors used in place from the memory map), and converted tensors' mapped pages
+/// are released; embedding tables always stay memory-mapped and are gathered row by row. The value is immutable and `Sendable`, so one model can serve many
 /// concurrent `forward` calls.
 public struct BLTModel: Sendable {
     public let config: BLTConfig
@@ -16,12 +17,13 @@ public struct BLTModel: Sendable {
     /// Loads `config.json` and `model.safetensors` (or a sharded `model.safetensors.index.json`) from
     /// a Hugging Face checkpoint directory.
     /// - Throws: `BLTConfigError` for a bad config, `CheckpointError` for bad weight files.
-    public init(directory: URL) throws {
+    /// - Parameter options: matrix precision (default fp32, the parity-tested path).
+    public init(directory: URL, options: LoadOptions = LoadOptions()) throws {
         let config = try BLTConfig(contentsOf: directory.appendingPathComponent("config.json"))
         let files = try CheckpointFiles(directory: directory)
         self.config = config
         self.directory = directory
-        self.weights = try BLTWeights(config: config, files: files)
+        self.weights = try BLTWeights(config: config, files: files, precision: options.matrixPrecision)
     }
 
     /// Convenience for a path string.

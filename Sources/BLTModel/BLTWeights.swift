@@ -1,10 +1,3 @@
-/// A dense `nn.Linear` weight `[outFeatures, inFeatures]` converted to Float once at load time.
-struct LinearWeight: Sendable {
-    let outFeatures: Int
-    let inFeatures: Int
-    let values: [Float]
-}
-
 /// An `nn.Embedding` table left in the memory-mapped file and gathered row by row (the hash table of
 /// blt-1b is 3,000,012 x 1024; converting it wholesale would cost ~12 GB).
 public struct EmbeddingTable: Sendable {
@@ -124,9 +117,9 @@ extension BLTConfig {
 
 extension BLTWeights {
     /// Validates presence, dtype and shape of every expected tensor (first problem in
-    /// `expectedTensors` order is thrown), then converts dense weights to Float and keeps embedding
-    /// tables mapped.
-    init(config: BLTConfig, files: CheckpointFiles) throws(CheckpointError) {
+    /// `expectedTensors` order is thrown), then prepares dense weights for `precision` (see
+    /// `MatrixPrecision`) and keeps embedding tables mapped.
+    init(config: BLTConfig, files: CheckpointFiles, precision: MatrixPrecision = .fp32) throws(CheckpointError) {
         for spec in config.expectedTensors {
             guard let slice = files.tensors[spec.name] else {
                 throw .missingTensor(name: spec.name, expectedShape: spec.shape, directory: files.directory)
@@ -141,8 +134,7 @@ extension BLTWeights {
         let t = files.tensors
         func dense(_ name: String) -> [Float] { t[name]!.floats() }
         func linear(_ name: String) -> LinearWeight {
-            let s = t[name]!
-            return LinearWeight(outFeatures: s.shape[0], inFeatures: s.shape[1], values: s.floats())
+            LinearWeight(t[name]!, precision: precision)
         }
         func table(_ name: String) -> EmbeddingTable {
             let s = t[name]!

@@ -1,4 +1,5 @@
 import CDNNL
+import CKernels
 import Dispatch
 #if canImport(Glibc)
 import Glibc
@@ -88,15 +89,18 @@ public enum Attention {
                     useBlocks = visible >= 32 * queryRows
                 }
                 if useBlocks && keyRows > 0 {
-                    let blocked: @Sendable (Int) -> Void = { h in
-                        blockedHead(h, io: io, bounds: bounds, queryRows: queryRows, keyRows: keyRows,
+                    // Tasks are (head, group of query blocks) so that a few heads still give every
+                    // worker enough independent pieces (and a worker on a busy core takes fewer).
+                    let blocksPerHead = (queryRows + blockRows - 1) / blockRows
+                    let groups = min(blocksPerHead, max(1, (4 * ComputeThreads.count + heads - 1) / heads))
+                    let blocked: @Sendable (Int) -> Void = { task in
+                        let h = task / groups, g = task % groups
+                        let first = blocksPerHead * g / groups * blockRows
+                        let end = min(queryRows, blocksPerHead * (g + 1) / groups * blockRows)
+                        blockedHead(h, rows: first..<end, io: io, bounds: bounds, queryRows: queryRows, keyRows: keyRows,
                                     heads: heads, kvHeads: kvHeads, headDim: headDim, scale: scale)
                     }
-                    if heads > 1 {
-                        DispatchQueue.concurrentPerform(iterations: heads, execute: blocked)
-                    } else {
-                        blocked(0)
-                    }
+                    Parallel.forEach(heads * groups, blocked)
                     return
                 }
                 let work: @Sendable (Int) -> Void = { h in
@@ -117,34 +121,19 @@ public enum Attention {
                             let w = 1 / Float(keyRows)
                             for j in lo..<hi { weights[j] = w }
                         } else {
-                            var maxScore = -Float.infinity
                             for j in lo..<hi {
-                                let k = io.key + j * kvStride + kvHead * headDim
-                                var dot: Float = 0
-                                for d in 0..<headDim { dot += q[d] * k[d] }
-                                let s = dot * scale
-                                weights[j] = s
-                                if s > maxScore { maxScore = s }
+                                weights[j] = bl_dot(q, io.key + j * kvStride + kvHead * headDim, headDim) * scale
                             }
-                            var total: Float = 0
-                            for j in lo..<hi {
-                                let e = expf(weights[j] - maxScore)
-                                weights[j] = e
-                                total += e
-                            }
-                            let inverse = 1 / total
-                            for j in lo..<hi { weights[j] *= inverse }
+                            bl_softmax_range(weights + lo, 0, hi - lo, hi - lo)
                         }
                         o.update(repeating: 0, count: headDim)
                         for j in lo..<hi {
-                            let w = weights[j]
-                            let v = io.value + j * kvStride + kvHead * headDim
-                            for d in 0..<headDim { o[d] += w * v[d] }
+                            bl_axpy(weights[j], io.value + j * kvStride + kvHead * headDim, o, headDim)
                         }
                     }
                 }
                 if heads > 1 && queryRows * keyRows >= 4096 {
-                    DispatchQueue.concurrentPerform(iterations: heads, execute: work)
+                    Parallel.forEach(heads, work)
                 } else {
                     for h in 0..<heads { work(h) }
                 }
@@ -156,11 +145,12 @@ public enum Attention {
 extension Attention {
     static let blockRows = 64
 
-    /// One head of the blocked path: for each block of `blockRows` queries, scores over the union of
+    /// One head of the blocked path over the query rows `queryRange` (whole blocks): for each block of
+    /// `blockRows` queries, scores over the union of
     /// their key ranges via sgemm, per-row masked softmax (weights outside the row's range set to 0),
     /// then weights · V via sgemm. Rows with an empty range get uniform weights over all keys.
     fileprivate static func blockedHead(
-        _ h: Int, io: SendablePointers, bounds: SendableBounds, queryRows: Int, keyRows: Int,
+        _ h: Int, rows queryRange: Range<Int>, io: SendablePointers, bounds: SendableBounds, queryRows: Int, keyRows: Int,
         heads: Int, kvHeads: Int, headDim: Int, scale: Float
     ) {
         let kvHead = h / (heads / kvHeads)
@@ -168,9 +158,9 @@ extension Attention {
         let scores = UnsafeMutablePointer<Float>.allocate(capacity: blockRows * keyRows)
         defer { scores.deallocate() }
         GEMMThreading.serialOnThisThread()
-        var start = 0
-        while start < queryRows {
-            let rows = min(blockRows, queryRows - start)
+        var start = queryRange.lowerBound
+        while start < queryRange.upperBound {
+            let rows = min(blockRows, queryRange.upperBound - start)
             var lo = keyRows, hi = 0
             for i in start..<(start + rows) {
                 let l = max(0, bounds.lower[i]), u = min(keyRows, bounds.upper[i])
@@ -188,19 +178,8 @@ extension Attention {
                     let i = start + r
                     let row = scores + r * width
                     let l = max(0, bounds.lower[i]) - lo, u = min(keyRows, bounds.upper[i]) - lo
-                    if l >= u { for j in 0..<width { row[j] = 0 }; continue }
-                    var maxScore = -Float.infinity
-                    for j in l..<u where row[j] > maxScore { maxScore = row[j] }
-                    var total: Float = 0
-                    for j in l..<u {
-                        let e = expf(row[j] - maxScore)
-                        row[j] = e
-                        total += e
-                    }
-                    let inverse = 1 / total
-                    for j in 0..<l { row[j] = 0 }
-                    for j in l..<u { row[j] *= inverse }
-                    for j in u..<width { row[j] = 0 }
+                    if l >= u { row.update(repeating: 0, count: width); continue }
+                    bl_softmax_range(row, l, u, width)
                 }
                 _ = dnnl_sgemm(CChar(UInt8(ascii: "N")), CChar(UInt8(ascii: "N")),
                                dnnl_dim_t(rows), dnnl_dim_t(headDim), dnnl_dim_t(width), 1,

@@ -1,3 +1,4 @@
+import CKernels
 import Dispatch
 #if canImport(Glibc)
 import Glibc
@@ -12,14 +13,13 @@ import Glibc
 /// Users must not need environment variables, so oneDNN is kept single-threaded on every calling
 /// thread (`omp_set_num_threads(1)`, looked up with `dlsym` because libgomp is already loaded by
 /// libdnnl), and large products are split into row or column bands computed on Dispatch worker
-/// threads, which sleep when idle. `OMP_NUM_THREADS` still caps the number of bands.
+/// threads, which sleep when idle. `ComputeThreads.count` sets the number of bands.
 enum GEMMThreading {
     /// Multiply-adds (rows · in · out) from which a product is split across threads.
     static let parallelThreshold = 1 << 21
 
     private typealias SetThreads = @convention(c) (Int32) -> Void
-    private typealias GetThreads = @convention(c) () -> Int32
-
+    
     private static let setNumThreads: SetThreads? = {
         #if canImport(Glibc)
         guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "omp_set_num_threads") else { return nil }
@@ -29,21 +29,46 @@ enum GEMMThreading {
         #endif
     }()
 
-    /// Bands for large products: `OMP_NUM_THREADS` if set, else the online CPU count (at least 1).
-    static let bands: Int = {
-        #if canImport(Glibc)
-        if let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "omp_get_max_threads") {
-            return max(1, Int(unsafeBitCast(symbol, to: GetThreads.self)()))
-        }
-        return max(1, sysconf(Int32(_SC_NPROCESSORS_ONLN)))
-        #else
-        return 1
-        #endif
-    }()
+    /// Bands for large products: `ComputeThreads.count`.
+    static var bands: Int { ComputeThreads.count }
+
+    /// Whether a product is split into row bands (else output-column bands): rows when there are more
+    /// rows than output features (and at least two per band), so the larger operand is divided.
+    static func splitsRows(rows: Int, outFeatures: Int, bands: Int) -> Bool {
+        rows >= 2 * bands && (rows > outFeatures || outFeatures < 16 * bands)
+    }
+
+    /// Keeps freed activation buffers in the heap for the next product instead of returning them to
+    /// the kernel: glibc serves blocks ≥ 128 KiB with fresh `mmap`s by default, and every forward pass
+    /// then page-faults and zeroes all its activations again (14 % of a small-model forward was
+    /// `clear_page` in the kernel). Raising the mmap and trim thresholds to 256 MiB makes the per-forward
+    /// buffers reusable. Called once, before the first product; process-wide and harmless for others.
+    static let keepFreedBuffers: Void = { bl_keep_freed_buffers() }()
+
+    /// Number of chunks a product is cut into for dynamic scheduling over `bands` workers: one per band
+    /// for small products, four per band from 16x the parallel threshold (each chunk still a large,
+    /// efficient sgemm), never more than the extent allows.
+    static func chunks(work: Int, extent: Int, bands: Int) -> Int {
+        let perBand = work >= 16 * parallelThreshold ? 4 : 1
+        return max(1, min(bands * perBand, extent / 16, extent))
+    }
+
+    /// `[start, end)` of chunk `c` of `chunks` over `extent`, starts rounded down to `alignment`
+    /// (SIMD-friendly column offsets); the chunks tile `0..<extent` exactly.
+    static func chunkBounds(_ c: Int, of chunks: Int, extent: Int, alignment: Int) -> (Int, Int) {
+        func edge(_ i: Int) -> Int { i == chunks ? extent : (extent * i / chunks) / alignment * alignment }
+        return (edge(c), edge(c + 1))
+    }
+
+    /// Sets this thread's OpenMP thread count (oneDNN's own threading), e.g. to measure its reference rate.
+    static func setOpenMPThreads(_ n: Int) {
+        setNumThreads?(Int32(max(1, n)))
+    }
 
     /// Makes oneDNN calls from the current thread single-threaded (idempotent, cheap: a thread-local
     /// OpenMP setting).
     static func serialOnThisThread() {
+        _ = keepFreedBuffers
         setNumThreads?(1)
     }
 }

@@ -28,6 +28,28 @@ public enum Linear {
         weight: UnsafePointer<Float>, outFeatures: Int,
         into out: UnsafeMutablePointer<Float>, accumulate: Bool = false
     ) throws(KernelError) {
+        try product(x, rows: rows, inFeatures: inFeatures, weight: weight, transposed: false,
+                    outFeatures: outFeatures, into: out, accumulate: accumulate)
+    }
+
+    /// `out[rows, outFeatures] = x[rows, inFeatures] · weightT` for a weight stored transposed,
+    /// row-major `[inFeatures, outFeatures]` (the layout the model keeps its fp32 weights in: oneDNN's
+    /// sgemm runs ~1.3-1.5x faster on it than on PyTorch's `[out, in]` when there are few rows, e.g.
+    /// the global transformer's patches). Same semantics as `apply` otherwise.
+    public static func apply(
+        _ x: UnsafePointer<Float>, rows: Int, inFeatures: Int,
+        transposedWeight: UnsafePointer<Float>, outFeatures: Int,
+        into out: UnsafeMutablePointer<Float>, accumulate: Bool = false
+    ) throws(KernelError) {
+        try product(x, rows: rows, inFeatures: inFeatures, weight: transposedWeight, transposed: true,
+                    outFeatures: outFeatures, into: out, accumulate: accumulate)
+    }
+
+    static func product(
+        _ x: UnsafePointer<Float>, rows: Int, inFeatures: Int,
+        weight: UnsafePointer<Float>, transposed: Bool, outFeatures: Int,
+        into out: UnsafeMutablePointer<Float>, accumulate: Bool
+    ) throws(KernelError) {
         if rows == 0 || outFeatures == 0 { return }
         if inFeatures == 0 {
             if !accumulate { out.update(repeating: 0, count: rows * outFeatures) }
@@ -36,27 +58,34 @@ public enum Linear {
         let work = rows * inFeatures * outFeatures
         let bands = work >= GEMMThreading.parallelThreshold ? min(GEMMThreading.bands, max(rows, outFeatures)) : 1
         if bands <= 1 {
-            try gemm(x, rows: rows, inFeatures: inFeatures, weight: weight, outFeatures: outFeatures,
+            try gemm(x, rows: rows, inFeatures: inFeatures, weight: weight, transposed: transposed,
+                     ldWeight: transposed ? outFeatures : inFeatures, outFeatures: outFeatures,
                      into: out, ldOut: outFeatures, accumulate: accumulate)
             return
         }
-        // Split rows when there are enough, else output columns; each band is one oneDNN call on its
-        // own Dispatch thread (see GEMMThreading for why not OpenMP).
-        let byRows = rows >= 2 * bands
+        // Split the larger operand so each band streams only its share of it: rows when the activations
+        // outweigh the weight (long inputs, small layers), else output columns (a weight read once in
+        // total instead of once per band; sgemm also packs only its half). Each band is one oneDNN call
+        // on its own Dispatch thread (see GEMMThreading for why not OpenMP).
+        let byRows = GEMMThreading.splitsRows(rows: rows, outFeatures: outFeatures, bands: bands)
         let extent = byRows ? rows : outFeatures
+        let chunks = GEMMThreading.chunks(work: work, extent: extent, bands: bands)
         let shared = SendableGEMM(x: x, weight: weight, out: out)
         let failures = FailureBox()
-        DispatchQueue.concurrentPerform(iterations: bands) { band in
-            let start = extent * band / bands, end = extent * (band + 1) / bands
+        Parallel.dynamic(chunks: chunks, workers: bands) { chunk in
+            let (start, end) = GEMMThreading.chunkBounds(chunk, of: chunks, extent: extent, alignment: byRows ? 1 : 16)
             guard end > start else { return }
             do throws(KernelError) {
                 if byRows {
                     try gemm(shared.x + start * inFeatures, rows: end - start, inFeatures: inFeatures,
-                             weight: shared.weight, outFeatures: outFeatures,
+                             weight: shared.weight, transposed: transposed,
+                             ldWeight: transposed ? outFeatures : inFeatures, outFeatures: outFeatures,
                              into: shared.out + start * outFeatures, ldOut: outFeatures, accumulate: accumulate)
                 } else {
+                    // Output columns start..<end: column offset in the transposed layout, row offset else.
                     try gemm(shared.x, rows: rows, inFeatures: inFeatures,
-                             weight: shared.weight + start * inFeatures, outFeatures: end - start,
+                             weight: shared.weight + (transposed ? start : start * inFeatures), transposed: transposed,
+                             ldWeight: transposed ? outFeatures : inFeatures, outFeatures: end - start,
                              into: shared.out + start, ldOut: outFeatures, accumulate: accumulate)
                 }
             } catch {
@@ -66,18 +95,37 @@ public enum Linear {
         if let failure = failures.first { throw failure }
     }
 
-    /// One single-threaded oneDNN call; `ldOut` is the row stride of `out`.
+    /// One single-threaded oneDNN call; `ldWeight`/`ldOut` are the row strides of the weight and `out`.
     static func gemm(
-        _ x: UnsafePointer<Float>, rows: Int, inFeatures: Int, weight: UnsafePointer<Float>, outFeatures: Int,
-        into out: UnsafeMutablePointer<Float>, ldOut: Int, accumulate: Bool
+        _ x: UnsafePointer<Float>, rows: Int, inFeatures: Int, weight: UnsafePointer<Float>, transposed: Bool,
+        ldWeight: Int, outFeatures: Int, into out: UnsafeMutablePointer<Float>, ldOut: Int, accumulate: Bool
     ) throws(KernelError) {
         GEMMThreading.serialOnThisThread()
         let status = dnnl_sgemm(
-            CChar(UInt8(ascii: "N")), CChar(UInt8(ascii: "T")),
+            CChar(UInt8(ascii: "N")), CChar(UInt8(ascii: transposed ? "N" : "T")),
             dnnl_dim_t(rows), dnnl_dim_t(outFeatures), dnnl_dim_t(inFeatures),
             1.0, x, dnnl_dim_t(inFeatures),
-            weight, dnnl_dim_t(inFeatures),
+            weight, dnnl_dim_t(ldWeight),
             accumulate ? 1.0 : 0.0, out, dnnl_dim_t(ldOut))
+        if status != dnnl_success {
+            throw .gemmFailed(status: Int(status.rawValue), rows: rows, inFeatures: inFeatures, outFeatures: outFeatures)
+        }
+    }
+
+    /// The reference rate: one `dnnl_sgemm` call (weight `[in, out]`, as the model stores it) using
+    /// oneDNN's own OpenMP threading with `threads` threads (what a caller of the library would get by default), for comparing `apply`'s banded
+    /// single-threaded calls against it in benchmarks. Restores single-threaded oneDNN on this thread.
+    public static func applyOneDNNThreaded(
+        _ x: UnsafePointer<Float>, rows: Int, inFeatures: Int, transposedWeight: UnsafePointer<Float>, outFeatures: Int,
+        into out: UnsafeMutablePointer<Float>, threads: Int
+    ) throws(KernelError) {
+        if rows == 0 || outFeatures == 0 || inFeatures == 0 { return }
+        GEMMThreading.setOpenMPThreads(threads)
+        defer { GEMMThreading.serialOnThisThread() }
+        let status = dnnl_sgemm(
+            CChar(UInt8(ascii: "N")), CChar(UInt8(ascii: "N")),
+            dnnl_dim_t(rows), dnnl_dim_t(outFeatures), dnnl_dim_t(inFeatures),
+            1.0, x, dnnl_dim_t(inFeatures), transposedWeight, dnnl_dim_t(outFeatures), 0.0, out, dnnl_dim_t(outFeatures))
         if status != dnnl_success {
             throw .gemmFailed(status: Int(status.rawValue), rows: rows, inFeatures: inFeatures, outFeatures: outFeatures)
         }

@@ -1,3 +1,5 @@
+import CKernels
+
 /// RMSNorm as `BltRMSNorm`: `y = w ⊙ x / sqrt(mean(x²) + eps)` per row. Statistics are accumulated in
 /// Float like transformers' fp32 path (inputs here are already fp32). No mean subtraction, no bias.
 /// An all-zero row gives an all-zero output (1/sqrt(eps) times 0). `out` may alias `x`.
@@ -6,14 +8,8 @@ public enum RMSNorm {
         _ x: UnsafePointer<Float>, rows: Int, columns: Int, weight: UnsafePointer<Float>, eps: Float,
         into out: UnsafeMutablePointer<Float>
     ) {
-        for r in 0..<rows {
-            let row = x + r * columns
-            var sumSquares: Float = 0
-            for c in 0..<columns { sumSquares += row[c] * row[c] }
-            let inverse = 1 / (sumSquares / Float(columns) + eps).squareRoot()
-            let dst = out + r * columns
-            for c in 0..<columns { dst[c] = weight[c] * (row[c] * inverse) }
-        }
+        // C loop with AVX-512/AVX2 clones (the sum of squares is reassociated into SIMD lanes).
+        bl_rmsnorm(x, rows, columns, weight, eps, out)
     }
 
     /// Array convenience returning a new buffer.

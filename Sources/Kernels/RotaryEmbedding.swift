@@ -1,3 +1,4 @@
+import CKernels
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -43,22 +44,11 @@ public struct RotaryEmbedding: Sendable {
     /// starts at `x + r*rowStride + h*headDim`; row `r` uses position `r`. Requires `rows <= positions`.
     public func apply(_ x: UnsafeMutablePointer<Float>, rows: Int, heads: Int, rowStride: Int) {
         precondition(rows <= positions, "rotary table too short")
-        let half = headDim / 2
         cos.withUnsafeBufferPointer { cp in
             sin.withUnsafeBufferPointer { sp in
-                for r in 0..<rows {
-                    let cr = cp.baseAddress! + r * half
-                    let sr = sp.baseAddress! + r * half
-                    for h in 0..<heads {
-                        let v = x + r * rowStride + h * headDim
-                        for i in 0..<half {
-                            let a = v[2 * i], b = v[2 * i + 1]
-                            // x*cos + rotate(x)*sin with rotate(a, b) = (-b, a), as torch evaluates it.
-                            v[2 * i] = a * cr[i] + (-b) * sr[i]
-                            v[2 * i + 1] = b * cr[i] + a * sr[i]
-                        }
-                    }
-                }
+                // x*cos + rotate(x)*sin with rotate(a, b) = (-b, a), as torch evaluates it (C loop with
+                // AVX-512/AVX2 clones).
+                bl_rope(x, rows, heads, rowStride, headDim, cp.baseAddress!, sp.baseAddress!)
             }
         }
     }

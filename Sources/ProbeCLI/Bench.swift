@@ -1,9 +1,439 @@
 import ArgumentParser
+import BLTModel
+import Foundation
+import Kernels
+import Metrics
+#if canImport(Glibc)
+import Glibc
+#endif
 
-// Skeleton placeholder: replaced by the real `probe bench` command.
+/// `probe bench`: times full forward passes, optionally side by side with transformers.
 struct Bench: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "(not built yet)")
+    static let configuration = CommandConfiguration(
+        abstract: "Time full BLT forward passes (optionally interleaved with transformers) and report throughput.",
+        discussion: """
+        Each measured forward is the whole model: entropy model (patcher), patching, byte + hash \
+        embeddings, local encoder, global transformer, local decoder and LM head, on repeatable English-like \
+        text of each size. The report gives median and minimum time, bytes/s, patches, the per-stage split \
+        (timed at hook boundaries), achieved GFLOP/s over the useful FLOPs (Metrics.ComputeAllocation: \
+        matrix products plus attention over unmasked pairs only) and the peak RSS.
+
+        With --against-python, a long-lived helper (Notebooks-as-scripts/bench_transformers.py) loads the \
+        same checkpoint with transformers and both run interleaved on the same bytes (ByteLens, transformers, \
+        ByteLens, ...); ratios are quoted pair by pair. --threads sets both sides' thread count (torch's \
+        set_num_threads and OMP_NUM_THREADS). After each transformers forward the bench waits 0.3 s so \
+        torch's spinning OpenMP workers go idle before ByteLens runs. On a shared machine, quote the \
+        ratios and the load averages printed at start and end, not absolute times.
+
+        With --hooks, a hooked ByteLens forward is interleaved with the plain one and the slowdown is \
+        reported pair by pair. Reducer hooks are registered on every *.blocks.*.hook_resid_post and \
+        *hook_mlp_act (every layer of every component): 'fast-reducers' computes Hoyer, top-1 energy, \
+        near-zero fraction and L2 of every row in one vectorised pass (Kernels.RowSparsity); \
+        'all-reducers' runs Metrics.SparsityReducer (all ten measures incl. Gini, in Double, plus \
+        per-dimension moments) on every row.
+
+        Examples:
+          probe bench --model .checkpoints/blt-small
+          probe bench --model .checkpoints/blt-small --sizes 256,1024,4096 --repeats 7 \\
+                      --against-python /work/venv/bin/python --threads 2
+          probe bench --model .checkpoints/blt-small --sizes 1024 --hooks fast-reducers
+          probe bench --model .checkpoints/blt-1b-shape --sizes 512 --repeats 3 --compute bf16
+          probe bench --model .checkpoints/blt-small --sizes 1024 --gemm-rate
+        """)
+
+    @Option(name: .long, help: "Checkpoint directory in Hugging Face layout.")
+    var model: String
+
+    @Option(name: .long, help: "Comma-separated input sizes in bytes.")
+    var sizes: String = "256,1024,4096"
+
+    @Option(name: .long, help: "Measured repetitions per size (after the warm-up).")
+    var repeats: Int = 5
+
+    @Option(name: .long, help: "Unmeasured warm-up forwards per size.")
+    var warmup: Int = 1
+
+    @Option(name: .long, help: "Threads for ByteLens kernels and torch (default: available cores).")
+    var threads: Int?
+
+    @Option(name: .customLong("against-python"), help: "Python with torch 2.13 + transformers 5.24.0 to compare against.")
+    var againstPython: String?
+
+    @Option(name: .customLong("python-dtype"), help: "Compute dtype of the transformers side: float32 | bfloat16 | auto.")
+    var pythonDType: String = "float32"
+
+    @Option(name: .long, help: "ByteLens compute precision for matrix products: fp32 | bf16.")
+    var compute: String = "fp32"
+
+    @Option(name: .long, help: "Hooks to interleave with the plain forward: none | fast-reducers | all-reducers.")
+    var hooks: String = "none"
+
+    @Flag(name: .customLong("gemm-rate"), help: "Also compare ByteLens' products with oneDNN's own threaded sgemm on the model's shapes.")
+    var gemmRate = false
+
+    func validate() throws {
+        guard !parsedSizes.isEmpty, parsedSizes.allSatisfy({ $0 > 0 }) else {
+            throw ValidationError("--sizes needs comma-separated positive integers, got '\(sizes)'")
+        }
+        guard repeats >= 1 else { throw ValidationError("--repeats must be at least 1") }
+        guard warmup >= 0 else { throw ValidationError("--warmup must be non-negative") }
+        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
+        guard MatrixPrecision(rawValue: compute) != nil else { throw ValidationError("--compute must be fp32 or bf16") }
+        guard ["none", "fast-reducers", "all-reducers"].contains(hooks) else {
+            throw ValidationError("--hooks must be none, fast-reducers or all-reducers")
+        }
+        guard ["float32", "bfloat16", "auto"].contains(pythonDType) else {
+            throw ValidationError("--python-dtype must be float32, bfloat16 or auto")
+        }
+    }
+
+    private var parsedSizes: [Int] { sizes.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) } }
+
     func run() async throws {
-        throw ValidationError("probe bench is not built yet")
+        let threadCount = threads ?? ComputeThreads.available
+        ComputeThreads.count = threadCount
+        let precision = MatrixPrecision(rawValue: compute)!
+        Self.say("probe bench: \(model)")
+        Self.say("  threads \(threadCount), compute \(compute), load average \(Self.loadAverage())")
+        var python: PythonHelper?
+        if let againstPython {
+            python = try PythonHelper(python: againstPython, model: model, threads: threadCount, dtype: pythonDType)
+            Self.say("  transformers loaded in \(String(format: "%.1f", python!.loadSeconds)) s (\(python!.banner))")
+        }
+        let loadStart = Date()
+        let loaded = try BLTModel(directory: URL(fileURLWithPath: model), options: LoadOptions(matrixPrecision: precision))
+        Self.say("  ByteLens loaded in \(String(format: "%.1f", Date().timeIntervalSince(loadStart))) s, "
+              + "peak RSS so far \(Self.gigabytes(Self.peakRSS()))")
+        let shape = try Self.modelShape(loaded.config)
+        let reducerKind: SparsityHooks.Kind? = hooks == "none" ? nil : hooks == "fast-reducers" ? .fast : .metrics
+        var summary: [String] = []
+        for size in parsedSizes {
+            let bytes = BenchText.bytes(count: size)
+            let stageNames = StageClock.stageNames
+            for _ in 0..<warmup {
+                _ = try Self.timedForward(loaded, bytes: bytes, reducers: .none)
+                if let reducerKind { _ = try Self.timedForward(loaded, bytes: bytes, reducers: reducerKind) }
+                if let python { _ = try python.forward(bytes); usleep(Self.settleMicroseconds) }
+            }
+            var ours: [Double] = [], hooked: [Double] = [], theirs: [Double] = []
+            var stages = [[Double]](repeating: [], count: stageNames.count)
+            var patches = 0, flops = 0.0
+            for _ in 0..<repeats {
+                let run = try Self.timedForward(loaded, bytes: bytes, reducers: .none)
+                ours.append(run.seconds)
+                for (i, s) in run.stages.enumerated() { stages[i].append(s) }
+                patches = run.patchLengths.count
+                flops = try ComputeAllocation(shape: shape, patchLengths: run.patchLengths,
+                                              includePatcher: loaded.config.patchInForward).total
+                if let reducerKind { hooked.append(try Self.timedForward(loaded, bytes: bytes, reducers: reducerKind).seconds) }
+                if let python {
+                    theirs.append(try python.forward(bytes).seconds)
+                    // torch's OpenMP workers spin for a while after each call; let them go idle so they
+                    // do not steal cores from the next ByteLens forward (and vice versa).
+                    usleep(Self.settleMicroseconds)
+                }
+            }
+            let median = Self.median(ours), fastest = ours.min()!
+            Self.say("\n\(size) bytes (N = \(size + 1) with BOS), \(patches) patches, useful \(String(format: "%.2f", flops / 1e9)) GFLOP")
+            Self.say("  ByteLens      median \(Self.ms(median))  min \(Self.ms(fastest))  "
+                  + "\(Self.rate(Double(size) / median)) bytes/s  \(String(format: "%.0f", flops / median / 1e9)) GFLOP/s")
+            let split = zip(stageNames, stages).map { "\($0) \(Self.ms(Self.median($1)))" }.joined(separator: ", ")
+            Self.say("  stages (median): \(split)")
+            var line = "| \(size) | \(patches) | \(Self.ms(median)) | \(Self.rate(Double(size) / median))"
+            if !hooked.isEmpty {
+                let ratios = zip(hooked, ours).map { $0 / $1 }
+                Self.say("  hooked        median \(Self.ms(Self.median(hooked)))  pairwise slowdown median "
+                      + "\(String(format: "%+.1f %%", (Self.median(ratios) - 1) * 100)) "
+                      + "[\(ratios.map { String(format: "%.3f", $0) }.joined(separator: " "))]")
+                line += " | \(String(format: "%+.1f %%", (Self.median(ratios) - 1) * 100))"
+            }
+            if !theirs.isEmpty {
+                let ratios = zip(theirs, ours).map { $0 / $1 }
+                Self.say("  transformers  median \(Self.ms(Self.median(theirs)))  min \(Self.ms(theirs.min()!))  "
+                      + "\(Self.rate(Double(size) / Self.median(theirs))) bytes/s")
+                Self.say("  speed-up pair by pair (transformers / ByteLens): "
+                      + ratios.map { String(format: "%.2f", $0) }.joined(separator: " ")
+                      + "  median \(String(format: "%.2f×", Self.median(ratios)))")
+                line += " | \(Self.ms(Self.median(theirs))) | \(String(format: "%.2f×", Self.median(ratios)))"
+            }
+            summary.append(line + " |")
+            if gemmRate { try Self.gemmRate(loaded.config, bytes: size, patches: patches, threads: threadCount, repeats: repeats) }
+        }
+        Self.say("\npeak RSS: ByteLens \(Self.gigabytes(Self.peakRSS()))"
+              + (python.map { " transformers \(Self.gigabytes((try? $0.peakRSS()) ?? 0))" } ?? ""))
+        Self.say("load average at end: \(Self.loadAverage())")
+        var header = "| bytes | patches | ByteLens median | ByteLens bytes/s"
+        if hooks != "none" { header += " | \(hooks) slowdown" }
+        if python != nil { header += " | transformers median | speed-up" }
+        Self.say("\n" + header + " |")
+        Self.say(String(repeating: "| --- ", count: header.components(separatedBy: "|").count - 1) + "|")
+        summary.forEach { Self.say($0) }
+        python?.close()
+    }
+
+    /// Pause after each transformers forward before the next measurement.
+    static let settleMicroseconds: UInt32 = 300_000
+
+    // MARK: One timed forward
+
+    struct Timed {
+        var seconds: Double
+        var stages: [Double]
+        var patchLengths: [Int]
+    }
+
+    static func timedForward(_ model: BLTModel, bytes: [UInt8], reducers: SparsityHooks.Kind?) throws -> Timed {
+        let clock = StageClock(config: model.config)
+        var hookSet = HookSet()
+        clock.register(in: &hookSet)
+        if let reducers { SparsityHooks.register(reducers, in: &hookSet) }
+        clock.start()
+        let result = try model.forward(bytes: bytes, options: ForwardOptions(hooks: hookSet))
+        let seconds = clock.finish()
+        return Timed(seconds: seconds, stages: clock.stageSeconds(), patchLengths: result.patchLengths)
+    }
+
+    static func modelShape(_ c: BLTConfig) throws -> ModelShape {
+        func stack(_ s: BLTStackConfig) throws -> StackShape {
+            try StackShape(layers: s.numHiddenLayers, hidden: s.hiddenSize, heads: s.numAttentionHeads,
+                           kvHeads: s.numKeyValueHeads, intermediate: s.intermediateSize, window: s.slidingWindow)
+        }
+        return try ModelShape(
+            patcher: c.patchInForward ? try stack(c.patcher) : nil, encoder: try stack(c.encoder),
+            global: try stack(c.global), decoder: try stack(c.decoder), vocabulary: c.vocabSize,
+            crossAttentionK: c.crossAttnK, encoderCrossAttentionAllLayers: c.encoder.crossAttnAllLayers,
+            decoderCrossAttentionAllLayers: c.decoder.crossAttnAllLayers, hashEmbeddingTables: c.hashTableCount)
+    }
+
+    // MARK: Formatting and process statistics
+
+    /// Unbuffered line output, so progress shows while a long benchmark runs (also through pipes).
+    static func say(_ line: String) {
+        FileHandle.standardOutput.write(Data((line + "\n").utf8))
+    }
+
+    static func median(_ values: [Double]) -> Double {
+        let s = values.sorted()
+        if s.isEmpty { return .nan }
+        return s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2
+    }
+    static func ms(_ seconds: Double) -> String { String(format: "%.1f ms", seconds * 1000) }
+    static func rate(_ value: Double) -> String { String(format: "%.0f", value) }
+    static func gigabytes(_ bytes: Int) -> String { String(format: "%.2f GB", Double(bytes) / 1e9) }
+
+    /// Peak resident set size of this process in bytes (`ru_maxrss`, KiB on Linux).
+    static func peakRSS() -> Int {
+        var usage = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        return Int(usage.ru_maxrss) * 1024
+    }
+
+    static func loadAverage() -> String {
+        (try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8))?
+            .split(separator: " ").prefix(3).joined(separator: " ") ?? "n/a"
+    }
+}
+
+/// Wall-clock timestamps at the hook points that close each stage of the forward pass.
+final class StageClock {
+    static let stageNames = ["patcher", "patching", "embeddings", "encoder", "global", "decoder", "head"]
+    private var marks: [Double]
+    private let boundaries: [String]
+    private var began = 0.0
+
+    init(config: BLTConfig) {
+        let lastGlobal = config.global.numHiddenLayers > 0
+            ? "global.blocks.\(config.global.numHiddenLayers - 1).hook_resid_post" : "global.hook_embed"
+        boundaries = [config.patchInForward ? "patching.hook_entropy" : nil, "patching.hook_patch_lengths",
+                      "encoder.hook_embed", "encoder.hook_patch_embed", lastGlobal, "decoder.hook_final_norm"]
+            .map { $0 ?? "" }
+        marks = [Double](repeating: .nan, count: Self.stageNames.count + 1)
+    }
+
+    private static func now() -> Double {
+        var t = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &t)
+        return Double(t.tv_sec) + Double(t.tv_nsec) * 1e-9
+    }
+
+    func register(in hooks: inout HookSet) {
+        for (i, name) in boundaries.enumerated() where !name.isEmpty {
+            hooks.reduce(name) { [unowned self] _, _ in self.marks[i + 1] = Self.now() }
+        }
+    }
+
+    func start() { began = Self.now(); marks[0] = began }
+
+    /// Ends the measurement and returns the total seconds.
+    func finish() -> Double {
+        let end = Self.now()
+        marks[marks.count - 1] = end
+        return end - began
+    }
+
+    /// Seconds per stage; a stage whose closing hook did not fire (no patcher) is 0.
+    func stageSeconds() -> [Double] {
+        var out: [Double] = []
+        var previous = marks[0]
+        for i in 1..<marks.count {
+            if marks[i].isNaN { out.append(0); continue }
+            out.append(marks[i] - previous)
+            previous = marks[i]
+        }
+        return out
+    }
+}
+
+/// Sparsity reducers on every row of every block's residual stream and MLP activation.
+enum SparsityHooks {
+    enum Kind { case fast, metrics }
+    final class Results { var metrics: [String: SparsityReducer] = [:]; var rows = 0; var packed: [Float] = [] }
+
+    static func register(_ kind: Kind, in hooks: inout HookSet) {
+        let box = Results()
+        let body: (UnsafeBufferPointer<Float>, HookInfo) -> Void
+        switch kind {
+        case .fast:
+            body = { buffer, info in
+                guard let base = buffer.baseAddress else { return }
+                if box.packed.count < 4 * info.rows { box.packed = [Float](repeating: 0, count: 4 * info.rows) }
+                box.packed.withUnsafeMutableBufferPointer {
+                    RowSparsity.measure(base, rows: info.rows, columns: info.columns, into: $0.baseAddress!)
+                }
+                box.rows += info.rows
+            }
+        case .metrics:
+            body = { buffer, info in
+                if box.metrics[info.name] == nil { box.metrics[info.name] = try? SparsityReducer(dimension: info.columns) }
+                guard var reducer = box.metrics.removeValue(forKey: info.name) else { return }
+                if let rows = try? reducer.consume(buffer, rows: info.rows, cols: info.columns) { box.rows += rows.count }
+                box.metrics[info.name] = reducer
+            }
+        }
+        hooks.reduce("*.blocks.*.hook_resid_post", body)
+        hooks.reduce("*hook_mlp_act", body)
+    }
+}
+
+/// Repeatable English-like text: words from a fixed list chosen by a fixed-seed LCG, with punctuation
+/// and line breaks, cut to exactly `count` bytes (ASCII, so every byte is one character).
+enum BenchText {
+    static let words = """
+        the of and to in a is that for it as was with be by on not he this are or his from at which but have \
+        an they you were her she there been one all we their has would when if so no what up out about who \
+        into more time only some could them other than then now look over think also back after use two how \
+        our work first well way even new want because any these give day most us entropy patch byte model \
+        latent transformer sparsity difficulty measure layer signal hidden state region encoder decoder global
+        """.split(whereSeparator: { $0 == " " || $0 == "\n" }).map(String.init)
+
+    static func bytes(count: Int) -> [UInt8] {
+        var state: UInt64 = 0x9E37_79B9_7F4A_7C15
+        var out: [UInt8] = []
+        out.reserveCapacity(count + 16)
+        var sentenceLength = 0
+        while out.count < count {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            let word = words[Int((state >> 33) % UInt64(words.count))]
+            out.append(contentsOf: sentenceLength == 0 ? Array(word.prefix(1).uppercased().utf8) + Array(word.dropFirst().utf8)
+                                                         : Array(word.utf8))
+            sentenceLength += 1
+            if sentenceLength > 6 && (state >> 20) % 5 == 0 {
+                out.append(contentsOf: Array((state >> 40) % 7 == 0 ? ".\n".utf8 : ". ".utf8))
+                sentenceLength = 0
+            } else {
+                out.append((state >> 24) % 11 == 0 ? UInt8(ascii: ",") : UInt8(ascii: " "))
+                if out.last == UInt8(ascii: ",") { out.append(UInt8(ascii: " ")) }
+            }
+        }
+        return Array(out.prefix(count))
+    }
+}
+
+/// The transformers side: `bench_transformers.py` as a child process speaking a line protocol.
+final class PythonHelper {
+    private let process = Process()
+    private let input = Pipe()
+    private let output = Pipe()
+    private var buffered = Data()
+    private(set) var loadSeconds = 0.0
+    private(set) var banner = ""
+
+    init(python: String, model: String, threads: Int, dtype: String) throws {
+        let script = try Self.scriptPath()
+        process.executableURL = URL(fileURLWithPath: python)
+        process.arguments = [script, "--model", model, "--threads", "\(threads)", "--dtype", dtype]
+        var environment = ProcessInfo.processInfo.environment
+        environment["OMP_NUM_THREADS"] = "\(threads)"
+        process.environment = environment
+        process.standardInput = input
+        process.standardOutput = output
+        process.standardError = FileHandle.nullDevice
+        do { try process.run() } catch {
+            throw ValidationError("cannot start \(python): \(error)")
+        }
+        let ready = try readLine()
+        let parts = ready.split(separator: " ")
+        guard parts.first == "ready", parts.count >= 4 else {
+            throw ValidationError("bench_transformers.py did not start: \(ready)")
+        }
+        loadSeconds = Double(parts[1]) ?? .nan
+        banner = "\(parts[2]) parameters, \(parts[3])"
+    }
+
+    /// Locates `Notebooks-as-scripts/bench_transformers.py` from the working directory or this source file.
+    static func scriptPath() throws -> String {
+        let relative = "Notebooks-as-scripts/bench_transformers.py"
+        var candidates = [FileManager.default.currentDirectoryPath + "/" + relative]
+        var directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        for _ in 0..<3 { directory.deleteLastPathComponent() }
+        candidates.append(directory.appendingPathComponent(relative).path)
+        guard let found = candidates.first(where: { FileManager.default.fileExists(atPath: $0) }) else {
+            throw ValidationError("cannot find \(relative) (run from the repository root)")
+        }
+        return found
+    }
+
+    struct Forward { var seconds: Double; var patches: Int }
+
+    func forward(_ bytes: [UInt8]) throws -> Forward {
+        try send("forward " + bytes.map { String(format: "%02x", $0) }.joined())
+        let reply = try readLine()
+        let parts = reply.split(separator: " ")
+        guard parts.first == "ok", parts.count >= 3, let seconds = Double(parts[1]), let patches = Int(parts[2]) else {
+            throw ValidationError("transformers helper: \(reply)")
+        }
+        return Forward(seconds: seconds, patches: patches)
+    }
+
+    func peakRSS() throws -> Int {
+        try send("rss")
+        let parts = try readLine().split(separator: " ")
+        guard parts.first == "rss", parts.count == 2, let value = Int(parts[1]) else { return 0 }
+        return value
+    }
+
+    func close() {
+        try? send("quit")
+        process.waitUntilExit()
+    }
+
+    private func send(_ line: String) throws {
+        try input.fileHandleForWriting.write(contentsOf: Data((line + "\n").utf8))
+    }
+
+    private func readLine() throws -> String {
+        while true {
+            if let newline = buffered.firstIndex(of: UInt8(ascii: "\n")) {
+                let line = String(decoding: buffered[buffered.startIndex..<newline], as: UTF8.self)
+                buffered.removeSubrange(buffered.startIndex...newline)
+                return line
+            }
+            // availableData returns as soon as anything arrives (read(upToCount:) waits for the full count).
+            let chunk = output.fileHandleForReading.availableData
+            guard !chunk.isEmpty else {
+                throw ValidationError("transformers helper exited unexpectedly (status \(process.isRunning ? -1 : process.terminationStatus))")
+            }
+            buffered.append(chunk)
+        }
     }
 }

@@ -120,19 +120,29 @@ struct Trace: AsyncParsableCommand {
         try file.setAttribute("model_directory", model.directory.path)
         try file.setAttribute("n_bytes", Int64(bytes.count))
         try file.setAttribute("entropy_units", "nats")
-        try file.createDataset("input_ids", values: result.inputIDs.map(Int64.init))
-        if let entropy = result.entropy { try file.createDataset("entropy", values: entropy) }
-        try file.createDataset("patch_lengths", values: result.patchLengths.map(Int64.init))
-        try file.createDataset("patch_ids", values: result.patchIDs.map(Int64.init))
-        try file.createDataset("decoder_patch_ids", values: result.decoderPatchIDs.map(Int64.init))
+        // Named dimensions (netCDF-4 dimension scales) so xarray opens the file without phony_dims:
+        // "position" (N bytes incl. BOS), "patch" (P), "patch_slot" (P*k), "vocab", and one
+        // "width_<C>" per column count of the hooks.
+        try file.createDataset("input_ids", values: result.inputIDs.map(Int64.init), dimensions: ["position"])
+        if let entropy = result.entropy { try file.createDataset("entropy", values: entropy, dimensions: ["position"]) }
+        try file.createDataset("patch_lengths", values: result.patchLengths.map(Int64.init), dimensions: ["patch"])
+        try file.createDataset("patch_ids", values: result.patchIDs.map(Int64.init), dimensions: ["position"])
+        try file.createDataset("decoder_patch_ids", values: result.decoderPatchIDs.map(Int64.init), dimensions: ["position"])
         if let logits = result.logits {
-            try file.createDataset("logits", values: logits.values, shape: logits.shape)
+            try file.createDataset("logits", values: logits.values, dimensions: ["position", "vocab"], shape: logits.shape)
         }
         let group = try file.createGroup("hooks")
         let points = Dictionary(uniqueKeysWithValues: model.hookPoints.map { ($0.name, $0) })
         for name in result.activations.keys.sorted() {
             let tensor = result.activations[name]!
-            let dataset = try group.createDataset(name, values: tensor.values, shape: tensor.shape)
+            let rowDimension: String
+            switch points[name]?.rows ?? .bytes {
+            case .bytes: rowDimension = "position"
+            case .patches: rowDimension = "patch"
+            case .patchSlots: rowDimension = "patch_slot"
+            }
+            let dimensions = tensor.shape.count == 1 ? [rowDimension] : [rowDimension, "width_\(tensor.columns)"]
+            let dataset = try group.createDataset(name, values: tensor.values, dimensions: dimensions, shape: tensor.shape)
             if let point = points[name] {
                 try dataset.setAttribute("transformers_module", point.transformersModule)
                 try dataset.setAttribute("shape", point.shapeDescription)

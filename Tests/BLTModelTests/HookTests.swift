@@ -73,7 +73,9 @@ struct HookTests {
         #expect(post == mid)   // resid_post = resid_mid + 0
         // decoder.hook_patch_kv recomputed from the ablated global output with the checkpoint weights.
         let w = model.weights.decoderPatchProjection
-        let recomputed = try Linear.apply(post.values, rows: post.rows, weight: w.values, outFeatures: w.outFeatures)
+        // Same product routine as the forward pass (fp32 weights are kept transposed; a different
+        // sgemm layout would differ in the last bits), so equality is exact.
+        let recomputed = try model.linear(post.values, rows: post.rows, w)
         #expect(try #require(ablated.activations["decoder.hook_patch_kv"]).values == recomputed)
         #expect(ablated.activations["decoder.hook_patch_kv"] != clean.activations["decoder.hook_patch_kv"])
         #expect(ablated.logits != clean.logits)

@@ -100,3 +100,32 @@ struct ElementwiseTests {
 import Glibc
 #endif
 func Foundation_exp(_ x: Double) -> Double { exp(x) }
+
+@Suite("Linear with transposed weights")
+struct TransposedLinearTests {
+    /// Same products as `apply(weight:)`, weight stored `[in, out]`; the larger shapes take the threaded,
+    /// chunked paths (row bands, then column chunks with an offset into the transposed layout).
+    @Test("x · Wᵀ from a [in, out] weight matches the [out, in] product",
+          arguments: [(1, 1, 1), (3, 5, 7), (70, 48, 260), (300, 128, 96), (3, 1024, 1024), (86, 512, 1500)])
+    func matchesUntransposed(shape: (Int, Int, Int)) throws {
+        let (rows, inFeatures, outFeatures) = shape
+        var random = TestRandom(state: UInt64(rows * 31 + outFeatures))
+        let x = random.array(rows * inFeatures)
+        let w = random.array(outFeatures * inFeatures)
+        var wT = [Float](repeating: 0, count: w.count)
+        for o in 0..<outFeatures { for i in 0..<inFeatures { wT[i * outFeatures + o] = w[o * inFeatures + i] } }
+        let expected = try Linear.apply(x, rows: rows, weight: w, outFeatures: outFeatures)
+        var y = [Float](repeating: .nan, count: rows * outFeatures)
+        try x.withUnsafeBufferPointer { xp in
+            try wT.withUnsafeBufferPointer { wp in
+                try y.withUnsafeMutableBufferPointer { yp in
+                    try Linear.apply(xp.baseAddress!, rows: rows, inFeatures: inFeatures, transposedWeight: wp.baseAddress!,
+                                     outFeatures: outFeatures, into: yp.baseAddress!)
+                }
+            }
+        }
+        var maxDiff: Float = 0
+        for i in y.indices { maxDiff = max(maxDiff, abs(y[i] - expected[i])) }
+        #expect(maxDiff < 1e-4)
+    }
+}

@@ -1,0 +1,46 @@
+// Element-wise and row kernels of ByteLens, in C so that one binary carries AVX-512, AVX2 and baseline
+// x86-64 versions of each loop (clang `target_clones`, chosen at load time from the CPU's features).
+// Swift code is compiled for the baseline x86-64 target (SSE2) and cannot be built per-CPU portably.
+#ifndef BYTELENS_CKERNELS_H
+#define BYTELENS_CKERNELS_H
+#include <stddef.h>
+
+/// y[r] = w ⊙ x[r] / sqrt(mean(x[r]²) + eps) for each of `rows` rows of `cols`; out may alias x.
+void bl_rmsnorm(const float *x, long rows, long cols, const float *w, float eps, float *out);
+
+/// out[i] = silu(gate[i]) * up[i]; out may alias gate or up. NaN propagates.
+void bl_swiglu(const float *gate, const float *up, long count, float *out);
+
+/// In-place masked softmax of row[0..<width]: entries in [lo, hi) become exp(s - max) / Σ, all others 0.
+/// Requires lo < hi.
+void bl_softmax_range(float *row, long lo, long hi, long width);
+
+/// Σ a[i]·b[i] (float accumulation, reassociated for SIMD).
+float bl_dot(const float *a, const float *b, long count);
+
+/// y[i] += alpha · x[i].
+void bl_axpy(float alpha, const float *x, float *y, long count);
+
+/// y[i] += x[i].
+void bl_add(const float *x, float *y, long count);
+
+/// Interleaved rotary embedding in place on `rows` rows of `heads` heads (`headDim` even), row stride
+/// `rowStride`; row r uses cos/sin[r*headDim/2 ...].
+void bl_rope(float *x, long rows, long heads, long rowStride, long headDim, const float *cosTable,
+             const float *sinTable);
+
+/// Which clones the loader picks on this CPU (same rule as the target_clones resolver): 3 = AVX-512,
+/// 2 = AVX2, 1 = baseline.
+int bl_vector_level(void);
+/// Per-row sums for sparsity measures: out[4r..4r+3] = Σ|x|, Σx², max|x|, #{|x| ≤ nearZero} of row r.
+/// NaN entries make the row's sums and max|x| NaN.
+void bl_row_moments(const float *x, long rows, long cols, float nearZero, float *out);
+
+/// Per-row sparsity: out[4r..4r+3] = Hoyer, top-1 energy share, near-zero fraction, L2 norm of row r
+/// (see Kernels.RowSparsity for the definitions and edge cases).
+void bl_row_sparsity(const float *x, long rows, long cols, float nearZero, float *out);
+
+/// Raises glibc's mmap and trim thresholds (256 / 512 MiB) so freed activation buffers are reused by the
+/// next allocation instead of being unmapped and page-faulted in again. No-op without glibc.
+void bl_keep_freed_buffers(void);
+#endif

@@ -1,0 +1,80 @@
+import Dispatch
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// How many CPU threads the kernels use (matrix-product bands, attention heads).
+///
+/// Defaults to the online CPU count, capped by `OMP_NUM_THREADS` when that is set. Set it once before
+/// running (e.g. `probe bench --threads N`); changing it while a forward pass runs affects only the
+/// products that start afterwards. Values below 1 are clamped to 1.
+public enum ComputeThreads {
+    public static var count: Int {
+        get { storage.value }
+        set { storage.value = max(1, newValue) }
+    }
+
+    /// The default: online CPUs, or `OMP_NUM_THREADS` if set to a smaller positive number.
+    public static let available: Int = {
+        #if canImport(Glibc)
+        let cores = max(1, sysconf(Int32(_SC_NPROCESSORS_ONLN)))
+        #else
+        let cores = 1
+        #endif
+        if let raw = getenv("OMP_NUM_THREADS"), let requested = Int(String(cString: raw)), requested > 0 {
+            return min(cores, requested)
+        }
+        return cores
+    }()
+
+    private static let storage = LockedInt(available)
+}
+
+/// Runs `body(i)` for `i in 0..<count` on up to `ComputeThreads.count` Dispatch workers, each taking the
+/// next index when it finishes one. Runs inline when one worker suffices.
+enum Parallel {
+    static func forEach(_ count: Int, _ body: @Sendable (Int) -> Void) {
+        dynamic(chunks: count, workers: ComputeThreads.count, body)
+    }
+}
+
+extension Parallel {
+    /// Runs `body(chunk)` for every chunk in `0..<chunks` on up to `workers` Dispatch workers that take
+    /// the next chunk as soon as they finish one (dynamic scheduling): on a shared machine a worker
+    /// whose core is busy with another process simply takes fewer chunks instead of holding everyone up.
+    static func dynamic(chunks: Int, workers: Int, _ body: @Sendable (Int) -> Void) {
+        let count = min(workers, chunks)
+        if count <= 1 {
+            for c in 0..<chunks { body(c) }
+            return
+        }
+        let next = LockedInt(0)
+        DispatchQueue.concurrentPerform(iterations: count) { _ in
+            while true {
+                let c = next.fetchAdd()
+                if c >= chunks { return }
+                body(c)
+            }
+        }
+    }
+}
+
+/// An `Int` behind a pthread mutex (Kernels does not import Foundation or Synchronization).
+final class LockedInt: @unchecked Sendable {
+    private var mutex = pthread_mutex_t()
+    private var stored: Int
+    init(_ value: Int) { stored = value; pthread_mutex_init(&mutex, nil) }
+    deinit { pthread_mutex_destroy(&mutex) }
+    /// Returns the value and increments it, atomically.
+    func fetchAdd() -> Int {
+        pthread_mutex_lock(&mutex); defer { pthread_mutex_unlock(&mutex) }
+        stored += 1
+        return stored - 1
+    }
+    var value: Int {
+        get { pthread_mutex_lock(&mutex); defer { pthread_mutex_unlock(&mutex) }; return stored }
+        set { pthread_mutex_lock(&mutex); stored = newValue; pthread_mutex_unlock(&mutex) }
+    }
+}
