@@ -24,11 +24,20 @@
 # nice -n 5 nohup V/bin/python Notebooks-as-scripts/train_default_model.py all \
 #     --train /work/corpus/train.txt --val /work/corpus/val_english.txt \
 #     --work /work/train_run/run1 --out Assets/models/bytelens-tiny \
-#     --entropy-minutes 22 --blt-minutes 48 > /work/train_run/run1.log 2>&1 &
+#     --entropy-minutes 24 --blt-minutes 55 --blt-batch 4 --blt-lr 2e-3 --eval-every 5 --ckpt-every 4 \
+#     > /work/train_run/run1.log 2>&1 &
 # # after an interruption: the same command with --resume
 # ```
-# Sub-commands: `entropy`, `calibrate`, `blt`, `all` (the three in order), `evaluate` and `fixture` (see the
-# evaluation script `evaluate_default_model.py` for the measurements written into the model card).
+# Sub-commands: `entropy`, `calibrate`, `blt`, `all` (the three in order); then `evaluate` (held-out bits/byte,
+# patch lengths, word-initial entropy: the numbers of the model card, also written to `<work>/metrics.json`) and
+# `fixture` (transformers reference outputs of the saved checkpoint for the Swift parity test):
+# ```
+# V/bin/python Notebooks-as-scripts/train_default_model.py evaluate --out Assets/models/bytelens-tiny \
+#     --work /work/train_run/run1 --datasets Assets/datasets
+# V/bin/python Notebooks-as-scripts/train_default_model.py fixture --out Assets/models/bytelens-tiny \
+#     --datasets Assets/datasets --fixture-dir Tests/BLTModelTests/Fixtures/shipped
+# ```
+# Threads: 1 by default (see `--threads`); the shared host made 2-thread steps erratic.
 
 # %%
 import argparse
@@ -647,12 +656,12 @@ def parse_args(argv=None):
     # (OpenMP barriers stall when one thread is descheduled) while 1 thread held 3,500-3,900 B/s (tiny BLT, B=8).
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--max-steps", type=int, default=None, help="stop each stage after this many steps")
-    p.add_argument("--entropy-minutes", type=float, default=22)
-    p.add_argument("--blt-minutes", type=float, default=48)
+    p.add_argument("--entropy-minutes", type=float, default=24)
+    p.add_argument("--blt-minutes", type=float, default=55)
     p.add_argument("--entropy-lr", type=float, default=3e-3)
     p.add_argument("--blt-lr", type=float, default=2e-3)
     p.add_argument("--entropy-batch", type=int, default=8)
-    p.add_argument("--blt-batch", type=int, default=8)
+    p.add_argument("--blt-batch", type=int, default=4)
     p.add_argument("--weight-decay", type=float, default=0.1)
     p.add_argument("--eval-every", type=float, default=3.0, help="minutes of training between val evals")
     p.add_argument("--ckpt-every", type=float, default=3.0, help="minutes of training between checkpoints")
