@@ -372,12 +372,271 @@ def stage_blt(a):
 
 
 # %% [markdown]
+# ## Evaluation (numbers for the model card)
+# Held-out sets (from `Assets/datasets/`, written by `extract_corpus.py`; none of it is in the train split):
+# * **English**: the 640 held-out passages of `english_passages.jsonl` (256–500 bytes each; Bible, Python docs,
+#   *The Tempest*, WordNet glosses), each evaluated as its own sequence (BOS + passage). They are disjoint from
+#   `val_english.txt`, which was used for the threshold calibration and the in-training validation curve.
+# * **Multilingual**: the aligned messages of `parallel_messages.jsonl`, grouped like the `ood` ladder levels;
+#   a group's messages (all its language fields) are joined with newlines and cut into 511-byte windows.
+# * **Task text**: freshly generated addition / Dyck-2 / key=value retrieval lines in the training formats and
+#   ranges (`task_seeds.json`), from a seed different from the training one; 24 lines per document.
+# * **Random**: uniformly random bytes, and random valid UTF-8 (width 1–4 chosen uniformly, as in the ladder).
+#
+# Bits per byte = mean next-byte NLL over all predicted bytes (the first byte after BOS included) / ln 2.
+# Mean patch length = bytes / patches, with the BOS patch and the empty trailing patch not counted, using the
+# checkpoint's own threshold on entropies computed per window (B = 1, exactly what `patch_in_forward` does).
+
+# %%
+OOD_GROUPS = [
+    ("English", ["en"]), ("de/fr/es", ["de", "fr", "es"]), ("pl/tr", ["pl", "tr"]), ("vi", ["vi"]),
+    ("transliterated ru/el", ["ru_latn", "el_latn"]),
+    ("transliterated ar/zh/ko", ["ar_latn", "zh_CN_latn", "ko_latn"]),
+    ("native Cyrillic/Greek", ["ru", "uk", "el"]),
+    ("native CJK/Thai/Devanagari", ["zh_CN", "ja", "ko", "th", "hi"]),
+]
+
+
+def task_text(rng, family, lines=24 * 40):
+    """Held-out task text in the training formats: 'a+b=c' (1-4 digits), Dyck-2 (length 64, depth <= 4),
+    'k1=v1 ... ?kq=vq' (2-16 pairs, 4-letter keys, 3-digit values, a quarter padded with '....' fillers)."""
+    out = []
+    for _ in range(lines):
+        if family == "addition":
+            d = int(rng.integers(1, 5))
+            lo, hi = (0 if d == 1 else 10 ** (d - 1)), 10 ** d - 1
+            a, b = int(rng.integers(lo, hi + 1)), int(rng.integers(lo, hi + 1))
+            out.append(f"{a}+{b}={a + b}")
+        elif family == "dyck":
+            cap, stack, seq = int(rng.integers(1, 5)), [], []
+            while len(seq) < 64:
+                remaining = 64 - len(seq)
+                must_close = len(stack) >= cap or len(stack) >= remaining
+                if stack and (must_close or rng.random() < 0.5):
+                    seq.append(")" if stack.pop() == "(" else "]")
+                else:
+                    o = "(["[int(rng.integers(0, 2))]
+                    stack.append(o)
+                    seq.append(o)
+            out.append("".join(seq))
+        else:
+            n = int(rng.integers(2, 17))
+            keys = set()
+            while len(keys) < n:
+                keys.add("".join(chr(97 + int(c)) for c in rng.integers(0, 26, size=4)))
+            keys = list(rng.permutation(sorted(keys)))
+            vals = [int(v) for v in rng.integers(100, 1000, size=n)]
+            q = int(rng.integers(0, n))
+            pairs = [f"{k}={v}" for k, v in zip(keys, vals)]
+            if rng.random() < 0.25:
+                pairs = list(rng.permutation(pairs + ["...."] * int(rng.integers(1, 17))))
+            out.append(" ".join(pairs) + f" ?{keys[q]}={vals[q]}")
+    docs = ["\n".join(out[i:i + 24]) for i in range(0, len(out), 24)]
+    return "\n\n".join(docs).encode()
+
+
+def random_utf8(rng, length):
+    out = bytearray()
+    while len(out) < length:
+        width = 1 + int(rng.integers(0, min(4, length - len(out))))
+        if width == 1:
+            v = int(rng.integers(0x20, 0x7F))
+        elif width == 2:
+            v = int(rng.integers(0x80, 0x800))
+        elif width == 3:
+            v = int(rng.integers(0x800, 0x10000 - 0x800))
+            v = v + 0x800 if v >= 0xD800 else v
+        else:
+            v = int(rng.integers(0x10000, 0x110000))
+        out += chr(v).encode("utf-8")
+    return bytes(out)
+
+
+def eval_sets(datasets_dir, seed):
+    """name -> list of byte strings, each evaluated as one sequence (BOS + ≤ 511 bytes)."""
+    sets = {}
+    passages = [json.loads(l) for l in open(os.path.join(datasets_dir, "english_passages.jsonl"), encoding="utf-8")]
+    sets["English (all 640 passages)"] = [p["text"].encode()[:SEQ_LEN - 1] for p in passages]
+    for src in sorted({p["source"] for p in passages}):
+        sets[f"English: {src}"] = [p["text"].encode()[:SEQ_LEN - 1] for p in passages if p["source"] == src]
+    messages = [json.loads(l) for l in open(os.path.join(datasets_dir, "parallel_messages.jsonl"), encoding="utf-8")]
+    cut = lambda b: [b[i:i + SEQ_LEN - 1] for i in range(0, len(b), SEQ_LEN - 1)]
+    for name, fields in OOD_GROUPS:
+        stream = "\n".join(m[f] for f in fields for m in messages if m.get(f)).encode()
+        sets[f"ood: {name}"] = cut(stream)
+    rng = np.random.default_rng([seed, 99])
+    for fam in ["addition", "dyck", "retrieval"]:
+        sets[f"task: {fam}"] = cut(task_text(rng, fam))
+    sets["ood: random valid UTF-8"] = cut(random_utf8(rng, 64 * (SEQ_LEN - 1)))
+    sets["ood: random bytes"] = cut(rng.integers(0, 256, size=64 * (SEQ_LEN - 1), dtype=np.uint8).tobytes())
+    return sets
+
+
+def is_letter(b):
+    return 65 <= b <= 90 or 97 <= b <= 122
+
+
+@torch.no_grad()
+def evaluate(a):
+    model = BltForCausalLM.from_pretrained(a.out).eval()
+    patcher = model.model.patcher
+    theta = model.config.patching_threshold
+    sets = eval_sets(a.datasets, a.seed)
+    results = {}
+    word_init, word_int, after_ws, other = [], [], [], []
+    for name, items in sets.items():
+        ent_nll = blt_nll = nbytes = npatches = 0.0
+        ent_sum = 0.0
+        t0 = time.time()
+        for raw in items:
+            ids = encode(raw).unsqueeze(0)
+            ent, _, plogits = patcher(ids)
+            logits = model(input_ids=ids, use_cache=False).logits
+            ent_nll += next_byte_nll(plogits, ids)[0]
+            blt_nll += next_byte_nll(logits, ids)[0]
+            h = ent[0].double().numpy()
+            n = len(raw)
+            nbytes += n
+            npatches += 1 + int((h[1:n] > theta).sum())
+            ent_sum += h[:n].sum()
+            if name == "English (all 640 passages)":
+                for j in range(1, n):  # h[j] is the entropy of the prediction of byte j (0-based)
+                    prev, cur = raw[j - 1], raw[j]
+                    (after_ws if prev in (32, 10) else other).append(h[j])
+                    if is_letter(cur) and prev == 32:
+                        word_init.append(h[j])
+                    elif is_letter(cur) and is_letter(prev):
+                        word_int.append(h[j])
+        results[name] = dict(items=len(items), bytes=int(nbytes),
+                             entropy_model_bpb=ent_nll / nbytes / math.log(2),
+                             blt_bpb=blt_nll / nbytes / math.log(2),
+                             mean_patch_length=nbytes / npatches, mean_entropy_nats=float(ent_sum / nbytes))
+        log(f"[evaluate] {name}: {results[name]} ({time.time() - t0:.0f} s)")
+    words = dict(word_initial_mean_entropy=float(np.mean(word_init)), word_initial_count=len(word_init),
+                 word_internal_mean_entropy=float(np.mean(word_int)), word_internal_count=len(word_int),
+                 ratio=float(np.mean(word_init) / np.mean(word_int)),
+                 after_space_or_newline_mean_entropy=float(np.mean(after_ws)),
+                 other_positions_mean_entropy=float(np.mean(other)))
+    log(f"[evaluate] word-initial vs word-internal entropy: {words}")
+    # Patches as HF makes them in the forward (B = 1) must equal the rule used above on one item.
+    raw = sets["English (all 640 passages)"][0]
+    ids = encode(raw).unsqueeze(0)
+    ent, lengths, _ = patcher(ids, patch_size=model.config.patch_size, threshold=theta)
+    nonempty = int((lengths[0, 1:] > 0).sum())
+    expected = 1 + int((ent[0, 1:len(raw)].double().numpy() > theta).sum())
+    assert nonempty == expected, (nonempty, expected)
+    out = dict(threshold=theta, sets=results, word_entropy=words)
+    with open(os.path.join(a.work, "metrics.json"), "w") as f:
+        json.dump(out, f, indent=1)
+    print(markdown_tables(out))
+
+
+def markdown_tables(m):
+    rows = ["| held-out set | items | bytes | entropy model bits/byte | BLT bits/byte | mean patch length | "
+            "mean entropy (nats) |", "|---|---|---|---|---|---|---|"]
+    for name, r in m["sets"].items():
+        rows.append(f"| {name} | {r['items']} | {r['bytes']:,} | {r['entropy_model_bpb']:.3f} | {r['blt_bpb']:.3f} | "
+                    f"{r['mean_patch_length']:.2f} | {r['mean_entropy_nats']:.3f} |")
+    w = m["word_entropy"]
+    rows += ["", f"Word-initial letters (after a space): {w['word_initial_mean_entropy']:.3f} nats "
+             f"(n = {w['word_initial_count']:,}); word-internal letters: {w['word_internal_mean_entropy']:.3f} nats "
+             f"(n = {w['word_internal_count']:,}); ratio {w['ratio']:.2f}. After space/newline: "
+             f"{w['after_space_or_newline_mean_entropy']:.3f} nats, all other positions: "
+             f"{w['other_positions_mean_entropy']:.3f} nats."]
+    return "\n".join(rows)
+
+
+# %% [markdown]
+# ## Parity fixture for the shipped checkpoint
+# One held-out English passage (the first of `english_passages.jsonl` with 200–300 bytes) run through the saved
+# checkpoint in transformers (B = 1, fp32, SDPA). Keys follow `HOOKS_CONTRACT.md` with input name `english`;
+# only a subset of hooks is stored to keep the file small (see the README written next to it).
+
+# %%
+PRIMES = [1000000007, 5915587277, 1500450271, 3267000013, 5754853343, 4093082899, 9576890767, 3628273133,
+          2860486313, 5463458053, 3367900313]
+
+
+def hash_rows(ids, cfg):
+    from transformers.models.blt.modeling_blt import byte_group_hash_function
+    rows, e = [], 0
+    for f in range(cfg.encoder_hash_byte_group_nb_functions):
+        for g in cfg.encoder_hash_byte_group_size:
+            h = byte_group_hash_function(ids, g, PRIMES[f % len(PRIMES)], cfg.encoder_hash_byte_group_vocab)
+            rows.append(h[0] + e * cfg.encoder_hash_byte_group_vocab)
+            e += 1
+    return torch.stack(rows)
+
+
+@torch.no_grad()
+def make_fixture(a):
+    model = BltForCausalLM.from_pretrained(a.out).eval()
+    cfg = model.config
+    passages = [json.loads(l) for l in open(os.path.join(a.datasets, "english_passages.jsonl"), encoding="utf-8")]
+    passage = next(p for p in passages if 200 <= len(p["text"].encode()) <= 300)
+    raw = passage["text"].encode()
+    ids = encode(raw).unsqueeze(0)
+    captured = {}
+
+    def keep(name, fn):
+        return lambda mod, inp, out: captured.__setitem__(name, fn(inp, out))
+
+    m = model.model
+    hooks = [m.patcher.register_forward_hook(keep("patcher", lambda i, o: o)),
+             m.local_encoder.register_forward_hook(keep("encoder.hook_patch_embed", lambda i, o: o[1])),
+             m.local_decoder.norm.register_forward_hook(keep("decoder.hook_final_norm", lambda i, o: o))]
+    for l, layer in enumerate(m.global_transformer.layers):
+        hooks.append(layer.register_forward_hook(keep(f"global.blocks.{l}.hook_resid_post", lambda i, o: o)))
+    last = len(m.global_transformer.layers) - 1
+    hooks.append(m.global_transformer.layers[last].mlp.down_proj.register_forward_hook(
+        keep(f"global.blocks.{last}.hook_mlp_act", lambda i, o: i[0])))
+    logits = model(input_ids=ids, use_cache=False).logits
+    for h in hooks:
+        h.remove()
+    entropy, lengths, plogits = captured.pop("patcher")
+    P = lengths.shape[1]
+    t = {"english.input_ids": ids[0], "english.entropy": entropy[0].float(),
+         "english.patch_lengths": lengths[0].long(),
+         "english.patch_ids": m._patch_ids_from_lengths(lengths, ids.shape[1])[0].long(),
+         "english.decoder_patch_ids": m._patch_ids_from_lengths(lengths[:, 1:], ids.shape[1])[0].long(),
+         "english.hash_rows": hash_rows(ids, cfg).long(),
+         "english.hook_logits": logits[0].float()}
+    for k, v in captured.items():
+        v = v[0]
+        if k == "encoder.hook_patch_embed":
+            v = v.reshape(P, -1)
+        t[f"english.{k}"] = v.float()
+    # Reference is only useful if it reproduces: rerun and compare, and check the patches against the rule.
+    again = model(input_ids=ids, use_cache=False).logits[0]
+    assert torch.equal(again, logits[0])
+    expected = 1 + int((entropy[0, 1:len(raw)] > cfg.patching_threshold).sum())
+    assert int((lengths[0, 1:] > 0).sum()) == expected
+    os.makedirs(a.fixture_dir, exist_ok=True)
+    t = {k: v.detach().clone().contiguous() for k, v in t.items()}
+    tmp = os.path.join(a.fixture_dir, "reference.safetensors.tmp")
+    save_file(t, tmp, metadata={"checkpoint": "Assets/models/bytelens-tiny", "transformers": "5.24.0",
+                                "torch": torch.__version__, "passage_id": passage["id"]})
+    os.replace(tmp, os.path.join(a.fixture_dir, "reference.safetensors"))
+    with open(os.path.join(a.fixture_dir, "inputs.json"), "w") as f:
+        json.dump({"checkpoint": "Assets/models/bytelens-tiny", "inputs": [
+            {"name": "english", "bytes_hex": raw.hex(), "text": passage["text"], "passage_id": passage["id"],
+             "source": passage["source"],
+             "description": "held-out English passage (first of english_passages.jsonl with 200-300 bytes)"}]},
+            f, indent=1, ensure_ascii=False)
+    log(f"[fixture] {passage['id']}: N = {ids.shape[1]}, P = {P}, lengths {lengths[0].tolist()}; keys "
+        f"{ {k: list(v.shape) for k, v in t.items()} }; "
+        f"{os.path.getsize(os.path.join(a.fixture_dir, 'reference.safetensors')):,} bytes")
+
+
+# %% [markdown]
 # ## Command line
 
 # %%
 def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__)
-    p.add_argument("command", choices=["entropy", "calibrate", "blt", "all"])
+    p.add_argument("command", choices=["entropy", "calibrate", "blt", "all", "evaluate", "fixture"])
+    p.add_argument("--datasets", default="Assets/datasets", help="held-out sets (evaluate, fixture)")
+    p.add_argument("--fixture-dir", default="Tests/BLTModelTests/Fixtures/shipped")
     p.add_argument("--train", default="/work/corpus/train.txt")
     p.add_argument("--val", default="/work/corpus/val_english.txt", help="held-out English (calibration + val)")
     p.add_argument("--work", default="/work/train_run/run1", help="checkpoints and logs (not committed)")
@@ -424,6 +683,10 @@ def main(argv=None):
         stage_calibrate(a)
     if a.command in ("blt", "all"):
         stage_blt(a)
+    if a.command == "evaluate":
+        evaluate(a)
+    if a.command == "fixture":
+        make_fixture(a)
 
 
 # %%
