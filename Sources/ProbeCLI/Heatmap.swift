@@ -12,6 +12,12 @@ struct Heatmap: AsyncParsableCommand {
             The item is a row index of /items (0-based) or a base item id; with a base id, --level picks the \
             ladder level when the id occurs at several levels. Hooks default to every measured hook \
             (encoder and decoder hooks per byte, global hooks per patch); the BOS position is not drawn.
+
+            Examples:
+              probe heatmap Reports/ood/probe.h5 --item ood-0000 --level 9 --out hard.png
+              probe heatmap Reports/ood/probe.h5 --item 3 --strip --out strip.png
+              probe heatmap run.h5 --item 0 --hooks 'global.blocks.3.hook_resid_post' \\
+                  --measure gini --axis patches --scale 2 --out item0.png
             """)
 
     @Argument(help: "A probe-run file written by `probe run`.")

@@ -80,7 +80,9 @@ struct ReportMarkdown {
             .map { "`\($0.path)` sha256 `\($0.sha256.prefix(16))…`" }.joined(separator: ", ")
         lines.append("| | |")
         lines.append("|---|---|")
-        lines.append("| model | `\(Self.displayPath(p.modelPath))` (\(weights.isEmpty ? "no weight files recorded" : weights)) |")
+        let shipped = Self.displayPath(p.modelPath)
+        lines.append("| model | `\(shipped.path)`\(shipped.isShipped ? " (the shipped model)" : "") "
+                     + "(\(weights.isEmpty ? "no weight files recorded" : weights)) |")
         lines.append("| dataset | `\(p.datasetName)` (item manifest sha256 `\(p.datasetManifestSHA256.prefix(16))…`) |")
         for ladder in data.ladders {
             let levels = data.levels(of: ladder).map { "\($0.index) \(Self.cell($0.name))" }.joined(separator: " · ")
@@ -108,9 +110,9 @@ struct ReportMarkdown {
 
     /// The shipped model as `Assets/models/<name>` (the absolute path of the checkout says nothing to a
     /// reader of a committed report); any other path unchanged.
-    static func displayPath(_ path: String) -> String {
-        guard let range = path.range(of: "/Assets/models/") else { return path }
-        return "Assets/models/" + path[range.upperBound...] + " (shipped model)"
+    static func displayPath(_ path: String) -> (path: String, isShipped: Bool) {
+        guard let range = path.range(of: "/Assets/models/") else { return (path, false) }
+        return ("Assets/models/" + path[range.upperBound...], true)
     }
 
     static func shellQuoted(_ s: String) -> String {
