@@ -154,6 +154,7 @@ struct ProbeRunResumeTests {
         let errors = Pipe()
         child.standardError = errors
         child.standardOutput = FileHandle.nullDevice
+        ChildProcessSafety.prepareForSpawn()   // don't hand other tests' HDF5 files (and locks) to the child
         try child.run()
         let deadline = Date().addingTimeInterval(60)
         var progress = 0
