@@ -671,7 +671,7 @@ def build_small(out_dir: Path, seed: int = 3000) -> None:
     with torch.no_grad():
         _, lengths, _ = reloaded.model.patcher(ids, patch_size=4, threshold=config.patching_threshold)
     print(f"small: {params/1e6:.2f} M parameters, threshold {best[0]!r}, calibration mean patch length "
-          f"{n / lengths.shape[1]:.3f} -> {out_dir}")
+          f"{ids.shape[-1] / int((lengths[0] > 0).sum()):.3f} -> {out_dir}")
 
 
 # %% [markdown]
