@@ -20,25 +20,64 @@ extension BLTModel {
         return out
     }
 
+    /// `x · Wᵢᵀ` for several weights sharing one `[rows, in]` input, packed one after another in one
+    /// buffer (block `i` is `[rows, Wᵢ.outFeatures]` at offset `rows · Σ_{j<i} Wⱼ.outFeatures`). fp32
+    /// products run in one parallel region (`Linear.applyConcurrently`); bf16 ones one after another.
+    func linearPacked(_ x: [Float], rows: Int, _ ws: [LinearWeight]) throws -> [Float] {
+        let total = ws.reduce(0) { $0 + $1.outFeatures }
+        var out = [Float](repeating: 0, count: rows * total)
+        if out.isEmpty { return out }
+        try x.withUnsafeBufferPointer { xp in
+            try out.withUnsafeMutableBufferPointer { op in
+                if ws.allSatisfy({ $0.precision == .fp32 }) {
+                    var products: [LinearProduct] = []
+                    var offset = 0
+                    for w in ws {
+                        precondition(w.inFeatures * rows == x.count, "packed products share one input")
+                        products.append(LinearProduct(x: xp.baseAddress!, rows: rows, inFeatures: w.inFeatures,
+                                                      transposedWeight: w.transposedFloats, outFeatures: w.outFeatures,
+                                                      out: op.baseAddress! + offset))
+                        offset += rows * w.outFeatures
+                    }
+                    try Linear.applyConcurrently(products)
+                } else {
+                    var offset = 0
+                    for w in ws {
+                        if w.inFeatures > 0 {
+                            switch w.precision {
+                            case .fp32:
+                                try Linear.apply(xp.baseAddress!, rows: rows, inFeatures: w.inFeatures,
+                                                 transposedWeight: w.transposedFloats, outFeatures: w.outFeatures,
+                                                 into: op.baseAddress! + offset)
+                            case .bf16:
+                                try Linear.applyBFloat16(xp.baseAddress!, rows: rows, inFeatures: w.inFeatures,
+                                                         weight: w.bfloat16, outFeatures: w.outFeatures,
+                                                         into: op.baseAddress! + offset)
+                            }
+                        }
+                        offset += rows * w.outFeatures
+                    }
+                }
+            }
+        }
+        return out
+    }
+
     /// Self-attention without the residual: `o_proj(Attn(RoPE(q), RoPE(k), v))` over `normed`.
     func selfAttention(_ normed: [Float], rows: Int, layer: TransformerLayerWeights, stack s: BLTStackConfig,
                        rope: RotaryEmbedding, ranges: KeyRanges) throws -> [Float] {
         let hd = s.headDim
-        var q = try linear(normed, rows: rows, layer.q)
-        var k = try linear(normed, rows: rows, layer.k)
-        let v = try linear(normed, rows: rows, layer.v)
-        q.withUnsafeMutableBufferPointer { rope.apply($0.baseAddress!, rows: rows, heads: s.numAttentionHeads, rowStride: s.numAttentionHeads * hd) }
-        k.withUnsafeMutableBufferPointer { rope.apply($0.baseAddress!, rows: rows, heads: s.numKeyValueHeads, rowStride: s.numKeyValueHeads * hd) }
+        let qCount = rows * s.numAttentionHeads * hd, kCount = rows * s.numKeyValueHeads * hd
+        var qkv = try linearPacked(normed, rows: rows, [layer.q, layer.k, layer.v])
         var attended = [Float](repeating: 0, count: rows * s.numAttentionHeads * hd)
-        q.withUnsafeBufferPointer { qp in
-            k.withUnsafeBufferPointer { kp in
-                v.withUnsafeBufferPointer { vp in
-                    attended.withUnsafeMutableBufferPointer { op in
-                        Attention.apply(query: qp.baseAddress!, key: kp.baseAddress!, value: vp.baseAddress!,
-                                        queryRows: rows, keyRows: rows, heads: s.numAttentionHeads,
-                                        kvHeads: s.numKeyValueHeads, headDim: hd, ranges: ranges, into: op.baseAddress!)
-                    }
-                }
+        qkv.withUnsafeMutableBufferPointer { buffer in
+            let q = buffer.baseAddress!, k = q + qCount, v = k + kCount
+            rope.apply(q, rows: rows, heads: s.numAttentionHeads, rowStride: s.numAttentionHeads * hd)
+            rope.apply(k, rows: rows, heads: s.numKeyValueHeads, rowStride: s.numKeyValueHeads * hd)
+            attended.withUnsafeMutableBufferPointer { op in
+                Attention.apply(query: q, key: k, value: v,
+                                queryRows: rows, keyRows: rows, heads: s.numAttentionHeads,
+                                kvHeads: s.numKeyValueHeads, headDim: hd, ranges: ranges, into: op.baseAddress!)
             }
         }
         return try linear(attended, rows: rows, layer.o)
@@ -54,11 +93,12 @@ extension BLTModel {
         for i in 0..<x.count { x[i] += attnOut[i] }
         try runner.fire("\(prefix).hook_resid_mid", &x, rows: rows, columns: d)
         let normed2 = RMSNorm.apply(x, columns: d, weight: layer.postNorm, eps: s.rmsNormEps)
-        var gate = try linear(normed2, rows: rows, layer.gate)
-        let up = try linear(normed2, rows: rows, layer.up)
-        gate.withUnsafeMutableBufferPointer { g in
-            up.withUnsafeBufferPointer { u in
-                SwiGLU.apply(gate: g.baseAddress!, up: u.baseAddress!, count: g.count, into: g.baseAddress!)
+        let inner = s.intermediateSize
+        let gateUp = try linearPacked(normed2, rows: rows, [layer.gate, layer.up])
+        var gate = [Float](repeating: 0, count: rows * inner)
+        gateUp.withUnsafeBufferPointer { gu in
+            gate.withUnsafeMutableBufferPointer { g in
+                SwiGLU.apply(gate: gu.baseAddress!, up: gu.baseAddress! + rows * inner, count: g.count, into: g.baseAddress!)
             }
         }
         try runner.fire("\(prefix).hook_mlp_act", &gate, rows: rows, columns: s.intermediateSize)
@@ -76,17 +116,15 @@ extension BLTModel {
         let qn = RMSNorm.apply(query, columns: d, weight: w.queryNorm, eps: s.rmsNormEps)
         let kvn = RMSNorm.apply(keyValue, columns: d, weight: w.keyNorm, eps: s.rmsNormEps)
         let q = try linear(qn, rows: queryRows, w.q)
-        let k = try linear(kvn, rows: keyRows, w.k)
-        let v = try linear(kvn, rows: keyRows, w.v)
+        let kv = try linearPacked(kvn, rows: keyRows, [w.k, w.v])
+        let kCount = keyRows * s.numKeyValueHeads * hd
         var attended = [Float](repeating: 0, count: queryRows * s.numAttentionHeads * hd)
         q.withUnsafeBufferPointer { qp in
-            k.withUnsafeBufferPointer { kp in
-                v.withUnsafeBufferPointer { vp in
-                    attended.withUnsafeMutableBufferPointer { op in
-                        Attention.apply(query: qp.baseAddress!, key: kp.baseAddress!, value: vp.baseAddress!,
-                                        queryRows: queryRows, keyRows: keyRows, heads: s.numAttentionHeads,
-                                        kvHeads: s.numKeyValueHeads, headDim: hd, ranges: ranges, into: op.baseAddress!)
-                    }
+            kv.withUnsafeBufferPointer { kvp in
+                attended.withUnsafeMutableBufferPointer { op in
+                    Attention.apply(query: qp.baseAddress!, key: kvp.baseAddress!, value: kvp.baseAddress! + kCount,
+                                    queryRows: queryRows, keyRows: keyRows, heads: s.numAttentionHeads,
+                                    kvHeads: s.numKeyValueHeads, headDim: hd, ranges: ranges, into: op.baseAddress!)
                 }
             }
         }
