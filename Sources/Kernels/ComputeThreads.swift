@@ -1,3 +1,4 @@
+import CKernels
 import Dispatch
 #if canImport(Glibc)
 import Glibc
@@ -50,12 +51,14 @@ extension Parallel {
             for c in 0..<chunks { body(c) }
             return
         }
-        let next = LockedInt(0)
-        DispatchQueue.concurrentPerform(iterations: count) { _ in
-            while true {
-                let c = next.fetchAdd()
-                if c >= chunks { return }
-                body(c)
+        // CKernels' pool (helpers spin briefly between regions instead of sleeping at once; see pool.c).
+        typealias Body = (Int) -> Void
+        withoutActuallyEscaping(body) { escapable in
+            var task: Body = escapable
+            withUnsafeMutablePointer(to: &task) { pointer in
+                bl_pool_run({ context, index in
+                    context!.assumingMemoryBound(to: Body.self).pointee(index)
+                }, pointer, chunks, Int32(count))
             }
         }
     }

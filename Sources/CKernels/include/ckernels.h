@@ -43,4 +43,14 @@ void bl_row_sparsity(const float *x, long rows, long cols, float nearZero, float
 /// Raises glibc's mmap and trim thresholds (256 / 512 MiB) so freed activation buffers are reused by the
 /// next allocation instead of being unmapped and page-faulted in again. No-op without glibc.
 void bl_keep_freed_buffers(void);
+
+/// A task of a parallel region: called with the caller's context and a chunk index.
+typedef void (*bl_task_fn)(void *ctx, long index);
+
+/// Calls fn(ctx, c) once for every c in 0..<chunks on the calling thread and up to `workers - 1` pool
+/// helpers (created on first use, kept for the process), each taking the next chunk when it finishes
+/// one; returns when all chunks are done. Helpers spin ~0.1 ms after a region before sleeping. Runs
+/// all chunks inline on the caller when workers ≤ 1, chunks ≤ 1, or another region is in progress
+/// (nested or concurrent callers), so it never deadlocks.
+void bl_pool_run(bl_task_fn fn, void *ctx, long chunks, int workers);
 #endif
