@@ -31,6 +31,13 @@ public enum ComputeThreads {
     }()
 
     private static let storage = LockedInt(available)
+
+    /// Wakes idle kernel worker threads ahead of a burst of parallel work (e.g. at the start of a
+    /// forward pass), so waking an idle core overlaps serial work instead of delaying the first
+    /// products. Cheap and harmless when the workers are already awake or were never started.
+    public static func prepareWorkers() {
+        if count > 1 { bl_pool_wake() }
+    }
 }
 
 /// Runs `body(i)` for `i in 0..<count` on up to `ComputeThreads.count` Dispatch workers, each taking the

@@ -49,8 +49,12 @@ typedef void (*bl_task_fn)(void *ctx, long index);
 
 /// Calls fn(ctx, c) once for every c in 0..<chunks on the calling thread and up to `workers - 1` pool
 /// helpers (created on first use, kept for the process), each taking the next chunk when it finishes
-/// one; returns when all chunks are done. Helpers spin ~0.1 ms after a region before sleeping. Runs
+/// one; returns when all chunks are done. Helpers spin ~2 ms after a region before sleeping. Runs
 /// all chunks inline on the caller when workers ≤ 1, chunks ≤ 1, or another region is in progress
 /// (nested or concurrent callers), so it never deadlocks.
 void bl_pool_run(bl_task_fn fn, void *ctx, long chunks, int workers);
+
+/// Wakes sleeping pool helpers so they spin (BL_SPIN_NS) waiting for the next region: called at the start
+/// of a forward pass, so that waking an idle core overlaps the serial work before the first product.
+void bl_pool_wake(void);
 #endif
