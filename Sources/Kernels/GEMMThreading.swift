@@ -46,10 +46,11 @@ enum GEMMThreading {
     static let keepFreedBuffers: Void = { bl_keep_freed_buffers() }()
 
     /// Number of chunks a product is cut into for dynamic scheduling over `bands` workers: one per band
-    /// for small products, four per band from 16x the parallel threshold (each chunk still a large,
+    /// for small products, two per band from 4x the parallel threshold (balances a late-starting worker;
+    /// ~2 % faster at 256 bytes on the small model), four per band from 16x (each chunk still a large,
     /// efficient sgemm), never more than the extent allows.
     static func chunks(work: Int, extent: Int, bands: Int) -> Int {
-        let perBand = work >= 16 * parallelThreshold ? 4 : 1
+        let perBand = work >= 16 * parallelThreshold ? 4 : (work >= 4 * parallelThreshold ? 2 : 1)
         return max(1, min(bands * perBand, extent / 16, extent))
     }
 
