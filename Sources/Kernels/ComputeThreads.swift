@@ -40,8 +40,8 @@ public enum ComputeThreads {
     }
 }
 
-/// Runs `body(i)` for `i in 0..<count` on up to `ComputeThreads.count` Dispatch workers, each taking the
-/// next index when it finishes one. Runs inline when one worker suffices.
+/// Runs `body(i)` for `i in 0..<count` on up to `ComputeThreads.count` workers (the calling thread
+/// and CKernels pool helpers), each taking the next index when it finishes one. Runs inline when one worker suffices.
 enum Parallel {
     static func forEach(_ count: Int, _ body: @Sendable (Int) -> Void) {
         dynamic(chunks: count, workers: ComputeThreads.count, body)
@@ -49,8 +49,8 @@ enum Parallel {
 }
 
 extension Parallel {
-    /// Runs `body(chunk)` for every chunk in `0..<chunks` on up to `workers` Dispatch workers that take
-    /// the next chunk as soon as they finish one (dynamic scheduling): on a shared machine a worker
+    /// Runs `body(chunk)` for every chunk in `0..<chunks` on up to `workers` workers (the calling
+    /// thread and pool helpers, see pool.c) that take the next chunk as soon as they finish one (dynamic scheduling): on a shared machine a worker
     /// whose core is busy with another process simply takes fewer chunks instead of holding everyone up.
     static func dynamic(chunks: Int, workers: Int, _ body: @Sendable (Int) -> Void) {
         let count = min(workers, chunks)

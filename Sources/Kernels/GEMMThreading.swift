@@ -12,8 +12,9 @@ import Glibc
 /// libgomp spin loops, and a tiny-model forward took ~10x longer than with `OMP_WAIT_POLICY=passive`.
 /// Users must not need environment variables, so oneDNN is kept single-threaded on every calling
 /// thread (`omp_set_num_threads(1)`, looked up with `dlsym` because libgomp is already loaded by
-/// libdnnl), and large products are split into row or column bands computed on Dispatch worker
-/// threads, which sleep when idle. `ComputeThreads.count` sets the number of bands.
+/// libdnnl), and large products are split into row or column bands computed on the calling thread
+/// and CKernels pool helpers (pool.c), which spin at most 2 ms after a region and then sleep.
+/// `ComputeThreads.count` sets the number of bands.
 enum GEMMThreading {
     /// Multiply-adds (rows · in · out) from which a product is split across threads.
     static let parallelThreshold = 1 << 21

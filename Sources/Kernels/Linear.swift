@@ -66,7 +66,7 @@ public enum Linear {
         // Split the larger operand so each band streams only its share of it: rows when the activations
         // outweigh the weight (long inputs, small layers), else output columns (a weight read once in
         // total instead of once per band; sgemm also packs only its half). Each band is one oneDNN call
-        // on its own Dispatch thread (see GEMMThreading for why not OpenMP).
+        // on the caller or a pool helper thread (see GEMMThreading for why not OpenMP).
         let byRows = GEMMThreading.splitsRows(rows: rows, outFeatures: outFeatures, bands: bands)
         let extent = byRows ? rows : outFeatures
         let chunks = GEMMThreading.chunks(work: work, extent: extent, bands: bands)
