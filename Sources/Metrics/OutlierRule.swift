@@ -32,7 +32,7 @@ public struct OutlierRule: Sendable, Equatable, Codable {
     }
 
     /// factor 10, maximumFraction 0.01.
-    public static let `default` = try! OutlierRule(factor: 10, maximumFraction: 0.01)
+    public static let `default` = try! OutlierRule(factor: 10, maximumFraction: 0.01)  // ok: constant, valid arguments
     /// Never removes a dimension (`maximumCount` is 0 for every d).
     public static let none = OutlierRule(uncheckedFactor: .infinity, maximumFraction: 0)
 

@@ -4,16 +4,15 @@ import Foundation
 /// first error (in input order) is rethrown after every job has finished.
 enum ParallelMap {
     ///
-    /// Each job runs with one OpenMP thread (see `OpenMPThreads`): parallelism comes from the jobs.
+    /// Matrix products inside a job stay single-threaded in oneDNN (Kernels sets that on every calling
+    /// thread); when several jobs run at once, Kernels' thread pool runs their products inline.
     static func run<Input: Sendable, Output: Sendable>(_ inputs: [Input], threads: Int,
                                                       _ body: @Sendable (Input) throws -> Output) throws -> [Output] {
         if threads <= 1 || inputs.count <= 1 {
-            OpenMPThreads.setForCurrentThread(1)
             return try inputs.map(body)
         }
         let slots = Slots<Output>(count: inputs.count)
         DispatchQueue.concurrentPerform(iterations: inputs.count) { i in
-            OpenMPThreads.setForCurrentThread(1)
             slots.set(i, Result { try body(inputs[i]) })
         }
         return try slots.results().map { try $0.get() }
