@@ -33,7 +33,7 @@ let package = Package(
 
         // MARK: Study components (plain arrays in, plain arrays out)
         .target(name: "Ladders"),
-        .target(name: "Metrics", swiftSettings: optimised),
+        .target(name: "Metrics", dependencies: ["CKernels"], swiftSettings: optimised),
         .target(name: "Statistics", swiftSettings: optimised),
         .target(name: "HDF5Store", dependencies: ["CHDF5"]),
         .target(name: "Plotting", dependencies: ["CPNG"]),

@@ -1,3 +1,5 @@
+import CKernels
+
 /// Errors thrown by the Metrics module for input it cannot give a defined answer to.
 ///
 /// Every case names the argument and the offending value so that a study log says exactly what went wrong.
@@ -35,7 +37,6 @@ public enum MetricsError: Error, CustomStringConvertible, Equatable, Sendable {
 @inlinable
 func validateFinite(_ values: UnsafeBufferPointer<Float>, argument: String) throws {
     if values.isEmpty { throw MetricsError.empty(argument: argument) }
-    for index in values.indices where !values[index].isFinite {
-        throw MetricsError.nonFinite(argument: argument, index: index, value: Double(values[index]))
-    }
+    let index = bl_first_nonfinite(values.baseAddress!, values.count)
+    if index >= 0 { throw MetricsError.nonFinite(argument: argument, index: index, value: Double(values[index])) }
 }

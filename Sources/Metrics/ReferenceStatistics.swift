@@ -1,3 +1,5 @@
+import CKernels
+
 /// Running per-dimension moments of a stream of vectors of one fixed dimension d, with O(d) memory.
 ///
 /// Used two ways: built from an in-distribution reference set to define outlier dimensions and z-scores
@@ -66,20 +68,44 @@ public struct ReferenceStatistics: Sendable, Equatable, Codable {
         try checkMatrixShape(buffer, rows: rows, cols: cols, dimension: dimension)
         guard rows > 0 else { return }
         try validateFinite(buffer, argument: "buffer")
-        for r in 0..<rows { addValidated(UnsafeBufferPointer(rebasing: buffer[(r * cols)..<((r + 1) * cols)])) }
+        addValidated(buffer, rows: rows, threads: 1)
     }
 
     mutating func addValidated(_ vector: UnsafeBufferPointer<Float>) {
         count += 1
-        let n = Double(count)
-        for i in 0..<dimension {
-            let x = Double(vector[i])
-            let delta = x - mean[i]
-            mean[i] += delta / n
-            sumSquaredDeviations[i] += delta * (x - mean[i])
-            meanAbsolute[i] += (abs(x) - meanAbsolute[i]) / n
-            if x < minimum[i] { minimum[i] = x }
-            if x > maximum[i] { maximum[i] = x }
+        let n = count, d = dimension
+        // CKernels' bl_welford_add: this update element by element, vectorised (same arithmetic, same bits).
+        mean.withUnsafeMutableBufferPointer { mean in
+            meanAbsolute.withUnsafeMutableBufferPointer { meanAbsolute in
+                sumSquaredDeviations.withUnsafeMutableBufferPointer { m2 in
+                    minimum.withUnsafeMutableBufferPointer { minimum in
+                        maximum.withUnsafeMutableBufferPointer { maximum in
+                            bl_welford_add(vector.baseAddress!, d, n, mean.baseAddress!, meanAbsolute.baseAddress!,
+                                           m2.baseAddress!, minimum.baseAddress!, maximum.baseAddress!)
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Adds the `rows` rows of a validated row-major buffer in row order, columns split over `threads`
+    /// threads (same bits as adding row by row).
+    mutating func addValidated(_ buffer: UnsafeBufferPointer<Float>, rows: Int, threads: Int) {
+        let first = count, d = dimension
+        count += rows
+        mean.withUnsafeMutableBufferPointer { mean in
+            meanAbsolute.withUnsafeMutableBufferPointer { meanAbsolute in
+                sumSquaredDeviations.withUnsafeMutableBufferPointer { m2 in
+                    minimum.withUnsafeMutableBufferPointer { minimum in
+                        maximum.withUnsafeMutableBufferPointer { maximum in
+                            bl_welford_rows(buffer.baseAddress!, rows, d, first, mean.baseAddress!,
+                                            meanAbsolute.baseAddress!, m2.baseAddress!, minimum.baseAddress!,
+                                            maximum.baseAddress!, Int32(max(1, threads)))
+                        }
+                    }
+                }
+            }
         }
     }
 

@@ -1,3 +1,5 @@
+import CKernels
+
 /// Streaming sparsity computation for one hook point: consumes one vector (or one `[rows, cols]` hook buffer)
 /// at a time with O(d) memory, returns the per-vector `SparsityRow`s and keeps running per-dimension moments.
 ///
@@ -46,9 +48,7 @@ public struct SparsityReducer: Sendable {
             throw MetricsError.shapeMismatch(argument: "vector", expected: dimension, actual: vector.count)
         }
         try validateFinite(vector, argument: "vector")
-        let workspace = UnsafeMutableBufferPointer<Double>.allocate(capacity: 3 * dimension)
-        defer { workspace.deallocate() }
-        return consumeValidated(vector, workspace: workspace)
+        return consumeValidated(vector)
     }
 
     /// Array convenience for `consume(_:)`.
@@ -59,66 +59,100 @@ public struct SparsityReducer: Sendable {
     /// Measures each row of a row-major `[rows, cols]` buffer (a hook's activation for one sequence) and
     /// updates the moments. `rows = 0` returns no rows. The whole buffer is validated before anything is
     /// recorded, so a failing call leaves the reducer unchanged.
+    ///
+    /// Rows are measured on up to `threads` threads (CKernels' pool; e.g. `ComputeThreads.count` inside a
+    /// hook, 1 when the caller already runs several reducers at once). The result does not depend on
+    /// `threads`: each row is measured on its own with a fixed summation order, and the moments are
+    /// updated in row order afterwards.
     /// - Throws: `MetricsError.shapeMismatch` if `cols != dimension` or `buffer.count != rows·cols`,
     ///   `MetricsError.nonFinite` naming the flat index of the first NaN/±∞.
-    public mutating func consume(_ buffer: UnsafeBufferPointer<Float>, rows: Int, cols: Int) throws
+    public mutating func consume(_ buffer: UnsafeBufferPointer<Float>, rows: Int, cols: Int, threads: Int = 1) throws
         -> [SparsityRow]
     {
         try checkMatrixShape(buffer, rows: rows, cols: cols, dimension: dimension)
         guard rows > 0 else { return [] }
         try validateFinite(buffer, argument: "buffer")
-        let workspace = UnsafeMutableBufferPointer<Double>.allocate(capacity: 3 * dimension)
-        defer { workspace.deallocate() }
+        let plan = VariantPlan(reference)
+        var packed = [Double](repeating: 0, count: rows * plan.stride)
+        packed.withUnsafeMutableBufferPointer { out in
+            plan.measure(buffer.baseAddress!, rows: rows, cols: cols, into: out.baseAddress!, threads: threads)
+        }
+        moments.addValidated(buffer, rows: rows, threads: threads)
         var result: [SparsityRow] = []
         result.reserveCapacity(rows)
-        for r in 0..<rows {
-            let row = UnsafeBufferPointer(rebasing: buffer[(r * cols)..<((r + 1) * cols)])
-            result.append(consumeValidated(row, workspace: workspace))
+        packed.withUnsafeBufferPointer { out in
+            for r in 0..<rows {
+                let row = plan.row(out.baseAddress! + r * plan.stride, dimension: cols)
+                for (i, measure) in SparsityMeasure.allCases.enumerated() { rawMeasureSums[i] += row.raw[measure] }
+                result.append(row)
+            }
         }
         return result
     }
 
-    private mutating func consumeValidated(_ vector: UnsafeBufferPointer<Float>,
-                                           workspace: UnsafeMutableBufferPointer<Double>) -> SparsityRow {
-        let row = SparsityReducer.measure(vector, reference: reference, workspace: workspace)
+    private mutating func consumeValidated(_ vector: UnsafeBufferPointer<Float>) -> SparsityRow {
+        let row = SparsityReducer.measure(vector, reference: reference)
         moments.addValidated(vector)
         for (i, measure) in SparsityMeasure.allCases.enumerated() { rawMeasureSums[i] += row.raw[measure] }
         return row
     }
 
-    /// Measures one finite vector in every available variant without touching any running state.
-    /// `workspace` holds ≥ 3·d doubles.
-    static func measure(_ vector: UnsafeBufferPointer<Float>, reference: ReferenceProfile?,
-                        workspace: UnsafeMutableBufferPointer<Double>) -> SparsityRow {
-        let d = vector.count
-        let values = UnsafeMutableBufferPointer(rebasing: workspace[0..<d])
-        let scratch = UnsafeMutableBufferPointer(rebasing: workspace[d..<(2 * d)])
-        let variant = UnsafeMutableBufferPointer(rebasing: workspace[(2 * d)..<(3 * d)])
-        for i in 0..<d { values[i] = Double(vector[i]) }
-        let raw = SparsityValues.compute(signed: UnsafeBufferPointer(values), scratch: scratch)
-        guard let reference else { return SparsityRow(raw: raw, withoutOutliers: nil, zScored: nil) }
-
-        let withoutOutliers: SparsityValues
-        if reference.outlierDimensions.isEmpty {
-            withoutOutliers = raw
-        } else {
-            let kept = reference.keptDimensions
-            for (j, i) in kept.enumerated() { variant[j] = values[i] }
-            withoutOutliers = SparsityValues.compute(
-                signed: UnsafeBufferPointer(rebasing: variant[0..<kept.count]), scratch: scratch)
+    /// Measures one finite, non-empty vector in every available variant without touching any running state.
+    static func measure(_ vector: UnsafeBufferPointer<Float>, reference: ReferenceProfile?) -> SparsityRow {
+        let plan = VariantPlan(reference)
+        var packed = [Double](repeating: 0, count: plan.stride)
+        return packed.withUnsafeMutableBufferPointer { out in
+            plan.measure(vector.baseAddress!, rows: 1, cols: vector.count, into: out.baseAddress!, threads: 1)
+            return plan.row(UnsafePointer(out.baseAddress!), dimension: vector.count)
         }
+    }
+}
 
-        let zDims = reference.zScoredDimensions
-        let zScored: SparsityValues?
-        if zDims.isEmpty {
-            zScored = nil
-        } else {
-            for (j, i) in zDims.enumerated() {
-                variant[j] = (values[i] - reference.mean[i]) / reference.standardDeviation[i]
+/// Which variants a reference profile asks for, and how they are laid out in CKernels' packed rows
+/// (10 doubles per variant: raw, then outlier-removed if there are outlier dimensions, then z-scored
+/// if any dimension has σ > 0).
+struct VariantPlan {
+    let reference: ReferenceProfile?
+    let removesOutliers: Bool
+    let zScores: Bool
+
+    init(_ reference: ReferenceProfile?) {
+        self.reference = reference
+        removesOutliers = !(reference?.outlierDimensions.isEmpty ?? true)
+        zScores = !(reference?.zScoredDimensions.isEmpty ?? true)
+    }
+
+    var stride: Int { 10 * (1 + (removesOutliers ? 1 : 0) + (zScores ? 1 : 0)) }
+
+    func measure(_ x: UnsafePointer<Float>, rows: Int, cols: Int, into out: UnsafeMutablePointer<Double>,
+                 threads: Int) {
+        let kept = removesOutliers ? reference!.keptDimensions : []
+        let zDims = zScores ? reference!.zScoredDimensions : []
+        let mean = reference?.mean ?? [], std = reference?.standardDeviation ?? []
+        kept.withUnsafeBufferPointer { k in
+            zDims.withUnsafeBufferPointer { z in
+                mean.withUnsafeBufferPointer { m in
+                    std.withUnsafeBufferPointer { s in
+                        bl_sparsity_rows(x, rows, cols, removesOutliers ? k.baseAddress : nil, k.count,
+                                         zScores ? z.baseAddress : nil, z.count, m.baseAddress, s.baseAddress,
+                                         out, Int32(max(1, threads)))
+                    }
+                }
             }
-            zScored = SparsityValues.compute(signed: UnsafeBufferPointer(rebasing: variant[0..<zDims.count]),
-                                             scratch: scratch)
         }
+    }
+
+    /// Unpacks one row measured by `measure`.
+    func row(_ p: UnsafePointer<Double>, dimension d: Int) -> SparsityRow {
+        let raw = SparsityValues(packed: p, dimension: d)
+        guard let reference else { return SparsityRow(raw: raw, withoutOutliers: nil, zScored: nil) }
+        var next = p + 10
+        var withoutOutliers = raw
+        if removesOutliers {
+            withoutOutliers = SparsityValues(packed: next, dimension: reference.keptDimensions.count)
+            next += 10
+        }
+        let zScored = zScores ? SparsityValues(packed: next, dimension: reference.zScoredDimensions.count) : nil
         return SparsityRow(raw: raw, withoutOutliers: withoutOutliers, zScored: zScored)
     }
 }

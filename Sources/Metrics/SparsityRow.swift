@@ -39,9 +39,7 @@ extension SparsityRow {
         if let reference, reference.dimension != vector.count {
             throw MetricsError.shapeMismatch(argument: "vector", expected: reference.dimension, actual: vector.count)
         }
-        let workspace = UnsafeMutableBufferPointer<Double>.allocate(capacity: 3 * vector.count)
-        defer { workspace.deallocate() }
-        self = SparsityReducer.measure(vector, reference: reference, workspace: workspace)
+        self = SparsityReducer.measure(vector, reference: reference)
     }
 
     /// Array convenience for `init(measuring:reference:)`.

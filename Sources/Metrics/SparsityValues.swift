@@ -1,3 +1,5 @@
+import CKernels
+
 /// The values of every `SparsityMeasure` for one vector (one representation of it).
 ///
 /// Construct with `init(measuring:)` from `Float` data (accumulation in `Double`), or through
@@ -62,11 +64,11 @@ public struct SparsityValues: Sendable, Equatable, Codable {
     public init(measuring vector: UnsafeBufferPointer<Float>) throws {
         try validateFinite(vector, argument: "vector")
         let d = vector.count
-        let values = UnsafeMutableBufferPointer<Double>.allocate(capacity: 2 * d)
+        let values = UnsafeMutableBufferPointer<Double>.allocate(capacity: d + SparsityValues.workCount(d))
         defer { values.deallocate() }
         for i in 0..<d { values[i] = Double(vector[i]) }
         self = SparsityValues.compute(signed: UnsafeBufferPointer(rebasing: values[0..<d]),
-                                      scratch: UnsafeMutableBufferPointer(rebasing: values[d..<(2 * d)]))
+                                      work: UnsafeMutableBufferPointer(rebasing: values[d...]))
     }
 
     /// Convenience for arrays; same contract as `init(measuring:)` on a buffer.
@@ -74,78 +76,34 @@ public struct SparsityValues: Sendable, Equatable, Codable {
         self = try vector.withUnsafeBufferPointer { try SparsityValues(measuring: $0) }
     }
 
-    /// Core computation on finite, non-empty `Double` values. `scratch` must hold at least `signed.count`
-    /// elements; it receives the sorted magnitudes. Kept internal so variants can reuse one scratch buffer.
-    static func compute(signed h: UnsafeBufferPointer<Double>,
-                        scratch: UnsafeMutableBufferPointer<Double>) -> SparsityValues {
-        let d = h.count
-        let dd = Double(d)
+    /// Doubles of workspace `compute(signed:work:)` needs for a vector of d entries.
+    static func workCount(_ d: Int) -> Int { 4 * d }
 
-        // Magnitudes, L1, energy, fourth power sum and signed mean in one pass.
-        var l1 = 0.0, energy = 0.0, fourth = 0.0, sum = 0.0
-        for i in 0..<d {
-            let x = h[i]
-            let a = abs(x)
-            scratch[i] = a
-            l1 += a
-            let a2 = a * a
-            energy += a2
-            fourth += a2 * a2
-            sum += x
+    /// Core computation on finite, non-empty `Double` values (CKernels' `bl_sparsity_values`: magnitudes
+    /// ordered by a radix sort, sums in a fixed order, so results do not depend on the CPU's vector width).
+    /// `work` holds at least `workCount(signed.count)` elements.
+    static func compute(signed h: UnsafeBufferPointer<Double>, work: UnsafeMutableBufferPointer<Double>)
+        -> SparsityValues
+    {
+        precondition(!h.isEmpty && work.count >= workCount(h.count), "ok: internal callers size the workspace")
+        var out = (0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0)
+        withUnsafeMutableBytes(of: &out) { raw in
+            bl_sparsity_values(h.baseAddress!, h.count, work.baseAddress!, raw.baseAddress!.assumingMemoryBound(to: Double.self))
         }
-        var sorted = UnsafeMutableBufferPointer(rebasing: scratch[0..<d])
-        sorted.sort()
+        return SparsityValues(packed: out, dimension: h.count)
+    }
 
-        // Signed central moments for the excess kurtosis (two-pass for accuracy).
-        let mean = sum / dd
-        var m2 = 0.0, m4 = 0.0
-        for i in 0..<d {
-            let c = h[i] - mean
-            let c2 = c * c
-            m2 += c2
-            m4 += c2 * c2
-        }
-        m2 /= dd
-        m4 /= dd
-        let kurtosis = m2 > 0 ? m4 / (m2 * m2) - 3 : 0
+    /// Values from CKernels' packed order (`SparsityMeasure.allCases` order).
+    init(packed o: (Double, Double, Double, Double, Double, Double, Double, Double, Double, Double), dimension: Int) {
+        self.init(hoyer: o.0, gini: o.1, top1Energy: o.2, top5Energy: o.3, top10Energy: o.4, participationRatio: o.5,
+                  energyEffectiveDimension: o.6, nearZeroFraction: o.7, excessKurtosis: o.8, l2Norm: o.9,
+                  dimension: dimension)
+    }
 
-        func topEnergy(_ percent: Int) -> Double {
-            let k = SparsityMeasure.topCount(percent: percent, dimension: d)
-            guard energy > 0 else { return Double(k) / dd }
-            var top = 0.0
-            for i in (d - k)..<d { top += sorted[i] * sorted[i] }
-            return top / energy
-        }
-
-        guard energy > 0 else {
-            // Zero vector: the values of a constant vector, and every entry counts as near zero.
-            return SparsityValues(hoyer: 0, gini: 0, top1Energy: topEnergy(1), top5Energy: topEnergy(5),
-                                  top10Energy: topEnergy(10), participationRatio: 1, energyEffectiveDimension: 1,
-                                  nearZeroFraction: 1, excessKurtosis: 0, l2Norm: 0, dimension: d)
-        }
-
-        let l2 = energy.squareRoot()
-        let rootD = dd.squareRoot()
-        let hoyer = d > 1 ? min(1, max(0, (rootD - l1 / l2) / (rootD - 1))) : 0
-
-        var weighted = 0.0
-        for i in 0..<d { weighted += Double(i + 1) * sorted[i] }
-        let gini = max(0, 2 * weighted / (dd * l1) - (dd + 1) / dd)
-
-        var entropy = 0.0
-        for i in 0..<d where sorted[i] > 0 {
-            let p = sorted[i] * sorted[i] / energy
-            entropy -= p * _log(p)
-        }
-
-        let threshold = 0.1 * (energy / dd).squareRoot()
-        var nearZero = 0
-        for i in 0..<d where sorted[i] <= threshold { nearZero += 1 }
-
-        return SparsityValues(hoyer: hoyer, gini: gini, top1Energy: topEnergy(1), top5Energy: topEnergy(5),
-                              top10Energy: topEnergy(10), participationRatio: energy * energy / fourth / dd,
-                              energyEffectiveDimension: _exp(entropy) / dd,
-                              nearZeroFraction: Double(nearZero) / dd, excessKurtosis: kurtosis, l2Norm: l2,
-                              dimension: d)
+    /// Values from ten packed doubles at `p` (`SparsityMeasure.allCases` order).
+    init(packed p: UnsafePointer<Double>, dimension: Int) {
+        self.init(hoyer: p[0], gini: p[1], top1Energy: p[2], top5Energy: p[3], top10Energy: p[4],
+                  participationRatio: p[5], energyEffectiveDimension: p[6], nearZeroFraction: p[7],
+                  excessKurtosis: p[8], l2Norm: p[9], dimension: dimension)
     }
 }

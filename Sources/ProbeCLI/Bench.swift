@@ -26,17 +26,20 @@ struct Bench: AsyncParsableCommand {
         ratios and the load averages printed at start and end, not absolute times.
 
         With --hooks, a hooked ByteLens forward is interleaved with the plain one and the slowdown is \
-        reported pair by pair. Reducer hooks are registered on every *.blocks.*.hook_resid_post and \
-        *hook_mlp_act (every layer of every component): 'fast-reducers' computes Hoyer, top-1 energy, \
-        near-zero fraction and L2 of every row in one vectorised pass (Kernels.RowSparsity); \
-        'all-reducers' runs Metrics.SparsityReducer (all ten measures incl. Gini, in Double, plus \
-        per-dimension moments) on every row.
+        reported pair by pair. Reducer hooks see every row (every byte or patch position) at the hook \
+        points of --hook-points: 'layers' is every layer's output, *.blocks.*.hook_resid_post, in every \
+        component (patcher, encoder, global, decoder); 'layers+mlp' adds every *hook_mlp_act (the MLP \
+        activations, three times wider). 'all-reducers' runs Metrics.SparsityReducer on each row (all \
+        ten measures incl. Gini and the top-k energies, in Double, plus running per-dimension moments), \
+        spread over --threads; 'fast-reducers' computes only Hoyer, top-1 energy, near-zero fraction and \
+        L2 in one float pass (Kernels.RowSparsity).
 
         Examples:
           probe bench --model .checkpoints/blt-small
           probe bench --model .checkpoints/blt-small --sizes 256,1024,4096 --repeats 7 \\
                       --against-python /work/venv/bin/python --threads 2
-          probe bench --model .checkpoints/blt-small --sizes 1024 --hooks fast-reducers
+          probe bench --model .checkpoints/blt-small --sizes 1024 --hooks all-reducers
+          probe bench --model .checkpoints/blt-small --sizes 1024 --hooks all-reducers --hook-points layers+mlp
           probe bench --model .checkpoints/blt-1b-shape --sizes 512 --repeats 3 --compute bf16
           probe bench --model .checkpoints/blt-small --sizes 1024 --gemm-rate
         """)
@@ -68,6 +71,9 @@ struct Bench: AsyncParsableCommand {
     @Option(name: .long, help: "Hooks to interleave with the plain forward: none | fast-reducers | all-reducers.")
     var hooks: String = "none"
 
+    @Option(name: .customLong("hook-points"), help: "Where --hooks reduce: layers (every hook_resid_post) | layers+mlp (also every hook_mlp_act).")
+    var hookPoints: String = "layers"
+
     @Flag(name: .customLong("gemm-rate"), help: "Also compare ByteLens' products with oneDNN's own threaded sgemm on the model's shapes.")
     var gemmRate = false
 
@@ -81,6 +87,9 @@ struct Bench: AsyncParsableCommand {
         guard MatrixPrecision(rawValue: compute) != nil else { throw ValidationError("--compute must be fp32 or bf16") }
         guard ["none", "fast-reducers", "all-reducers"].contains(hooks) else {
             throw ValidationError("--hooks must be none, fast-reducers or all-reducers")
+        }
+        guard ["layers", "layers+mlp"].contains(hookPoints) else {
+            throw ValidationError("--hook-points must be layers or layers+mlp, got '\(hookPoints)'")
         }
         guard ["float32", "bfloat16", "auto"].contains(pythonDType) else {
             throw ValidationError("--python-dtype must be float32, bfloat16 or auto")
@@ -106,26 +115,28 @@ struct Bench: AsyncParsableCommand {
               + "peak RSS so far \(Self.gigabytes(Self.peakRSS()))")
         let shape = try Self.modelShape(loaded.config)
         let reducerKind: SparsityHooks.Kind? = hooks == "none" ? nil : hooks == "fast-reducers" ? .fast : .metrics
+        let points: [String] = hookPoints == "layers" ? ["*.blocks.*.hook_resid_post"]
+            : ["*.blocks.*.hook_resid_post", "*hook_mlp_act"]
         var summary: [String] = []
         for size in parsedSizes {
             let bytes = BenchText.bytes(count: size)
             let stageNames = StageClock.stageNames
             for _ in 0..<warmup {
-                _ = try Self.timedForward(loaded, bytes: bytes, reducers: .none)
-                if let reducerKind { _ = try Self.timedForward(loaded, bytes: bytes, reducers: reducerKind) }
+                _ = try Self.timedForward(loaded, bytes: bytes, reducers: .none, points: [])
+                if let reducerKind { _ = try Self.timedForward(loaded, bytes: bytes, reducers: reducerKind, points: points) }
                 if let python { _ = try python.forward(bytes); usleep(Self.settleMicroseconds) }
             }
             var ours: [Double] = [], hooked: [Double] = [], theirs: [Double] = []
             var stages = [[Double]](repeating: [], count: stageNames.count)
             var patches = 0, flops = 0.0
             for _ in 0..<repeats {
-                let run = try Self.timedForward(loaded, bytes: bytes, reducers: .none)
+                let run = try Self.timedForward(loaded, bytes: bytes, reducers: .none, points: [])
                 ours.append(run.seconds)
                 for (i, s) in run.stages.enumerated() { stages[i].append(s) }
                 patches = run.patchLengths.count
                 flops = try ComputeAllocation(shape: shape, patchLengths: run.patchLengths,
                                               includePatcher: loaded.config.patchInForward).total
-                if let reducerKind { hooked.append(try Self.timedForward(loaded, bytes: bytes, reducers: reducerKind).seconds) }
+                if let reducerKind { hooked.append(try Self.timedForward(loaded, bytes: bytes, reducers: reducerKind, points: points).seconds) }
                 if let python {
                     theirs.append(try python.forward(bytes).seconds)
                     // torch's OpenMP workers spin for a while after each call; let them go idle so they
@@ -163,7 +174,7 @@ struct Bench: AsyncParsableCommand {
               + (python.map { " transformers \(Self.gigabytes((try? $0.peakRSS()) ?? 0))" } ?? ""))
         Self.say("load average at end: \(Self.loadAverage())")
         var header = "| bytes | patches | ByteLens median | ByteLens bytes/s"
-        if hooks != "none" { header += " | \(hooks) slowdown" }
+        if hooks != "none" { header += " | \(hooks) at \(hookPoints) slowdown" }
         if python != nil { header += " | transformers median | speed-up" }
         Self.say("\n" + header + " |")
         Self.say(String(repeating: "| --- ", count: header.components(separatedBy: "|").count - 1) + "|")
@@ -182,11 +193,12 @@ struct Bench: AsyncParsableCommand {
         var patchLengths: [Int]
     }
 
-    static func timedForward(_ model: BLTModel, bytes: [UInt8], reducers: SparsityHooks.Kind?) throws -> Timed {
+    static func timedForward(_ model: BLTModel, bytes: [UInt8], reducers: SparsityHooks.Kind?,
+                             points: [String]) throws -> Timed {
         let clock = StageClock(config: model.config)
         var hookSet = HookSet()
         clock.register(in: &hookSet)
-        if let reducers { SparsityHooks.register(reducers, in: &hookSet) }
+        if let reducers { SparsityHooks.register(reducers, at: points, in: &hookSet) }
         clock.start()
         let result = try model.forward(bytes: bytes, options: ForwardOptions(hooks: hookSet))
         let seconds = clock.finish()
@@ -289,7 +301,7 @@ enum SparsityHooks {
     enum Kind { case fast, metrics }
     final class Results { var metrics: [String: SparsityReducer] = [:]; var rows = 0; var packed: [Float] = [] }
 
-    static func register(_ kind: Kind, in hooks: inout HookSet) {
+    static func register(_ kind: Kind, at points: [String], in hooks: inout HookSet) {
         let box = Results()
         let body: (UnsafeBufferPointer<Float>, HookInfo) -> Void
         switch kind {
@@ -306,12 +318,13 @@ enum SparsityHooks {
             body = { buffer, info in
                 if box.metrics[info.name] == nil { box.metrics[info.name] = try? SparsityReducer(dimension: info.columns) }
                 guard var reducer = box.metrics.removeValue(forKey: info.name) else { return }
-                if let rows = try? reducer.consume(buffer, rows: info.rows, cols: info.columns) { box.rows += rows.count }
+                if let rows = try? reducer.consume(buffer, rows: info.rows, cols: info.columns, threads: ComputeThreads.count) {
+                    box.rows += rows.count
+                }
                 box.metrics[info.name] = reducer
             }
         }
-        hooks.reduce("*.blocks.*.hook_resid_post", body)
-        hooks.reduce("*hook_mlp_act", body)
+        for pattern in points { hooks.reduce(pattern, body) }
     }
 }
 

@@ -57,4 +57,35 @@ void bl_pool_run(bl_task_fn fn, void *ctx, long chunks, int workers);
 /// Wakes sleeping pool helpers so they spin (BL_SPIN_NS) waiting for the next region: called at the start
 /// of a forward pass, so that waking an idle core overlaps the serial work before the first product.
 void bl_pool_wake(void);
+
+/// Doubles of workspace bl_sparsity_values needs for a vector of d entries.
+#define BL_SPARSITY_WORK_DOUBLES(d) (4 * (d))
+
+/// The ten measures of Metrics.SparsityMeasure, in its order (Hoyer, Gini, top-1/5/10 % energy,
+/// participation ratio / d, energy effective dimension / d, near-zero fraction, excess kurtosis, L2),
+/// of the finite vector h[0..<d], d ≥ 1, into out[0..<10]; `work` holds BL_SPARSITY_WORK_DOUBLES(d).
+/// Sums use a fixed order, so every ISA clone and thread split gives bit-identical results.
+void bl_sparsity_values(const double *h, long d, double *work, double *out);
+
+/// bl_sparsity_values on each row of a row-major `rows × cols` float buffer (finite values), split
+/// over up to `workers` threads (pool.c). Per row, out receives 10 doubles for the row as is, then 10
+/// for the row restricted to the `keptCount` ≥ 1 dimensions `kept` (skipped when kept is NULL), then 10
+/// for z-scores (x[i] − zMean[i]) / zStd[i] over the `zCount` ≥ 1 dimensions `zDims` (skipped when zDims
+/// is NULL): a row stride of 10, 20 or 30 doubles.
+void bl_sparsity_rows(const float *x, long rows, long cols, const long *kept, long keptCount,
+                      const long *zDims, long zCount, const double *zMean, const double *zStd,
+                      double *out, int workers);
+
+/// One Welford update of per-dimension running moments with the vector x[0..<d] as the `count`-th
+/// vector (count ≥ 1): exactly Metrics.ReferenceStatistics' arithmetic, vectorised.
+void bl_welford_add(const float *x, long d, long count, double *mean, double *meanAbsolute,
+                    double *sumSquaredDeviations, double *minimum, double *maximum);
+
+/// bl_welford_add for each of `rows` rows of x (row-major, `cols` columns) in row order, the first being
+/// vector number count + 1; columns are split over up to `workers` threads. Same bits as row by row.
+void bl_welford_rows(const float *x, long rows, long cols, long count, double *mean, double *meanAbsolute,
+                     double *sumSquaredDeviations, double *minimum, double *maximum, int workers);
+
+/// Index of the first NaN or ±∞ in x[0..<count], or -1.
+long bl_first_nonfinite(const float *x, long count);
 #endif
