@@ -147,6 +147,69 @@ static inline __attribute__((always_inline)) void sort_magnitudes(const double *
     }
 }
 
+static int compare_u32(const void *a, const void *b) {
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    return (x > y) - (x < y);
+}
+
+/// sort_magnitudes for magnitudes that are all exactly floats (vectors that came as float32): sorts the
+/// float bit patterns themselves, which needs no index and no gather. `work` holds ≥ 2·d uint32.
+static inline __attribute__((always_inline))
+void sort_float_magnitudes(const double *mag, long d, double *sorted, uint32_t *work) {
+    const int b = d <= 128 ? 6 : d <= 384 ? 7 : 8;
+    const uint32_t buckets = 1u << b, mask = buckets - 1;
+    uint32_t *src = work, *dst = work + d;
+    uint32_t lo = UINT32_MAX, hi = 0;
+    for (long i = 0; i < d; i++) {
+        float f = (float)mag[i];
+        uint32_t key;
+        memcpy(&key, &f, sizeof key);
+        src[i] = key;
+        lo = key < lo ? key : lo;
+        hi = key > hi ? key : hi;
+    }
+    uint32_t span = hi - lo;
+    int width = span ? 32 - __builtin_clz(span) : 0;
+    int shift = width > 2 * b ? width - 2 * b : 0;
+    uint32_t count[2][256];
+    memset(count, 0, sizeof(uint32_t) * 2 * 256);
+    for (long i = 0; i < d; i++) {
+        uint32_t digits = (src[i] - lo) >> shift;
+        count[0][digits & mask]++;
+        count[1][(digits >> b) & mask]++;
+    }
+    for (int pass = 0; pass < 2; pass++) {
+        uint32_t *c = count[pass];
+        int digit = shift + b * pass;
+        if (c[((src[0] - lo) >> digit) & mask] == (uint32_t)d) continue;
+        uint32_t offset = 0;
+        for (uint32_t k = 0; k < buckets; k++) { uint32_t n = c[k]; c[k] = offset; offset += n; }
+        for (long i = 0; i < d; i++) {
+            uint32_t key = src[i];
+            dst[c[((key - lo) >> digit) & mask]++] = key;
+        }
+        uint32_t *t = src; src = dst; dst = t;
+    }
+    long moves = 0, budget = 16 * d;
+    for (long i = 1; i < d; i++) {
+        uint32_t v = src[i];
+        if (!(src[i - 1] > v)) continue;
+        long j = i;
+        while (j > 0 && src[j - 1] > v) { src[j] = src[j - 1]; j--; }
+        src[j] = v;
+        moves += i - j;
+        if (moves > budget) {
+            qsort(src, (size_t)d, sizeof(uint32_t), compare_u32);
+            break;
+        }
+    }
+    for (long i = 0; i < d; i++) {
+        float f;
+        memcpy(&f, src + i, sizeof f);
+        sorted[i] = (double)f;
+    }
+}
+
 static inline long top_count(int percent, long d) {
     long k = (percent * d + 99) / 100;
     if (k < 1) k = 1;
@@ -154,7 +217,7 @@ static inline long top_count(int percent, long d) {
 }
 
 SPARSITY_CLONES
-void bl_sparsity_values(const double *h, long d, double *work, double *out) {
+void bl_sparsity_values(const double *h, long d, int exactFloats, double *work, double *out) {
     double *mag = work, *sorted = work + d;
     const double dd = (double)d;
     const long full = d - d % 8, rest = d - full;
@@ -184,7 +247,8 @@ void bl_sparsity_values(const double *h, long d, double *work, double *out) {
     double m2 = sum8(m2v) / dd, m4 = sum8(m4v) / dd;
     double kurtosis = m2 > 0 ? m4 / (m2 * m2) - 3 : 0;
 
-    sort_magnitudes(mag, d, sorted, (uint32_t *)(work + 2 * d));
+    if (exactFloats) sort_float_magnitudes(mag, d, sorted, (uint32_t *)(work + 2 * d));
+    else sort_magnitudes(mag, d, sorted, (uint32_t *)(work + 2 * d));
 
     double top[3];
     const int percents[3] = {1, 5, 10};
@@ -217,13 +281,14 @@ void bl_sparsity_values(const double *h, long d, double *work, double *out) {
     // and the near-zero count in the same pass.
     const double threshold = 0.1 * sqrt(energy / dd);
     const d8 lane_rank = {1, 2, 3, 4, 5, 6, 7, 8};
+    const double inverseEnergy = 1.0 / energy;
     d8 wv = 0, hv = 0, nv = 0;
     for (long i = 0; i <= full; i += 8) {
         if (i == full && rest == 0) break;
         d8 a = i < full ? load8(sorted + i) : load_partial8(sorted + i, rest);
         q8 valid = i < full ? (q8)-1 : first_lanes(rest);
         wv += (lane_rank + (double)i) * a;
-        d8 p = a * a / energy;
+        d8 p = a * a * inverseEnergy;
         // p below the smallest normal double would contribute p·ln p > −1e-305: nothing.
         hv -= select8(p >= 2.2250738585072014e-308, p * log8(p), (d8)0);
         nv += select8(valid & (a <= threshold), (d8)1.0, (d8)0);
@@ -264,7 +329,17 @@ static void rows_chunk(void *ctx, long chunk) {
     long cols = job->cols;
     long begin = chunk * job->rowsPerChunk, end = begin + job->rowsPerChunk;
     if (end > job->rows) end = job->rows;
-    double *buffer = malloc(sizeof(double) * (size_t)(2 * cols + BL_SPARSITY_WORK_DOUBLES(cols)));
+    // One workspace per thread, kept for the thread's life and grown when a wider hook comes: no
+    // allocation per chunk (a hook on a short input has only a few rows per chunk).
+    static _Thread_local double *cached = 0;
+    static _Thread_local long cachedCount = 0;
+    long need = 2 * cols + BL_SPARSITY_WORK_DOUBLES(cols);
+    if (cachedCount < need) {
+        free(cached);
+        cached = malloc(sizeof(double) * (size_t)need);
+        cachedCount = cached ? need : 0;
+    }
+    double *buffer = cached;
     if (!buffer) {
         // Out of memory: the chunk's rows come out NaN (callers validate finiteness) instead of a crash
         // inside a hook.
@@ -277,11 +352,11 @@ static void rows_chunk(void *ctx, long chunk) {
         const float *row = job->x + r * cols;
         double *out = job->out + r * job->stride;
         for (long i = 0; i < cols; i++) values[i] = (double)row[i];
-        bl_sparsity_values(values, cols, work, out);
+        bl_sparsity_values(values, cols, 1, work, out);
         out += 10;
         if (job->kept) {
             for (long j = 0; j < job->keptCount; j++) variant[j] = values[job->kept[j]];
-            bl_sparsity_values(variant, job->keptCount, work, out);
+            bl_sparsity_values(variant, job->keptCount, 1, work, out);
             out += 10;
         }
         if (job->zDims) {
@@ -289,10 +364,9 @@ static void rows_chunk(void *ctx, long chunk) {
                 long i = job->zDims[j];
                 variant[j] = (values[i] - job->zMean[i]) / job->zStd[i];
             }
-            bl_sparsity_values(variant, job->zCount, work, out);
+            bl_sparsity_values(variant, job->zCount, 0, work, out);
         }
     }
-    free(buffer);
 }
 
 void bl_sparsity_rows(const float *x, long rows, long cols, const long *kept, long keptCount,
@@ -301,8 +375,10 @@ void bl_sparsity_rows(const float *x, long rows, long cols, const long *kept, lo
     if (rows <= 0 || cols <= 0) return;
     rows_job job = {x, rows, cols, kept, keptCount, zDims, zCount, zMean, zStd, out,
                     10 * (1 + (kept != 0) + (zDims != 0)), 1};
-    // ~32k elements per chunk: enough work to amortise the chunk's allocation, small enough to share.
-    long per = 32768 / cols;
+    // At most ~32k elements per chunk, and at least 4 chunks per worker when there are rows enough, so
+    // that both cores stay busy to the end even on a short input.
+    long per = 32768 / cols, spread = (rows + 4L * workers - 1) / (4L * workers);
+    if (spread < per) per = spread;
     job.rowsPerChunk = per < 1 ? 1 : per;
     long chunks = (rows + job.rowsPerChunk - 1) / job.rowsPerChunk;
     bl_pool_run(rows_chunk, &job, chunks, workers);
@@ -311,14 +387,15 @@ void bl_sparsity_rows(const float *x, long rows, long cols, const long *kept, lo
 SPARSITY_CLONES
 void bl_welford_add(const float *x, long d, long count, double *mean, double *meanAbsolute,
                     double *sumSquaredDeviations, double *minimum, double *maximum) {
-    // The same operations, in the same order per element, as Metrics.ReferenceStatistics.addValidated.
-    double n = (double)count;
+    // Welford's update; multiplying by 1/n instead of dividing costs at most an ulp per step and keeps
+    // the loop off the divider.
+    double inverse = 1.0 / (double)count;
     for (long i = 0; i < d; i++) {
         double v = (double)x[i];
         double delta = v - mean[i];
-        mean[i] += delta / n;
+        mean[i] += delta * inverse;
         sumSquaredDeviations[i] += delta * (v - mean[i]);
-        meanAbsolute[i] += (fabs(v) - meanAbsolute[i]) / n;
+        meanAbsolute[i] += (fabs(v) - meanAbsolute[i]) * inverse;
         if (v < minimum[i]) minimum[i] = v;
         if (v > maximum[i]) maximum[i] = v;
     }

@@ -74,7 +74,7 @@ public struct ReferenceStatistics: Sendable, Equatable, Codable {
     mutating func addValidated(_ vector: UnsafeBufferPointer<Float>) {
         count += 1
         let n = count, d = dimension
-        // CKernels' bl_welford_add: this update element by element, vectorised (same arithmetic, same bits).
+        // CKernels' bl_welford_add: Welford's update element by element, vectorised.
         mean.withUnsafeMutableBufferPointer { mean in
             meanAbsolute.withUnsafeMutableBufferPointer { meanAbsolute in
                 sumSquaredDeviations.withUnsafeMutableBufferPointer { m2 in

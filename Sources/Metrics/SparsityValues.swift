@@ -67,7 +67,7 @@ public struct SparsityValues: Sendable, Equatable, Codable {
         let values = UnsafeMutableBufferPointer<Double>.allocate(capacity: d + SparsityValues.workCount(d))
         defer { values.deallocate() }
         for i in 0..<d { values[i] = Double(vector[i]) }
-        self = SparsityValues.compute(signed: UnsafeBufferPointer(rebasing: values[0..<d]),
+        self = SparsityValues.compute(signed: UnsafeBufferPointer(rebasing: values[0..<d]), exactFloats: true,
                                       work: UnsafeMutableBufferPointer(rebasing: values[d...]))
     }
 
@@ -81,14 +81,16 @@ public struct SparsityValues: Sendable, Equatable, Codable {
 
     /// Core computation on finite, non-empty `Double` values (CKernels' `bl_sparsity_values`: magnitudes
     /// ordered by a radix sort, sums in a fixed order, so results do not depend on the CPU's vector width).
-    /// `work` holds at least `workCount(signed.count)` elements.
-    static func compute(signed h: UnsafeBufferPointer<Double>, work: UnsafeMutableBufferPointer<Double>)
+    /// `work` holds at least `workCount(signed.count)` elements. `exactFloats`: every value is a widened
+    /// Float (lets the kernel sort float bit patterns).
+    static func compute(signed h: UnsafeBufferPointer<Double>, exactFloats: Bool,
+                        work: UnsafeMutableBufferPointer<Double>)
         -> SparsityValues
     {
         precondition(!h.isEmpty && work.count >= workCount(h.count), "ok: internal callers size the workspace")
         var out = (0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0)
         withUnsafeMutableBytes(of: &out) { raw in
-            bl_sparsity_values(h.baseAddress!, h.count, work.baseAddress!, raw.baseAddress!.assumingMemoryBound(to: Double.self))
+            bl_sparsity_values(h.baseAddress!, h.count, exactFloats ? 1 : 0, work.baseAddress!, raw.baseAddress!.assumingMemoryBound(to: Double.self))
         }
         return SparsityValues(packed: out, dimension: h.count)
     }

@@ -64,8 +64,10 @@ void bl_pool_wake(void);
 /// The ten measures of Metrics.SparsityMeasure, in its order (Hoyer, Gini, top-1/5/10 % energy,
 /// participation ratio / d, energy effective dimension / d, near-zero fraction, excess kurtosis, L2),
 /// of the finite vector h[0..<d], d ≥ 1, into out[0..<10]; `work` holds BL_SPARSITY_WORK_DOUBLES(d).
-/// Sums use a fixed order, so every ISA clone and thread split gives bit-identical results.
-void bl_sparsity_values(const double *h, long d, double *work, double *out);
+/// Pass exactFloats ≠ 0 only when every h[i] is exactly representable as a float (a float32 vector
+/// widened to double): the magnitudes are then sorted as float bit patterns. Sums use a fixed order, so
+/// every ISA clone and thread split gives bit-identical results.
+void bl_sparsity_values(const double *h, long d, int exactFloats, double *work, double *out);
 
 /// bl_sparsity_values on each row of a row-major `rows × cols` float buffer (finite values), split
 /// over up to `workers` threads (pool.c). Per row, out receives 10 doubles for the row as is, then 10
@@ -77,7 +79,7 @@ void bl_sparsity_rows(const float *x, long rows, long cols, const long *kept, lo
                       double *out, int workers);
 
 /// One Welford update of per-dimension running moments with the vector x[0..<d] as the `count`-th
-/// vector (count ≥ 1): exactly Metrics.ReferenceStatistics' arithmetic, vectorised.
+/// vector (count ≥ 1), vectorised (Metrics.ReferenceStatistics' running moments).
 void bl_welford_add(const float *x, long d, long count, double *mean, double *meanAbsolute,
                     double *sumSquaredDeviations, double *minimum, double *maximum);
 
