@@ -32,11 +32,15 @@
 // on the baseline; element-wise arithmetic in lane order, so every clone rounds identically.
 typedef double d8 __attribute__((ext_vector_type(8)));
 typedef int64_t q8 __attribute__((ext_vector_type(8)));
+typedef float f8 __attribute__((ext_vector_type(8)));
 
 // Helpers are macros: a function taking or returning a 512-bit vector would change the calling
 // convention between the clones, which clang rejects.
 #define load8(p) ({ d8 v_; memcpy(&v_, (p), sizeof v_); v_; })
 #define store8(p, v) do { d8 s_ = (v); memcpy((p), &s_, sizeof s_); } while (0)
+/// 8 floats at p widened to doubles, and the partial form (zero beyond count).
+#define loadf8(p) ({ f8 v_; memcpy(&v_, (p), sizeof v_); __builtin_convertvector(v_, d8); })
+#define load_partialf8(p, count) ({ float l_[8] = {0}; memcpy(l_, (p), sizeof(float) * (size_t)(count)); loadf8(l_); })
 /// Lanes of `a` where mask is all ones, of `b` where it is zero.
 #define select8(mask, a, b) ((d8)(((q8)(mask) & (q8)(a)) | (~(q8)(mask) & (q8)(b))))
 #define abs8(x) ((d8)((q8)(x) & 0x7fffffffffffffffLL))
@@ -155,15 +159,22 @@ static int compare_u32(const void *a, const void *b) {
 /// sort_magnitudes for magnitudes that are all exactly floats (vectors that came as float32): sorts the
 /// float bit patterns themselves, which needs no index and no gather. `work` holds ≥ 2·d uint32.
 static inline __attribute__((always_inline))
-void sort_float_magnitudes(const double *mag, long d, double *sorted, uint32_t *work) {
+void sort_float_magnitudes(const double *mag, const float *hf, const int fromFloats, long d, double *sorted,
+                           uint32_t *work) {
     const int b = d <= 128 ? 6 : d <= 384 ? 7 : 8;
     const uint32_t buckets = 1u << b, mask = buckets - 1;
     uint32_t *src = work, *dst = work + d;
     uint32_t lo = UINT32_MAX, hi = 0;
     for (long i = 0; i < d; i++) {
-        float f = (float)mag[i];
+        // |x| of a float is its bit pattern without the sign bit.
         uint32_t key;
-        memcpy(&key, &f, sizeof key);
+        if (fromFloats) {
+            memcpy(&key, hf + i, sizeof key);
+            key &= 0x7fffffffu;
+        } else {
+            float f = (float)mag[i];
+            memcpy(&key, &f, sizeof key);
+        }
         src[i] = key;
         lo = key < lo ? key : lo;
         hi = key > hi ? key : hi;
@@ -216,8 +227,10 @@ static inline long top_count(int percent, long d) {
     return k < d ? k : d;
 }
 
-SPARSITY_CLONES
-void bl_sparsity_values(const double *h, long d, int exactFloats, double *work, double *out) {
+/// The ten measures of h (doubles) or hf (floats; then h is NULL): see bl_sparsity_values.
+static inline __attribute__((always_inline))
+void measure_core(const double *h, const float *hf, const int fromFloats, long d, int exactFloats, double *work,
+                  double *out) {
     double *mag = work, *sorted = work + d;
     const double dd = (double)d;
     const long full = d - d % 8, rest = d - full;
@@ -226,7 +239,8 @@ void bl_sparsity_values(const double *h, long d, int exactFloats, double *work, 
     d8 l1v = 0, ev = 0, fv = 0, sv = 0;
     for (long i = 0; i <= full; i += 8) {
         if (i == full && rest == 0) break;
-        d8 x = i < full ? load8(h + i) : load_partial8(h + i, rest);
+        d8 x = fromFloats ? (i < full ? loadf8(hf + i) : load_partialf8(hf + i, rest))
+                  : (i < full ? load8(h + i) : load_partial8(h + i, rest));
         d8 a = abs8(x), a2 = a * a;
         if (i < full) store8(mag + i, a);
         else for (long j = 0; j < rest; j++) mag[i + j] = a[j];
@@ -239,15 +253,16 @@ void bl_sparsity_values(const double *h, long d, int exactFloats, double *work, 
     d8 m2v = 0, m4v = 0;
     for (long i = 0; i <= full; i += 8) {
         if (i == full && rest == 0) break;
-        d8 c = i < full ? load8(h + i) - mean
-                        : select8(first_lanes(rest), load_partial8(h + i, rest) - mean, (d8)0);
+        d8 x = fromFloats ? (i < full ? loadf8(hf + i) : load_partialf8(hf + i, rest))
+                  : (i < full ? load8(h + i) : load_partial8(h + i, rest));
+        d8 c = i < full ? x - mean : select8(first_lanes(rest), x - mean, (d8)0);
         d8 c2 = c * c;
         m2v += c2; m4v += c2 * c2;
     }
     double m2 = sum8(m2v) / dd, m4 = sum8(m4v) / dd;
     double kurtosis = m2 > 0 ? m4 / (m2 * m2) - 3 : 0;
 
-    if (exactFloats) sort_float_magnitudes(mag, d, sorted, (uint32_t *)(work + 2 * d));
+    if (exactFloats) sort_float_magnitudes(mag, hf, fromFloats, d, sorted, (uint32_t *)(work + 2 * d));
     else sort_magnitudes(mag, d, sorted, (uint32_t *)(work + 2 * d));
 
     double top[3];
@@ -309,6 +324,16 @@ void bl_sparsity_values(const double *h, long d, int exactFloats, double *work, 
     out[9] = l2;
 }
 
+SPARSITY_CLONES
+void bl_sparsity_values(const double *h, long d, int exactFloats, double *work, double *out) {
+    measure_core(h, 0, 0, d, exactFloats, work, out);
+}
+
+SPARSITY_CLONES
+void bl_sparsity_values_f32(const float *h, long d, double *work, double *out) {
+    measure_core(0, h, 1, d, 1, work, out);
+}
+
 // MARK: Rows of a hook buffer, in parallel
 
 typedef struct {
@@ -333,7 +358,7 @@ static void rows_chunk(void *ctx, long chunk) {
     // allocation per chunk (a hook on a short input has only a few rows per chunk).
     static _Thread_local double *cached = 0;
     static _Thread_local long cachedCount = 0;
-    long need = 2 * cols + BL_SPARSITY_WORK_DOUBLES(cols);
+    long need = cols + BL_SPARSITY_WORK_DOUBLES(cols);
     if (cachedCount < need) {
         free(cached);
         cached = malloc(sizeof(double) * (size_t)need);
@@ -347,22 +372,22 @@ static void rows_chunk(void *ctx, long chunk) {
             for (long c = 0; c < job->stride; c++) job->out[r * job->stride + c] = NAN;
         return;
     }
-    double *values = buffer, *variant = buffer + cols, *work = buffer + 2 * cols;
+    double *variant = buffer, *work = buffer + cols;
+    float *keptValues = (float *)variant;   // the kept-dimension gather, as floats
     for (long r = begin; r < end; r++) {
         const float *row = job->x + r * cols;
         double *out = job->out + r * job->stride;
-        for (long i = 0; i < cols; i++) values[i] = (double)row[i];
-        bl_sparsity_values(values, cols, 1, work, out);
+        bl_sparsity_values_f32(row, cols, work, out);
         out += 10;
         if (job->kept) {
-            for (long j = 0; j < job->keptCount; j++) variant[j] = values[job->kept[j]];
-            bl_sparsity_values(variant, job->keptCount, 1, work, out);
+            for (long j = 0; j < job->keptCount; j++) keptValues[j] = row[job->kept[j]];
+            bl_sparsity_values_f32(keptValues, job->keptCount, work, out);
             out += 10;
         }
         if (job->zDims) {
             for (long j = 0; j < job->zCount; j++) {
                 long i = job->zDims[j];
-                variant[j] = (values[i] - job->zMean[i]) / job->zStd[i];
+                variant[j] = ((double)row[i] - job->zMean[i]) / job->zStd[i];
             }
             bl_sparsity_values(variant, job->zCount, 0, work, out);
         }

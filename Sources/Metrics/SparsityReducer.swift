@@ -69,25 +69,36 @@ public struct SparsityReducer: Sendable {
     public mutating func consume(_ buffer: UnsafeBufferPointer<Float>, rows: Int, cols: Int, threads: Int = 1) throws
         -> [SparsityRow]
     {
-        try checkMatrixShape(buffer, rows: rows, cols: cols, dimension: dimension)
-        guard rows > 0 else { return [] }
-        try validateFinite(buffer, argument: "buffer")
         let plan = VariantPlan(reference)
         var packed = [Double](repeating: 0, count: rows * plan.stride)
-        packed.withUnsafeMutableBufferPointer { out in
-            plan.measure(buffer.baseAddress!, rows: rows, cols: cols, into: out.baseAddress!, threads: threads)
+        try packed.withUnsafeMutableBufferPointer { out in
+            try consume(buffer, rows: rows, cols: cols, threads: threads, into: out.baseAddress!)
         }
+        return packed.withUnsafeBufferPointer { out in
+            (0..<rows).map { plan.row(out.baseAddress! + $0 * plan.stride, dimension: cols) }
+        }
+    }
+
+    /// Doubles per row written by `consume(_:rows:cols:threads:into:)`: 10 for the raw measures, plus 10
+    /// for the outlier-removed variant when the reference has outlier dimensions, plus 10 for the
+    /// z-scored variant when it has dimensions with σ > 0.
+    public var packedStride: Int { VariantPlan(reference).stride }
+
+    /// The allocation-free form of `consume(_:rows:cols:threads:)` for hooks that keep their own output
+    /// buffer: writes `rows · packedStride` doubles to `out`, row by row, each row's variants in the order
+    /// raw, outlier-removed, z-scored (those the reference provides) and within a variant the measures in
+    /// `SparsityMeasure.allCases` order (the HDF5 column order). Same values, same errors, same moments.
+    public mutating func consume(_ buffer: UnsafeBufferPointer<Float>, rows: Int, cols: Int, threads: Int = 1,
+                                 into out: UnsafeMutablePointer<Double>) throws {
+        try checkMatrixShape(buffer, rows: rows, cols: cols, dimension: dimension)
+        guard rows > 0 else { return }
+        try validateFinite(buffer, argument: "buffer")
+        let plan = VariantPlan(reference)
+        plan.measure(buffer.baseAddress!, rows: rows, cols: cols, into: out, threads: threads)
         moments.addValidated(buffer, rows: rows, threads: threads)
-        var result: [SparsityRow] = []
-        result.reserveCapacity(rows)
-        packed.withUnsafeBufferPointer { out in
-            for r in 0..<rows {
-                let row = plan.row(out.baseAddress! + r * plan.stride, dimension: cols)
-                for (i, measure) in SparsityMeasure.allCases.enumerated() { rawMeasureSums[i] += row.raw[measure] }
-                result.append(row)
-            }
+        for r in 0..<rows {
+            for i in 0..<rawMeasureSums.count { rawMeasureSums[i] += out[r * plan.stride + i] }
         }
-        return result
     }
 
     private mutating func consumeValidated(_ vector: UnsafeBufferPointer<Float>) -> SparsityRow {

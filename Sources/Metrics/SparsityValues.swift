@@ -64,11 +64,13 @@ public struct SparsityValues: Sendable, Equatable, Codable {
     public init(measuring vector: UnsafeBufferPointer<Float>) throws {
         try validateFinite(vector, argument: "vector")
         let d = vector.count
-        let values = UnsafeMutableBufferPointer<Double>.allocate(capacity: d + SparsityValues.workCount(d))
-        defer { values.deallocate() }
-        for i in 0..<d { values[i] = Double(vector[i]) }
-        self = SparsityValues.compute(signed: UnsafeBufferPointer(rebasing: values[0..<d]), exactFloats: true,
-                                      work: UnsafeMutableBufferPointer(rebasing: values[d...]))
+        let work = UnsafeMutableBufferPointer<Double>.allocate(capacity: SparsityValues.workCount(d))
+        defer { work.deallocate() }
+        var out = (0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0)
+        withUnsafeMutableBytes(of: &out) { raw in
+            bl_sparsity_values_f32(vector.baseAddress!, d, work.baseAddress!, raw.baseAddress!.assumingMemoryBound(to: Double.self))
+        }
+        self = SparsityValues(packed: out, dimension: d)
     }
 
     /// Convenience for arrays; same contract as `init(measuring:)` on a buffer.

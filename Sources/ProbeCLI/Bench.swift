@@ -299,7 +299,12 @@ final class StageClock {
 /// Sparsity reducers on every row of every block's residual stream and MLP activation.
 enum SparsityHooks {
     enum Kind { case fast, metrics }
-    final class Results { var metrics: [String: SparsityReducer] = [:]; var rows = 0; var packed: [Float] = [] }
+    final class Results {
+        var metrics: [String: SparsityReducer] = [:]
+        var rows = 0
+        var packed: [Float] = []
+        var measures: [Double] = []
+    }
 
     static func register(_ kind: Kind, at points: [String], in hooks: inout HookSet) {
         let box = Results()
@@ -318,9 +323,13 @@ enum SparsityHooks {
             body = { buffer, info in
                 if box.metrics[info.name] == nil { box.metrics[info.name] = try? SparsityReducer(dimension: info.columns) }
                 guard var reducer = box.metrics.removeValue(forKey: info.name) else { return }
-                if let rows = try? reducer.consume(buffer, rows: info.rows, cols: info.columns, threads: ComputeThreads.count) {
-                    box.rows += rows.count
+                let count = info.rows * reducer.packedStride
+                if box.measures.count < count { box.measures = [Double](repeating: 0, count: count) }
+                let done: Void? = box.measures.withUnsafeMutableBufferPointer { out in
+                    try? reducer.consume(buffer, rows: info.rows, cols: info.columns, threads: ComputeThreads.count,
+                                         into: out.baseAddress!)
                 }
+                if done != nil { box.rows += info.rows }
                 box.metrics[info.name] = reducer
             }
         }

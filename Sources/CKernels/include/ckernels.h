@@ -69,6 +69,9 @@ void bl_pool_wake(void);
 /// every ISA clone and thread split gives bit-identical results.
 void bl_sparsity_values(const double *h, long d, int exactFloats, double *work, double *out);
 
+/// bl_sparsity_values of a float vector (same values as widening it to double with exactFloats = 1).
+void bl_sparsity_values_f32(const float *h, long d, double *work, double *out);
+
 /// bl_sparsity_values on each row of a row-major `rows × cols` float buffer (finite values), split
 /// over up to `workers` threads (pool.c). Per row, out receives 10 doubles for the row as is, then 10
 /// for the row restricted to the `keptCount` ≥ 1 dimensions `kept` (skipped when kept is NULL), then 10
