@@ -156,11 +156,10 @@ static int compare_u32(const void *a, const void *b) {
     return (x > y) - (x < y);
 }
 
-/// sort_magnitudes for magnitudes that are all exactly floats (vectors that came as float32): sorts the
-/// float bit patterns themselves, which needs no index and no gather. `work` holds ≥ 2·d uint32.
+/// sort_magnitudes for a float32 vector hf: sorts the magnitudes' float bit patterns themselves, which
+/// needs no index and no gather. `work` holds ≥ 2·d uint32.
 static inline __attribute__((always_inline))
-void sort_float_magnitudes(const double *mag, const float *hf, const int fromFloats, long d, double *sorted,
-                           uint32_t *work) {
+void sort_float_magnitudes(const float *hf, long d, double *sorted, uint32_t *work) {
     const int b = d <= 128 ? 6 : d <= 384 ? 7 : 8;
     const uint32_t buckets = 1u << b, mask = buckets - 1;
     uint32_t *src = work, *dst = work + d;
@@ -168,13 +167,8 @@ void sort_float_magnitudes(const double *mag, const float *hf, const int fromFlo
     for (long i = 0; i < d; i++) {
         // |x| of a float is its bit pattern without the sign bit.
         uint32_t key;
-        if (fromFloats) {
-            memcpy(&key, hf + i, sizeof key);
-            key &= 0x7fffffffu;
-        } else {
-            float f = (float)mag[i];
-            memcpy(&key, &f, sizeof key);
-        }
+        memcpy(&key, hf + i, sizeof key);
+        key &= 0x7fffffffu;
         src[i] = key;
         lo = key < lo ? key : lo;
         hi = key > hi ? key : hi;
@@ -229,8 +223,7 @@ static inline long top_count(int percent, long d) {
 
 /// The ten measures of h (doubles) or hf (floats; then h is NULL): see bl_sparsity_values.
 static inline __attribute__((always_inline))
-void measure_core(const double *h, const float *hf, const int fromFloats, long d, int exactFloats, double *work,
-                  double *out) {
+void measure_core(const double *h, const float *hf, const int fromFloats, long d, double *work, double *out) {
     double *mag = work, *sorted = work + d;
     const double dd = (double)d;
     const long full = d - d % 8, rest = d - full;
@@ -262,7 +255,7 @@ void measure_core(const double *h, const float *hf, const int fromFloats, long d
     double m2 = sum8(m2v) / dd, m4 = sum8(m4v) / dd;
     double kurtosis = m2 > 0 ? m4 / (m2 * m2) - 3 : 0;
 
-    if (exactFloats) sort_float_magnitudes(mag, hf, fromFloats, d, sorted, (uint32_t *)(work + 2 * d));
+    if (fromFloats) sort_float_magnitudes(hf, d, sorted, (uint32_t *)(work + 2 * d));
     else sort_magnitudes(mag, d, sorted, (uint32_t *)(work + 2 * d));
 
     double top[3];
@@ -325,13 +318,13 @@ void measure_core(const double *h, const float *hf, const int fromFloats, long d
 }
 
 SPARSITY_CLONES
-void bl_sparsity_values(const double *h, long d, int exactFloats, double *work, double *out) {
-    measure_core(h, 0, 0, d, exactFloats, work, out);
+void bl_sparsity_values(const double *h, long d, double *work, double *out) {
+    measure_core(h, 0, 0, d, work, out);
 }
 
 SPARSITY_CLONES
 void bl_sparsity_values_f32(const float *h, long d, double *work, double *out) {
-    measure_core(0, h, 1, d, 1, work, out);
+    measure_core(0, h, 1, d, work, out);
 }
 
 // MARK: Rows of a hook buffer, in parallel
@@ -389,7 +382,7 @@ static void rows_chunk(void *ctx, long chunk) {
                 long i = job->zDims[j];
                 variant[j] = ((double)row[i] - job->zMean[i]) / job->zStd[i];
             }
-            bl_sparsity_values(variant, job->zCount, 0, work, out);
+            bl_sparsity_values(variant, job->zCount, work, out);
         }
     }
 }

@@ -78,24 +78,8 @@ public struct SparsityValues: Sendable, Equatable, Codable {
         self = try vector.withUnsafeBufferPointer { try SparsityValues(measuring: $0) }
     }
 
-    /// Doubles of workspace `compute(signed:work:)` needs for a vector of d entries.
+    /// Doubles of workspace the kernel needs for a vector of d entries.
     static func workCount(_ d: Int) -> Int { 4 * d }
-
-    /// Core computation on finite, non-empty `Double` values (CKernels' `bl_sparsity_values`: magnitudes
-    /// ordered by a radix sort, sums in a fixed order, so results do not depend on the CPU's vector width).
-    /// `work` holds at least `workCount(signed.count)` elements. `exactFloats`: every value is a widened
-    /// Float (lets the kernel sort float bit patterns).
-    static func compute(signed h: UnsafeBufferPointer<Double>, exactFloats: Bool,
-                        work: UnsafeMutableBufferPointer<Double>)
-        -> SparsityValues
-    {
-        precondition(!h.isEmpty && work.count >= workCount(h.count), "ok: internal callers size the workspace")
-        var out = (0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0)
-        withUnsafeMutableBytes(of: &out) { raw in
-            bl_sparsity_values(h.baseAddress!, h.count, exactFloats ? 1 : 0, work.baseAddress!, raw.baseAddress!.assumingMemoryBound(to: Double.self))
-        }
-        return SparsityValues(packed: out, dimension: h.count)
-    }
 
     /// Values from CKernels' packed order (`SparsityMeasure.allCases` order).
     init(packed o: (Double, Double, Double, Double, Double, Double, Double, Double, Double, Double), dimension: Int) {

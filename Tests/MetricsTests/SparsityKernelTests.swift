@@ -1,3 +1,4 @@
+import CKernels
 import Foundation
 import Testing
 @testable import Metrics
@@ -76,6 +77,21 @@ struct SparsityKernelTests {
             for (i, measure) in SparsityMeasure.allCases.enumerated() {
                 #expect(isClose(fast[i], obvious[i], relative: 1e-12, absolute: 1e-14),
                         "\(shape) d=\(d) \(measure): \(fast[i]) vs \(obvious[i])")
+            }
+        }
+    }
+
+    @Test("the Double kernel (used for z-scores) and the float kernel agree bit for bit on widened floats")
+    func doubleAndFloatPathsAgree() {
+        for shape in Shape.allCases {
+            for d in Self.sizes {
+                let vector = shape.vector(d, seed: UInt64(3 * d + 1))
+                let widened = vector.map(Double.init)
+                var work = [Double](repeating: 0, count: 4 * d)
+                var fromFloats = [Double](repeating: 0, count: 10), fromDoubles = fromFloats
+                bl_sparsity_values_f32(vector, d, &work, &fromFloats)
+                bl_sparsity_values(widened, d, &work, &fromDoubles)
+                #expect(fromFloats == fromDoubles, "\(shape) d=\(d)")
             }
         }
     }

@@ -64,12 +64,10 @@ void bl_pool_wake(void);
 /// The ten measures of Metrics.SparsityMeasure, in its order (Hoyer, Gini, top-1/5/10 % energy,
 /// participation ratio / d, energy effective dimension / d, near-zero fraction, excess kurtosis, L2),
 /// of the finite vector h[0..<d], d ≥ 1, into out[0..<10]; `work` holds BL_SPARSITY_WORK_DOUBLES(d).
-/// Pass exactFloats ≠ 0 only when every h[i] is exactly representable as a float (a float32 vector
-/// widened to double): the magnitudes are then sorted as float bit patterns. Sums use a fixed order, so
-/// every ISA clone and thread split gives bit-identical results.
-void bl_sparsity_values(const double *h, long d, int exactFloats, double *work, double *out);
+/// Sums use a fixed order, so every ISA clone and thread split gives bit-identical results.
+void bl_sparsity_values(const double *h, long d, double *work, double *out);
 
-/// bl_sparsity_values of a float vector (same values as widening it to double with exactFloats = 1).
+/// bl_sparsity_values of a float vector (the same values as for the vector widened to double).
 void bl_sparsity_values_f32(const float *h, long d, double *work, double *out);
 
 /// bl_sparsity_values on each row of a row-major `rows × cols` float buffer (finite values), split
