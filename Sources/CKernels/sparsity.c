@@ -425,7 +425,7 @@ typedef struct {
     double *mean, *meanAbsolute, *sumSquaredDeviations, *minimum, *maximum;
 } welford_job;
 
-enum { WELFORD_COLUMNS = 128 };
+enum { WELFORD_COLUMNS = 64 };
 
 static void welford_chunk(void *ctx, long chunk) {
     const welford_job *job = (const welford_job *)ctx;
@@ -463,4 +463,35 @@ long bl_first_nonfinite(const float *x, long count) {
         if ((u & 0x7f800000u) == 0x7f800000u) return i;
     }
     return -1;
+}
+
+typedef struct {
+    rows_job rows;
+    welford_job moments;
+    long rowChunks;
+} rows_and_moments_job;
+
+static void rows_and_moments_chunk(void *ctx, long chunk) {
+    const rows_and_moments_job *job = (const rows_and_moments_job *)ctx;
+    // Moment chunks first: each walks every row of its columns, the longest tasks, so they start early.
+    long momentChunks = (job->moments.cols + WELFORD_COLUMNS - 1) / WELFORD_COLUMNS;
+    if (chunk < momentChunks) welford_chunk((void *)&job->moments, chunk);
+    else rows_chunk((void *)&job->rows, chunk - momentChunks);
+}
+
+void bl_sparsity_rows_and_moments(const float *x, long rows, long cols, const long *kept, long keptCount,
+                                  const long *zDims, long zCount, const double *zMean, const double *zStd,
+                                  double *out, long count, double *mean, double *meanAbsolute,
+                                  double *sumSquaredDeviations, double *minimum, double *maximum, int workers) {
+    if (rows <= 0 || cols <= 0) return;
+    rows_and_moments_job job = {
+        {x, rows, cols, kept, keptCount, zDims, zCount, zMean, zStd, out, 10 * (1 + (kept != 0) + (zDims != 0)), 1},
+        {x, rows, cols, count, mean, meanAbsolute, sumSquaredDeviations, minimum, maximum},
+        0};
+    long per = 32768 / cols, spread = (rows + 4L * workers - 1) / (4L * workers);
+    if (spread < per) per = spread;
+    job.rows.rowsPerChunk = per < 1 ? 1 : per;
+    job.rowChunks = (rows + job.rows.rowsPerChunk - 1) / job.rows.rowsPerChunk;
+    long momentChunks = (cols + WELFORD_COLUMNS - 1) / WELFORD_COLUMNS;
+    bl_pool_run(rows_and_moments_chunk, &job, momentChunks + job.rowChunks, workers);
 }

@@ -75,17 +75,8 @@ public struct ReferenceStatistics: Sendable, Equatable, Codable {
         count += 1
         let n = count, d = dimension
         // CKernels' bl_welford_add: Welford's update element by element, vectorised.
-        mean.withUnsafeMutableBufferPointer { mean in
-            meanAbsolute.withUnsafeMutableBufferPointer { meanAbsolute in
-                sumSquaredDeviations.withUnsafeMutableBufferPointer { m2 in
-                    minimum.withUnsafeMutableBufferPointer { minimum in
-                        maximum.withUnsafeMutableBufferPointer { maximum in
-                            bl_welford_add(vector.baseAddress!, d, n, mean.baseAddress!, meanAbsolute.baseAddress!,
-                                           m2.baseAddress!, minimum.baseAddress!, maximum.baseAddress!)
-                        }
-                    }
-                }
-            }
+        withMomentPointers { mean, meanAbsolute, m2, minimum, maximum in
+            bl_welford_add(vector.baseAddress!, d, n, mean, meanAbsolute, m2, minimum, maximum)
         }
     }
 
@@ -94,14 +85,38 @@ public struct ReferenceStatistics: Sendable, Equatable, Codable {
     mutating func addValidated(_ buffer: UnsafeBufferPointer<Float>, rows: Int, threads: Int) {
         let first = count, d = dimension
         count += rows
+        withMomentPointers { mean, meanAbsolute, m2, minimum, maximum in
+            bl_welford_rows(buffer.baseAddress!, rows, d, first, mean, meanAbsolute, m2, minimum, maximum,
+                            Int32(max(1, threads)))
+        }
+    }
+
+    /// As `addValidated(_:rows:threads:)`, and measures the same rows with `plan` into `out` in the same
+    /// parallel region (`VariantPlan.measure`'s layout).
+    mutating func addValidated(_ buffer: UnsafeBufferPointer<Float>, rows: Int, threads: Int,
+                               measuringWith plan: VariantPlan, into out: UnsafeMutablePointer<Double>) {
+        let first = count, d = dimension
+        count += rows
+        withMomentPointers { mean, meanAbsolute, m2, minimum, maximum in
+            plan.withKernelArguments { kept, keptCount, zDims, zCount, zMean, zStd in
+                bl_sparsity_rows_and_moments(buffer.baseAddress!, rows, d, kept, keptCount, zDims, zCount, zMean, zStd,
+                                             out, first, mean, meanAbsolute, m2, minimum, maximum,
+                                             Int32(max(1, threads)))
+            }
+        }
+    }
+
+    private mutating func withMomentPointers(
+        _ body: (UnsafeMutablePointer<Double>, UnsafeMutablePointer<Double>, UnsafeMutablePointer<Double>,
+                 UnsafeMutablePointer<Double>, UnsafeMutablePointer<Double>) -> Void
+    ) {
         mean.withUnsafeMutableBufferPointer { mean in
             meanAbsolute.withUnsafeMutableBufferPointer { meanAbsolute in
                 sumSquaredDeviations.withUnsafeMutableBufferPointer { m2 in
                     minimum.withUnsafeMutableBufferPointer { minimum in
                         maximum.withUnsafeMutableBufferPointer { maximum in
-                            bl_welford_rows(buffer.baseAddress!, rows, d, first, mean.baseAddress!,
-                                            meanAbsolute.baseAddress!, m2.baseAddress!, minimum.baseAddress!,
-                                            maximum.baseAddress!, Int32(max(1, threads)))
+                            body(mean.baseAddress!, meanAbsolute.baseAddress!, m2.baseAddress!, minimum.baseAddress!,
+                                 maximum.baseAddress!)
                         }
                     }
                 }

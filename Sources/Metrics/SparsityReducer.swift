@@ -94,8 +94,7 @@ public struct SparsityReducer: Sendable {
         guard rows > 0 else { return }
         try validateFinite(buffer, argument: "buffer")
         let plan = VariantPlan(reference)
-        plan.measure(buffer.baseAddress!, rows: rows, cols: cols, into: out, threads: threads)
-        moments.addValidated(buffer, rows: rows, threads: threads)
+        moments.addValidated(buffer, rows: rows, threads: threads, measuringWith: plan, into: out)
         for r in 0..<rows {
             for i in 0..<rawMeasureSums.count { rawMeasureSums[i] += out[r * plan.stride + i] }
         }
@@ -135,8 +134,19 @@ struct VariantPlan {
 
     var stride: Int { 10 * (1 + (removesOutliers ? 1 : 0) + (zScores ? 1 : 0)) }
 
+    /// Measures `rows` rows of `cols` floats into `out` (`stride` doubles per row) on up to `threads` threads.
     func measure(_ x: UnsafePointer<Float>, rows: Int, cols: Int, into out: UnsafeMutablePointer<Double>,
                  threads: Int) {
+        withKernelArguments { kept, keptCount, zDims, zCount, zMean, zStd in
+            bl_sparsity_rows(x, rows, cols, kept, keptCount, zDims, zCount, zMean, zStd, out, Int32(max(1, threads)))
+        }
+    }
+
+    /// The variant arguments of CKernels' row kernels: kept dimensions (nil when no outliers are removed),
+    /// z-scored dimensions (nil when there are none), and the reference mean and σ.
+    func withKernelArguments(
+        _ body: (UnsafePointer<Int>?, Int, UnsafePointer<Int>?, Int, UnsafePointer<Double>?, UnsafePointer<Double>?) -> Void
+    ) {
         let kept = removesOutliers ? reference!.keptDimensions : []
         let zDims = zScores ? reference!.zScoredDimensions : []
         let mean = reference?.mean ?? [], std = reference?.standardDeviation ?? []
@@ -144,9 +154,8 @@ struct VariantPlan {
             zDims.withUnsafeBufferPointer { z in
                 mean.withUnsafeBufferPointer { m in
                     std.withUnsafeBufferPointer { s in
-                        bl_sparsity_rows(x, rows, cols, removesOutliers ? k.baseAddress : nil, k.count,
-                                         zScores ? z.baseAddress : nil, z.count, m.baseAddress, s.baseAddress,
-                                         out, Int32(max(1, threads)))
+                        body(removesOutliers ? k.baseAddress : nil, k.count, zScores ? z.baseAddress : nil, z.count,
+                             m.baseAddress, s.baseAddress)
                     }
                 }
             }

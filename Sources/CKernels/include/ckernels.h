@@ -89,6 +89,13 @@ void bl_welford_add(const float *x, long d, long count, double *mean, double *me
 void bl_welford_rows(const float *x, long rows, long cols, long count, double *mean, double *meanAbsolute,
                      double *sumSquaredDeviations, double *minimum, double *maximum, int workers);
 
+/// bl_sparsity_rows and bl_welford_rows on the same buffer in one parallel region (one pool hand-off
+/// instead of two, and the scheduler balances both kinds of chunks). Same results as calling both.
+void bl_sparsity_rows_and_moments(const float *x, long rows, long cols, const long *kept, long keptCount,
+                                  const long *zDims, long zCount, const double *zMean, const double *zStd,
+                                  double *out, long count, double *mean, double *meanAbsolute,
+                                  double *sumSquaredDeviations, double *minimum, double *maximum, int workers);
+
 /// Index of the first NaN or ±∞ in x[0..<count], or -1.
 long bl_first_nonfinite(const float *x, long count);
 #endif
