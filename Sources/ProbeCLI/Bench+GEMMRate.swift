@@ -1,6 +1,9 @@
 import BLTModel
 import Foundation
 import Kernels
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// `probe bench --gemm-rate`: ByteLens' chunked single-threaded-per-worker products vs oneDNN's own
 /// OpenMP-threaded sgemm on the model's matrix shapes (random data, weight in the model's `[in, out]`
@@ -47,13 +50,18 @@ extension Bench {
             try x.withUnsafeBufferPointer { xp in
                 try w.withUnsafeBufferPointer { wp in
                     try out.withUnsafeMutableBufferPointer { op in
+                        // Each side in its own block: libgomp's workers spin for a while after a threaded
+                        // call and would steal the cores from ByteLens' products if the calls alternated.
+                        usleep(200_000)
                         for i in 0..<(repeats + 1) {
-                            var t = Date()
+                            let t = Date()
                             try Linear.apply(xp.baseAddress!, rows: s.rows, inFeatures: s.inFeatures,
                                              transposedWeight: wp.baseAddress!, outFeatures: s.outFeatures,
                                              into: op.baseAddress!)
                             if i > 0 { ours.append(Date().timeIntervalSince(t)) }
-                            t = Date()
+                        }
+                        for i in 0..<(repeats + 1) {
+                            let t = Date()
                             try Linear.applyOneDNNThreaded(xp.baseAddress!, rows: s.rows, inFeatures: s.inFeatures,
                                                            transposedWeight: wp.baseAddress!, outFeatures: s.outFeatures,
                                                            into: op.baseAddress!, threads: threads)
