@@ -22,7 +22,9 @@
 #pragma clang fp contract(off)
 #endif
 
-#if defined(__clang__) && defined(__x86_64__) && defined(__ELF__)
+// Tests/ISAIdentity builds this file once per ISA with SPARSITY_CLONES defined empty and compares bits.
+#if defined(SPARSITY_CLONES)
+#elif defined(__clang__) && defined(__x86_64__) && defined(__ELF__)
 #define SPARSITY_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
 #else
 #define SPARSITY_CLONES

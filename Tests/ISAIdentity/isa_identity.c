@@ -1,0 +1,53 @@
+// Prints the bits of CKernels' sparsity measures on a fixed set of vectors. run.sh builds this with
+// sparsity.c compiled for the baseline x86-64, AVX2 (x86-64-v3) and AVX-512 (x86-64-v4) and requires
+// identical output: the kernel's sums run in fixed lanes with contraction off, so the ISA clones that
+// target_clones picks on different CPUs must agree bit for bit (HDF5 files are then the same everywhere).
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "ckernels.h"
+
+// The inputs must not differ between the builds either: no FMA contraction in this file.
+#pragma clang fp contract(off)
+
+static uint64_t state = 0x9E3779B97F4A7C15ULL;
+static double uniform(void) {
+    state ^= state << 13; state ^= state >> 7; state ^= state << 17;
+    return ((double)(state >> 11) + 0.5) / 9007199254740992.0;
+}
+static double normal(void) { return sqrt(-2 * log(uniform())) * cos(2 * M_PI * uniform()); }
+
+int main(void) {
+    const long sizes[] = {1, 3, 8, 9, 17, 64, 100, 192, 257, 512, 768, 1536, 4099};
+    uint64_t digest = 1469598103934665603ULL;  // FNV-1a over every output double
+    for (int shape = 0; shape < 5; shape++) {
+        for (size_t s = 0; s < sizeof sizes / sizeof sizes[0]; s++) {
+            long d = sizes[s];
+            float *x = malloc(sizeof(float) * (size_t)d);
+            double *wide = malloc(sizeof(double) * (size_t)d), *work = malloc(sizeof(double) * 4 * (size_t)d);
+            for (long i = 0; i < d; i++) {
+                double v = normal();
+                if (shape == 1 && i == d / 3) v *= 800;                       // a massive activation
+                if (shape == 2) v = floor(uniform() * 5) - 2;                  // many ties
+                if (shape == 3) v = i == 0 ? 1e6 : 1 + uniform() * 1e-6;      // sort fallback
+                if (shape == 4) v *= pow(10, uniform() * 60 - 30);             // huge range
+                x[i] = (float)v;
+                wide[i] = shape == 4 ? v : (double)x[i] * 0.7 + 0.1;           // a Double-only vector
+            }
+            double out[20];
+            bl_sparsity_values_f32(x, d, work, out);
+            bl_sparsity_values(wide, d, work, out + 10);
+            for (int k = 0; k < 20; k++) {
+                uint64_t bits;
+                memcpy(&bits, out + k, sizeof bits);
+                printf("%d %ld %d %016llx\n", shape, d, k, (unsigned long long)bits);
+                for (int b = 0; b < 8; b++) { digest ^= (bits >> (8 * b)) & 0xff; digest *= 1099511628211ULL; }
+            }
+            free(x); free(wide); free(work);
+        }
+    }
+    fprintf(stderr, "digest %016llx\n", (unsigned long long)digest);
+    return 0;
+}

@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Builds Sources/CKernels/sparsity.c for three x86-64 levels (no target_clones) and checks that the
+# sparsity measures come out bit-identical (see isa_identity.c). Levels the CPU lacks are skipped.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+[ "$(uname -m)" = x86_64 ] || { echo "ISA identity: not x86-64, skipped"; exit 0; }
+out=.build/isa-identity
+mkdir -p "$out"
+levels=(x86-64)
+grep -qw avx2 /proc/cpuinfo && levels+=(x86-64-v3)
+grep -qw avx512f /proc/cpuinfo && grep -qw avx512bw /proc/cpuinfo && grep -qw avx512dq /proc/cpuinfo && levels+=(x86-64-v4)
+for level in "${levels[@]}"; do
+    clang -O3 -march="$level" -DSPARSITY_CLONES= -ISources/CKernels/include \
+        Tests/ISAIdentity/isa_identity.c Sources/CKernels/sparsity.c Sources/CKernels/pool.c \
+        -lm -lpthread -o "$out/isa_$level"
+    "$out/isa_$level" > "$out/$level.txt" 2> "$out/$level.digest"
+done
+for level in "${levels[@]:1}"; do
+    if ! cmp -s "$out/x86-64.txt" "$out/$level.txt"; then
+        echo "ISA identity: $level differs from the baseline:"; diff "$out/x86-64.txt" "$out/$level.txt" | head; exit 1
+    fi
+done
+echo "ISA identity: sparsity measures bit-identical on ${levels[*]} ($(wc -l < "$out/x86-64.txt") values)"
