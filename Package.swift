@@ -32,7 +32,7 @@ let package = Package(
         .target(name: "BLTModel", dependencies: ["Kernels"], swiftSettings: optimised),
 
         // MARK: Study components (plain arrays in, plain arrays out)
-        .target(name: "Ladders"),
+        .target(name: "Ladders", swiftSettings: optimised),
         .target(name: "Metrics", dependencies: ["CKernels"], swiftSettings: optimised),
         .target(name: "Statistics", swiftSettings: optimised),
         .target(name: "HDF5Store", dependencies: ["CHDF5"]),
