@@ -17,6 +17,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <pthread.h>
 
 #if defined(__clang__)
 #pragma clang fp contract(off)
@@ -344,22 +345,31 @@ typedef struct {
     long rowsPerChunk;
 } rows_job;
 
+// One workspace per thread, kept for the thread's life (freed by a pthread key destructor when the
+// thread exits) and grown when a wider hook comes: no allocation per chunk.
+static pthread_key_t workspace_key;
+static pthread_once_t workspace_once = PTHREAD_ONCE_INIT;
+static void free_workspace(void *p) { free(p); }
+static void make_workspace_key(void) { pthread_key_create(&workspace_key, free_workspace); }
+
+/// At least `count` doubles of this thread's workspace, or NULL when out of memory.
+static double *thread_workspace(long count) {
+    pthread_once(&workspace_once, make_workspace_key);
+    long *block = pthread_getspecific(workspace_key);   // block[0] holds the capacity in doubles
+    if (block && block[0] >= count) return (double *)(block + 1);
+    free(block);
+    block = malloc(sizeof(double) * (size_t)(count + 1));
+    if (block) block[0] = count;
+    pthread_setspecific(workspace_key, block);
+    return block ? (double *)(block + 1) : 0;
+}
+
 static void rows_chunk(void *ctx, long chunk) {
     const rows_job *job = (const rows_job *)ctx;
     long cols = job->cols;
     long begin = chunk * job->rowsPerChunk, end = begin + job->rowsPerChunk;
     if (end > job->rows) end = job->rows;
-    // One workspace per thread, kept for the thread's life and grown when a wider hook comes: no
-    // allocation per chunk (a hook on a short input has only a few rows per chunk).
-    static _Thread_local double *cached = 0;
-    static _Thread_local long cachedCount = 0;
-    long need = cols + BL_SPARSITY_WORK_DOUBLES(cols);
-    if (cachedCount < need) {
-        free(cached);
-        cached = malloc(sizeof(double) * (size_t)need);
-        cachedCount = cached ? need : 0;
-    }
-    double *buffer = cached;
+    double *buffer = thread_workspace(cols + BL_SPARSITY_WORK_DOUBLES(cols));
     if (!buffer) {
         // Out of memory: the chunk's rows come out NaN (callers validate finiteness) instead of a crash
         // inside a hook.
