@@ -105,6 +105,7 @@ extension BLTModel {
         var mlpOut = try linear(gate, rows: rows, layer.down)
         try runner.fire("\(prefix).hook_mlp_out", &mlpOut, rows: rows, columns: d)
         for i in 0..<x.count { x[i] += mlpOut[i] }
+        if releasesMappedWeights { layer.releaseMappedPages() }
         try runner.fire("\(prefix).hook_resid_post", &x, rows: rows, columns: d)
     }
 
@@ -129,6 +130,7 @@ extension BLTModel {
             }
         }
         var out = try linear(attended, rows: queryRows, w.o)
+        if releasesMappedWeights { w.releaseMappedPages() }
         for i in 0..<out.count { out[i] += query[i] }
         return out
     }

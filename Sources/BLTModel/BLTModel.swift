@@ -13,6 +13,8 @@ public struct BLTModel: Sendable {
     /// The checkpoint directory the model was loaded from.
     public let directory: URL
     let weights: BLTWeights
+    /// `LoadOptions.releasesMappedWeightsAfterUse`.
+    let releasesMappedWeights: Bool
 
     /// Loads `config.json` and `model.safetensors` (or a sharded `model.safetensors.index.json`) from
     /// a Hugging Face checkpoint directory.
@@ -24,6 +26,7 @@ public struct BLTModel: Sendable {
         self.config = config
         self.directory = directory
         self.weights = try BLTWeights(config: config, files: files, precision: options.matrixPrecision)
+        self.releasesMappedWeights = options.releasesMappedWeightsAfterUse
     }
 
     /// Convenience for a path string.

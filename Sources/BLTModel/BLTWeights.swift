@@ -22,6 +22,8 @@ struct TransformerLayerWeights: Sendable {
     let q: LinearWeight, k: LinearWeight, v: LinearWeight, o: LinearWeight
     let postNorm: [Float]
     let gate: LinearWeight, up: LinearWeight, down: LinearWeight
+
+    func releaseMappedPages() { [q, k, v, o, gate, up, down].forEach { $0.releaseMappedPages() } }
 }
 
 /// `BltCrossAttention` weights.
@@ -29,6 +31,8 @@ struct CrossAttentionWeights: Sendable {
     let queryNorm: [Float]
     let keyNorm: [Float]
     let q: LinearWeight, k: LinearWeight, v: LinearWeight, o: LinearWeight
+
+    func releaseMappedPages() { [q, k, v, o].forEach { $0.releaseMappedPages() } }
 }
 
 struct PatcherWeights: Sendable {

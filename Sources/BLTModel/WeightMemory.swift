@@ -22,9 +22,20 @@ public enum MatrixPrecision: String, Sendable, CaseIterable {
 /// How a checkpoint is turned into a runnable model.
 public struct LoadOptions: Sendable {
     public var matrixPrecision: MatrixPrecision
+    /// Drop each block's memory-mapped weights from this process right after the block has run.
+    ///
+    /// Only weights used in place from the memory map are affected (BF16 checkpoints with `.bf16`
+    /// precision; fp32 weights are converted copies). The pages stay in the kernel's page cache and are
+    /// mapped back (minor faults, no disk read while the cache holds them) when the block runs again,
+    /// so the process's resident set peaks at about one block's weights instead of all of them, for
+    /// some extra time per forward. Use it where resident memory is policed per process (batch
+    /// schedulers); it does not lower the machine's memory use, since the page cache still holds the
+    /// file. Outputs are identical either way.
+    public var releasesMappedWeightsAfterUse: Bool
 
-    public init(matrixPrecision: MatrixPrecision = .fp32) {
+    public init(matrixPrecision: MatrixPrecision = .fp32, releasesMappedWeightsAfterUse: Bool = false) {
         self.matrixPrecision = matrixPrecision
+        self.releasesMappedWeightsAfterUse = releasesMappedWeightsAfterUse
     }
 }
 
@@ -51,6 +62,17 @@ final class WeightMemory: @unchecked Sendable {
 
     var mutableBase: UnsafeMutableRawPointer { UnsafeMutableRawPointer(mutating: base) }
 
+    /// Drops the process's mapping of the first `byteCount` bytes (whole pages inside them) when this
+    /// memory is a view of the checkpoint's memory map; no-op for owned buffers. The mapping is private and
+    /// read-only, so a later access maps the same file bytes back in.
+    func releaseMappedPages(byteCount: Int) {
+        guard file != nil, byteCount > 0 else { return }
+        let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+        let start = (Int(bitPattern: base) + page - 1) / page * page
+        let end = (Int(bitPattern: base) + byteCount) / page * page
+        if end > start { _ = madvise(UnsafeMutableRawPointer(bitPattern: start), end - start, Int32(MADV_DONTNEED)) }
+    }
+
     deinit { owned?.deallocate() }
 }
 
@@ -69,6 +91,11 @@ struct LinearWeight: Sendable {
     var transposedFloats: UnsafePointer<Float> { memory.base.assumingMemoryBound(to: Float.self) }
     /// `[outFeatures, inFeatures]` bfloat16 bit patterns (precision `.bf16` only).
     var bfloat16: UnsafePointer<UInt16> { memory.base.assumingMemoryBound(to: UInt16.self) }
+
+    /// See `LoadOptions.releasesMappedWeightsAfterUse`; no-op unless the weight is used in place.
+    func releaseMappedPages() {
+        memory.releaseMappedPages(byteCount: outFeatures * inFeatures * (precision == .bf16 ? 2 : 4))
+    }
 
     /// A Float copy in PyTorch's `[outFeatures, inFeatures]` layout (for tests and tools; bf16 weights
     /// are widened exactly).

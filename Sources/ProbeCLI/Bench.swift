@@ -41,6 +41,7 @@ struct Bench: AsyncParsableCommand {
           probe bench --model .checkpoints/blt-small --sizes 1024 --hooks all-reducers
           probe bench --model .checkpoints/blt-small --sizes 1024 --hooks all-reducers --hook-points layers+mlp
           probe bench --model .checkpoints/blt-1b-shape --sizes 512 --repeats 3 --compute bf16
+          probe bench --model .checkpoints/blt-1b-shape --sizes 512 --repeats 3 --compute bf16 --release-weights
           probe bench --model .checkpoints/blt-small --sizes 1024 --gemm-rate
         """)
 
@@ -67,6 +68,9 @@ struct Bench: AsyncParsableCommand {
 
     @Option(name: .long, help: "ByteLens compute precision for matrix products: fp32 | bf16.")
     var compute: String = "fp32"
+
+    @Flag(name: .customLong("release-weights"), help: "With --compute bf16 on a BF16 checkpoint: drop each block's mapped weights from the process after it runs (LoadOptions.releasesMappedWeightsAfterUse).")
+    var releaseWeights = false
 
     @Option(name: .long, help: "Hooks to interleave with the plain forward: none | fast-reducers | all-reducers.")
     var hooks: String = "none"
@@ -103,14 +107,16 @@ struct Bench: AsyncParsableCommand {
         ComputeThreads.count = threadCount
         let precision = MatrixPrecision(rawValue: compute)!
         Self.say("probe bench: \(model)")
-        Self.say("  threads \(threadCount), compute \(compute), load average \(Self.loadAverage())")
+        Self.say("  threads \(threadCount), compute \(compute)\(releaseWeights ? " (mapped weights released after use)" : ""), "
+              + "load average \(Self.loadAverage())")
         var python: PythonHelper?
         if let againstPython {
             python = try PythonHelper(python: againstPython, model: model, threads: threadCount, dtype: pythonDType)
             Self.say("  transformers loaded in \(String(format: "%.1f", python!.loadSeconds)) s (\(python!.banner))")
         }
         let loadStart = Date()
-        let loaded = try BLTModel(directory: URL(fileURLWithPath: model), options: LoadOptions(matrixPrecision: precision))
+        let loaded = try BLTModel(directory: URL(fileURLWithPath: model), options: LoadOptions(matrixPrecision: precision,
+                                                                      releasesMappedWeightsAfterUse: releaseWeights))
         Self.say("  ByteLens loaded in \(String(format: "%.1f", Date().timeIntervalSince(loadStart))) s, "
               + "peak RSS so far \(Self.gigabytes(Self.peakRSS()))")
         let shape = try Self.modelShape(loaded.config)

@@ -36,4 +36,21 @@ struct BFloat16ComputeTests {
             #expect(diff < 0.05, "tiny_default-bf16/\(input.name): max abs logit diff \(diff)")
         }
     }
+
+    @Test("releasing mapped weights after each block changes nothing in the outputs, also on a second pass")
+    func releasingMappedWeightsIsInvisible() throws {
+        let directory = Fixtures.directory("tiny_default-bf16")
+        let resident = try BLTModel(directory: directory, options: LoadOptions(matrixPrecision: .bf16))
+        let released = try BLTModel(directory: directory, options: LoadOptions(matrixPrecision: .bf16,
+                                                                               releasesMappedWeightsAfterUse: true))
+        for input in try Fixtures.inputs("tiny_default") {
+            let reference = try resident.forward(bytes: input.bytes)
+            for pass in 1...2 {
+                let result = try released.forward(bytes: input.bytes)
+                #expect(result.patchLengths == reference.patchLengths)
+                #expect(try #require(result.logits).values == (try #require(reference.logits)).values,
+                        "\(input.name), pass \(pass)")
+            }
+        }
+    }
 }
