@@ -40,7 +40,7 @@ let package = Package(
 
         // MARK: Study runner and CLI
         .target(name: "Probing", dependencies: [
-            "BLTModel", "Ladders", "Metrics", "Statistics", "HDF5Store", "Plotting",
+            "BLTModel", "Kernels", "Ladders", "Metrics", "Statistics", "HDF5Store", "Plotting",
         ]),
         .target(name: "ProbeCLI", dependencies: [
             "Probing", "BLTModel", "Ladders", "Metrics", "Statistics", "HDF5Store", "Plotting",

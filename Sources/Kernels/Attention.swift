@@ -92,7 +92,7 @@ public enum Attention {
                     // Tasks are (head, group of query blocks) so that a few heads still give every
                     // worker enough independent pieces (and a worker on a busy core takes fewer).
                     let blocksPerHead = (queryRows + blockRows - 1) / blockRows
-                    let groups = min(blocksPerHead, max(1, (4 * ComputeThreads.count + heads - 1) / heads))
+                    let groups = min(blocksPerHead, max(1, (4 * ComputeThreads.forCallingThread + heads - 1) / heads))
                     let blocked: @Sendable (Int) -> Void = { task in
                         let h = task / groups, g = task % groups
                         let first = blocksPerHead * g / groups * blockRows

@@ -32,19 +32,38 @@ public enum ComputeThreads {
 
     private static let storage = LockedInt(available)
 
+    /// Runs `body` with the kernels called from this thread single-threaded, whatever `count` says: for
+    /// callers that already run several forward passes at once (one per core), where splitting each
+    /// product over the pool again would put more busy threads than cores on the machine. Nests.
+    public static func serially<T>(_ body: () throws -> T) rethrows -> T {
+        let previous = pthread_getspecific(serialKey)
+        pthread_setspecific(serialKey, UnsafeRawPointer(bitPattern: 1))
+        defer { pthread_setspecific(serialKey, previous) }
+        return try body()
+    }
+
+    /// The workers a kernel called on this thread may use: `count`, or 1 inside `serially`.
+    static var forCallingThread: Int { pthread_getspecific(serialKey) == nil ? count : 1 }
+
+    private static let serialKey: pthread_key_t = {
+        var key = pthread_key_t()
+        pthread_key_create(&key, nil)
+        return key
+    }()
+
     /// Wakes idle kernel worker threads ahead of a burst of parallel work (e.g. at the start of a
     /// forward pass), so waking an idle core overlaps serial work instead of delaying the first
     /// products. Cheap and harmless when the workers are already awake or were never started.
     public static func prepareWorkers() {
-        if count > 1 { bl_pool_wake() }
+        if forCallingThread > 1 { bl_pool_wake() }
     }
 }
 
-/// Runs `body(i)` for `i in 0..<count` on up to `ComputeThreads.count` workers (the calling thread
+/// Runs `body(i)` for `i in 0..<count` on up to `ComputeThreads.forCallingThread` workers (the calling thread
 /// and CKernels pool helpers), each taking the next index when it finishes one. Runs inline when one worker suffices.
 enum Parallel {
     static func forEach(_ count: Int, _ body: @Sendable (Int) -> Void) {
-        dynamic(chunks: count, workers: ComputeThreads.count, body)
+        dynamic(chunks: count, workers: ComputeThreads.forCallingThread, body)
     }
 }
 

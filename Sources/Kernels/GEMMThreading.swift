@@ -30,8 +30,8 @@ enum GEMMThreading {
         #endif
     }()
 
-    /// Bands for large products: `ComputeThreads.count`.
-    static var bands: Int { ComputeThreads.count }
+    /// Bands for large products: `ComputeThreads.forCallingThread`.
+    static var bands: Int { ComputeThreads.forCallingThread }
 
     /// Whether a product is split into row bands (else output-column bands): rows when there are more
     /// rows than output features (and at least two per band), so the larger operand is divided.
