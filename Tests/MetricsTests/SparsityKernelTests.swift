@@ -101,6 +101,21 @@ struct SparsityKernelTests {
         }
     }
 
+    @Test("vectors longer than the radix sort's 16-bit index (d > 65536) take the library sort and agree")
+    func veryLongVectors() throws {
+        let d = 70_001
+        let vector = Shape.massiveActivation.vector(d, seed: 11)
+        let obvious = obviousMeasures(vector.map(Double.init))
+        var work = [Double](repeating: 0, count: 4 * d)
+        var fromFloats = [Double](repeating: 0, count: 10), fromDoubles = fromFloats
+        bl_sparsity_values_f32(vector, d, &work, &fromFloats)
+        bl_sparsity_values(vector.map(Double.init), d, &work, &fromDoubles)
+        #expect(fromFloats == fromDoubles)
+        for (i, measure) in SparsityMeasure.allCases.enumerated() {
+            #expect(isClose(fromFloats[i], obvious[i], relative: 1e-11, absolute: 1e-12), "\(measure)")
+        }
+    }
+
     @Test("Gini and top-k equal the obvious values exactly when sums cannot reorder (small integers)")
     func exactOnIntegers() throws {
         // Small integers: every partial sum is exact in Double, so only the order of the sort matters.
