@@ -136,7 +136,7 @@ public struct StudyRunner: Sendable {
         do {
             try writer.checkpoint()
             let reader = try ProbeRunReader(path: plan.partialPath, allowPartial: true)
-            results = try StudyStatistics.analyze(reader, configuration: statisticsConfiguration)
+            results = try StudyStatistics.analyze(reader, configuration: statisticsConfiguration, threads: threads)
             reader.close()
             try writer.finish(statistics: StudyStatistics.storedRows(results))
         } catch {

@@ -13,10 +13,11 @@ import Statistics
 /// Items are paired by `base_item_id`; an item missing at some level gets NaN there and is dropped from
 /// that test (listwise). With several ladders (the group `tasks`), Holm is re-applied across ladders.
 public enum StudyStatistics {
-    public static func analyze(_ reader: ProbeRunReader, configuration: StudyConfiguration) throws -> [StudyResultRow] {
+    public static func analyze(_ reader: ProbeRunReader, configuration: StudyConfiguration,
+                               threads: Int = 1) throws -> [StudyResultRow] {
         let inputs = try self.inputs(reader)
         var rows: [StudyResultRow] = []
-        for input in inputs { rows += try StudyAnalysis.analyze(input, configuration: configuration) }
+        for input in inputs { rows += try StudyAnalysis.analyze(input, configuration: configuration, threads: threads) }
         if inputs.count > 1 { rows = StudyAnalysis.correctAcrossLadders(rows, alpha: configuration.alpha) }
         let categorical = categoricalLadders(reader.provenance)
         return rows.map { row in

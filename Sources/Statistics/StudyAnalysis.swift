@@ -21,28 +21,31 @@
 /// the verdict "insufficient data" and a `note` saying why. Deterministic: each row's bootstrap seed
 /// is derived from `configuration.seed` and the row's identity, independent of row order.
 public enum StudyAnalysis {
-    public static func analyze(_ input: StudyInput, configuration: StudyConfiguration = StudyConfiguration()) throws -> [StudyResultRow] {
+    public static func analyze(_ input: StudyInput, configuration: StudyConfiguration = StudyConfiguration(),
+                               threads: Int = 1) throws -> [StudyResultRow] {
         try validate(input)
         var rows: [StudyResultRow] = []
         rows.append(try trendRow(test: .entropyTracksLevel, input: input, hook: "", measure: input.entropyMeasure,
                                  isPrimary: true, values: input.entropy, configuration: configuration))
-        var trendRows: [StudyResultRow] = []
-        var beyondRows: [StudyResultRow] = []
-        for series in input.sparsity {
+        // Rows are independent (each bootstrap is seeded from the row's identity), so `threads` only
+        // changes how fast they come, not what they are.
+        let perSeries = try orderedParallelMap(input.sparsity.count, threads: threads) { i in
+            let series = input.sparsity[i]
             let primary = series.measure == configuration.primarySparsityMeasure
-            trendRows.append(try trendRow(test: .sparsityTracksLevel, input: input, hook: series.hook, measure: series.measure,
-                                          isPrimary: primary, values: series.values, configuration: configuration))
-            beyondRows.append(try beyondEntropyRow(input: input, series: series, isPrimary: primary, configuration: configuration))
+            return (try trendRow(test: .sparsityTracksLevel, input: input, hook: series.hook, measure: series.measure,
+                                 isPrimary: primary, values: series.values, configuration: configuration),
+                    try beyondEntropyRow(input: input, series: series, isPrimary: primary, configuration: configuration))
         }
         var patchRows: [StudyResultRow] = []
         if let patches = input.patches {
-            for series in patches.sparsity {
-                patchRows.append(try patchRow(input: input, patches: patches, series: series,
-                                              isPrimary: series.measure == configuration.primarySparsityMeasure,
-                                              configuration: configuration))
+            patchRows = try orderedParallelMap(patches.sparsity.count, threads: threads) { i in
+                let series = patches.sparsity[i]
+                return try patchRow(input: input, patches: patches, series: series,
+                                    isPrimary: series.measure == configuration.primarySparsityMeasure,
+                                    configuration: configuration)
             }
         }
-        rows += trendRows + beyondRows + patchRows
+        rows += perSeries.map(\.0) + perSeries.map(\.1) + patchRows
         return applyHolm(rows, alpha: configuration.alpha) { "\($0.test.rawValue)|\($0.ladder)" }
     }
 

@@ -57,6 +57,10 @@ private func input(items: Int, levels: Int = 5, entropySlope: Double = 1, seed: 
     let a = try StudyAnalysis.analyze(input(items: 12), configuration: config)
     let b = try StudyAnalysis.analyze(input(items: 12), configuration: config)
     #expect(a == b)
+    // Rows computed on several threads are the same rows, in the same order.
+    for threads in [2, 3, 8] {
+        #expect(try StudyAnalysis.analyze(input(items: 12), configuration: config, threads: threads) == a)
+    }
 }
 
 @Test func studyRowsMatchScipyReference() throws {
