@@ -4,8 +4,9 @@
 // One module per concern; one test target per module. See README.md for the map.
 import PackageDescription
 
-/// Hot numeric code is always compiled optimised, even in debug builds, so that
-/// `swift run probe` and `swift test` are usable without `-c release`.
+/// Every library that does per-item work (numerics, the model, metrics, statistics, HDF5 writing, plotting,
+/// the study runner) is compiled optimised even in debug builds, so that `swift run probe` and `swift test`
+/// run at full speed without `-c release` (an `ood` study: 23 s → 17 s).
 let optimised: [SwiftSetting] = [.unsafeFlags(["-O", "-enforce-exclusivity=unchecked"])]
 
 let package = Package(
@@ -35,13 +36,13 @@ let package = Package(
         .target(name: "Ladders", swiftSettings: optimised),
         .target(name: "Metrics", dependencies: ["CKernels"], swiftSettings: optimised),
         .target(name: "Statistics", swiftSettings: optimised),
-        .target(name: "HDF5Store", dependencies: ["CHDF5"]),
-        .target(name: "Plotting", dependencies: ["CPNG"]),
+        .target(name: "HDF5Store", dependencies: ["CHDF5"], swiftSettings: optimised),
+        .target(name: "Plotting", dependencies: ["CPNG"], swiftSettings: optimised),
 
         // MARK: Study runner and CLI
         .target(name: "Probing", dependencies: [
             "BLTModel", "Kernels", "Ladders", "Metrics", "Statistics", "HDF5Store", "Plotting",
-        ]),
+        ], swiftSettings: optimised),
         .target(name: "ProbeCLI", dependencies: [
             "Probing", "BLTModel", "Ladders", "Metrics", "Statistics", "HDF5Store", "Plotting",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
