@@ -78,80 +78,65 @@ typedef float f8 __attribute__((ext_vector_type(8)));
     dk_ * LN2_HI - ((hfsq_ - (s_ * (hfsq_ + r_) + dk_ * LN2_LO)) - f_);                                   \
 })
 
-int bl_compare_doubles(const void *a, const void *b) {
-    double x = *(const double *)a, y = *(const double *)b;
+
+static int compare_u64(const void *a, const void *b) {
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
     return (x > y) - (x < y);
 }
 
-/// Sorts `d` magnitudes (non-negative, finite) ascending from `mag` into `sorted`. `work` holds ≥ 3·d
-/// uint32.
-static inline __attribute__((always_inline)) void sort_magnitudes(const double *mag, long d, double *sorted, uint32_t *work) {
-    if (d > 65536) {
-        // Indices below need 16 bits; hidden sizes never come near this.
-        memcpy(sorted, mag, sizeof(double) * (size_t)d);
-        qsort(sorted, (size_t)d, sizeof(double), bl_compare_doubles);
-        return;
-    }
-    // Key: the float32 bit pattern of the magnitude, which orders like the value (exact for float
-    // inputs). Keep the 2·b leading bits of (key − min key), so that both b-bit radix digits spread over
-    // the range this vector actually spans, and sort words key << 16 | index with two LSD passes. Short
-    // vectors use narrower digits: the prefix sums over 2^b buckets are a serial chain per row.
+/// Sorts `d` magnitudes (non-negative, finite doubles) ascending from `mag` into `sorted`. A
+/// non-negative double's bit pattern orders like its value, so this is sort_float_magnitudes on 64-bit
+/// patterns: two LSD passes on the leading bits of (pattern − least pattern), then an insertion pass on
+/// the full patterns (exact). `work` holds ≥ d uint64 (sorted is the other buffer).
+static inline __attribute__((always_inline)) void sort_magnitudes(const double *mag, long d, double *sorted,
+                                                                   uint64_t *work) {
     const int b = d <= 128 ? 6 : d <= 384 ? 7 : 8;
-    const uint32_t buckets = 1u << b, mask = buckets - 1;
-    uint32_t *keys = work, *src = work + d, *dst = work + 2 * d;
-    uint32_t lo = UINT32_MAX, hi = 0;
+    const uint64_t buckets = 1u << b, mask = buckets - 1;
+    uint64_t *src = work, *dst = (uint64_t *)sorted;
+    uint64_t lo = UINT64_MAX, hi = 0;
     for (long i = 0; i < d; i++) {
-        float f = (float)mag[i];
-        uint32_t key;
-        memcpy(&key, &f, sizeof key);
-        keys[i] = key;
+        uint64_t key;
+        memcpy(&key, mag + i, sizeof key);
+        src[i] = key;
         lo = key < lo ? key : lo;
         hi = key > hi ? key : hi;
     }
-    uint32_t span = hi - lo;
-    int width = span ? 32 - __builtin_clz(span) : 0;
+    uint64_t span = hi - lo;
+    int width = span ? 64 - __builtin_clzll(span) : 0;
     int shift = width > 2 * b ? width - 2 * b : 0;
-    {
-        const uint32_t *restrict k = keys;
-        uint32_t *restrict w = src;
-        for (long i = 0; i < d; i++) w[i] = ((k[i] - lo) >> shift) << 16 | (uint32_t)i;
-    }
     uint32_t count[2][256];
     memset(count, 0, sizeof(uint32_t) * 2 * 256);
     for (long i = 0; i < d; i++) {
-        uint32_t word = src[i];
-        count[0][(word >> 16) & mask]++;
-        count[1][(word >> (16 + b)) & mask]++;
+        uint64_t digits = (src[i] - lo) >> shift;
+        count[0][digits & mask]++;
+        count[1][(digits >> b) & mask]++;
     }
     for (int pass = 0; pass < 2; pass++) {
         uint32_t *c = count[pass];
-        int digit = 16 + b * pass;
-        // A pass where every element falls into one bucket would only copy.
-        if (c[(src[0] >> digit) & mask] == (uint32_t)d) continue;
+        int digit = shift + b * pass;
+        if (c[((src[0] - lo) >> digit) & mask] == (uint32_t)d) continue;
         uint32_t offset = 0;
-        for (uint32_t k = 0; k < buckets; k++) { uint32_t n = c[k]; c[k] = offset; offset += n; }
+        for (uint64_t k = 0; k < buckets; k++) { uint32_t n = c[k]; c[k] = offset; offset += n; }
         for (long i = 0; i < d; i++) {
-            uint32_t word = src[i];
-            dst[c[(word >> digit) & mask]++] = word;
+            uint64_t key = src[i];
+            dst[c[((key - lo) >> digit) & mask]++] = key;
         }
-        uint32_t *t = src; src = dst; dst = t;
+        uint64_t *t = src; src = dst; dst = t;
     }
-    for (long i = 0; i < d; i++) sorted[i] = mag[src[i] & 0xffff];
-    // Elements whose keys agree in the leading 2·b bits keep their input order; an insertion pass on the
-    // exact values fixes them. If near-equal values make that long (over 16 moves per element), qsort.
     long moves = 0, budget = 16 * d;
     for (long i = 1; i < d; i++) {
-        double v = sorted[i];
-        if (!(sorted[i - 1] > v)) continue;
+        uint64_t v = src[i];
+        if (!(src[i - 1] > v)) continue;
         long j = i;
-        while (j > 0 && sorted[j - 1] > v) { sorted[j] = sorted[j - 1]; j--; }
-        sorted[j] = v;
+        while (j > 0 && src[j - 1] > v) { src[j] = src[j - 1]; j--; }
+        src[j] = v;
         moves += i - j;
         if (moves > budget) {
-            qsort(sorted, (size_t)d, sizeof(double), bl_compare_doubles);
-            return;
+            qsort(src, (size_t)d, sizeof(uint64_t), compare_u64);
+            break;
         }
     }
+    if (src != (uint64_t *)sorted) memcpy(sorted, src, sizeof(double) * (size_t)d);
 }
 
 static int compare_u32(const void *a, const void *b) {
@@ -271,7 +256,7 @@ void measure_core(const double *h, const float *hf, const int fromFloats, long d
     double kurtosis = m2 > 0 ? m4 / (m2 * m2) - 3 : 0;
 
     if (fromFloats) sort_float_magnitudes(hf, d, sorted, (uint32_t *)(work + 2 * d));
-    else sort_magnitudes(mag, d, sorted, (uint32_t *)(work + 2 * d));
+    else sort_magnitudes(mag, d, sorted, (uint64_t *)(work + 2 * d));
 
     double top[3];
     const int percents[3] = {1, 5, 10};
