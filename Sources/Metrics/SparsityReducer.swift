@@ -62,8 +62,8 @@ public struct SparsityReducer: Sendable {
     ///
     /// Rows are measured on up to `threads` threads (CKernels' pool; e.g. `ComputeThreads.count` inside a
     /// hook, 1 when the caller already runs several reducers at once). The result does not depend on
-    /// `threads`: each row is measured on its own with a fixed summation order, and the moments are
-    /// updated in row order afterwards.
+    /// `threads`: each row is measured on its own with a fixed summation order, and each dimension's
+    /// running moments take the rows in order (the threads split the dimensions, not the rows).
     /// - Throws: `MetricsError.shapeMismatch` if `cols != dimension` or `buffer.count != rows·cols`,
     ///   `MetricsError.nonFinite` naming the flat index of the first NaN/±∞.
     public mutating func consume(_ buffer: UnsafeBufferPointer<Float>, rows: Int, cols: Int, threads: Int = 1) throws

@@ -66,10 +66,8 @@ public struct SparsityValues: Sendable, Equatable, Codable {
         let d = vector.count
         let work = UnsafeMutableBufferPointer<Double>.allocate(capacity: SparsityValues.workCount(d))
         defer { work.deallocate() }
-        var out = (0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0)
-        withUnsafeMutableBytes(of: &out) { raw in
-            bl_sparsity_values_f32(vector.baseAddress!, d, work.baseAddress!, raw.baseAddress!.assumingMemoryBound(to: Double.self))
-        }
+        var out = [Double](repeating: 0, count: 10)
+        out.withUnsafeMutableBufferPointer { bl_sparsity_values_f32(vector.baseAddress!, d, work.baseAddress!, $0.baseAddress!) }
         self = SparsityValues(packed: out, dimension: d)
     }
 
@@ -78,15 +76,8 @@ public struct SparsityValues: Sendable, Equatable, Codable {
         self = try vector.withUnsafeBufferPointer { try SparsityValues(measuring: $0) }
     }
 
-    /// Doubles of workspace the kernel needs for a vector of d entries.
+    /// Doubles of workspace the kernel needs for a vector of d entries (`BL_SPARSITY_WORK_DOUBLES`).
     static func workCount(_ d: Int) -> Int { 4 * d }
-
-    /// Values from CKernels' packed order (`SparsityMeasure.allCases` order).
-    init(packed o: (Double, Double, Double, Double, Double, Double, Double, Double, Double, Double), dimension: Int) {
-        self.init(hoyer: o.0, gini: o.1, top1Energy: o.2, top5Energy: o.3, top10Energy: o.4, participationRatio: o.5,
-                  energyEffectiveDimension: o.6, nearZeroFraction: o.7, excessKurtosis: o.8, l2Norm: o.9,
-                  dimension: dimension)
-    }
 
     /// Values from ten packed doubles at `p` (`SparsityMeasure.allCases` order).
     init(packed p: UnsafePointer<Double>, dimension: Int) {
