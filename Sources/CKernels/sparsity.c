@@ -3,15 +3,17 @@
 // ckernels.h for the contract; Metrics.SparsityValues documents each measure and its edge cases).
 //
 // Why C: the Swift version spent ~80 % of its time in Array.sort (a merge sort over Double). Here the
-// magnitudes are ordered by a two-pass LSD radix sort on the top 16 bits of their float32 pattern (a
-// non-negative float's bit pattern orders like its value), followed by an insertion pass on the exact
-// Double values that only has to fix elements sharing those 16 bits. That costs a few operations per
-// element instead of ~log₂d comparisons.
+// magnitudes are ordered by radix sort: a non-negative float's (or double's) bit pattern orders like its
+// value, so two LSD passes on the leading bits of (pattern − smallest pattern), i.e. over the range the
+// vector actually spans, followed by an insertion pass on the full patterns for the few elements that
+// agree in those bits, sort exactly in a few operations per element instead of ~log₂d comparisons.
+// Float vectors (hook buffers) sort their 32-bit patterns, Double vectors (z-scores) their 64-bit ones.
 //
 // Reproducibility: every sum is accumulated in a fixed order (8 lanes, element i into lane i mod 8,
-// lanes combined pairwise), contraction into FMA is off, and the logarithm is our own (fdlibm's
-// algorithm, < 1 ulp) instead of libm's, so the AVX-512, AVX2 and baseline clones return bit-identical
-// results on every x86-64 machine, and a row's result does not depend on how rows are split over threads.
+// lanes combined pairwise), contraction into FMA is off, and log and exp are our own (fdlibm's
+// algorithms, < 1 ulp) instead of libm's, whose implementation glibc picks by CPU; so the AVX-512, AVX2
+// and baseline clones return bit-identical results on every x86-64 machine (Tests/ISAIdentity), and a
+// row's result does not depend on how rows are split over threads.
 #include "ckernels.h"
 #include <math.h>
 #include <stdint.h>
@@ -78,6 +80,29 @@ typedef float f8 __attribute__((ext_vector_type(8)));
     dk_ * LN2_HI - ((hfsq_ - (s_ * (hfsq_ + r_) + dk_ * LN2_LO)) - f_);                                   \
 })
 
+
+/// e^x for |x| ≤ 700 (fdlibm's e_exp.c algorithm: x = k·ln2 + r, |r| ≤ ln2/2, a rational approximation
+/// of e^r from a degree-5 minimax polynomial, then scaling by 2^k; error < 1 ulp). Used once per vector
+/// (exp of the energy entropy, which lies in [0, ln d]).
+static double exp_moderate(double x) {
+    const double ln2_hi = 6.93147180369123816490e-01, ln2_lo = 1.90821492927058770002e-10,
+                 inv_ln2 = 1.44269504088896338700e+00;
+    const double P1 = 1.66666666666666019037e-01, P2 = -2.77777777770155933842e-03,
+                 P3 = 6.61375632143793436117e-05, P4 = -1.65339022054652515390e-06,
+                 P5 = 4.13813679705723846039e-08;
+    double kd = x * inv_ln2;
+    kd = kd < 0 ? kd - 0.5 : kd + 0.5;
+    int k = (int)kd;                                   // round half away from zero
+    double hi = x - k * ln2_hi, lo = k * ln2_lo, r = hi - lo;
+    double t = r * r;
+    double c = r - t * (P1 + t * (P2 + t * (P3 + t * (P4 + t * P5))));
+    double y = 1.0 - ((lo - (r * c) / (2.0 - c)) - hi);
+    uint64_t bits;
+    memcpy(&bits, &y, sizeof bits);
+    bits += (uint64_t)(int64_t)k << 52;                // y · 2^k (no overflow or underflow for |x| ≤ 700)
+    memcpy(&y, &bits, sizeof y);
+    return y;
+}
 
 static int compare_u64(const void *a, const void *b) {
     uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
@@ -311,7 +336,7 @@ void measure_core(const double *h, const float *hf, const int fromFloats, long d
     out[3] = top[1];
     out[4] = top[2];
     out[5] = energy * energy / fourth / dd;
-    out[6] = exp(entropy) / dd;
+    out[6] = exp_moderate(entropy) / dd;
     out[7] = nearZero / dd;
     out[8] = kurtosis;
     out[9] = l2;
