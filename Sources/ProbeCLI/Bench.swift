@@ -26,7 +26,7 @@ struct Bench: AsyncParsableCommand {
         ratios and the load averages printed at start and end, not absolute times.
 
         With --hooks, a hooked ByteLens forward is interleaved with the plain one and the slowdown is \
-        reported pair by pair. Reducer hooks see every row (every byte or patch position) at the hook \
+        reported pair by pair, with the time spent inside the reducer hooks themselves. Reducer hooks see every row (every byte or patch position) at the hook \
         points of --hook-points: 'layers' is every layer's output, *.blocks.*.hook_resid_post, in every \
         component (patcher, encoder, global, decoder); 'layers+mlp' adds every *hook_mlp_act (the MLP \
         activations, three times wider). 'all-reducers' runs Metrics.SparsityReducer on each row (all \
@@ -132,7 +132,8 @@ struct Bench: AsyncParsableCommand {
                 if let reducerKind { _ = try Self.timedForward(loaded, bytes: bytes, reducers: reducerKind, points: points) }
                 if let python { _ = try python.forward(bytes); usleep(Self.settleMicroseconds) }
             }
-            var ours: [Double] = [], hooked: [Double] = [], theirs: [Double] = []
+            var ours: [Double] = [], hooked: [Double] = [], theirs: [Double] = [], inside: [Double] = []
+            var reducedValues = 0
             var stages = [[Double]](repeating: [], count: stageNames.count)
             var patches = 0, flops = 0.0
             for _ in 0..<repeats {
@@ -142,7 +143,12 @@ struct Bench: AsyncParsableCommand {
                 patches = run.patchLengths.count
                 flops = try ComputeAllocation(shape: shape, patchLengths: run.patchLengths,
                                               includePatcher: loaded.config.patchInForward).total
-                if let reducerKind { hooked.append(try Self.timedForward(loaded, bytes: bytes, reducers: reducerKind, points: points).seconds) }
+                if let reducerKind {
+                    let run = try Self.timedForward(loaded, bytes: bytes, reducers: reducerKind, points: points)
+                    hooked.append(run.seconds)
+                    inside.append(run.reducerSeconds)
+                    reducedValues = run.reducedValues
+                }
                 if let python {
                     theirs.append(try python.forward(bytes).seconds)
                     // torch's OpenMP workers spin for a while after each call; let them go idle so they
@@ -162,6 +168,8 @@ struct Bench: AsyncParsableCommand {
                 Self.say("  hooked        median \(Self.ms(Self.median(hooked)))  pairwise slowdown median "
                       + "\(String(format: "%+.1f %%", (Self.median(ratios) - 1) * 100)) "
                       + "[\(ratios.map { String(format: "%.3f", $0) }.joined(separator: " "))]")
+                Self.say("  inside the reducer hooks: median \(Self.ms(Self.median(inside))) for \(reducedValues) values "
+                      + "(\(String(format: "%.2f", Self.median(inside) * 1e9 / Double(max(reducedValues, 1)))) ns per value)")
                 line += " | \(String(format: "%+.1f %%", (Self.median(ratios) - 1) * 100))"
             }
             if !theirs.isEmpty {
@@ -197,6 +205,9 @@ struct Bench: AsyncParsableCommand {
         var seconds: Double
         var stages: [Double]
         var patchLengths: [Int]
+        /// Time spent inside the reducer hooks' bodies, and the values they measured.
+        var reducerSeconds = 0.0
+        var reducedValues = 0
     }
 
     static func timedForward(_ model: BLTModel, bytes: [UInt8], reducers: SparsityHooks.Kind?,
@@ -204,11 +215,12 @@ struct Bench: AsyncParsableCommand {
         let clock = StageClock(config: model.config)
         var hookSet = HookSet()
         clock.register(in: &hookSet)
-        if let reducers { SparsityHooks.register(reducers, at: points, in: &hookSet) }
+        let results = reducers.map { SparsityHooks.register($0, at: points, in: &hookSet) }
         clock.start()
         let result = try model.forward(bytes: bytes, options: ForwardOptions(hooks: hookSet))
         let seconds = clock.finish()
-        return Timed(seconds: seconds, stages: clock.stageSeconds(), patchLengths: result.patchLengths)
+        return Timed(seconds: seconds, stages: clock.stageSeconds(), patchLengths: result.patchLengths,
+                     reducerSeconds: results?.seconds ?? 0, reducedValues: results?.values ?? 0)
     }
 
     static func modelShape(_ c: BLTConfig) throws -> ModelShape {
@@ -310,9 +322,12 @@ enum SparsityHooks {
         var rows = 0
         var packed: [Float] = []
         var measures: [Double] = []
+        var seconds = 0.0
+        var values = 0
     }
 
-    static func register(_ kind: Kind, at points: [String], in hooks: inout HookSet) {
+    @discardableResult
+    static func register(_ kind: Kind, at points: [String], in hooks: inout HookSet) -> Results {
         let box = Results()
         let body: (UnsafeBufferPointer<Float>, HookInfo) -> Void
         switch kind {
@@ -339,7 +354,15 @@ enum SparsityHooks {
                 box.metrics[info.name] = reducer
             }
         }
-        for pattern in points { hooks.reduce(pattern, body) }
+        for pattern in points {
+            hooks.reduce(pattern) { buffer, info in
+                let start = DispatchTime.now().uptimeNanoseconds
+                body(buffer, info)
+                box.seconds += Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-9
+                box.values += info.rows * info.columns
+            }
+        }
+        return box
     }
 }
 
