@@ -109,59 +109,78 @@ static int compare_u64(const void *a, const void *b) {
     return (x > y) - (x < y);
 }
 
-/// Sorts `d` magnitudes (non-negative, finite doubles) ascending from `mag` into `sorted`. A
-/// non-negative double's bit pattern orders like its value, so this is sort_float_magnitudes on 64-bit
-/// patterns: two LSD passes on the leading bits of (pattern − least pattern), then an insertion pass on
-/// the full patterns (exact). `work` holds ≥ d uint64 (sorted is the other buffer).
+static int compare_u32(const void *a, const void *b) {
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    return (x > y) - (x < y);
+}
+
+// Sorts the d bit patterns src[0..<d] (all in [lo, hi]) ascending, using dst[0..<d] as the other buffer,
+// and returns whichever of the two holds the result. A non-negative float's or double's bit pattern
+// orders like its value, so this sorts magnitudes exactly: two LSD passes on the leading 2·b bits of
+// (pattern − lo), i.e. over the range the vector actually spans, then an insertion pass on the full
+// patterns for the few elements that agree in those bits (finished by qsort past 16 moves per element,
+// for near-equal vectors). Short vectors use narrower digits: the prefix sums over 2^b buckets are a
+// serial chain per vector. One definition per pattern width.
+#define DEFINE_PATTERN_SORT(name, T, CLZ, COMPARE)                                                        \
+    static inline __attribute__((always_inline)) T *name(T *src, T *dst, long d, T lo, T hi) {            \
+        const int b = d <= 128 ? 6 : d <= 384 ? 7 : 8;                                                    \
+        const T mask = ((T)1 << b) - 1;                                                                   \
+        T span = hi - lo;                                                                                 \
+        int width = span ? (int)(8 * sizeof(T)) - CLZ(span) : 0;                                          \
+        int shift = width > 2 * b ? width - 2 * b : 0;                                                    \
+        uint32_t count[2][256];                                                                           \
+        memset(count, 0, sizeof count);                                                                   \
+        for (long i = 0; i < d; i++) {                                                                    \
+            T digits = (src[i] - lo) >> shift;                                                            \
+            count[0][digits & mask]++;                                                                    \
+            count[1][(digits >> b) & mask]++;                                                             \
+        }                                                                                                 \
+        for (int pass = 0; pass < 2; pass++) {                                                            \
+            uint32_t *c = count[pass];                                                                    \
+            int digit = shift + b * pass;                                                                 \
+            /* A pass where every element falls into one bucket would only copy. */                       \
+            if (c[((src[0] - lo) >> digit) & mask] == (uint32_t)d) continue;                              \
+            uint32_t offset = 0;                                                                          \
+            for (T k = 0; k <= mask; k++) { uint32_t n = c[k]; c[k] = offset; offset += n; }              \
+            for (long i = 0; i < d; i++) {                                                                \
+                T key = src[i];                                                                           \
+                dst[c[((key - lo) >> digit) & mask]++] = key;                                             \
+            }                                                                                             \
+            T *t = src; src = dst; dst = t;                                                               \
+        }                                                                                                 \
+        long moves = 0, budget = 16 * d;                                                                  \
+        for (long i = 1; i < d; i++) {                                                                    \
+            T v = src[i];                                                                                 \
+            if (!(src[i - 1] > v)) continue;                                                              \
+            long j = i;                                                                                   \
+            while (j > 0 && src[j - 1] > v) { src[j] = src[j - 1]; j--; }                                 \
+            src[j] = v;                                                                                   \
+            moves += i - j;                                                                               \
+            if (moves > budget) {                                                                         \
+                qsort(src, (size_t)d, sizeof(T), COMPARE);                                                \
+                break;                                                                                    \
+            }                                                                                             \
+        }                                                                                                 \
+        return src;                                                                                       \
+    }
+
+DEFINE_PATTERN_SORT(sort_patterns_u32, uint32_t, __builtin_clz, compare_u32)
+DEFINE_PATTERN_SORT(sort_patterns_u64, uint64_t, __builtin_clzll, compare_u64)
+
+/// Sorts `d` magnitudes (non-negative, finite doubles) ascending from `mag` into `sorted` by their 64-bit
+/// patterns. `work` holds ≥ d uint64 (`sorted` is the other buffer).
 static inline __attribute__((always_inline)) void sort_magnitudes(const double *mag, long d, double *sorted,
                                                                    uint64_t *work) {
-    const int b = d <= 128 ? 6 : d <= 384 ? 7 : 8;
-    const uint64_t buckets = 1u << b, mask = buckets - 1;
-    uint64_t *src = work, *dst = (uint64_t *)sorted;
     uint64_t lo = UINT64_MAX, hi = 0;
     for (long i = 0; i < d; i++) {
         uint64_t key;
         memcpy(&key, mag + i, sizeof key);
-        src[i] = key;
+        work[i] = key;
         lo = key < lo ? key : lo;
         hi = key > hi ? key : hi;
     }
-    uint64_t span = hi - lo;
-    int width = span ? 64 - __builtin_clzll(span) : 0;
-    int shift = width > 2 * b ? width - 2 * b : 0;
-    uint32_t count[2][256];
-    memset(count, 0, sizeof(uint32_t) * 2 * 256);
-    for (long i = 0; i < d; i++) {
-        uint64_t digits = (src[i] - lo) >> shift;
-        count[0][digits & mask]++;
-        count[1][(digits >> b) & mask]++;
-    }
-    for (int pass = 0; pass < 2; pass++) {
-        uint32_t *c = count[pass];
-        int digit = shift + b * pass;
-        if (c[((src[0] - lo) >> digit) & mask] == (uint32_t)d) continue;
-        uint32_t offset = 0;
-        for (uint64_t k = 0; k < buckets; k++) { uint32_t n = c[k]; c[k] = offset; offset += n; }
-        for (long i = 0; i < d; i++) {
-            uint64_t key = src[i];
-            dst[c[((key - lo) >> digit) & mask]++] = key;
-        }
-        uint64_t *t = src; src = dst; dst = t;
-    }
-    long moves = 0, budget = 16 * d;
-    for (long i = 1; i < d; i++) {
-        uint64_t v = src[i];
-        if (!(src[i - 1] > v)) continue;
-        long j = i;
-        while (j > 0 && src[j - 1] > v) { src[j] = src[j - 1]; j--; }
-        src[j] = v;
-        moves += i - j;
-        if (moves > budget) {
-            qsort(src, (size_t)d, sizeof(uint64_t), compare_u64);
-            break;
-        }
-    }
-    if (src != (uint64_t *)sorted) memcpy(sorted, src, sizeof(double) * (size_t)d);
+    uint64_t *result = sort_patterns_u64(work, (uint64_t *)sorted, d, lo, hi);
+    if (result != (uint64_t *)sorted) memcpy(sorted, result, sizeof(double) * (size_t)d);
 }
 
 #if defined(__clang__) && defined(__x86_64__)
@@ -257,10 +276,6 @@ static void bitonic_sort_magnitudes_avx512(const float *hf, long d, double *sort
 }
 #endif
 
-static int compare_u32(const void *a, const void *b) {
-    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-    return (x > y) - (x < y);
-}
 
 /// sort_magnitudes for a float32 vector hf: sorts the magnitudes' float bit patterns themselves, which
 /// needs no index and no gather. `work` holds ≥ 2·d uint32.
@@ -274,57 +289,20 @@ void sort_float_magnitudes(const float *hf, long d, double *sorted, uint32_t *wo
         return;
     }
 #endif
-    const int b = d <= 128 ? 6 : d <= 384 ? 7 : 8;
-    const uint32_t buckets = 1u << b, mask = buckets - 1;
-    uint32_t *src = work, *dst = work + d;
     uint32_t lo = UINT32_MAX, hi = 0;
     for (long i = 0; i < d; i++) {
         // |x| of a float is its bit pattern without the sign bit.
         uint32_t key;
         memcpy(&key, hf + i, sizeof key);
         key &= 0x7fffffffu;
-        src[i] = key;
+        work[i] = key;
         lo = key < lo ? key : lo;
         hi = key > hi ? key : hi;
     }
-    uint32_t span = hi - lo;
-    int width = span ? 32 - __builtin_clz(span) : 0;
-    int shift = width > 2 * b ? width - 2 * b : 0;
-    uint32_t count[2][256];
-    memset(count, 0, sizeof(uint32_t) * 2 * 256);
-    for (long i = 0; i < d; i++) {
-        uint32_t digits = (src[i] - lo) >> shift;
-        count[0][digits & mask]++;
-        count[1][(digits >> b) & mask]++;
-    }
-    for (int pass = 0; pass < 2; pass++) {
-        uint32_t *c = count[pass];
-        int digit = shift + b * pass;
-        if (c[((src[0] - lo) >> digit) & mask] == (uint32_t)d) continue;
-        uint32_t offset = 0;
-        for (uint32_t k = 0; k < buckets; k++) { uint32_t n = c[k]; c[k] = offset; offset += n; }
-        for (long i = 0; i < d; i++) {
-            uint32_t key = src[i];
-            dst[c[((key - lo) >> digit) & mask]++] = key;
-        }
-        uint32_t *t = src; src = dst; dst = t;
-    }
-    long moves = 0, budget = 16 * d;
-    for (long i = 1; i < d; i++) {
-        uint32_t v = src[i];
-        if (!(src[i - 1] > v)) continue;
-        long j = i;
-        while (j > 0 && src[j - 1] > v) { src[j] = src[j - 1]; j--; }
-        src[j] = v;
-        moves += i - j;
-        if (moves > budget) {
-            qsort(src, (size_t)d, sizeof(uint32_t), compare_u32);
-            break;
-        }
-    }
+    uint32_t *result = sort_patterns_u32(work, work + d, d, lo, hi);
     for (long i = 0; i < d; i++) {
         float f;
-        memcpy(&f, src + i, sizeof f);
+        memcpy(&f, result + i, sizeof f);
         sorted[i] = (double)f;
     }
 }
@@ -522,18 +500,26 @@ static void rows_chunk(void *ctx, long chunk) {
     }
 }
 
+/// The row part of a job: output stride from the variants asked for, and rows per chunk: at most ~32k
+/// elements, and at least 4 chunks per worker when there are rows enough, so that both cores stay busy
+/// to the end even on a short input. Returns the number of row chunks.
+static long setup_rows_job(rows_job *job, const float *x, long rows, long cols, const long *kept, long keptCount,
+                           const long *zDims, long zCount, const double *zMean, const double *zStd, double *out,
+                           int workers) {
+    *job = (rows_job){x, rows, cols, kept, keptCount, zDims, zCount, zMean, zStd, out,
+                      10 * (1 + (kept != 0) + (zDims != 0)), 1};
+    long per = 32768 / cols, spread = (rows + 4L * workers - 1) / (4L * workers);
+    if (spread < per) per = spread;
+    job->rowsPerChunk = per < 1 ? 1 : per;
+    return (rows + job->rowsPerChunk - 1) / job->rowsPerChunk;
+}
+
 void bl_sparsity_rows(const float *x, long rows, long cols, const long *kept, long keptCount,
                       const long *zDims, long zCount, const double *zMean, const double *zStd,
                       double *out, int workers) {
     if (rows <= 0 || cols <= 0) return;
-    rows_job job = {x, rows, cols, kept, keptCount, zDims, zCount, zMean, zStd, out,
-                    10 * (1 + (kept != 0) + (zDims != 0)), 1};
-    // At most ~32k elements per chunk, and at least 4 chunks per worker when there are rows enough, so
-    // that both cores stay busy to the end even on a short input.
-    long per = 32768 / cols, spread = (rows + 4L * workers - 1) / (4L * workers);
-    if (spread < per) per = spread;
-    job.rowsPerChunk = per < 1 ? 1 : per;
-    long chunks = (rows + job.rowsPerChunk - 1) / job.rowsPerChunk;
+    rows_job job;
+    long chunks = setup_rows_job(&job, x, rows, cols, kept, keptCount, zDims, zCount, zMean, zStd, out, workers);
     bl_pool_run(rows_chunk, &job, chunks, workers);
 }
 
@@ -603,15 +589,14 @@ long bl_first_nonfinite(const float *x, long count) {
 typedef struct {
     rows_job rows;
     welford_job moments;
-    long rowChunks;
+    long momentChunks;
 } rows_and_moments_job;
 
 static void rows_and_moments_chunk(void *ctx, long chunk) {
     const rows_and_moments_job *job = (const rows_and_moments_job *)ctx;
     // Moment chunks first: each walks every row of its columns, the longest tasks, so they start early.
-    long momentChunks = (job->moments.cols + WELFORD_COLUMNS - 1) / WELFORD_COLUMNS;
-    if (chunk < momentChunks) welford_chunk((void *)&job->moments, chunk);
-    else rows_chunk((void *)&job->rows, chunk - momentChunks);
+    if (chunk < job->momentChunks) welford_chunk((void *)&job->moments, chunk);
+    else rows_chunk((void *)&job->rows, chunk - job->momentChunks);
 }
 
 void bl_sparsity_rows_and_moments(const float *x, long rows, long cols, const long *kept, long keptCount,
@@ -619,14 +604,10 @@ void bl_sparsity_rows_and_moments(const float *x, long rows, long cols, const lo
                                   double *out, long count, double *mean, double *meanAbsolute,
                                   double *sumSquaredDeviations, double *minimum, double *maximum, int workers) {
     if (rows <= 0 || cols <= 0) return;
-    rows_and_moments_job job = {
-        {x, rows, cols, kept, keptCount, zDims, zCount, zMean, zStd, out, 10 * (1 + (kept != 0) + (zDims != 0)), 1},
-        {x, rows, cols, count, mean, meanAbsolute, sumSquaredDeviations, minimum, maximum},
-        0};
-    long per = 32768 / cols, spread = (rows + 4L * workers - 1) / (4L * workers);
-    if (spread < per) per = spread;
-    job.rows.rowsPerChunk = per < 1 ? 1 : per;
-    job.rowChunks = (rows + job.rows.rowsPerChunk - 1) / job.rows.rowsPerChunk;
-    long momentChunks = (cols + WELFORD_COLUMNS - 1) / WELFORD_COLUMNS;
-    bl_pool_run(rows_and_moments_chunk, &job, momentChunks + job.rowChunks, workers);
+    rows_and_moments_job job;
+    long rowChunks = setup_rows_job(&job.rows, x, rows, cols, kept, keptCount, zDims, zCount, zMean, zStd, out,
+                                    workers);
+    job.moments = (welford_job){x, rows, cols, count, mean, meanAbsolute, sumSquaredDeviations, minimum, maximum};
+    job.momentChunks = (cols + WELFORD_COLUMNS - 1) / WELFORD_COLUMNS;
+    bl_pool_run(rows_and_moments_chunk, &job, job.momentChunks + rowChunks, workers);
 }
