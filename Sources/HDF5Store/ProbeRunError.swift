@@ -17,6 +17,10 @@ public enum ProbeRunError: Error, CustomStringConvertible, Equatable {
     case failed(partialPath: String, completedItems: Int, reason: String)
     /// The writer was used after `finish()` or `close()`.
     case writerClosed(path: String)
+    /// Another process holds the run's lock (`<final>.lock`): two writers of one run are never allowed.
+    case locked(lockPath: String, holder: String)
+    /// The output folder is (nearly) full; the run stopped cleanly before libhdf5 could fail mid-write.
+    case diskFull(path: String, freeBytes: Int, neededBytes: Int, completedItems: Int)
 
     public var description: String {
         switch self {
@@ -40,6 +44,12 @@ public enum ProbeRunError: Error, CustomStringConvertible, Equatable {
                 + "(no file was written at the final path; fix the cause and rerun with --resume to continue)"
         case let .writerClosed(path):
             return "\(path): the probe-run writer is already closed"
+        case let .locked(lockPath, holder):
+            return "another run of this study is writing (\(holder) holds the lock \(lockPath)); nothing was changed. "
+                + "Wait for it to finish or stop it; a lock of a killed process is released automatically"
+        case let .diskFull(path, free, needed, completed):
+            return "disk full: \(free) bytes free next to \(path), at least \(needed) needed to continue safely; stopped after "
+                + "\(completed) complete item(s). Free some space and rerun with --resume to continue"
         }
     }
 }

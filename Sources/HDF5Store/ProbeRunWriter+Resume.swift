@@ -3,79 +3,107 @@ import FoundationEssentials
 #else
 import Foundation
 #endif
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// What an unfinished run left: its layout, provenance and the items its journal vouches for.
+public struct ProbeRunResumable: Sendable {
+    public var layout: ProbeRunLayout
+    public var provenance: ProbeRunProvenance
+    public var completedItems: Int
+    /// Bytes at the end of the journal that are torn or corrupt and will be dropped (their items recomputed).
+    public var droppedBytes: Int
+}
 
 extension ProbeRunWriter {
-    /// Continues `<finalPath>.partial` after a crash, kill or interrupt.
+    /// Whether a run for `finalPath` was started and not finished (its journal or partial file exists).
+    public static func unfinishedRunExists(at finalPath: String) -> Bool {
+        FileManager.default.fileExists(atPath: ProbeRunJournal.path(for: finalPath))
+            || FileManager.default.fileExists(atPath: partialPath(for: finalPath))
+    }
+
+    /// Reads and verifies, without changing anything, what `resume` would continue.
+    /// - Throws: `.noPartialFile`, or `.resumeMismatch` naming why the run cannot be resumed.
+    public static func resumable(at finalPath: String) throws -> ProbeRunResumable {
+        let partial = partialPath(for: finalPath)
+        let journalPath = ProbeRunJournal.path(for: finalPath)
+        guard FileManager.default.fileExists(atPath: journalPath) else {
+            if FileManager.default.fileExists(atPath: partial) {
+                throw ProbeRunError.resumeMismatch(partialPath: partial, detail:
+                    "it has no journal (\(journalPath)), so its contents cannot be verified (it was written by an older ByteLens, "
+                    + "or the journal was deleted); nothing was changed; delete it and start again")
+            }
+            throw ProbeRunError.noPartialFile(partialPath: partial)
+        }
+        let scan = try ProbeRunJournal.scan(journalPath)
+        return ProbeRunResumable(layout: scan.header.layout, provenance: scan.header.provenance, completedItems: scan.itemCount,
+                                 droppedBytes: scan.fileLength - scan.validLength)
+    }
+
+    /// Continues an unfinished run after a crash, `kill -9`, full disk or interrupt.
     ///
-    /// Finds the last complete item (root attribute `completed_items`), shrinks every appendable
-    /// column back to the rows of those items (dropping half-written rows of the next one), and
-    /// returns a writer whose `completedItemCount` tells the caller which item to produce next.
-    /// Appending the remaining items then gives the same dataset contents as an uninterrupted run.
-    /// - Throws: `.noPartialFile`; `.resumeMismatch` when the layout, configuration, dataset, seed or
-    ///   model differ from the partial file's, or the file is already complete;
-    ///   `.unsupportedSchema` for a foreign file; `HDF5Error` if HDF5 cannot open it (a file killed
-    ///   in the middle of a metadata write may be unreadable; then delete it and start again).
+    /// Takes the run's lock (``RunLock``), reads the journal read-only and verifies every record, checks
+    /// that layout and experiment match, then builds a fresh HDF5 file from the journal's items under a
+    /// temporary name and renames it over `<final>.partial`: the old partial file (which may be torn) is
+    /// never read, and nothing is changed until the journal has been verified. A torn or corrupt tail of
+    /// the journal is cut; its items are recomputed. The returned writer's `completedItemCount` tells the
+    /// caller which item to produce next; appending the remaining items gives the same dataset contents as
+    /// an uninterrupted run.
+    /// - Throws: `.locked` when another process writes this run; `.noPartialFile`; `.resumeMismatch` when
+    ///   the journal is missing or damaged, or the layout, configuration, dataset, seed or model differ.
     public static func resume(at finalPath: String, layout: ProbeRunLayout, provenance: ProbeRunProvenance,
                               options: ProbeRunWriterOptions = ProbeRunWriterOptions(),
                               resumedUTC: String = ProbeRunProvenance.utcNow()) throws -> ProbeRunWriter {
         let partial = partialPath(for: finalPath)
-        guard FileManager.default.fileExists(atPath: partial) else { throw ProbeRunError.noPartialFile(partialPath: partial) }
+        let journalPath = ProbeRunJournal.path(for: finalPath)
         try layout.validate(path: partial)
-        let file = try HDF5File.open(partial, mode: .readWrite)
-        _ = try ProbeRunReader.checkSchema(file, path: partial)
-        typealias A = ProbeRunSchema.Attribute
-        let status = try file.stringAttribute(A.status)
-        guard status == ProbeRunSchema.Status.writing else {
-            throw ProbeRunError.resumeMismatch(partialPath: partial, detail: "its status is '\(status)', not '\(ProbeRunSchema.Status.writing)'")
-        }
-        let storedLayout: ProbeRunLayout
-        do {
-            storedLayout = try ProbeRunReader.readLayout(file, path: partial)
-        } catch HDF5Error.notFound(let kind, let name, _) {
-            throw ProbeRunError.resumeMismatch(partialPath: partial,
-                detail: "it is incomplete (no \(kind) '\(name)'; the run stopped while creating it); delete it and start again")
-        }
-        guard storedLayout == layout else {
+        try SafeFile.checkOutput(finalPath)
+        try SafeFile.checkOutput(partial)
+        let lock = try RunLock.acquire(for: finalPath)
+        _ = try resumable(at: finalPath)
+        let scan = try ProbeRunJournal.scan(journalPath)
+        guard scan.header.layout == layout else {
             throw ProbeRunError.resumeMismatch(partialPath: partial,
                 detail: "it was written with another layout (hooks, measures, item metrics or activations)")
         }
-        let stored = try ProbeRunReader.readProvenance(file)
-        guard stored.experimentIdentity() == provenance.experimentIdentity() else {
+        guard scan.header.provenance.experimentIdentity() == provenance.experimentIdentity() else {
             throw ProbeRunError.resumeMismatch(partialPath: partial,
                 detail: "it was written for another experiment (config, dataset, seed or model differ)")
         }
 
-        let completed = Int(try file.attribute(A.completedItems, as: Int64.self))
-        let items = try file.group(ProbeRunSchema.Group.items)
-        let byteCounts = try items.dataset("byte_count")
-        let patchCounts = try items.dataset("patch_count")
-        let available = try byteCounts.shape()[0]
-        guard completed <= available, try patchCounts.shape()[0] >= completed else {
-            throw ProbeRunError.resumeMismatch(partialPath: partial,
-                detail: "completed_items = \(completed) but /items holds only \(available) rows")
+        // A fresh file from the verified journal, under a temporary name; only then replace the old partial.
+        var stored = scan.header.provenance
+        stored.resumedUTC = scan.resumedUTC + [resumedUTC]
+        let temporary = SafeFile.temporaryPath(near: partial)
+        var buildOptions = options
+        buildOptions.itemsPerCheckpoint = Int.max
+        let builder = try createFile(finalPath: finalPath, filePath: temporary, layout: layout, provenance: stored,
+                                     options: buildOptions)
+        do {
+            try ProbeRunJournal.forEachItem(journalPath, scan) { try builder.append($0) }
+            try builder.checkpoint()
+            builder.closeHandles()
+            try SafeFile.renameIntoPlace(temporary, partial)
+        } catch {
+            builder.closeHandles()
+            unlink(temporary)
+            throw error
         }
-        let byteRows = Int(try byteCounts.read(rows: 0..<completed, as: Int64.self).reduce(0, +))
-        let patchRows = Int(try patchCounts.read(rows: 0..<completed, as: Int64.self).reduce(0, +))
+        let journal = try ProbeRunJournal.Appender.reopen(journalPath, after: scan)
+        try journal.append(.resume, Array(resumedUTC.utf8))
+        try journal.sync()
 
+        let file = try HDF5File.open(partial, mode: .readWrite)
         let writer = ProbeRunWriter(finalPath: finalPath, layout: layout, options: options, file: file,
-                                    completedItems: completed, byteRows: byteRows, patchRows: patchRows)
+                                    completedItems: builder.completedItemCount, byteRows: builder.byteRowCount,
+                                    patchRows: builder.patchRowCount)
+        writer.journal = journal
+        writer.lock = lock
         do {
             try writer.reopenColumns(in: file)
-            let target: [String: Int] = [ProbeRunSchema.Dimension.item: completed,
-                                         ProbeRunSchema.Dimension.byte: byteRows,
-                                         ProbeRunSchema.Dimension.patch: patchRows]
-            for (key, entry) in writer.columns {
-                guard let rows = target[entry.dimension] else { continue }
-                let current = try entry.dataset.shape()[0]
-                if current < rows {
-                    throw ProbeRunError.resumeMismatch(partialPath: partial,
-                        detail: "\(key) has \(current) rows but the complete items need \(rows)")
-                }
-                if current > rows { try entry.dataset.resize(rows: rows) }
-            }
-            for (dimension, rows) in target { try file.dataset(dimension).resize(rows: rows) }
-            try file.setAttribute(A.resumedUTC, stored.resumedUTC + [resumedUTC])
-            try file.flush()
         } catch {
             writer.closeHandles()
             throw error

@@ -57,6 +57,10 @@ public final class ProbeRunWriter {
     /// Appendable datasets by key ("items/ladder", "measures/byte_level/hoyer", "activations/byte/<hook>")
     /// with the root dimension their first axis follows.
     var columns: [String: (dataset: HDF5Dataset, dimension: String)] = [:]
+    /// The write-ahead journal (the durable record a resume rebuilds from) and the run's lock; nil for
+    /// the temporary writer that rebuilds a file from a journal.
+    var journal: ProbeRunJournal.Appender?
+    var lock: RunLock?
 
     /// `<final>.partial`.
     public static func partialPath(for finalPath: String) -> String { finalPath + ".partial" }
@@ -77,18 +81,44 @@ public final class ProbeRunWriter {
     deinit { close() }
 
     /// Starts a new run at `<finalPath>.partial` with every group, column and dimension of the
-    /// layout created empty and the provenance attributes written.
-    /// - Throws: `ProbeRunError.partialFileExists` if a partial file exists (unless
-    ///   `options.replacePartial`), `.invalidLayout`, or `HDF5Error` (e.g. missing directory).
+    /// layout created empty and the provenance attributes written, its journal `<finalPath>.journal`
+    /// (see ``ProbeRunJournal``) and its lock `<finalPath>.lock` (see ``RunLock``).
+    /// - Throws: `ProbeRunError.partialFileExists` if a partial file or journal exists (unless
+    ///   `options.replacePartial`), `.locked`, `.invalidLayout`, or `HDF5Error` (e.g. missing directory,
+    ///   or a final path that is a device, FIFO or directory).
     public static func create(at finalPath: String, layout: ProbeRunLayout, provenance: ProbeRunProvenance,
                               options: ProbeRunWriterOptions = ProbeRunWriterOptions()) throws -> ProbeRunWriter {
         let partial = partialPath(for: finalPath)
+        let journalPath = ProbeRunJournal.path(for: finalPath)
         try layout.validate(path: partial)
-        if FileManager.default.fileExists(atPath: partial) {
+        try SafeFile.checkOutput(finalPath)
+        try SafeFile.checkOutput(partial)
+        let lock = try RunLock.acquire(for: finalPath)
+        if unfinishedRunExists(at: finalPath) {
             guard options.replacePartial else { throw ProbeRunError.partialFileExists(partialPath: partial) }
-            try FileManager.default.removeItem(atPath: partial)
+            for path in [journalPath, partial] where FileManager.default.fileExists(atPath: path) {
+                try FileManager.default.removeItem(atPath: path)
+            }
         }
-        let file = try HDF5File.create(at: partial, overwrite: false)
+        let journal = try ProbeRunJournal.Appender.create(at: journalPath,
+                                                          header: ProbeRunJournal.Header(layout: layout, provenance: provenance))
+        do {
+            let writer = try createFile(finalPath: finalPath, filePath: partial, layout: layout, provenance: provenance,
+                                        options: options)
+            writer.journal = journal
+            writer.lock = lock
+            return writer
+        } catch {
+            journal.close()
+            unlink(journalPath)
+            throw error
+        }
+    }
+
+    /// A new HDF5 file at `filePath` with provenance and the empty structure (no journal, no lock).
+    static func createFile(finalPath: String, filePath: String, layout: ProbeRunLayout, provenance: ProbeRunProvenance,
+                           options: ProbeRunWriterOptions) throws -> ProbeRunWriter {
+        let file = try HDF5File.create(at: filePath, overwrite: false)
         let writer = ProbeRunWriter(finalPath: finalPath, layout: layout, options: options, file: file,
                                     completedItems: 0, byteRows: 0, patchRows: 0)
         do {
@@ -96,8 +126,8 @@ public final class ProbeRunWriter {
             try writer.createStructure(in: file)
             try file.flush()
         } catch {
-            writer.close()
-            try? FileManager.default.removeItem(atPath: partial)
+            writer.closeHandles()
+            unlink(filePath)
             throw error
         }
         return writer
@@ -108,6 +138,12 @@ public final class ProbeRunWriter {
     public func append(_ item: ProbeRunItem) throws {
         guard file != nil else { throw ProbeRunError.writerClosed(path: partialPath) }
         try validate(item)
+        // The journal first: once its record is written the item survives a kill, whatever libhdf5 does next.
+        if let journal {
+            let record = ProbeRunJournal.encodeItem(item)
+            try ensureSpace(forRecordBytes: record.count, pendingBytes: journal.unsyncedBytes)
+            try journal.append(.item, record)
+        }
         let itemIndex = appendedItemCount
         let byteCount = item.bytes.count
         let patchCount = item.patches.count
@@ -165,6 +201,7 @@ public final class ProbeRunWriter {
     public func checkpoint() throws {
         guard let file else { throw ProbeRunError.writerClosed(path: partialPath) }
         guard appendedItemCount != completedItemCount else { return }
+        try journal?.sync()
         try file.dataset(ProbeRunSchema.Dimension.item).resize(rows: appendedItemCount)
         try file.dataset(ProbeRunSchema.Dimension.byte).resize(rows: byteRowCount)
         try file.dataset(ProbeRunSchema.Dimension.patch).resize(rows: patchRowCount)
@@ -184,9 +221,13 @@ public final class ProbeRunWriter {
         try file.setAttribute(ProbeRunSchema.Attribute.status, ProbeRunSchema.Status.complete)
         try file.flush()
         closeHandles()
-        guard rename(partialPath, finalPath) == 0 else {
-            throw HDF5Error.fileSystem(path: partialPath, detail: "could not rename to \(finalPath) (errno \(errno))")
-        }
+        try SafeFile.renameIntoPlace(partialPath, finalPath)
+        // The final file is in place: the journal has served its purpose.
+        journal?.close()
+        journal = nil
+        unlink(ProbeRunJournal.path(for: finalPath))
+        lock?.release()
+        lock = nil
     }
 
     /// Stops writing without finishing: checkpoints what was appended, closes the file and returns
@@ -211,6 +252,11 @@ public final class ProbeRunWriter {
     public func close() {
         if file != nil { try? checkpoint() }
         closeHandles()
+        try? journal?.sync()
+        journal?.close()
+        journal = nil
+        lock?.release()
+        lock = nil
     }
 
     func closeHandles() {

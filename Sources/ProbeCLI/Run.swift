@@ -113,12 +113,12 @@ struct Run: AsyncParsableCommand {
     }
 
     func run() async throws {
+        if !dryRun { InterruptSignal.install() }
         let plan = try StudyPlan.prepare(try request(), dryRun: dryRun)
         if dryRun {
             print(Self.dryRunText(plan))
             return
         }
-        InterruptSignal.install()
         let display = ProgressDisplay(interactive: isatty(STDERR_FILENO) != 0)
         let runner = StudyRunner(plan: plan, progress: { display.update($0) })
         do {
@@ -132,9 +132,9 @@ struct Run: AsyncParsableCommand {
                 throw ExitCode(130)
             }
             throw error
-        } catch ProbingError.interruptedBeforeStart {
+        } catch let error as ProbingError where error.isInterruption {
             display.finish()
-            FileHandle.standardError.write(Data("probe: \(ProbingError.interruptedBeforeStart)\n".utf8))
+            FileHandle.standardError.write(Data("probe: \(error)\n".utf8))
             throw ExitCode(130)
         } catch {
             display.finish()
@@ -234,5 +234,15 @@ final class ProgressDisplay: @unchecked Sendable {
         guard seconds.isFinite else { return "--" }
         let s = Int(seconds.rounded())
         return s >= 60 ? "\(s / 60)m\(String(format: "%02d", s % 60))s" : "\(s)s"
+    }
+}
+
+extension ProbingError {
+    /// A stop requested by SIGINT/SIGTERM (exit status 130), not a failure.
+    var isInterruption: Bool {
+        switch self {
+        case .interruptedBeforeStart, .interruptedBeforeReport: return true
+        default: return false
+        }
     }
 }

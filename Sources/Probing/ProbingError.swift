@@ -30,6 +30,8 @@ public enum ProbingError: Error, CustomStringConvertible, Equatable {
     case nonFiniteModelOutput(item: String, detail: String)
     /// `--resume` found a partial file that belongs to another layout or experiment.
     case cannotResume(partialPath: String, detail: String)
+    /// SIGINT/SIGTERM after the HDF5 file was finished, before the figures and REPORT.md.
+    case interruptedBeforeReport(finalPath: String)
     /// Ctrl-C arrived before the first item was written (nothing to keep).
     case interruptedBeforeStart
     /// An item failed; the partial file keeps the items before it.
@@ -63,7 +65,9 @@ public enum ProbingError: Error, CustomStringConvertible, Equatable {
         case let .nonFiniteModelOutput(item, detail):
             return "item \(item): the model produced non-finite values (\(detail))"
         case let .cannotResume(partialPath, detail):
-            return "cannot resume \(partialPath): \(detail)"
+            return detail.hasPrefix("cannot resume") ? detail : "cannot resume \(partialPath): \(detail)"
+        case let .interruptedBeforeReport(finalPath):
+            return "interrupted after \(finalPath) was written, before the report; `probe report \(finalPath)` builds it"
         case .interruptedBeforeStart:
             return "interrupted before the first item; nothing was written"
         case let .runFailed(detail, partialPath, completedItems):

@@ -88,7 +88,7 @@ public struct StudyPlan: Sendable {
         try checkWritable(out, create: !dryRun)
         let finalPath = out.appendingPathComponent(fileName).path
         let partial = ProbeRunWriter.partialPath(for: finalPath)
-        let partialExists = FileManager.default.fileExists(atPath: partial)
+        let partialExists = ProbeRunWriter.unfinishedRunExists(at: finalPath)
         if request.resume && !partialExists { throw ProbingError.nothingToResume(partialPath: partial) }
         if !request.resume && partialExists { throw ProbingError.partialRunExists(partialPath: partial) }
 
@@ -107,13 +107,10 @@ public struct StudyPlan: Sendable {
     /// A partial file can only be continued with the same layout (hooks, measures, activations) and
     /// the same experiment (configuration, model); checked here so a mismatch costs no compute.
     func checkResumable() throws {
-        let reader: ProbeRunReader
-        do { reader = try ProbeRunReader(path: partialPath, allowPartial: true) } catch {
-            throw ProbingError.cannotResume(partialPath: partialPath, detail: "it cannot be read (\(error)); delete it and start again")
-        }
-        defer { reader.close() }
-        guard reader.status == ProbeRunSchema.Status.writing else {
-            throw ProbingError.cannotResume(partialPath: partialPath, detail: "its status is '\(reader.status)'")
+        // Read-only: the run's journal is verified record by record; nothing is changed here.
+        let reader: ProbeRunResumable
+        do { reader = try ProbeRunWriter.resumable(at: finalPath) } catch {
+            throw ProbingError.cannotResume(partialPath: partialPath, detail: "\(error)")
         }
         guard reader.layout == layout else {
             throw ProbingError.cannotResume(partialPath: partialPath,

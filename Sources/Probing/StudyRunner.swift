@@ -80,6 +80,7 @@ public struct StudyRunner: Sendable {
         let model = try BLTModel(directory: plan.modelDirectory)
         let threads = plan.request.threads
         endPhase(.loadingModel)
+        if shouldStop() { throw ProbingError.interruptedBeforeStart }
 
         let referenceStart = Date()
         let referenceBytes = plan.referenceItems.map(\.byteLength)
@@ -134,10 +135,14 @@ public struct StudyRunner: Sendable {
         progress(StudyProgress(phase: .statistics, done: 0, total: 1, bytesDone: 0, bytesTotal: 0, elapsed: 0))
         let results: [StudyResultRow]
         do {
+            // An interrupt during the statistics stops before the file is finished: --resume then only
+            // recomputes the statistics (every item is in the journal).
+            if shouldStop() { throw writer.abandon() }
             try writer.checkpoint()
             let reader = try ProbeRunReader(path: plan.partialPath, allowPartial: true)
             results = try StudyStatistics.analyze(reader, configuration: statisticsConfiguration, threads: threads)
             reader.close()
+            if shouldStop() { throw writer.abandon() }
             try writer.finish(statistics: StudyStatistics.storedRows(results))
         } catch {
             _ = writer.abandon()
@@ -145,6 +150,7 @@ public struct StudyRunner: Sendable {
         }
 
         endPhase(.statistics)
+        if shouldStop() { throw ProbingError.interruptedBeforeReport(finalPath: plan.finalPath) }
         progress(StudyProgress(phase: .report, done: 0, total: 1, bytesDone: 0, bytesTotal: 0, elapsed: 0))
         let report = try ReportBuilder(path: plan.finalPath).write(to: plan.outDirectory.path)
         endPhase(.report)

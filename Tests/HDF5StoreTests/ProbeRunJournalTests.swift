@@ -1,0 +1,169 @@
+import Foundation
+import Testing
+@testable import HDF5Store
+
+@Suite("Run journal, run lock and crash-consistent resume")
+struct ProbeRunJournalTests {
+    static let itemCount = 9
+
+    func reference(in directory: TemporaryDirectory) throws -> [String: String] {
+        let path = directory.file("reference.h5")
+        try ProbeRunFixture.writeComplete(to: path, count: Self.itemCount)
+        return try datasetContents(of: path)
+    }
+
+    /// Starts a run, appends `items` items and "dies" (handles dropped without checkpoint or finish).
+    func startAndDie(_ path: String, items: Int) throws {
+        let writer = try ProbeRunWriter.create(at: path, layout: ProbeRunFixture.layout, provenance: ProbeRunFixture.provenance,
+                                               options: ProbeRunWriterOptions(itemsPerCheckpoint: 16))
+        for index in 0..<items { try writer.append(ProbeRunFixture.item(index)) }
+        writer.closeHandles()
+    }
+
+    func resumeAndFinish(_ path: String) throws -> Int {
+        let writer = try ProbeRunWriter.resume(at: path, layout: ProbeRunFixture.layout, provenance: ProbeRunFixture.provenance)
+        let resumedAt = writer.completedItemCount
+        for index in resumedAt..<Self.itemCount { try writer.append(ProbeRunFixture.item(index)) }
+        try writer.finish(statistics: ProbeRunFixture.statistics, finishedUTC: "2026-11-29T05:00:00Z")
+        return resumedAt
+    }
+
+    @Test func codecRoundTripsEveryItemAndCoversEveryField() throws {
+        for index in 0..<12 {
+            let item = ProbeRunFixture.item(index)
+            #expect(try ProbeRunJournal.decodeItem(ProbeRunJournal.encodeItem(item), path: "x") == item)
+        }
+        // A field added to a row type must be added to the journal codec too (or a resume would lose it).
+        let item = ProbeRunFixture.item(3)
+        let values: [String: Any] = ["ProbeRunItem": item, "ProbeRunItemRecord": item.record, "ProbeRunByteRows": item.bytes,
+                                     "ProbeRunPatchRows": item.patches, "ProbeRunMeasureRows": item.byteMeasures]
+        for (type, value) in values {
+            let fields = Mirror(reflecting: value).children.compactMap(\.label)
+            #expect(fields == ProbeRunJournal.encodedFields[type], "\(type) has fields \(fields)")
+        }
+    }
+
+    @Test func hashDetectsEverySingleBitFlip() {
+        let bytes = (0..<100).map { UInt8(truncatingIfNeeded: $0 &* 37) }
+        let base = XXHash64.hash(bytes)
+        #expect(XXHash64.hash([UInt8]()) == 0xEF46_DB37_51D8_E999)  // the reference value of XXH64("")
+        for bit in 0..<(bytes.count * 8) {
+            var flipped = bytes
+            flipped[bit / 8] ^= 1 << UInt8(bit % 8)
+            #expect(XXHash64.hash(flipped) != base)
+        }
+    }
+
+    @Test func resumeRebuildsFromTheJournalWhenThePartialFileIsDestroyed() throws {
+        let directory = try TemporaryDirectory()
+        let expected = try reference(in: directory)
+        let path = directory.file("run.h5")
+        try startAndDie(path, items: 5)
+        // What a kill in the middle of a libhdf5 flush can leave: the partial file is garbage.
+        try Data(repeating: 0x5A, count: 4096).write(to: URL(fileURLWithPath: path + ".partial"))
+        #expect(try resumeAndFinish(path) == 5)
+        #expect(try datasetContents(of: path) == expected)
+        #expect(!FileManager.default.fileExists(atPath: ProbeRunJournal.path(for: path)))
+        #expect(!FileManager.default.fileExists(atPath: RunLock.lockPath(for: path)))
+    }
+
+    @Test func aTornOrCorruptJournalTailIsDroppedAndRecomputed() throws {
+        for damage in ["truncate", "flip", "garbage"] {
+            let directory = try TemporaryDirectory()
+            let expected = try reference(in: directory)
+            let path = directory.file("run.h5")
+            try startAndDie(path, items: 4)
+            let journalPath = ProbeRunJournal.path(for: path)
+            var bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: journalPath)))
+            switch damage {
+            case "truncate": bytes.removeLast(7)                   // the last record is torn
+            case "flip": bytes[bytes.count - 5] ^= 0x10            // the last record is corrupt
+            default: bytes += [UInt8](repeating: 0xFF, count: 100)  // garbage after the last record
+            }
+            try Data(bytes).write(to: URL(fileURLWithPath: journalPath))
+            let resumable = try ProbeRunWriter.resumable(at: path)
+            #expect(resumable.completedItems == (damage == "garbage" ? 4 : 3), "\(damage)")
+            #expect(try resumeAndFinish(path) == (damage == "garbage" ? 4 : 3))
+            #expect(try datasetContents(of: path) == expected, "\(damage)")
+        }
+    }
+
+    @Test func aDamagedJournalHeaderIsRefusedAndNothingIsChanged() throws {
+        let directory = try TemporaryDirectory()
+        let path = directory.file("run.h5")
+        try startAndDie(path, items: 2)
+        let journalPath = ProbeRunJournal.path(for: path)
+        var bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: journalPath)))
+        bytes[50] ^= 0x01  // inside the header record's JSON
+        try Data(bytes).write(to: URL(fileURLWithPath: journalPath))
+        let partialBefore = try Data(contentsOf: URL(fileURLWithPath: path + ".partial"))
+        do {
+            _ = try ProbeRunWriter.resume(at: path, layout: ProbeRunFixture.layout, provenance: ProbeRunFixture.provenance)
+            Issue.record("a damaged journal header must be refused")
+        } catch let error as ProbeRunError {
+            #expect(error.description.contains("journal is damaged"), "\(error)")
+        }
+        #expect(try [UInt8](Data(contentsOf: URL(fileURLWithPath: journalPath))) == bytes)
+        #expect(try Data(contentsOf: URL(fileURLWithPath: path + ".partial")) == partialBefore)
+    }
+
+    @Test func aSecondWriterOfTheSameRunIsLockedOut() throws {
+        let directory = try TemporaryDirectory()
+        let expected = try reference(in: directory)
+        let path = directory.file("run.h5")
+        try startAndDie(path, items: 3)
+        let first = try ProbeRunWriter.resume(at: path, layout: ProbeRunFixture.layout, provenance: ProbeRunFixture.provenance)
+        let journalBefore = try Data(contentsOf: URL(fileURLWithPath: ProbeRunJournal.path(for: path)))
+        for attempt in 0..<2 {
+            do {
+                if attempt == 0 {
+                    _ = try ProbeRunWriter.resume(at: path, layout: ProbeRunFixture.layout, provenance: ProbeRunFixture.provenance)
+                } else {
+                    _ = try ProbeRunWriter.create(at: path, layout: ProbeRunFixture.layout, provenance: ProbeRunFixture.provenance,
+                                                  options: ProbeRunWriterOptions(replacePartial: true))
+                }
+                Issue.record("a second writer must be refused")
+            } catch ProbeRunError.locked(let lockPath, let holder) {
+                #expect(lockPath == path + ".lock")
+                #expect(holder == "process \(getpid())")
+            }
+        }
+        #expect(try Data(contentsOf: URL(fileURLWithPath: ProbeRunJournal.path(for: path))) == journalBefore)
+        for index in first.completedItemCount..<Self.itemCount { try first.append(ProbeRunFixture.item(index)) }
+        try first.finish(statistics: ProbeRunFixture.statistics, finishedUTC: "2026-11-29T05:00:00Z")
+        #expect(try datasetContents(of: path) == expected)
+    }
+
+    @Test func resumingTwiceKeepsEveryResumeTime() throws {
+        let directory = try TemporaryDirectory()
+        let path = directory.file("run.h5")
+        try startAndDie(path, items: 2)
+        let once = try ProbeRunWriter.resume(at: path, layout: ProbeRunFixture.layout, provenance: ProbeRunFixture.provenance,
+                                             resumedUTC: "2026-11-29T04:10:00Z")
+        try once.append(ProbeRunFixture.item(2))
+        once.closeHandles()
+        let twice = try ProbeRunWriter.resume(at: path, layout: ProbeRunFixture.layout, provenance: ProbeRunFixture.provenance,
+                                              resumedUTC: "2026-11-29T04:20:00Z")
+        #expect(twice.completedItemCount == 3)
+        for index in 3..<Self.itemCount { try twice.append(ProbeRunFixture.item(index)) }
+        try twice.finish(statistics: ProbeRunFixture.statistics)
+        let reader = try ProbeRunReader(path: path)
+        #expect(reader.provenance.resumedUTC == ["2026-11-29T04:10:00Z", "2026-11-29T04:20:00Z"])
+        #expect(reader.provenance.startedUTC == ProbeRunFixture.provenance.startedUTC)
+    }
+
+    @Test func outputsThatAreNotRegularFilesAreRefused() throws {
+        let directory = try TemporaryDirectory()
+        #expect(throws: HDF5Error.self) {
+            _ = try ProbeRunWriter.create(at: directory.path, layout: ProbeRunFixture.layout, provenance: ProbeRunFixture.provenance)
+        }
+        let fifo = directory.file("fifo.h5")
+        #expect(mkfifo(fifo, 0o644) == 0)
+        #expect(throws: HDF5Error.self) { try SafeFile.checkRegularInput(fifo) }
+        #expect(throws: HDF5Error.self) { try SafeFile.checkOutput(fifo) }
+        #expect(throws: HDF5Error.self) { try SafeFile.checkRegularInput("/dev/zero") }
+        let temporary = SafeFile.temporaryPath(near: directory.file("out.png"))
+        #expect(temporary != SafeFile.temporaryPath(near: directory.file("out.png")))
+        #expect(temporary.hasPrefix(directory.file(".out.png.")))
+    }
+}
