@@ -1,4 +1,9 @@
 import CHDF5
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
@@ -23,6 +28,7 @@ public final class HDF5File: HDF5Group {
         let id = try HDF5Call.id("creating HDF5 file \(path)") {
             H5Fcreate(path, flags, bl_H5P_DEFAULT(), bl_H5P_DEFAULT())
         }
+        markCloseOnExec(id)
         return HDF5File(id: id, path: path)
     }
 
@@ -34,6 +40,7 @@ public final class HDF5File: HDF5Group {
         }
         let flags = mode == .readOnly ? bl_H5F_ACC_RDONLY() : bl_H5F_ACC_RDWR()
         let id = try HDF5Call.id("opening HDF5 file \(path)") { H5Fopen(path, flags, bl_H5P_DEFAULT()) }
+        markCloseOnExec(id)
         return HDF5File(id: id, path: path)
     }
 
@@ -43,6 +50,17 @@ public final class HDF5File: HDF5Group {
         let result = H5Fis_hdf5(path)
         H5Eclear2(bl_H5E_DEFAULT())
         return result > 0
+    }
+
+    /// libhdf5 opens files without `O_CLOEXEC`, so a child process started while a file is open would keep
+    /// its descriptor, and the `flock` on it, after the parent closed the file (see ``ChildProcessSafety``).
+    /// Marking the descriptor close-on-exec right after the open shrinks that window to microseconds.
+    static func markCloseOnExec(_ id: hid_t) {
+        var handle: UnsafeMutableRawPointer?
+        guard H5Fget_vfd_handle(id, bl_H5P_DEFAULT(), &handle) >= 0, let handle else { return }
+        let fd = handle.load(as: Int32.self)  // the sec2 driver's handle is a pointer to its descriptor
+        let flags = fcntl(fd, F_GETFD)
+        if flags >= 0 { _ = fcntl(fd, F_SETFD, flags | FD_CLOEXEC) }
     }
 
     /// The on-disk path.

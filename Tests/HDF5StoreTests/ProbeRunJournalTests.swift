@@ -138,10 +138,12 @@ struct ProbeRunJournalTests {
         let directory = try TemporaryDirectory()
         let path = directory.file("run.h5")
         try startAndDie(path, items: 2)
-        let once = try ProbeRunWriter.resume(at: path, layout: ProbeRunFixture.layout, provenance: ProbeRunFixture.provenance,
-                                             resumedUTC: "2026-11-29T04:10:00Z")
-        try once.append(ProbeRunFixture.item(2))
-        once.closeHandles()
+        do {
+            let once = try ProbeRunWriter.resume(at: path, layout: ProbeRunFixture.layout, provenance: ProbeRunFixture.provenance,
+                                                 resumedUTC: "2026-11-29T04:10:00Z")
+            try once.append(ProbeRunFixture.item(2))
+            once.closeHandles()  // dies; its lock goes with it
+        }
         let twice = try ProbeRunWriter.resume(at: path, layout: ProbeRunFixture.layout, provenance: ProbeRunFixture.provenance,
                                               resumedUTC: "2026-11-29T04:20:00Z")
         #expect(twice.completedItemCount == 3)

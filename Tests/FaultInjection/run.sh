@@ -1,0 +1,148 @@
+#!/usr/bin/env bash
+# Fault injection on a real `probe run`: kill -9 at random moments, a disk that fills up, two concurrent
+# resumes, SIGTERM in every phase. Every run that was cut short is resumed and its probe.h5 compared
+# dataset by dataset (h5py, provenance times excluded) with an uninterrupted run.
+#
+#   Tests/FaultInjection/run.sh [--kills N] [--seed S]      (default: 20 kills, seed from the clock)
+#
+# Needs .build/debug/probe (swift build --product probe) and .venv-ci (h5py). The disk-full case needs
+# root (mount -t tmpfs) and is skipped otherwise. Prints "fault injection: N passed, M failed".
+set -u
+cd "$(dirname "$0")/../.."
+KILLS=20
+SEED=$(date +%s)
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --kills) KILLS="$2"; shift 2 ;;
+        --seed) SEED="$2"; shift 2 ;;
+        *) echo "usage: $0 [--kills N] [--seed S]" >&2; exit 2 ;;
+    esac
+done
+PROBE="${PROBE:-$PWD/.build/debug/probe}"
+PY="${PY:-$PWD/.venv-ci/bin/python}"
+COMPARE="$PWD/Tests/FaultInjection/compare.py"
+STUDY=(run --dataset noise --limit 2 --bootstrap 100 --hooks 'global.*' 'encoder.*')
+WORK=$(mktemp -d /tmp/bytelens-faults.XXXXXX)
+RANDOM=$SEED
+PASSED=0
+FAILED=0
+export SWIFT_BACKTRACE=enable=no
+
+pass() { PASSED=$((PASSED + 1)); echo "  ok    $*"; }
+fail() { FAILED=$((FAILED + 1)); echo "  FAIL  $*"; }
+now_ms() { date +%s%3N; }
+# compare DIR LABEL: DIR/probe.h5 against the reference, and no temporary or lock files left behind.
+compare() {
+    local leftovers
+    leftovers=$(find "$1" -maxdepth 1 \( -name '*.tmp' -o -name '*.lock' -o -name '*.journal' -o -name '*.partial' \) | head -3)
+    if [ -n "$leftovers" ]; then fail "$2: left behind $leftovers"; return; fi
+    if out=$("$PY" "$COMPARE" "$WORK/ref/probe.h5" "$1/probe.h5" 2>&1); then pass "$2 ($out)"; else fail "$2: $out"; fi
+}
+
+echo "fault injection: seed $SEED, $KILLS kills, work folder $WORK"
+start=$(now_ms)
+"$PROBE" "${STUDY[@]}" --out "$WORK/ref" >/dev/null 2>"$WORK/ref.log" || { echo "reference run failed:"; cat "$WORK/ref.log"; exit 1; }
+T=$(( $(now_ms) - start ))
+echo "reference run: $T ms"
+
+# 1. kill -9 at random moments (0-100 % of the reference run's time), then --resume.
+for i in $(seq 1 "$KILLS"); do
+    dir="$WORK/kill$i"
+    delay=$(( (RANDOM * 32768 + RANDOM) % T ))
+    "$PROBE" "${STUDY[@]}" --out "$dir" >/dev/null 2>"$dir.log" &
+    pid=$!
+    sleep "$(printf '%d.%03d' $((delay / 1000)) $((delay % 1000)))"
+    kill -9 "$pid" 2>/dev/null
+    wait "$pid" 2>/dev/null
+    if [ -f "$dir/probe.h5" ] && [ ! -e "$dir/probe.h5.journal" ]; then
+        compare "$dir" "kill $i at ${delay} ms: finished before the kill"
+        continue
+    fi
+    if [ ! -e "$dir/probe.h5.journal" ] && [ ! -e "$dir/probe.h5.partial" ]; then
+        # Killed before the run created anything: a fresh start is the resume.
+        "$PROBE" "${STUDY[@]}" --out "$dir" >/dev/null 2>>"$dir.log" || { fail "kill $i at ${delay} ms: restart failed: $(tail -2 "$dir.log")"; continue; }
+        compare "$dir" "kill $i at ${delay} ms (before the first write), restarted"
+        continue
+    fi
+    if "$PROBE" "${STUDY[@]}" --resume --out "$dir" >/dev/null 2>>"$dir.log"; then
+        compare "$dir" "kill $i at ${delay} ms, resumed"
+    else
+        fail "kill $i at ${delay} ms: resume failed: $(tail -3 "$dir.log")"
+    fi
+done
+
+# 2. A disk that fills up: a 1.5 MiB tmpfs, then more space and --resume.
+if [ "$(id -u)" = 0 ] && mkdir -p "$WORK/tiny" && mount -t tmpfs -o size=1536k tmpfs "$WORK/tiny" 2>/dev/null; then
+    dir="$WORK/tiny/run"
+    if "$PROBE" "${STUDY[@]}" --out "$dir" >/dev/null 2>"$WORK/tiny.log"; then
+        fail "disk full: the run succeeded on a 1.5 MiB disk (make the disk smaller)"
+    else
+        status=$?
+        if [ "$status" -ge 128 ]; then fail "disk full: died from signal $((status - 128)): $(tail -2 "$WORK/tiny.log")"
+        elif grep -q "disk full\|No space left" "$WORK/tiny.log"; then pass "disk full: stopped with a named error ($(grep -o 'disk full[^;]*' "$WORK/tiny.log" | head -1))"
+        else fail "disk full: unexpected error: $(tail -2 "$WORK/tiny.log")"; fi
+        [ ! -e "$dir/probe.h5" ] && pass "disk full: nothing at the final path" || fail "disk full: a probe.h5 was written"
+        mount -o remount,size=64m "$WORK/tiny"
+        if "$PROBE" "${STUDY[@]}" --resume --out "$dir" >/dev/null 2>>"$WORK/tiny.log"; then
+            compare "$dir" "disk full, then resumed with space"
+        else
+            fail "disk full: resume failed: $(tail -3 "$WORK/tiny.log")"
+        fi
+    fi
+    umount "$WORK/tiny"
+else
+    echo "  skip  disk full (needs root and tmpfs)"
+fi
+
+# 3. Two --resume of one partial at the same time, with HDF5's own locking off (as on NFS).
+for trial in 1 2; do
+    dir="$WORK/concurrent$trial"
+    "$PROBE" "${STUDY[@]}" --out "$dir" >/dev/null 2>"$dir.log" &
+    pid=$!
+    for _ in $(seq 1 600); do grep -q "items" "$dir.log" 2>/dev/null && break; sleep 0.02; done
+    sleep 0.3
+    kill -9 "$pid" 2>/dev/null; wait "$pid" 2>/dev/null
+    HDF5_USE_FILE_LOCKING=FALSE "$PROBE" "${STUDY[@]}" --resume --out "$dir" >/dev/null 2>"$dir.a.log" & a=$!
+    HDF5_USE_FILE_LOCKING=FALSE "$PROBE" "${STUDY[@]}" --resume --out "$dir" >/dev/null 2>"$dir.b.log" & b=$!
+    wait "$a"; sa=$?
+    wait "$b"; sb=$?
+    if [ "$sa" = 0 ] && [ "$sb" = 0 ]; then fail "concurrent resumes $trial: both claimed success"
+    elif [ "$sa" != 0 ] && [ "$sb" != 0 ]; then fail "concurrent resumes $trial: both failed: $(tail -1 "$dir.a.log") / $(tail -1 "$dir.b.log")"
+    else
+        loser=$([ "$sa" = 0 ] && echo "$dir.b.log" || echo "$dir.a.log")
+        if grep -q "another run of this study is writing\|no unfinished run" "$loser"; then pass "concurrent resumes $trial: one refused ($(grep -o 'another run[^(]*\|no unfinished run' "$loser" | head -1))"
+        else fail "concurrent resumes $trial: loser said: $(tail -2 "$loser")"; fi
+        compare "$dir" "concurrent resumes $trial: winner's file"
+    fi
+done
+
+# 4. SIGTERM in each phase: exit 130 (or 0 when the phase finishes the run), nothing half-written, resumable.
+for phase in "loading model" "reference profile" "items" "statistics" "report"; do
+    dir="$WORK/term-${phase// /-}"
+    "$PROBE" "${STUDY[@]}" --out "$dir" >/dev/null 2>"$dir.log" &
+    pid=$!
+    for _ in $(seq 1 3000); do grep -q "probe: $phase" "$dir.log" 2>/dev/null && break; sleep 0.01; done
+    kill -TERM "$pid" 2>/dev/null
+    wait "$pid"; status=$?
+    if [ "$status" = 0 ]; then
+        [ "$phase" = report ] && compare "$dir" "SIGTERM in $phase: finished the report, exit 0" || fail "SIGTERM in $phase: ignored (exit 0)"
+    elif [ "$status" = 130 ]; then
+        if [ -e "$dir/probe.h5.journal" ]; then
+            "$PROBE" "${STUDY[@]}" --resume --out "$dir" >/dev/null 2>>"$dir.log" && compare "$dir" "SIGTERM in $phase: exit 130, resumed" \
+                || fail "SIGTERM in $phase: resume failed: $(tail -2 "$dir.log")"
+        elif [ -f "$dir/probe.h5" ]; then
+            "$PROBE" report "$dir/probe.h5" >/dev/null 2>>"$dir.log" && compare "$dir" "SIGTERM in $phase: exit 130 with probe.h5, report rebuilt" \
+                || fail "SIGTERM in $phase: probe report failed"
+        else
+            leftovers=$(find "$dir" -type f 2>/dev/null | head -3)
+            [ -z "$leftovers" ] && pass "SIGTERM in $phase: exit 130 before anything was written" || fail "SIGTERM in $phase: left $leftovers"
+        fi
+    else
+        fail "SIGTERM in $phase: exit $status: $(tail -2 "$dir.log")"
+    fi
+done
+
+echo "fault injection: $PASSED passed, $FAILED failed (seed $SEED, $(( ($(now_ms) - start) / 1000 )) s)"
+if [ "$FAILED" = 0 ]; then rm -rf "$WORK"; exit 0; fi
+echo "logs kept in $WORK"
+exit 1
