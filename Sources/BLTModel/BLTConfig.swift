@@ -91,8 +91,8 @@ extension BLTConfig {
     /// Reads and validates `config.json`.
     public init(contentsOf url: URL) throws(BLTConfigError) {
         let data: Data
-        do { data = try Data(contentsOf: url) } catch {
-            throw .unreadable(path: url.path, reason: "\(error.localizedDescription)")
+        do { data = try RegularFile.read(url.path, limit: 64 << 20) } catch {
+            throw .unreadable(path: url.path, reason: error.reason)
         }
         try self.init(jsonData: data, path: url.path)
     }
@@ -150,6 +150,7 @@ extension BLTConfig {
             .invalidValue(path: path, field: field, value: "\(value)", reason: reason)
         }
         if vocabSize < 260 { throw bad("vocab_size", vocabSize, "must be at least 260 (256 bytes + 4 specials)") }
+        try checkLimits(path: path)
         if crossAttnK < 1 { throw bad("cross_attn_k", crossAttnK, "must be positive") }
         if hashFunctionCount < 0 { throw bad("encoder_hash_byte_group_nb_functions", hashFunctionCount, "must be >= 0") }
         if hashFunctionCount > 0 && hashByteGroupVocab < 1 {
@@ -199,6 +200,85 @@ extension BLTConfig {
     }
 }
 
+extension BLTConfig {
+    /// Upper bounds on every number of `config.json`, so that no shape, product or allocation derived
+    /// from the file can overflow or ask for terabytes: each is about 30× (or more) the largest known BLT
+    /// (facebook/blt-1b and blt-7b). A value outside its range throws
+    /// ``BLTConfigError/invalidValue(path:field:value:reason:)`` naming the field, the value and the range.
+    public enum Limits {
+        /// `vocab_size` of the model and of every stack: 260 ... 2^20.
+        public static let vocabulary = 1 << 20
+        /// `hidden_size`, `intermediate_size`, `hidden_size_global`: 1 ... 2^17.
+        public static let width = 1 << 17
+        /// `num_hidden_layers` of a stack: 0 ... 1024.
+        public static let layers = 1024
+        /// `num_attention_heads`, `num_key_value_heads`: 1 ... 4096.
+        public static let heads = 4096
+        /// `cross_attn_k`: 1 ... 64.
+        public static let crossAttnK = 64
+        /// `encoder_hash_byte_group_vocab` (rows per hash table): 1 ... 2^26.
+        public static let hashVocabulary = 1 << 26
+        /// `encoder_hash_byte_group_nb_functions`: 0 ... 64.
+        public static let hashFunctions = 64
+        /// entries of `encoder_hash_byte_group_size`: at most 64, each n-gram size 1 ... 64.
+        public static let hashGroups = 64
+        public static let ngram = 64
+        /// All hash-table rows together (functions × groups × vocabulary): at most 2^31.
+        public static let hashRows = 1 << 31
+        /// `max_patch_length`, `patch_size`, `local_attention_window_len`, `sliding_window`: 1 ... 2^24.
+        public static let positions = 1 << 24
+        /// `rope_theta`: (0, 1e12]; `rms_norm_eps`: (0, 1); `patching_threshold`: finite.
+        public static let ropeTheta = 1e12
+
+        static func check(_ value: Int, _ range: ClosedRange<Int>, field: String, path: String) throws(BLTConfigError) {
+            guard range.contains(value) else {
+                throw .invalidValue(path: path, field: field, value: "\(value)",
+                                    reason: "must be in \(range.lowerBound)...\(range.upperBound)")
+            }
+        }
+    }
+
+    func checkLimits(path: String) throws(BLTConfigError) {
+        typealias L = Limits
+        try L.check(vocabSize, 260...L.vocabulary, field: "vocab_size", path: path)
+        try L.check(crossAttnK, 1...L.crossAttnK, field: "cross_attn_k", path: path)
+        try L.check(hashFunctionCount, 0...L.hashFunctions, field: "encoder_hash_byte_group_nb_functions", path: path)
+        try L.check(hashByteGroupVocab, 1...L.hashVocabulary, field: "encoder_hash_byte_group_vocab", path: path)
+        try L.check(hashByteGroupSizes.count, 1...L.hashGroups, field: "encoder_hash_byte_group_size (entries)", path: path)
+        for n in hashByteGroupSizes { try L.check(n, 1...L.ngram, field: "encoder_hash_byte_group_size", path: path) }
+        let (tables, o1) = hashFunctionCount.multipliedReportingOverflow(by: hashByteGroupSizes.count)
+        let (rows, o2) = tables.multipliedReportingOverflow(by: hashByteGroupVocab)
+        if o1 || o2 || rows > L.hashRows {
+            throw .invalidValue(path: path, field: "encoder_hash_byte_group_vocab", value: "\(hashByteGroupVocab)",
+                                reason: "\(hashFunctionCount) functions × \(hashByteGroupSizes.count) groups × \(hashByteGroupVocab) rows exceeds \(L.hashRows) hash rows")
+        }
+        if let m = maxPatchLength { try L.check(m, 1...L.positions, field: "max_patch_length", path: path) }
+        if let p = patchSize { try L.check(p, 0...L.positions, field: "patch_size", path: path) }
+        if let w = localAttentionWindowLength { try L.check(w, 1...L.positions, field: "local_attention_window_len", path: path) }
+        if !patchingThreshold.isFinite {
+            throw .invalidValue(path: path, field: "patching_threshold", value: "\(patchingThreshold)", reason: "must be finite")
+        }
+        for (name, stack) in [("patcher_config", patcher), ("encoder_config", encoder),
+                              ("decoder_config", decoder), ("global_config", global)] {
+            try L.check(stack.hiddenSize, 1...L.width, field: "\(name).hidden_size", path: path)
+            try L.check(stack.intermediateSize, 1...L.width, field: "\(name).intermediate_size", path: path)
+            try L.check(stack.hiddenSizeGlobal, 1...L.width, field: "\(name).hidden_size_global", path: path)
+            try L.check(stack.numHiddenLayers, 0...L.layers, field: "\(name).num_hidden_layers", path: path)
+            try L.check(stack.numAttentionHeads, 1...L.heads, field: "\(name).num_attention_heads", path: path)
+            try L.check(stack.numKeyValueHeads, 1...L.heads, field: "\(name).num_key_value_heads", path: path)
+            try L.check(stack.crossAttnK, 1...L.crossAttnK, field: "\(name).cross_attn_k", path: path)
+            try L.check(stack.vocabSize, 1...L.vocabulary, field: "\(name).vocab_size", path: path)
+            if let w = stack.slidingWindow { try L.check(w, 1...L.positions, field: "\(name).sliding_window", path: path) }
+            if !(stack.ropeTheta > 0 && stack.ropeTheta <= L.ropeTheta) {
+                throw .invalidValue(path: path, field: "\(name).rope_theta", value: "\(stack.ropeTheta)", reason: "must be in (0, \(L.ropeTheta)]")
+            }
+            if !(stack.rmsNormEps > 0 && stack.rmsNormEps < 1) {
+                throw .invalidValue(path: path, field: "\(name).rms_norm_eps", value: "\(stack.rmsNormEps)", reason: "must be in (0, 1)")
+            }
+        }
+    }
+}
+
 /// Defaults of one sub-config class.
 struct StackDefaults {
     var hidden: Int, layers: Int, heads: Int, intermediate: Int?, theta: Double
@@ -211,7 +291,9 @@ extension BLTStackConfig {
         let hidden = try f.int("hidden_size") ?? defaults.hidden
         let heads = try f.int("num_attention_heads") ?? defaults.heads
         let kvHeads = try f.int("num_key_value_heads") ?? 0
-        // `intermediate_size or int(8 * hidden / 3)` (0/None fall back).
+        // `intermediate_size or int(8 * hidden / 3)` (0/None fall back); the cap first, so the fallback
+        // cannot overflow.
+        try BLTConfig.Limits.check(hidden, 1...BLTConfig.Limits.width, field: "\(f.prefix)hidden_size", path: f.path)
         var intermediate = try f.int("intermediate_size") ?? defaults.intermediate ?? 0
         if intermediate == 0 { intermediate = Int(8.0 * Double(hidden) / 3.0) }
         var theta = defaults.theta

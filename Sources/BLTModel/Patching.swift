@@ -123,7 +123,12 @@ public enum Patching {
             guard size > 0 else { throw .invalidFixedSize(size) }
             var s = [0]
             var p = 1
-            while p < n { s.append(p); p += size }
+            while p < n {
+                s.append(p)
+                let (next, overflow) = p.addingReportingOverflow(size)  // fixed:Int.max is one patch, not a trap
+                if overflow { break }
+                p = next
+            }
             if n == 1 { s.append(1) }
             result = lengths(starts: s, count: n)
         case .space:

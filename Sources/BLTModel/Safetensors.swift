@@ -32,7 +32,8 @@ public final class MappedFile: @unchecked Sendable {
 
     public init(path: String) throws(CheckpointError) {
         self.path = path
-        let fd = open(path, O_RDONLY)
+        // O_NONBLOCK: a FIFO in place of a weights file must be refused, not waited on.
+        let fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
         if fd < 0 {
             if errno == ENOENT { throw .fileMissing(path: path) }
             throw .unreadable(path: path, reason: String(cString: strerror(errno)))
@@ -40,6 +41,9 @@ public final class MappedFile: @unchecked Sendable {
         defer { close(fd) }
         var info = stat()
         if fstat(fd, &info) != 0 { throw .unreadable(path: path, reason: String(cString: strerror(errno))) }
+        guard info.st_mode & S_IFMT == S_IFREG else {
+            throw .unreadable(path: path, reason: "not a regular file (a FIFO, device, socket or directory)")
+        }
         size = Int(info.st_size)
         if size == 0 { base = nil; return }
         let pointer = mmap(nil, size, PROT_READ, MAP_PRIVATE, fd, 0)
@@ -178,6 +182,9 @@ public struct SafetensorsFile: Sendable {
             throw .truncatedHeader(path: path, fileSize: file.size, needed: 8 + headerLength)
         }
         let headerData = Data(bytes: base + 8, count: headerLength)
+        do { try StrictJSONScan.check(UnsafeRawBufferPointer(start: base + 8, count: headerLength)) } catch {
+            throw .invalidHeader(path: path, reason: error.reason)
+        }
         let parsed: JSONValue
         do { parsed = try JSONDecoder().decode(JSONValue.self, from: headerData) } catch {
             throw .invalidHeader(path: path, reason: "header is not valid JSON (\(error))")
@@ -242,6 +249,18 @@ public struct SafetensorsFile: Sendable {
         for i in spans.indices.dropFirst() where spans[i].begin < spans[i - 1].end {
             throw .overlappingTensors(path: path, first: spans[i - 1].name, second: spans[i].name)
         }
+        // The format requires the data section to be indexed entirely, without holes (as the reference
+        // implementation checks): bytes that no tensor owns mean a damaged or doctored file.
+        var covered = 0
+        for span in spans {
+            if span.begin != covered {
+                throw .invalidHeader(path: path, reason: "data bytes \(covered)..<\(span.begin) before tensor '\(span.name)' belong to no tensor")
+            }
+            covered = span.end
+        }
+        if covered != dataSize {
+            throw .invalidHeader(path: path, reason: "\(dataSize - covered) trailing data bytes after the last tensor belong to no tensor")
+        }
         self.tensors = tensors
         self.metadata = metadata
     }
@@ -268,8 +287,8 @@ public struct CheckpointFiles: Sendable {
             throw .fileMissing(path: single.path)
         }
         let data: Data
-        do { data = try Data(contentsOf: index) } catch {
-            throw .unreadable(path: index.path, reason: "\(error)")
+        do { data = try RegularFile.read(index.path, limit: 256 << 20) } catch {
+            throw .unreadable(path: index.path, reason: error.reason)
         }
         let parsed: JSONValue
         do { parsed = try JSONDecoder().decode(JSONValue.self, from: data) } catch {

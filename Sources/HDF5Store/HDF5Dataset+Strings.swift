@@ -49,6 +49,7 @@ extension HDF5Dataset {
     public func readStrings() throws -> [String] {
         try requireType(.string)
         let total = try count()
+        try checkReadable(elements: total, width: 16)
         let fileType = ScopedID.datatype(try HDF5Call.id("reading the type of \(displayName)") { H5Dget_type(id) })
         let space = ScopedID.dataspace(try HDF5Call.id("reading the space of \(displayName)") { H5Dget_space(id) })
         return try readStringElements(fileType: fileType.id, space: space.id, count: total, context: displayName) {
@@ -61,6 +62,9 @@ extension HDF5Dataset {
         try requireType(.string)
         let fileType = ScopedID.datatype(try HDF5Call.id("reading the type of \(displayName)") { H5Dget_type(id) })
         let perRow = rowElementCount(try shape())
+        let (total, overflow) = rows.count.multipliedReportingOverflow(by: perRow)
+        guard !overflow else { throw HDF5Error.shapeMismatch(object: displayName, detail: "rows \(rows) overflow a 64-bit count") }
+        try checkReadable(elements: total, width: 16)
         var result: [String] = []
         try withRowSelection(rows, valueCount: rows.count * perRow) { memory, file in
             result = try readStringElements(fileType: fileType.id, space: memory, count: rows.count * perRow,

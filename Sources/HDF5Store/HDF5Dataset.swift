@@ -36,7 +36,7 @@ public final class HDF5Dataset: HDF5Object {
     public func rank() throws -> Int { try shape().count }
 
     /// Total number of elements.
-    public func count() throws -> Int { try shape().reduce(1, *) }
+    public func count() throws -> Int { try checkedProduct(try shape()) }
 
     func extents() throws -> (current: [Int], maximum: [Int?]) {
         try requireOpen()
@@ -46,11 +46,42 @@ public final class HDF5Dataset: HDF5Object {
         var maxDims = [hsize_t](repeating: 0, count: rank)
         try HDF5Call.status("reading the shape of \(displayName)") { H5Sget_simple_extent_dims(space.id, &dims, &maxDims) }
         let unlimited = bl_H5S_UNLIMITED()
-        return (dims.map { Int($0) }, maxDims.map { $0 == unlimited ? nil : Int($0) })
+        // A damaged file can claim extents beyond Int.max: an error, not a trap.
+        guard dims.allSatisfy({ $0 <= hsize_t(Int.max) }) else {
+            throw HDF5Error.shapeMismatch(object: displayName, detail: "extent \(dims) does not fit a 64-bit count (damaged file?)")
+        }
+        return (dims.map { Int($0) }, maxDims.map { $0 == unlimited || $0 > hsize_t(Int.max) ? nil : Int($0) })
     }
 
-    /// Elements per first-axis row (1 for rank 1, product of trailing axes otherwise).
-    func rowElementCount(_ shape: [Int]) -> Int { shape.dropFirst().reduce(1, *) }
+    /// Elements per first-axis row (1 for rank 1, product of trailing axes otherwise); saturates at
+    /// `Int.max` (a read of such rows is then refused by `checkReadable`).
+    func rowElementCount(_ shape: [Int]) -> Int { (try? checkedProduct(Array(shape.dropFirst()))) ?? Int.max }
+
+    /// The product of `dimensions`, or an error when it overflows.
+    func checkedProduct(_ dimensions: [Int]) throws -> Int {
+        var product = 1
+        for d in dimensions {
+            let (next, overflow) = product.multipliedReportingOverflow(by: d)
+            guard !overflow else {
+                throw HDF5Error.shapeMismatch(object: displayName, detail: "shape \(dimensions) holds more than Int.max elements (damaged file?)")
+            }
+            product = next
+        }
+        return product
+    }
+
+    /// Reading more than 1100× the bytes a dataset stores (deflate cannot compress beyond ~1032:1), and
+    /// more than 64 MiB, can only come from a damaged or doctored file (e.g. a 2^36-row chunked dataset in
+    /// a 1 MB file, whose missing chunks would read as fill values): refused before anything is allocated.
+    func checkReadable(elements: Int, width: Int) throws {
+        let (bytes, overflow) = elements.multipliedReportingOverflow(by: width)
+        let stored = Int(clamping: H5Dget_storage_size(id))
+        let allowance = max(64 << 20, stored.multipliedReportingOverflow(by: 1100).overflow ? Int.max : stored * 1100)
+        if overflow || bytes > allowance {
+            throw HDF5Error.shapeMismatch(object: displayName,
+                detail: "reading \(elements) elements (\(overflow ? "> Int.max" : "\(bytes)") bytes) from \(stored) stored bytes exceeds the limit of \(allowance) bytes (damaged file?)")
+        }
+    }
 
     func requireType(_ requested: HDF5ElementType) throws {
         let stored = elementType
@@ -136,7 +167,8 @@ public final class HDF5Dataset: HDF5Object {
             throw HDF5Error.shapeMismatch(object: displayName, detail: "rows \(rows) outside 0..<\(first)")
         }
         let perRow = rowElementCount(shape)
-        guard valueCount == rows.count * perRow else {
+        let (expected, overflow) = rows.count.multipliedReportingOverflow(by: perRow)
+        guard !overflow, valueCount == expected else {
             throw HDF5Error.shapeMismatch(object: displayName,
                 detail: "\(valueCount) values for \(rows.count) rows of \(perRow) elements")
         }
@@ -159,6 +191,7 @@ public final class HDF5Dataset: HDF5Object {
     public func read<T: HDF5Scalar>(as type: T.Type = T.self) throws -> [T] {
         try requireType(T.hdf5Type)
         let total = try count()
+        try checkReadable(elements: total, width: MemoryLayout<T>.stride)
         return try HDF5Buffer.read(T.self, count: total) { pointer in
             try HDF5Call.status("reading \(displayName)") {
                 H5Dread(id, T.hdf5Type.memoryType, bl_H5S_ALL(), bl_H5S_ALL(), bl_H5P_DEFAULT(), pointer)
@@ -175,6 +208,7 @@ public final class HDF5Dataset: HDF5Object {
             throw HDF5Error.typeMismatch(object: displayName, expected: T.hdf5Type.rawValue, found: "string")
         }
         let total = try count()
+        try checkReadable(elements: total, width: MemoryLayout<T>.stride)
         return try HDF5Buffer.read(T.self, count: total) { pointer in
             try HDF5Call.status("reading \(displayName) as \(T.hdf5Type)") {
                 H5Dread(id, T.hdf5Type.memoryType, bl_H5S_ALL(), bl_H5S_ALL(), bl_H5P_DEFAULT(), pointer)
@@ -186,7 +220,11 @@ public final class HDF5Dataset: HDF5Object {
     public func read<T: HDF5Scalar>(rows: Range<Int>, as type: T.Type = T.self) throws -> [T] {
         try requireType(T.hdf5Type)
         let perRow = rowElementCount(try shape())
-        let total = rows.count * perRow
+        let (total, overflow) = rows.count.multipliedReportingOverflow(by: perRow)
+        guard !overflow, rows.lowerBound >= 0 else {
+            throw HDF5Error.shapeMismatch(object: displayName, detail: "rows \(rows) of \(perRow) elements overflow a 64-bit count")
+        }
+        try checkReadable(elements: total, width: MemoryLayout<T>.stride)
         var result: [T] = []
         try withRowSelection(rows, valueCount: total) { memory, file in
             result = try HDF5Buffer.read(T.self, count: total) { pointer in

@@ -38,6 +38,8 @@ public final class HDF5File: HDF5Group {
         guard FileManager.default.fileExists(atPath: path) else {
             throw HDF5Error.fileSystem(path: path, detail: "no such file")
         }
+        // libhdf5 would block forever on a FIFO and read /dev/zero without end.
+        try SafeFile.checkRegularInput(path, what: "HDF5 file")
         let flags = mode == .readOnly ? bl_H5F_ACC_RDONLY() : bl_H5F_ACC_RDWR()
         let id = try HDF5Call.id("opening HDF5 file \(path)") { H5Fopen(path, flags, bl_H5P_DEFAULT()) }
         markCloseOnExec(id)

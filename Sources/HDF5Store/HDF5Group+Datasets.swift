@@ -37,6 +37,11 @@ extension HDF5Group {
                 try HDF5Call.status("adding shuffle to \(display)") { H5Pset_shuffle(dcpl.id) }
                 try HDF5Call.status("adding deflate to \(display)") { H5Pset_deflate(dcpl.id, UInt32(min(max(level, 1), 9))) }
             }
+            if type != .string {
+                // Last in the pipeline, so it checks the bytes as stored: a damaged chunk is reported as an
+                // error on read ("Fletcher32 checksum failed"), not decompressed into garbage or a crash.
+                try HDF5Call.status("adding the Fletcher-32 checksum to \(display)") { H5Pset_fletcher32(dcpl.id) }
+            }
         }
         var stringType: ScopedID?
         if type == .string { stringType = try makeUTF8StringType() }

@@ -37,6 +37,7 @@ public final class ProbeRunReader {
         self.completedItemCount = Int(try file.attribute(ProbeRunSchema.Attribute.completedItems, as: Int64.self))
         self.layout = try Self.readLayout(file, path: path)
         self.provenance = try Self.readProvenance(file)
+        try validateStructure()
     }
 
     /// Closes the file (also done on deinit).
@@ -276,6 +277,13 @@ public final class ProbeRunReader {
         let n = try dataset(g, "n").read(as: Int64.self)
         let estimate = try reals("estimate"), ciLow = try reals("ci_low"), ciHigh = try reals("ci_high")
         let p = try reals("p"), pCorrected = try reals("p_corrected")
+        let lengths: [Int] = [question.count, ladder.count, hook.count, measure.count, estimator.count, pTest.count, ciMethod.count,
+                       verdict.count, note.count, primary.count, n.count, estimate.count, ciLow.count, ciHigh.count, p.count,
+                       pCorrected.count]
+        guard lengths.allSatisfy({ $0 == test.count }) else {
+            throw ProbeRunError.unsupportedSchema(path: path,
+                detail: "damaged or inconsistent file: /statistics columns have \(lengths) rows, 'test' has \(test.count)")
+        }
         return test.indices.map { i in
             ProbeRunStatisticRow(test: test[i], question: question[i], ladder: ladder[i], hook: hook[i], measure: measure[i],
                                  isPrimary: primary[i], estimator: estimator[i], pTest: pTest[i], ciMethod: ciMethod[i],

@@ -89,8 +89,10 @@ enum RunProvenance {
     /// Every JSON and safetensors file of the checkpoint with its SHA-256, sorted by name.
     static func modelFiles(_ directory: URL) throws -> [ProbeRunModelFile] {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
-        return names.filter { $0.hasSuffix(".json") || $0.hasSuffix(".safetensors") }.sorted().map { name in
+        return try names.filter { $0.hasSuffix(".json") || $0.hasSuffix(".safetensors") }.sorted().map { name in
             let path = directory.appendingPathComponent(name).path
+            // A FIFO, or a link to /dev/zero, would make hashing wait or read forever.
+            try SafeFile.checkRegularInput(path, what: "model file")
             return ProbeRunModelFile(path: name, sha256: sha256(ofFile: path))
         }
     }

@@ -126,6 +126,14 @@ public struct StudyPlan: Sendable {
     static func checkNumbers(_ r: StudyRequest) throws {
         if let limit = r.limit, limit < 1 { throw ProbingError.invalidOption(name: "--limit", detail: "must be ≥ 1, got \(limit)") }
         if r.threads < 1 { throw ProbingError.invalidOption(name: "--threads", detail: "must be ≥ 1, got \(r.threads)") }
+        // Upper bounds (documented in `probe run --help` errors): counts far beyond any useful run would
+        // otherwise overflow or allocate without bound.
+        for (name, value, limit) in [("--limit", r.limit ?? 1, 1 << 24), ("--threads", r.threads, 256),
+                                     ("--reference-items", r.referenceItems, 1 << 20),
+                                     ("--control-patch-size", r.controlPatchSize, BLTConfig.Limits.positions),
+                                     ("--bootstrap", r.bootstrapResamples, 10_000_000)] where value > limit {
+            throw ProbingError.invalidOption(name: name, detail: "must be ≤ \(limit), got \(value)")
+        }
         if r.referenceItems < 1 {
             throw ProbingError.invalidOption(name: "--reference-items", detail: "must be ≥ 1, got \(r.referenceItems)")
         }
@@ -176,8 +184,9 @@ public struct StudyPlan: Sendable {
             let rise = parts.count == 2 ? try number(parts[1]) : 0
             return (.entropyRise(rise), "monotonic:\(rise)")
         case ("fixed", 2):
-            guard let n = Int(parts[1]), n > 0 else {
-                throw ProbingError.invalidPatching(spec: spec, detail: "fixed:N needs a positive integer N")
+            guard let n = Int(parts[1]), n > 0, n <= BLTConfig.Limits.positions else {
+                throw ProbingError.invalidPatching(spec: spec,
+                    detail: "fixed:N needs an integer N in 1...\(BLTConfig.Limits.positions), got '\(parts[1])'")
             }
             return (.fixed(n), "fixed:\(n)")
         case ("space", 1):

@@ -48,7 +48,7 @@ echo "reference run: $T ms"
 # 1. kill -9 at random moments (0-100 % of the reference run's time), then --resume.
 for i in $(seq 1 "$KILLS"); do
     dir="$WORK/kill$i"
-    delay=$(( (RANDOM * 32768 + RANDOM) % T ))
+    delay=$(( (RANDOM * 32768 + RANDOM) % (T * 9 / 10) ))
     "$PROBE" "${STUDY[@]}" --out "$dir" >/dev/null 2>"$dir.log" &
     pid=$!
     sleep "$(printf '%d.%03d' $((delay / 1000)) $((delay % 1000)))"
@@ -71,11 +71,11 @@ for i in $(seq 1 "$KILLS"); do
     fi
 done
 
-# 2. A disk that fills up: a 1.5 MiB tmpfs, then more space and --resume.
-if [ "$(id -u)" = 0 ] && mkdir -p "$WORK/tiny" && mount -t tmpfs -o size=1536k tmpfs "$WORK/tiny" 2>/dev/null; then
+# 2. A disk that fills up: a 6 MiB tmpfs, then more space and --resume.
+if [ "$(id -u)" = 0 ] && mkdir -p "$WORK/tiny" && mount -t tmpfs -o size=6m tmpfs "$WORK/tiny" 2>/dev/null; then
     dir="$WORK/tiny/run"
     if "$PROBE" "${STUDY[@]}" --out "$dir" >/dev/null 2>"$WORK/tiny.log"; then
-        fail "disk full: the run succeeded on a 1.5 MiB disk (make the disk smaller)"
+        fail "disk full: the run succeeded on a 6 MiB disk (make the disk smaller)"
     else
         status=$?
         if [ "$status" -ge 128 ]; then fail "disk full: died from signal $((status - 128)): $(tail -2 "$WORK/tiny.log")"

@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import HDF5Store
 
@@ -103,7 +104,39 @@ struct HDF5RoundTripTests {
         #expect(try dataset.read(rows: 3..<9, as: Float.self) == Array(expected[9..<27]))
         let storage = try dataset.storageDescription()
         #expect(storage.chunks == [4, width])
-        #expect(storage.filters.count == 2)
+        #expect(storage.filters.count == 3, "\(storage.filters)")  // shuffle, deflate, Fletcher-32
+    }
+
+    @Test func aDamagedChunkIsReportedByItsChecksum() throws {
+        let directory = try TemporaryDirectory()
+        let path = directory.file("damaged.h5")
+        var generator = SystemRandomNumberGenerator()
+        let values = (0..<262_144).map { _ in Float(bitPattern: UInt32.random(in: 0..<0x7F00_0000, using: &generator)) }
+        do {
+            let file = try HDF5File.create(at: path)
+            let dataset = try file.createDataset("noise", type: .float32, shape: [0], options: .appendable(chunkRows: 16_384, compressionLevel: 1))
+            _ = try dataset.append(values)
+        }
+        var bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: path)))
+        bytes[bytes.count * 6 / 10] ^= 0x40  // inside the (incompressible) chunk data
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+        let file = try HDF5File.open(path)
+        #expect(throws: HDF5Error.self) { _ = try file.dataset("noise").read(as: Float.self) }
+    }
+
+    @Test func impossibleExtentsAreRefusedBeforeAllocating() throws {
+        let directory = try TemporaryDirectory()
+        let path = directory.file("huge.h5")
+        do {
+            let file = try HDF5File.create(at: path)
+            let dataset = try file.createDataset("rows", type: .float32, shape: [0], options: .appendable(chunkRows: 1024))
+            try dataset.resize(rows: 1 << 36)  // 2^36 rows, no chunk written: a 256 GiB read of fill values
+        }
+        let dataset = try HDF5File.open(path).dataset("rows")
+        #expect(try dataset.shape() == [1 << 36])
+        #expect(throws: HDF5Error.self) { _ = try dataset.read(as: Float.self) }
+        #expect(throws: HDF5Error.self) { _ = try dataset.read(rows: 0..<(1 << 35), as: Float.self) }
+        #expect(try dataset.read(rows: 0..<4, as: Float.self) == [0, 0, 0, 0])
     }
 
     @Test func resizeTruncatesAndRewritesRows() throws {

@@ -60,8 +60,8 @@ public struct ByteStripFigure: Figure {
             throw PlottingError.invalidInput(field: "entropy", message: "\(entropy.count) values for \(n) bytes")
         }
         try validatePatchStarts(patchStarts, byteCount: n, field: "patchStarts")
-        guard bytesPerLine >= 8 else {
-            throw PlottingError.invalidInput(field: "bytesPerLine", message: "must be ≥ 8, got \(bytesPerLine)")
+        guard bytesPerLine >= 8, bytesPerLine <= 4096 else {
+            throw PlottingError.invalidInput(field: "bytesPerLine", message: "must be in 8...4096, got \(bytesPerLine)")
         }
         let patchOf = patchIndexOfByte(starts: patchStarts.isEmpty ? [0] : patchStarts, byteCount: n)
         var perByteRows = [[Double]]()
