@@ -49,6 +49,10 @@ let package = Package(
         ]),
         .executableTarget(name: "probe", dependencies: ["ProbeCLI"]),
 
+        // MARK: Fuzzing (Tests/Fuzz/run.sh builds it with --sanitize=fuzzer; a plain build replays inputs)
+        .executableTarget(name: "bytelens-fuzz", dependencies: ["BLTModel", "HDF5Store", "Ladders", "Probing"],
+                          path: "Tests/Fuzz/Sources/bytelens-fuzz"),
+
         // MARK: Tests, one bundle per module
         .testTarget(name: "KernelsTests", dependencies: ["Kernels"]),
         .testTarget(name: "BLTModelTests", dependencies: ["BLTModel"], resources: [.copy("Fixtures")]),

@@ -46,6 +46,21 @@ public final class HDF5File: HDF5Group {
         return HDF5File(id: id, path: path)
     }
 
+    /// Opens an HDF5 file image held in memory, read-only (core driver, nothing is written anywhere): for
+    /// checking untrusted bytes, e.g. the fuzz targets of `Tests/Fuzz`.
+    public static func open(image: [UInt8], name: String = "memory.h5") throws -> HDF5File {
+        let fapl = ScopedID.propertyList(try HDF5Call.id("creating file access properties") { H5Pcreate(bl_H5P_FILE_ACCESS()) })
+        try HDF5Call.status("selecting the core driver") { H5Pset_fapl_core(fapl.id, 1 << 16, false) }
+        guard !image.isEmpty else { throw HDF5Error.fileSystem(path: name, detail: "empty file image") }
+        try image.withUnsafeBytes { raw in
+            try HDF5Call.status("setting the file image") {
+                H5Pset_file_image(fapl.id, UnsafeMutableRawPointer(mutating: raw.baseAddress), raw.count)
+            }
+        }
+        let id = try HDF5Call.id("opening the in-memory image \(name)") { H5Fopen(name, bl_H5F_ACC_RDONLY(), fapl.id) }
+        return HDF5File(id: id, path: name)
+    }
+
     /// Whether `path` starts with the HDF5 signature (no error for a missing or foreign file).
     public static func isHDF5(_ path: String) -> Bool {
         bl_silence_error_printing()

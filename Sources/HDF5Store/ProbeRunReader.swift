@@ -24,8 +24,12 @@ public final class ProbeRunReader {
     /// - Throws: `ProbeRunError.unsupportedSchema` when the schema attribute is missing, names another
     ///   schema, or has a newer version than this build reads; also when the file is still partial and
     ///   `allowPartial` is false. `HDF5Error` for files HDF5 cannot open.
-    public init(path: String, allowPartial: Bool = false) throws {
-        let file = try HDF5File.open(path, mode: .readOnly)
+    public convenience init(path: String, allowPartial: Bool = false) throws {
+        try self.init(file: try HDF5File.open(path, mode: .readOnly), path: path, allowPartial: allowPartial)
+    }
+
+    /// Reads an already open file (e.g. `HDF5File.open(image:)`); `path` names it in errors.
+    public init(file: HDF5File, path: String, allowPartial: Bool = false) throws {
         self.path = path
         self.file = file
         self.schemaVersion = try Self.checkSchema(file, path: path)

@@ -22,8 +22,8 @@ struct Run: AsyncParsableCommand {
         Rows are streamed to <out>/probe.h5.partial, the statistics (a)-(d) are computed from the \
         stored values, the file is renamed to <out>/probe.h5, and the figures and REPORT.md are built \
         from that file alone (as `probe report` does). Ctrl-C stops after the current item and keeps \
-        the partial file with every finished item; --resume continues it (a killed run resumes from its \
-        last checkpoint, at most 16 items back).
+        the partial file with every finished item; --resume continues it (also after kill -9 or a full \
+        disk: every finished item is in the checksummed journal <out>/probe.h5.journal).
 
         Examples:
           probe --dataset ood                       (default model, Reports/ood/)

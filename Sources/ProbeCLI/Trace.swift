@@ -79,12 +79,13 @@ struct Trace: AsyncParsableCommand {
     func run() async throws {
         let bytes: [UInt8]
         if let text {
+            // Swift repairs invalid UTF-8 in arguments with U+FFFD; the model would then see other bytes.
+            if let bad = Self.invalidUTF8Argument() {
+                throw ValidationError("argument \(bad.index) is not valid UTF-8 (at byte \(bad.offset)); give raw bytes with --text-file")
+            }
             bytes = Array(text.utf8)
         } else {
-            guard let data = FileManager.default.contents(atPath: textFile!) else {
-                throw ValidationError("cannot read --text-file \(textFile!)")
-            }
-            bytes = Array(data)
+            bytes = try Self.readRegularFile(textFile!, option: "--text-file")
         }
         let loaded = try BLTModel(path: model)
         var hookSet = HookSet()
@@ -92,31 +93,75 @@ struct Trace: AsyncParsableCommand {
         let started = Date()
         let result = try loaded.forward(bytes: bytes, options: ForwardOptions(patching: try Self.parsePatching(patching), hooks: hookSet))
         let seconds = Date().timeIntervalSince(started)
+        if let bad = Self.firstNonFinite(result) {
+            throw TraceError(description: "the forward pass produced a non-finite value (\(bad)); the checkpoint's weights "
+                             + "are probably damaged; nothing was written to \(out)")
+        }
         try Self.write(result, model: loaded, bytes: bytes, to: out)
         print("wrote \(out): N = \(result.inputIDs.count) tokens, P = \(result.patchLengths.count) patches, "
               + "\(result.activations.count) hooks, forward \(String(format: "%.3f", seconds)) s")
     }
 
-    /// Writes the trace under a temporary name in the destination directory, then renames it.
-    static func write(_ result: ForwardResult, model: BLTModel, bytes: [UInt8], to path: String) throws {
-        let destination = URL(fileURLWithPath: path)
-        let temporary = destination.deletingLastPathComponent()
-            .appendingPathComponent(".\(destination.lastPathComponent).partial-\(ProcessInfo.processInfo.processIdentifier)")
-        do {
-            try writeFile(result, model: model, bytes: bytes, at: temporary.path)
-            // POSIX rename replaces an existing file atomically (Foundation's replaceItemAt does not
-            // work reliably on Linux).
-            if rename(temporary.path, destination.path) != 0 {
-                throw ValidationError("cannot move the finished trace to \(path): \(String(cString: strerror(errno)))")
+    /// Where the first NaN or infinity of the outputs and captured hooks is, e.g. "logits[3, 17] = nan".
+    static func firstNonFinite(_ result: ForwardResult) -> String? {
+        if let entropy = result.entropy, let i = entropy.firstIndex(where: { !$0.isFinite }) {
+            return "entropy[\(i)] = \(entropy[i])"
+        }
+        if let logits = result.logits, let i = logits.values.firstIndex(where: { !$0.isFinite }) {
+            let width = max(logits.shape.last ?? 1, 1)
+            return "logits[\(i / width), \(i % width)] = \(logits.values[i])"
+        }
+        for name in result.activations.keys.sorted() {
+            let values = result.activations[name]!.values
+            if let i = values.firstIndex(where: { !$0.isFinite }) { return "hook \(name), element \(i) = \(values[i])" }
+        }
+        return nil
+    }
+
+    /// The first raw command-line argument that is not valid UTF-8: (index, byte offset).
+    static func invalidUTF8Argument() -> (index: Int, offset: Int)? {
+        for index in 0..<Int(CommandLine.argc) {
+            guard let pointer = CommandLine.unsafeArgv[index] else { continue }
+            let raw = UnsafeBufferPointer(start: UnsafeRawPointer(pointer).assumingMemoryBound(to: UInt8.self), count: strlen(pointer))
+            var iterator = raw.makeIterator()
+            var decoder = UTF8()
+            var offset = 0
+            loop: while true {
+                switch decoder.decode(&iterator) {
+                case .scalarValue(let scalar): offset += UTF8.width(scalar)
+                case .emptyInput: break loop
+                case .error: return (index, offset)
+                }
             }
+        }
+        return nil
+    }
+
+    /// Reads an input file that must be a regular file (a FIFO or device is refused without blocking).
+    static func readRegularFile(_ path: String, option: String) throws -> [UInt8] {
+        let fd = try SafeFile.openRegularForReading(path, what: option)
+        defer { close(fd) }
+        let handle = FileHandle(fileDescriptor: fd, closeOnDealloc: false)
+        return [UInt8](try handle.readToEnd() ?? Data())
+    }
+
+    /// Writes the trace under an unpredictable temporary name in the destination directory (created
+    /// exclusively, so a planted symlink is never followed), then renames it over `path`, which must be a
+    /// regular file or absent.
+    static func write(_ result: ForwardResult, model: BLTModel, bytes: [UInt8], to path: String) throws {
+        try SafeFile.checkOutput(path, what: "--out")
+        let temporary = SafeFile.temporaryPath(near: path)
+        do {
+            try writeFile(result, model: model, bytes: bytes, at: temporary)
+            try SafeFile.renameIntoPlace(temporary, path)
         } catch {
-            try? FileManager.default.removeItem(at: temporary)
+            unlink(temporary)
             throw error
         }
     }
 
     private static func writeFile(_ result: ForwardResult, model: BLTModel, bytes: [UInt8], at path: String) throws {
-        let file = try HDF5File.create(at: path)
+        let file = try HDF5File.create(at: path, overwrite: false)
         try file.setAttribute("model_directory", model.directory.path)
         try file.setAttribute("n_bytes", Int64(bytes.count))
         try file.setAttribute("entropy_units", "nats")
@@ -152,4 +197,9 @@ struct Trace: AsyncParsableCommand {
         group.close()
         file.close()
     }
+}
+
+/// A trace that cannot be written (non-finite model output).
+struct TraceError: Error, CustomStringConvertible {
+    let description: String
 }

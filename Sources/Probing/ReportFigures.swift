@@ -30,7 +30,11 @@ struct ReportFigures {
     /// A file-name part: the ladder's short name (`custom-<file>` for custom datasets) with anything but
     /// letters, digits, `-` and `_` replaced by `_`.
     static func safe(_ s: String) -> String {
-        String(StudyPlan.slug(s).map { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" ? $0 : "_" })
+        let cleaned = String(StudyPlan.slug(s).map { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" ? $0 : "_" })
+        guard cleaned.utf8.count > 64 else { return cleaned }
+        // File names are limited to 255 bytes: a long id keeps a readable prefix plus a hash of the whole id.
+        let digest = String(XXHash64.hash(Array(s.utf8)), radix: 16)
+        return String(String.UnicodeScalarView(cleaned.unicodeScalars.prefix(40))) + "-" + digest
     }
 
     // MARK: Trend chart

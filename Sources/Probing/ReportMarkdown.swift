@@ -23,9 +23,21 @@ struct ReportMarkdown {
         return v < 1e-3 ? String(format: "%.1e", v) : String(format: "%.3g", v)
     }
 
-    /// Text safe inside a Markdown table cell (user-chosen level names may contain "|").
+    /// Text safe inside a Markdown table cell (user-chosen level names may contain "|", line breaks,
+    /// HTML or Markdown markup): line breaks become spaces, markup characters are backslash-escaped, and
+    /// other control characters are dropped, so dataset text can neither end the row nor inject markup.
     static func cell(_ s: String) -> String {
-        s.replacingOccurrences(of: "|", with: "\\|").replacingOccurrences(of: "\n", with: " ")
+        var out = ""
+        for scalar in s.unicodeScalars {
+            switch scalar {
+            case "\n", "\r", "\u{2028}", "\u{2029}", "\t": out.append(" ")
+            case "\\", "|", "`", "*", "_", "[", "]", "<", ">", "#", "!", "~", "&": out.append("\\"); out.unicodeScalars.append(scalar)
+            default:
+                if scalar.properties.generalCategory == .control || scalar.properties.generalCategory == .format { continue }
+                out.unicodeScalars.append(scalar)
+            }
+        }
+        return out
     }
 
     static func interval(_ r: StudyResultRow) -> String {

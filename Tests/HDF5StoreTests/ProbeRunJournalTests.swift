@@ -169,3 +169,41 @@ struct ProbeRunJournalTests {
         #expect(temporary.hasPrefix(directory.file(".out.png.")))
     }
 }
+
+/// Writes the seed inputs of the `probe-run` fuzz target (Tests/Fuzz/corpus/probe-run) when
+/// BYTELENS_FUZZ_SEED_DIR is set: a small finished run, a minimal-layout run and a partial one.
+@Test(.enabled(if: ProcessInfo.processInfo.environment["BYTELENS_FUZZ_SEED_DIR"] != nil))
+func writeProbeRunFuzzSeeds() throws {
+    let directory = ProcessInfo.processInfo.environment["BYTELENS_FUZZ_SEED_DIR"]!
+    for (name, count, level) in [("finished-2.h5", 2, 1 as Int?)] {
+        let path = directory + "/" + name
+        try? FileManager.default.removeItem(atPath: path)
+        try ProbeRunFixture.writeComplete(to: path, count: count, options: ProbeRunWriterOptions(compressionLevel: level))
+    }
+    // A minimal layout (one hook, one measure) keeps the seed small, so the fuzzer runs fast.
+    let layout = ProbeRunLayout(byteLevelHooks: ["h"], patchLevelHooks: [], probeHooks: ["h"], measureColumns: ["hoyer"],
+                                itemMetricNames: ["m"], activations: [])
+    let small = directory + "/small"
+    try? FileManager.default.removeItem(atPath: small + ".h5")
+    let tiny = try ProbeRunWriter.create(at: small + ".h5", layout: layout, provenance: ProbeRunFixture.provenance)
+    for index in 0..<3 {
+        let n = 3 + index
+        let record = ProbeRunItemRecord(ladder: "l", levelIndex: index, levelName: "L\(index)", baseItemID: "b", seed: 1,
+                                        analysisSpan: 1..<n, probePosition: n - 1, metrics: [0.5])
+        let bytes = ProbeRunByteRows(value: [-1] + (1..<n).map { Int16($0 + 96) }, entropy: (0..<n).map { Float($0) },
+                                     patchID: [0] + Array(repeating: 1, count: n - 1), isPatchStart: [true, true] + Array(repeating: false, count: n - 2))
+        let patches = ProbeRunPatchRows(start: [0, 1], length: [1, Int32(n - 1)], meanEntropy: [0, 1], maxEntropy: [0, 2], firstByteEntropy: [0, 1])
+        try tiny.append(ProbeRunItem(record: record, bytes: bytes, patches: patches,
+                                     byteMeasures: ProbeRunMeasureRows(rows: n, values: ["hoyer": (0..<n).map { Float($0) / 8 }]),
+                                     patchMeasures: .empty, probeMeasures: ProbeRunMeasureRows(rows: 1, values: ["hoyer": [0.25]])))
+    }
+    try tiny.finish(statistics: Array(ProbeRunFixture.statistics.prefix(2)))
+    let partial = directory + "/partial"
+    let writer = try ProbeRunWriter.create(at: partial, layout: ProbeRunFixture.layout, provenance: ProbeRunFixture.provenance,
+                                           options: ProbeRunWriterOptions(replacePartial: true))
+    try writer.append(ProbeRunFixture.item(0))
+    writer.close()
+    try? FileManager.default.removeItem(atPath: directory + "/partial-1.h5")
+    try FileManager.default.moveItem(atPath: partial + ".partial", toPath: directory + "/partial-1.h5")
+    try? FileManager.default.removeItem(atPath: ProbeRunJournal.path(for: partial))
+}
