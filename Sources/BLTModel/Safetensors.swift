@@ -29,9 +29,23 @@ public final class MappedFile: @unchecked Sendable {
     public let path: String
     public let base: UnsafeRawPointer?
     public let size: Int
+    /// True for `init(copying:name:)`: `base` is a heap allocation, not a mapping.
+    private let ownsAllocation: Bool
+
+    /// An in-memory copy of `bytes` presented like a mapped file (for parsing untrusted bytes, e.g. fuzzing).
+    public init(copying bytes: [UInt8], name: String) {
+        path = name
+        size = bytes.count
+        ownsAllocation = true
+        if bytes.isEmpty { base = nil; return }
+        let pointer = UnsafeMutableRawPointer.allocate(byteCount: bytes.count, alignment: 16)
+        bytes.withUnsafeBytes { pointer.copyMemory(from: $0.baseAddress!, byteCount: bytes.count) }
+        base = UnsafeRawPointer(pointer)
+    }
 
     public init(path: String) throws(CheckpointError) {
         self.path = path
+        ownsAllocation = false
         // O_NONBLOCK: a FIFO in place of a weights file must be refused, not waited on.
         let fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
         if fd < 0 {
@@ -54,7 +68,8 @@ public final class MappedFile: @unchecked Sendable {
     }
 
     deinit {
-        if let base { munmap(UnsafeMutableRawPointer(mutating: base), size) }
+        guard let base else { return }
+        if ownsAllocation { UnsafeMutableRawPointer(mutating: base).deallocate() } else { munmap(UnsafeMutableRawPointer(mutating: base), size) }
     }
 }
 
@@ -165,7 +180,12 @@ public struct SafetensorsFile: Sendable {
     public static let maximumHeaderSize = 100_000_000
 
     public init(path: String) throws(CheckpointError) {
-        let file = try MappedFile(path: path)
+        try self.init(mapped: try MappedFile(path: path))
+    }
+
+    /// Parses an already mapped (or copied) file.
+    public init(mapped file: MappedFile) throws(CheckpointError) {
+        let path = file.path
         self.path = path
         guard file.size >= 8, let base = file.base else {
             throw .truncatedHeader(path: path, fileSize: file.size, needed: 8)

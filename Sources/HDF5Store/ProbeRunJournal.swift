@@ -3,6 +3,8 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import Dispatch
+import Synchronization
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
@@ -159,6 +161,13 @@ public enum ProbeRunJournal {
         private(set) var length: Int
         private var unsynced = false
         private var syncedLength = 0
+        /// `fdatasync` runs here, off the item loop; its failure is reported by the next `sync` or `close`.
+        private let syncQueue = DispatchQueue(label: "bytelens.journal.sync")
+        private let syncFailure = SyncFailure()
+
+        final class SyncFailure: Sendable {
+            let message = Mutex<String?>(nil)
+        }
         /// Bytes appended since the last `sync` (an upper bound on the uncompressed rows libhdf5 may still
         /// have to write at the next checkpoint).
         var unsyncedBytes: Int { length - syncedLength }
@@ -231,18 +240,36 @@ public enum ProbeRunJournal {
             unsynced = true
         }
 
-        /// `fdatasync`: every record appended so far survives a power loss.
+        /// Starts an `fdatasync` of every record appended so far in the background (the item loop does not
+        /// wait for the disk; syncs run one after another, so when the next one starts the previous
+        /// checkpoint is durable). Throws the failure of an earlier background sync.
         func sync() throws {
+            try reportSyncFailure()
             guard fd >= 0, unsynced else { return }
-            guard fdatasync(fd) == 0 else {
-                throw HDF5Error.fileSystem(path: path, detail: "fdatasync of the run journal failed: \(String(cString: strerror(errno)))")
-            }
             unsynced = false
             syncedLength = length
+            let fd = self.fd
+            syncQueue.async { [syncFailure, path] in
+                if fdatasync(fd) != 0 {
+                    let message = "fdatasync of the run journal \(path) failed: \(String(cString: strerror(errno)))"
+                    syncFailure.message.withLock { if $0 == nil { $0 = message } }
+                }
+            }
+        }
+
+        /// Waits for the background syncs; every record appended before the last `sync` is then durable.
+        func waitForSync() throws {
+            syncQueue.sync {}
+            try reportSyncFailure()
+        }
+
+        private func reportSyncFailure() throws {
+            if let message = syncFailure.message.withLock({ $0 }) { throw HDF5Error.fileSystem(path: path, detail: message) }
         }
 
         func close() {
             guard fd >= 0 else { return }
+            syncQueue.sync {}
             Glibc.close(fd)
             fd = -1
         }

@@ -95,6 +95,7 @@ extension ProbeRunWriter {
         let journal = try ProbeRunJournal.Appender.reopen(journalPath, after: scan)
         try journal.append(.resume, Array(resumedUTC.utf8))
         try journal.sync()
+        try journal.waitForSync()
 
         let file = try HDF5File.open(partial, mode: .readWrite)
         let writer = ProbeRunWriter(finalPath: finalPath, layout: layout, options: options, file: file,

@@ -253,6 +253,7 @@ public final class ProbeRunWriter {
         if file != nil { try? checkpoint() }
         closeHandles()
         try? journal?.sync()
+        try? journal?.waitForSync()
         journal?.close()
         journal = nil
         lock?.release()

@@ -41,7 +41,7 @@ for target in "${TARGETS[@]}"; do
     cp Tests/Fuzz/corpus/"$target"/* "$corpus"/ 2>/dev/null
     log="$SCRATCH/$target.log"
     start=$(date +%s.%N)
-    BYTELENS_FUZZ_TARGET="$target" "$BIN" "${LIMIT[@]}" -dict="Tests/Fuzz/dict/$target.dict" -max_len=65536 \
+    BYTELENS_FUZZ_TARGET="$target" "$BIN" "${LIMIT[@]}" -dict="Tests/Fuzz/dict/$target.dict" -max_len="$([ "$target" = probe-run ] && echo 262144 || echo 65536)" \
         -rss_limit_mb=2048 -timeout=10 -artifact_prefix="$crashes/" -print_final_stats=1 "$corpus" >"$log" 2>&1
     status=$?
     seconds=$(echo "$(date +%s.%N) - $start" | bc)

@@ -207,3 +207,52 @@ func writeProbeRunFuzzSeeds() throws {
     try FileManager.default.moveItem(atPath: partial + ".partial", toPath: directory + "/partial-1.h5")
     try? FileManager.default.removeItem(atPath: ProbeRunJournal.path(for: partial))
 }
+
+/// The journal's cost on a real study's items (BYTELENS_JOURNAL_BENCH=path/to/probe.h5): the same items
+/// written alternately with and without the journal, 16 items per checkpoint as `probe run` does.
+@Test(.enabled(if: ProcessInfo.processInfo.environment["BYTELENS_JOURNAL_BENCH"] != nil))
+func journalCostOnARealStudy() throws {
+    let source = try ProbeRunReader(path: ProcessInfo.processInfo.environment["BYTELENS_JOURNAL_BENCH"]!)
+    let items = try (0..<source.completedItemCount).map { try source.item(at: $0) }
+    let layout = source.layout, provenance = source.provenance
+    source.close()
+    let directory = try TemporaryDirectory()
+    let options = ProbeRunWriterOptions(itemsPerCheckpoint: 16)
+    var times: [String: [Double]] = [:]
+    for round in 0..<(ProcessInfo.processInfo.environment["BYTELENS_JOURNAL_BENCH_FULL"] == nil ? 0 : 3) {
+        for journaled in [false, true] {
+            let path = directory.file("bench-\(round)-\(journaled).h5")
+            let start = Date()
+            let writer = journaled
+                ? try ProbeRunWriter.create(at: path, layout: layout, provenance: provenance, options: options)
+                : try ProbeRunWriter.createFile(finalPath: path, filePath: path + ".partial", layout: layout,
+                                                provenance: provenance, options: options)
+            for item in items { try writer.append(item) }
+            try writer.finish(statistics: [])
+            times[journaled ? "journal" : "plain", default: []].append(Date().timeIntervalSince(start))
+        }
+    }
+    // The journal alone (encode, checksum, write, fdatasync every 16 items): wall time and this thread's CPU time.
+    func threadCPU() -> Double {
+        var t = timespec()
+        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t)
+        return Double(t.tv_sec) + Double(t.tv_nsec) / 1e9
+    }
+    for round in 0..<3 {
+        let start = Date(), cpu = threadCPU()
+        let appender = try ProbeRunJournal.Appender.create(at: directory.file("only-\(round).journal"),
+                                                           header: .init(layout: layout, provenance: provenance))
+        for (index, item) in items.enumerated() {
+            try appender.append(.item, ProbeRunJournal.encodeItem(item))
+            if index % 16 == 15 { try appender.sync() }
+        }
+        try appender.sync()
+        try appender.waitForSync()
+        appender.close()
+        times["journal only wall", default: []].append(Date().timeIntervalSince(start))
+        times["journal only cpu", default: []].append(threadCPU() - cpu)
+    }
+    print("journal bench: journal alone, wall \(times["journal only wall"]!) s, CPU \(times["journal only cpu"]!) s")
+    let bytes = items.reduce(0) { $0 + ProbeRunJournal.encodeItem($1).count }
+    print("journal bench: \(items.count) items, \(bytes) journal bytes; plain \(times["plain"] ?? []) s, with journal \(times["journal"] ?? []) s")
+}
