@@ -30,7 +30,7 @@ extension ReportMarkdown {
 
     /// "sparser"/"denser" (or "higher"/"lower" for entropy and loss rows) with estimate, CI and Holm p.
     func cell(_ row: StudyResultRow?, up: String = "sparser", down: String = "denser") -> String {
-        guard let r = row else { return "—" }
+        guard let r = row else { return "not tested" }
         let numbers = "\(Self.number(r.estimate)) \(Self.interval(r)), p \(Self.pValue(r.correctedP))"
         switch r.verdict {
         case .tracksDifficulty: return "**\(up)** \(numbers)"
@@ -109,10 +109,16 @@ extension ReportMarkdown {
                      + "entropy and the model's loss held fixed (item fixed effects; levels of categorical ladders as indicators; max VIF "
                      + "shown); (b) again in the fixed-size patching control arm (same items, every patch the same length: an effect that "
                      + "comes from patch size vanishes there); (g) the difference of the two trends.")
+        let categorical = StudyStatistics.categoricalLadders(data.provenance)
         for ladder in data.ladders {
             lines.append("")
             lines.append("**\(ladder)**")
             lines.append("")
+            if categorical.contains(ladder) {
+                lines.append("**\(ladder)**: trend questions not applicable — the levels of this ladder are categories, not a difficulty "
+                             + "order (compare levels in the per-level summary; the rows below are shown for completeness only).")
+                lines.append("")
+            }
             lines.append("- Does entropy track the level? (a) \(cell(rows(.entropyTracksLevel, ladder: ladder).first, up: "rises", down: "falls"))")
             if let e = rows(.entropyTracksLoss, ladder: ladder).first {
                 lines.append("- Does entropy track the model's measured loss within items? (e) \(cell(e, up: "rises with loss", down: "falls with loss"))")
@@ -133,6 +139,18 @@ extension ReportMarkdown {
                 lines.append("| `\(hook)` | \(cell(b)) | \(cell(f)) | \(cell(c))\(vif) | \(control == nil ? "no control arm" : cell(bControl)) | "
                              + "\(cell(g, up: "sparser trend stronger in run", down: "denser trend stronger in run")) | \(reading(b: b, f: f, c: c, control: bControl, hasControl: control != nil)) |")
             }
+        }
+        let n = data.statistics.map(\.n).max() ?? 0
+        if n < Self.smallN {
+            lines.append("")
+            lines.append("**Small sample.** n = \(n) base items per level: only large, consistent within-item effects can reach "
+                         + "significance; the per-item effects reported for sparsity (|r| ≈ 0.1) need about 200 base items. Treat every "
+                         + "\"no evidence\" here as inconclusive and rerun with a larger `--limit`.")
+        }
+        if data.statistics.contains(where: { $0.verdict == .insufficientData }) {
+            lines.append("")
+            lines.append("Some tests report \"insufficient data\" (fewer than 3 items or levels with finite values, a degenerate "
+                         + "design, or — for (g) at hooks before patching — no difference between the arms); their notes are in the full table below.")
         }
         return lines
     }

@@ -27,7 +27,7 @@ extension StudyAnalysis {
                 guard let j = controlItem[id], series.values[i].allSatisfy(\.isFinite), other.values[j].allSatisfy(\.isFinite)
                 else { continue }
                 let taus = try TrendEffect.withinBlockKendallTaus([series.values[i], other.values[j]])
-                differences.append((taus[0] ?? 0) - (taus[1] ?? 0))
+                differences.append(tieSafe((taus[0] ?? 0) - (taus[1] ?? 0)))
             }
             let n = differences.count
             var row = emptyRow(test, main, hook: series.hook, measure: series.measure, isPrimary: primary, n: n,

@@ -1,6 +1,11 @@
 /// Tests (a), (0), (b): within-item monotone trend with the level; (e), (f): within-item association
 /// with the model's measured loss.
 extension StudyAnalysis {
+    /// τ values (and their differences) are rationals computed in floating point: two items with the
+    /// same τ can differ in the last bit depending on summation order, which would break the ties the
+    /// signed-rank test relies on. Rounding to 12 decimals makes equal values tie in any implementation.
+    static func tieSafe(_ x: Double) -> Double { (x * 1e12).rounded() / 1e12 }
+
     static func trendRow(test: StudyTest, input: StudyInput, hook: String, measure: String, isPrimary: Bool,
                          values: [[Double]], direction: EffectDirection,
                          configuration: StudyConfiguration) throws -> StudyResultRow {
@@ -51,7 +56,7 @@ extension StudyAnalysis {
         }
         guard input.levels.count >= 3 else { return empty("fewer than 3 levels") }
         guard n >= 3 else { return empty(join("fewer than 3 items with finite values and loss", dropNote)) }
-        let taus = try kept.map { i in try Correlation.kendallTauB(loss[i], values[i]).estimate ?? 0 }
+        let taus = try kept.map { i in tieSafe(try Correlation.kendallTauB(loss[i], values[i]).estimate ?? 0) }
         guard taus.contains(where: { $0 != 0 }) else {
             return empty(join("no within-item association defined (constant values or loss)", dropNote))
         }

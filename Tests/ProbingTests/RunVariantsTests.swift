@@ -92,6 +92,6 @@ import Testing
         #expect(rows.filter { $0.test != "entropy_sparsity_patch_correlation" }.allSatisfy { $0.note.contains("categorical ladder") })
         #expect(rows.filter { $0.test == "entropy_sparsity_patch_correlation" }.allSatisfy { !$0.note.contains("categorical") })
         let report = try String(contentsOfFile: outcome.report.reportPath, encoding: .utf8)
-        #expect(report.contains("| Does entropy track difficulty? | noise-blt | not applicable"))
+        #expect(report.contains("**noise-blt**: trend questions not applicable"))
     }
 }
