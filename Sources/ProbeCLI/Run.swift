@@ -176,13 +176,18 @@ struct Run: AsyncParsableCommand {
                      "      \(outcome.report.reportPath) with \(outcome.report.figurePaths.count) figures",
                      String(format: "time: %.1f s (", outcome.seconds)
                         + outcome.phaseSeconds.map { $0.phase.rawValue + String(format: " %.1f s", $0.seconds) }.joined(separator: ", ") + ")"]
-        for row in outcome.statistics where row.test == .entropyTracksLevel {
-            lines.append("entropy tracks level (\(row.ladder)): \(row.verdict.rawValue), τ = \(row.estimate.map { String(format: "%.3f", $0) } ?? "—"), n = \(row.n)")
+        for row in outcome.statistics where (row.test == .entropyTracksLevel || row.test == .lossTracksLevel) && !row.ladder.contains("@") {
+            let what = row.test == .entropyTracksLevel ? "entropy tracks level" : "model loss tracks level (harder for the model?)"
+            lines.append("\(what) (\(row.ladder)): \(row.verdict.rawValue), τ = \(row.estimate.map { String(format: "%.3f", $0) } ?? "—"), n = \(row.n)")
         }
-        let primary = outcome.statistics.filter { $0.test == .sparsityTracksLevel && $0.measure == "hoyer" }
-        if !primary.isEmpty {
-            let tracking = primary.filter { $0.verdict == .tracksDifficulty || $0.verdict == .tracksInversely }
-            lines.append("hoyer tracks level: \(tracking.count) of \(primary.count) hooks (see REPORT.md)")
+        // Primary hooks only, oriented verdicts; the control arm (ladder "<ladder>@fixed:N") separately.
+        let primary = outcome.statistics.filter { $0.test == .sparsityTracksLevel && $0.isPrimary }
+        for control in [false, true] {
+            let rows = primary.filter { $0.ladder.contains("@") == control }
+            guard !rows.isEmpty else { continue }
+            let sparser = rows.filter { $0.verdict == .tracksDifficulty }.count, denser = rows.filter { $0.verdict == .tracksInversely }.count
+            lines.append("\(rows.first!.measure) at the primary hooks\(control ? " (fixed-patching control arm)" : ""): sparser on harder levels at \(sparser), "
+                         + "denser at \(denser), of \(rows.count) (see REPORT.md)")
         }
         return lines.joined(separator: "\n")
     }
