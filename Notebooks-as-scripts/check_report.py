@@ -383,6 +383,8 @@ def main(path):
                 if rc["verdict"] == "insufficient data":
                     continue
                 keep = np.isfinite(y_table).all(axis=1) & np.isfinite(pe_table).all(axis=1)
+                if "probe_patch_length" in items:
+                    keep &= np.isfinite(paired(items, ladder, np.asarray(items["probe_patch_length"].values, float))).all(axis=1)
                 if loss_table is not None:
                     keep &= np.isfinite(loss_table).all(axis=1)
                 g, k = int(keep.sum()), y_table.shape[1]
@@ -391,6 +393,15 @@ def main(path):
                 cat = base_ladder(ladder) in categorical and k >= 3
                 level_cols = [(level == j).astype(float) for j in range(1, k)] if cat else [level.astype(float)]
                 covs = level_cols + [pe_table[keep].ravel()] + ([loss_table[keep].ravel()] if loss_table is not None else [])
+                if "probe_patch_length" in items:
+                    # Probe patch length as indicators 2, 3, >= 4 (1 = baseline), where they vary within items.
+                    pl = paired(items, ladder, np.asarray(items["probe_patch_length"].values, float))[keep]
+                    cat_len = np.clip(np.rint(pl), 1, 4).ravel()
+                    for c_ in (2, 3, 4):
+                        col = (cat_len == c_).astype(float)
+                        within = col - np.repeat(col.reshape(g, k).mean(axis=1), k)
+                        if col.any() and (np.abs(within) > 1e-12).any():
+                            covs.append(col)
                 y = y_table[keep].ravel()
                 beta, cov, g_ = ols_cluster_cov(y, covs, item.tolist(), item.tolist())
                 m = len(level_cols)

@@ -105,6 +105,7 @@ public enum StudyStatistics {
         let spanLoss = try metric(ItemMetrics.bitsPerByte)
         let answerLoss = try metric(answerLossMetric)
         let probeEntropy = try metric(ItemMetrics.probePatchEntropyBits)
+        let probePatchLength = try metric(ItemMetrics.probePatchLength)
         let hooks = layout.probeHooks
         var probe: [String: [Float]] = [:]
         if !hooks.isEmpty { for column in layout.measureColumns { probe[column] = try reader.probeMeasure(column) } }
@@ -148,7 +149,8 @@ public enum StudyStatistics {
                               entropyMeasure: ItemMetrics.meanEntropyBits, entropy: table { entropy[$0] },
                               sparsity: series, patches: patches, levelsAreCategories: categoricalLevels.contains(base),
                               loss: loss, lossMeasure: loss == nil ? "" : (hasAnswers ? answerLossMetric : ItemMetrics.bitsPerByte),
-                              probeEntropy: probeEntropy.map { p in table { p[$0] } })
+                              probeEntropy: probeEntropy.map { p in table { p[$0] } },
+                              probePatchLength: probePatchLength.map { p in table { p[$0] } })
         }
     }
 

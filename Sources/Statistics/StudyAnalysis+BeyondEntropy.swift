@@ -8,9 +8,11 @@ extension StudyAnalysis {
         let entropy = input.probeEntropy ?? input.entropy
         let entropyName = input.probeEntropy == nil ? "entropy" : "probe_entropy"
         let loss = input.loss
+        let patchLength = input.probePatchLength
         let kept = input.items.indices.filter { i in
             series.values[i].allSatisfy(\.isFinite) && entropy[i].allSatisfy(\.isFinite)
                 && (loss.map { i < $0.count && $0[i].allSatisfy(\.isFinite) } ?? true)
+                && (patchLength.map { i < $0.count && $0[i].allSatisfy(\.isFinite) } ?? true)
         }
         let n = kept.count
         let dropped = input.items.count - n
@@ -29,7 +31,7 @@ extension StudyAnalysis {
         let levelNames = categorical ? (1..<levels).map { "level_\($0)" } : ["level"]
         var y: [Double] = [], item: [Int] = []
         var levelColumns = [[Double]](repeating: [], count: levelNames.count)
-        var entropyColumn: [Double] = [], lossColumn: [Double] = []
+        var entropyColumn: [Double] = [], lossColumn: [Double] = [], lengthCategory: [Int] = []
         for (code, i) in kept.enumerated() {
             for l in 0..<levels {
                 y.append(series.values[i][l]); item.append(code)
@@ -40,10 +42,23 @@ extension StudyAnalysis {
                 }
                 entropyColumn.append(entropy[i][l])
                 if let loss { lossColumn.append(loss[i][l]) }
+                if let patchLength { lengthCategory.append(min(4, max(1, Int(patchLength[i][l].rounded())))) }
             }
         }
-        let covariates = levelColumns + [entropyColumn] + (loss == nil ? [] : [lossColumn])
-        let names = levelNames + [entropyName] + (loss == nil ? [] : ["loss"])
+        // Probe patch length as indicators (2, 3, ≥ 4 bytes; 1 is the baseline), kept only where they vary
+        // within items (under fixed-size patching they do not, and the item effects absorb them).
+        var lengthColumns: [[Double]] = [], lengthNames: [String] = []
+        if patchLength != nil {
+            for c in 2...4 {
+                let column = lengthCategory.map { $0 == c ? 1.0 : 0.0 }
+                let within = demeanWithinGroups(column, codes: item, groupCount: n)
+                if column.contains(1), within.contains(where: { abs($0) > 1e-12 }) {
+                    lengthColumns.append(column); lengthNames.append(c == 4 ? "probe_patch_length_4+" : "probe_patch_length_\(c)")
+                }
+            }
+        }
+        let covariates = levelColumns + [entropyColumn] + (loss == nil ? [] : [lossColumn]) + lengthColumns
+        let names = levelNames + [entropyName] + (loss == nil ? [] : ["loss"]) + lengthNames
         let weights = Dictionary(uniqueKeysWithValues: levelNames.map { ($0, 1 / Double(levelNames.count)) })
         guard let fit = try OrdinaryLeastSquares.fit(y: y, covariates: covariates, names: names,
                                                      fixedEffectGroups: item, clusters: item),

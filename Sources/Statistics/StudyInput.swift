@@ -69,14 +69,19 @@ public struct StudyInput: Sendable, Equatable, Codable {
     /// Entropy local to the probe position, `probeEntropy[item][level]` (bits): the covariate of test (c),
     /// where sparsity is read. Falls back to `entropy` when nil.
     public var probeEntropy: [[Double]]? = nil
+    /// Length in bytes of the patch holding the probe position, `probePatchLength[item][level]`: enters
+    /// test (c) as indicators (2, 3, ≥ 4 bytes against 1), so the level effect is compared between
+    /// probes in patches of the same length.
+    public var probePatchLength: [[Double]]? = nil
 
     public init(ladder: String, levels: [String], items: [String], entropyMeasure: String, entropy: [[Double]],
                 sparsity: [LevelSeries], patches: PatchTable? = nil, levelsAreCategories: Bool = false,
-                loss: [[Double]]? = nil, lossMeasure: String = "", probeEntropy: [[Double]]? = nil) {
+                loss: [[Double]]? = nil, lossMeasure: String = "", probeEntropy: [[Double]]? = nil,
+                probePatchLength: [[Double]]? = nil) {
         self.ladder = ladder; self.levels = levels; self.items = items; self.entropyMeasure = entropyMeasure
         self.entropy = entropy; self.sparsity = sparsity; self.patches = patches
         self.levelsAreCategories = levelsAreCategories; self.loss = loss; self.lossMeasure = lossMeasure
-        self.probeEntropy = probeEntropy
+        self.probeEntropy = probeEntropy; self.probePatchLength = probePatchLength
     }
 }
 
