@@ -106,8 +106,8 @@ extension ReportMarkdown {
         lines.append("")
         lines.append("Columns: (b) within-item τ of sparsity at the probe position against the level; (f) the same against the model's "
                      + "measured loss (does sparsity follow what is hard *for the model*?); (c) the level effect with the probe patch's "
-                     + "entropy and the model's loss held fixed (item fixed effects; levels of categorical ladders as indicators; max VIF "
-                     + "shown); (b) again in the fixed-size patching control arm (same items, every patch the same length: an effect that "
+                     + "entropy, the model's loss and the probe patch's length (indicators 2, 3, ≥ 4 bytes) held fixed (item fixed effects; "
+                     + "levels of categorical ladders as indicators; max VIF shown); (b) again in the fixed-size patching control arm (same items, every patch the same length: an effect that "
                      + "comes from patch size vanishes there); (g) the difference of the two trends.")
         let categorical = StudyStatistics.categoricalLadders(data.provenance)
         for ladder in data.ladders {
