@@ -282,7 +282,7 @@ public enum ProbeRunJournal {
     static let encodedFields: [String: [String]] = [
         "ProbeRunItem": ["record", "bytes", "patches", "byteMeasures", "patchMeasures", "probeMeasures", "activations"],
         "ProbeRunItemRecord": ["ladder", "levelIndex", "levelName", "baseItemID", "seed", "analysisSpan", "probePosition", "metrics"],
-        "ProbeRunByteRows": ["value", "entropy", "patchID", "isPatchStart"],
+        "ProbeRunByteRows": ["value", "entropy", "patchID", "isPatchStart", "logProb", "entropyModelLogProb"],
         "ProbeRunPatchRows": ["start", "length", "meanEntropy", "maxEntropy", "firstByteEntropy"],
         "ProbeRunMeasureRows": ["rows", "values"],
     ]
@@ -294,6 +294,7 @@ public enum ProbeRunJournal {
         w.int(r.analysisSpan.lowerBound); w.int(r.analysisSpan.upperBound); w.int(r.probePosition); w.array(r.metrics)
         w.array(item.bytes.value); w.array(item.bytes.entropy); w.array(item.bytes.patchID)
         w.array(item.bytes.isPatchStart.map { $0 ? UInt8(1) : 0 })
+        w.array(item.bytes.logProb); w.array(item.bytes.entropyModelLogProb)
         w.array(item.patches.start); w.array(item.patches.length); w.array(item.patches.meanEntropy)
         w.array(item.patches.maxEntropy); w.array(item.patches.firstByteEntropy)
         for rows in [item.byteMeasures, item.patchMeasures, item.probeMeasures] {
@@ -313,7 +314,8 @@ public enum ProbeRunJournal {
         let record = ProbeRunItemRecord(ladder: ladder, levelIndex: levelIndex, levelName: levelName, baseItemID: baseItemID,
                                         seed: seed, analysisSpan: lower..<upper, probePosition: probe, metrics: metrics)
         let bytesRows = ProbeRunByteRows(value: try r.array(), entropy: try r.array(), patchID: try r.array(),
-                                         isPatchStart: (try r.array() as [UInt8]).map { $0 != 0 })
+                                         isPatchStart: (try r.array() as [UInt8]).map { $0 != 0 },
+                                         logProb: try r.array(), entropyModelLogProb: try r.array())
         let patches = ProbeRunPatchRows(start: try r.array(), length: try r.array(), meanEntropy: try r.array(),
                                         maxEntropy: try r.array(), firstByteEntropy: try r.array())
         var measures: [ProbeRunMeasureRows] = []

@@ -59,7 +59,11 @@ extension ProbeRunReader {
             patches = p
         }
         let byteRows = Int(bytes), patchRows = Int(patches)
-        for column in S.byteColumns { try requireColumn(S.Group.bytes, column.name, rows: byteRows, width: nil) }
+        for column in S.byteColumns {
+            // Columns added after the first v1 files may be absent (readers give NaN); checked when present.
+            if S.optionalByteColumns.contains(column.name), try !file.group(S.Group.bytes).contains(column.name) { continue }
+            try requireColumn(S.Group.bytes, column.name, rows: byteRows, width: nil)
+        }
         for column in S.patchColumns { try requireColumn(S.Group.patches, column.name, rows: patchRows, width: nil) }
         let measureGroups = [(S.Group.byteLevel, layout.byteLevelHooks, byteRows), (S.Group.patchLevel, layout.patchLevelHooks, patchRows),
                              (S.Group.probe, layout.probeHooks, items)]

@@ -41,41 +41,67 @@ compare() {
 
 echo "fault injection: seed $SEED, $KILLS kills, work folder $WORK"
 start=$(now_ms)
-"$PROBE" "${STUDY[@]}" --out "$WORK/ref" >/dev/null 2>"$WORK/ref.log" || { echo "reference run failed:"; cat "$WORK/ref.log"; exit 1; }
+"$PROBE" "${STUDY[@]}" --out "$WORK/ref" >/dev/null 2>"$WORK/ref.log" &
+pid=$!
+# J: when the run's journal appears (model loaded, reference profile done); T: the whole run.
+J=""
+while kill -0 "$pid" 2>/dev/null; do
+    [ -z "$J" ] && [ -e "$WORK/ref/probe.h5.journal" ] && J=$(( $(now_ms) - start ))
+    sleep 0.01
+done
+wait "$pid" || { echo "reference run failed:"; cat "$WORK/ref.log"; exit 1; }
 T=$(( $(now_ms) - start ))
-echo "reference run: $T ms"
+J=${J:-$((T / 4))}
+echo "reference run: $T ms (journal created after $J ms)"
 
-# 1. kill -9 at random moments (0-100 % of the reference run's time), then --resume.
-for i in $(seq 1 "$KILLS"); do
+# 1. kill -9 at random moments, then --resume. Three kills in four land while the run is writing (a
+#    random delay after its journal appears, up to the reference's remaining time); every fourth at a
+#    random moment of the whole run (loading, reference profile, statistics, report included).
+MIDRUN=0; EARLY=0; LATE=0
+i=0
+while [ "$i" -lt "$KILLS" ]; do
+    i=$((i + 1))
     dir="$WORK/kill$i"
-    delay=$(( (RANDOM * 32768 + RANDOM) % (T * 9 / 10) ))
     "$PROBE" "${STUDY[@]}" --out "$dir" >/dev/null 2>"$dir.log" &
     pid=$!
-    sleep "$(printf '%d.%03d' $((delay / 1000)) $((delay % 1000)))"
+    t0=$(now_ms)
+    if [ $((i % 4)) = 0 ]; then
+        delay=$(( (RANDOM * 32768 + RANDOM) % T ))
+    else
+        for _ in $(seq 1 3000); do [ -e "$dir/probe.h5.journal" ] && break; kill -0 "$pid" 2>/dev/null || break; sleep 0.01; done
+        delay=$(( $(now_ms) - t0 + (RANDOM * 32768 + RANDOM) % ((T - J) * 9 / 10 + 1) ))
+    fi
+    rest=$(( delay - ($(now_ms) - t0) ))
+    [ "$rest" -gt 0 ] && sleep "$(printf '%d.%03d' $((rest / 1000)) $((rest % 1000)))"
     kill -9 "$pid" 2>/dev/null
     wait "$pid" 2>/dev/null
     if [ -f "$dir/probe.h5" ] && [ ! -e "$dir/probe.h5.journal" ]; then
-        compare "$dir" "kill $i at ${delay} ms: finished before the kill"
+        LATE=$((LATE + 1))
+        compare "$dir" "kill $i at ${delay} ms: the run had finished its file"
         continue
     fi
     if [ ! -e "$dir/probe.h5.journal" ] && [ ! -e "$dir/probe.h5.partial" ]; then
         # Killed before the run created anything: a fresh start is the resume.
+        EARLY=$((EARLY + 1))
         "$PROBE" "${STUDY[@]}" --out "$dir" >/dev/null 2>>"$dir.log" || { fail "kill $i at ${delay} ms: restart failed: $(tail -2 "$dir.log")"; continue; }
         compare "$dir" "kill $i at ${delay} ms (before the first write), restarted"
         continue
     fi
+    MIDRUN=$((MIDRUN + 1))
+    items=$(grep -ao 'items [0-9]*/' "$dir.log" | tail -1)
     if "$PROBE" "${STUDY[@]}" --resume --out "$dir" >/dev/null 2>>"$dir.log"; then
-        compare "$dir" "kill $i at ${delay} ms, resumed"
+        compare "$dir" "kill $i at ${delay} ms (${items:-before the first item}), resumed"
     else
         fail "kill $i at ${delay} ms: resume failed: $(tail -3 "$dir.log")"
     fi
 done
+echo "kills: $MIDRUN while writing (resumed), $EARLY before the first write (restarted), $LATE after the file was finished"
 
-# 2. A disk that fills up: a 6 MiB tmpfs, then more space and --resume.
-if [ "$(id -u)" = 0 ] && mkdir -p "$WORK/tiny" && mount -t tmpfs -o size=6m tmpfs "$WORK/tiny" 2>/dev/null; then
+# 2. A disk that fills up: an 8 MiB tmpfs (the run stops part-way), then more space and --resume.
+if [ "$(id -u)" = 0 ] && mkdir -p "$WORK/tiny" && mount -t tmpfs -o size=8m tmpfs "$WORK/tiny" 2>/dev/null; then
     dir="$WORK/tiny/run"
     if "$PROBE" "${STUDY[@]}" --out "$dir" >/dev/null 2>"$WORK/tiny.log"; then
-        fail "disk full: the run succeeded on a 6 MiB disk (make the disk smaller)"
+        fail "disk full: the run succeeded on an 8 MiB disk (make the disk smaller)"
     else
         status=$?
         if [ "$status" -ge 128 ]; then fail "disk full: died from signal $((status - 128)): $(tail -2 "$WORK/tiny.log")"
