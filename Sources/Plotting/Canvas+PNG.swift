@@ -42,16 +42,34 @@ extension Canvas {
         return Array(out.prefix(size))
     }
 
-    /// Writes the canvas as PNG to `path` atomically: bytes go to a temporary file in the same directory
-    /// which is then renamed over `path`, so a failed write never leaves a half-written PNG behind.
+    /// Writes the canvas as PNG to `path` atomically: bytes go to a new temporary file in the same
+    /// directory (`O_CREAT|O_EXCL|O_NOFOLLOW`, unpredictable name, so a planted symlink cannot redirect
+    /// the write) which is then renamed over `path`; `path` must be a regular file or absent. A failed
+    /// write never leaves a half-written PNG behind.
     public func writePNG(to path: String) throws {
         let bytes = try pngData()
-        let tmp = path + ".tmp-\(getpid())"
-        do {
-            try Data(bytes).write(to: URL(fileURLWithPath: tmp))
-        } catch {
-            throw PlottingError.io(path: path, message: "\(error)")
+        var info = stat()
+        if lstat(path, &info) == 0, info.st_mode & S_IFMT != S_IFREG, info.st_mode & S_IFMT != S_IFLNK {
+            throw PlottingError.io(path: path, message: "exists and is not a regular file; refusing to replace it")
         }
+        let url = URL(fileURLWithPath: path)
+        let tmp = url.deletingLastPathComponent()
+            .appendingPathComponent(".\(url.lastPathComponent).\(String(UInt64.random(in: 0...UInt64.max), radix: 16)).tmp").path
+        let fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw PlottingError.io(path: path, message: "cannot create \(tmp): \(String(cString: strerror(errno)))") }
+        var written = 0
+        while written < bytes.count {
+            let n = bytes.withUnsafeBytes { write(fd, $0.baseAddress! + written, bytes.count - written) }
+            if n < 0 && errno == EINTR { continue }
+            guard n > 0 else {
+                let reason = String(cString: strerror(errno))
+                close(fd)
+                unlink(tmp)
+                throw PlottingError.io(path: path, message: "writing \(tmp) failed: \(reason)")
+            }
+            written += n
+        }
+        close(fd)
         if rename(tmp, path) != 0 {
             let reason = String(cString: strerror(errno))
             unlink(tmp)

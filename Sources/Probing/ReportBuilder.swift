@@ -41,13 +41,10 @@ public struct ReportBuilder: Sendable {
         }
         let markdown = ReportMarkdown(data: data, figures: figures).render()
         let reportPath = URL(fileURLWithPath: directory).appendingPathComponent("REPORT.md").path
-        let temporary = reportPath + ".tmp"
         do {
-            try Data(markdown.utf8).write(to: URL(fileURLWithPath: temporary))
-            if FileManager.default.fileExists(atPath: reportPath) { try FileManager.default.removeItem(atPath: reportPath) }
-            try FileManager.default.moveItem(atPath: temporary, toPath: reportPath)
+            // New temporary file (O_EXCL, unpredictable name), fsync, rename over a regular REPORT.md.
+            try SafeFile.atomicWrite(Array(markdown.utf8), to: reportPath)
         } catch {
-            try? FileManager.default.removeItem(atPath: temporary)
             throw ProbingError.outputNotWritable(path: directory, detail: "writing REPORT.md: \(error.localizedDescription)")
         }
         return ReportOutput(reportPath: reportPath, figurePaths: paths)
