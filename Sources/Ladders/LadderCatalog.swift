@@ -13,6 +13,9 @@ public struct LadderCatalog: Sendable {
         "tasks-addition", "tasks-dyck", "tasks-retrieval", "tasks-retrieval-control",
     ]
     public static let groups = ["tasks": ["tasks-addition", "tasks-dyck", "tasks-retrieval", "tasks-retrieval-control"]]
+    /// Ladders whose base items are generated (`LadderOptions.generatedBaseItems` of them), so more can be
+    /// made on demand without changing existing items (item seeds depend only on the id).
+    public static let generatedNames: Set<String> = ["ood", "tasks-addition", "tasks-dyck", "tasks-retrieval", "tasks-retrieval-control"]
 
     /// Typo rates of the `noise` ladder.
     public static let noiseRates: [Double] = [0, 0.02, 0.05, 0.10, 0.20, 0.35, 0.50]
