@@ -122,8 +122,8 @@ public struct StudyPlan: Sendable {
     /// The reference set of one ladder: level-0 items of base items that are *not* analysed, so the
     /// outlier dimensions and z-score moments are not fitted on the very items they are applied to.
     ///
-    /// With `a` analysed base items (`--limit`, capped at the ladder's count) and `r = --reference-items`,
-    /// the reference uses base items `a ..< a + r`: the next ones after the analysed ones. Generated ladders
+    /// With `a` analysed base items (`--limit`, capped at the ladder's count) and `r = --reference-items`
+    /// (at most `--limit`), the reference uses base items `a ..< a + r`: the next ones after the analysed ones. Generated ladders
     /// (`ood`, `tasks-*`) generate extra base ids for this (item seeds depend only on the id, so the
     /// analysed items are unchanged). Ladders with a fixed set of base items (the English passages, custom
     /// datasets) use what remains; with none left (e.g. `--limit all`) they fall back to the first `r`
@@ -131,7 +131,8 @@ public struct StudyPlan: Sendable {
     static func heldOutReference(ladder: Ladder, catalog: LadderCatalog, request: StudyRequest) throws
         -> (items: [LadderItem], note: String) {
         let analysed = min(request.limit ?? ladder.baseItemIDs.count, ladder.baseItemIDs.count)
-        let wanted = request.referenceItems
+        // As many as `--reference-items`, but not more than the analysed items per level (keeps small runs cheap).
+        let wanted = min(request.limit ?? request.referenceItems, request.referenceItems)
         var source = ladder
         if analysed + wanted > ladder.baseItemIDs.count, LadderCatalog.generatedNames.contains(ladder.name) {
             var options = catalog.options
