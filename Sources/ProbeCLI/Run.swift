@@ -84,8 +84,12 @@ struct Run: AsyncParsableCommand {
     @Option(name: .customLong("reference-items"), help: "Level-0 items that define outlier dimensions and z-score moments.")
     var referenceItems: Int = 32
 
-    @Option(name: .customLong("control-patch-size"), help: "Patch size of the fixed-patching compute control.")
+    @Option(name: .customLong("control-patch-size"), help: "Patch size of the fixed-patching control (compute accounting and the patch-length control arm).")
     var controlPatchSize: Int = 4
+
+    @Flag(name: .customLong("no-patch-control"),
+          help: "Skip the patch-length control arm (by default every item runs again under fixed:<control-patch-size> patching, doubling the item stage).")
+    var noPatchControl = false
 
     @Option(name: .long, help: "Bootstrap resamples per confidence interval.")
     var bootstrap: Int = 2000
@@ -103,7 +107,7 @@ struct Run: AsyncParsableCommand {
             dataset: dataset, modelDirectory: model, levels: levels.isEmpty ? nil : levels, limit: parsedLimit, seed: seed,
             hookPatterns: hooks, measures: try Self.parseMeasures(measures), saveActivationPatterns: saveActivations,
             patching: patching, threads: threads, outDirectory: out, resume: resume, referenceItems: referenceItems,
-            controlPatchSize: controlPatchSize, bootstrapResamples: bootstrap, assetsDirectory: assets,
+            controlPatchSize: controlPatchSize, bootstrapResamples: bootstrap, patchControl: !noPatchControl, assetsDirectory: assets,
             commandLine: ["probe"] + CommandLine.arguments.dropFirst(), probePosition: try ProbePosition(option: probe))
     }
 
@@ -163,8 +167,10 @@ struct Run: AsyncParsableCommand {
         lines.append("hooks:    \(plan.measuredHooks.count) measured (\(plan.layout.byteLevelHooks.count) per byte, \(plan.layout.patchLevelHooks.count) per patch), "
                      + "\(plan.activationHooks.count) with raw activations")
         lines.append("measures: \(plan.layout.measureColumns.count) columns (\(plan.measures.map(\.rawValue).joined(separator: ", ")) × raw/no_outliers/z)")
-        lines.append("patching: \(plan.patchingSpec)")
-        lines.append("forwards: \(estimate.forwards) (\(plan.referenceItems.count) reference + \(plan.items.count) items), \(estimate.bytes) input bytes")
+        lines.append("patching: \(plan.patchingSpec)" + (plan.controlPatchingSpec.map { "; control arm: the same items under \($0)" } ?? "; no control arm"))
+        lines.append("primary:  \(plan.primaryHooks.joined(separator: ", ")) (pre-registered, one per component)")
+        lines.append("forwards: \(estimate.forwards) (\(plan.referenceItems.count) reference + \(plan.items.count) items"
+                     + (plan.controlItems.isEmpty ? "" : " + \(plan.controlItems.count) control") + "), \(estimate.bytes) input bytes")
         lines.append("HDF5:     \(plan.finalPath), estimated ≤ \(DryRunEstimate.format(bytes: estimate.uncompressedBytes)) before compression "
                      + "(~\(estimate.patches) patches; deflate usually shrinks it 2-4×)")
         return lines.joined(separator: "\n")

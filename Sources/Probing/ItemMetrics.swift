@@ -40,10 +40,17 @@ public enum ItemMetrics {
     /// for non-task items.
     public static let answerExactMatch = "answer_exact_match"
 
+    /// Length in bytes of the patch containing the probe position (where per-item sparsity is read).
+    public static let probePatchLength = "probe_patch_length"
+    /// Mean byte-aligned entropy over that patch, bits: the entropy *local to the probe*, the covariate
+    /// of test (c) (the span mean says little about the state at the probe).
+    public static let probePatchEntropyBits = "probe_patch_entropy_bits"
+
+    /// Column order of `/items` metrics. New metrics are appended at the end (readers look them up by name).
     public static let names = [
         contentBytes, meanEntropyBits, bitsPerByte, patchesPerByte, meanPatchLength, meanFirstByteEntropyBits,
         scoredEntropyBits, shiftBitsPerByte, shiftBitsPerScalar, flopsPerByte, globalFLOPsFraction, fixedPatchingFLOPsPerByte,
-        // Appended (readers look columns up by name; older files simply lack these).
+        probePatchLength, probePatchEntropyBits,
         answerLossBits, answerExactMatch,
     ]
 }
