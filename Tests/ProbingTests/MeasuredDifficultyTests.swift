@@ -78,7 +78,7 @@ import Testing
         let outcome = try isolatedRunner(plan).run()
         let reader = try ProbeRunReader(path: outcome.finalPath)
         defer { reader.close() }
-        #expect(try reader.itemRecords().map(\.probePosition) == plan.items.map(\.bytes.count))
+        #expect(try reader.itemRecords().map(\.probePosition) == plan.runItems.map(\.bytes.count))  // both arms
         #expect(try reader.itemMetric(ItemMetrics.answerLossBits).allSatisfy(\.isNaN))
         #expect(try reader.itemMetric(ItemMetrics.answerExactMatch).allSatisfy(\.isNaN))
         #expect(Array(ItemMetrics.names.suffix(2)) == [ItemMetrics.answerLossBits, ItemMetrics.answerExactMatch])
