@@ -18,7 +18,8 @@ struct Run: AsyncParsableCommand {
         For every item (ladder × level × base item) one forward pass records the entropy model's \
         per-byte entropy and patches, and sparsity measures (each raw, without the reference set's \
         outlier dimensions, and on z-scores) at every selected hook: per byte for local hooks, per \
-        patch for global hooks, and once per item at the probe position (the final byte / its patch). \
+        patch for global hooks, and once per item at the probe position (the final byte / its patch; \
+        with --probe prompt-end the last byte before the answer of a task item). \
         Rows are streamed to <out>/probe.h5.partial, the statistics (a)-(d) are computed from the \
         stored values, the file is renamed to <out>/probe.h5, and the figures and REPORT.md are built \
         from that file alone (as `probe report` does). Ctrl-C stops after the current item and keeps \
@@ -31,6 +32,7 @@ struct Run: AsyncParsableCommand {
           probe run --dataset custom:my_ladder.jsonl --model ~/models/blt-1b
           probe run --dataset ood --hooks 'global.*' --measures hoyer gini
           probe run --dataset tasks --patching fixed:4 --out /tmp/tasks-fixed
+          probe run --dataset tasks-dyck --probe prompt-end   (state at the end of the prompt)
           probe run --dataset ood --save-activations 'global.blocks.3.*post'
           probe run --dataset ood --dry-run         (items, passes, file size)
           probe run --dataset ood --resume          (continue after Ctrl-C)
@@ -76,7 +78,10 @@ struct Run: AsyncParsableCommand {
     @Flag(name: .long, help: "Continue <out>/probe.h5.partial from its last complete item.")
     var resume = false
 
-    @Option(name: .customLong("reference-items"), help: "Level-0 items that define outlier dimensions and z-score moments.")
+    @Option(name: .long, help: "Where per-item probe measures are read: suffix (last byte of the probe suffix) or prompt-end (last byte before the answer; task ladders only).")
+    var probe: String = ProbePosition.suffix.rawValue
+
+    @Option(name: .customLong("reference-items"), help: "Held-out level-0 items per ladder (the base items after the analysed ones; at most --limit) that define outlier dimensions and z-score moments.")
     var referenceItems: Int = 32
 
     @Option(name: .customLong("control-patch-size"), help: "Patch size of the fixed-patching control (compute accounting and the patch-length control arm).")
@@ -103,7 +108,7 @@ struct Run: AsyncParsableCommand {
             hookPatterns: hooks, measures: try Self.parseMeasures(measures), saveActivationPatterns: saveActivations,
             patching: patching, threads: threads, outDirectory: out, resume: resume, referenceItems: referenceItems,
             controlPatchSize: controlPatchSize, bootstrapResamples: bootstrap, patchControl: !noPatchControl, assetsDirectory: assets,
-            commandLine: ["probe"] + CommandLine.arguments.dropFirst())
+            commandLine: ["probe"] + CommandLine.arguments.dropFirst(), probePosition: try ProbePosition(option: probe))
     }
 
     static func parseMeasures(_ names: [String]) throws -> [SparsityMeasure] {
