@@ -115,6 +115,18 @@ struct Trace: AsyncParsableCommand {
         }
     }
 
+    /// netCDF dimension name of a hook axis.
+    private static func dimensionName(_ rows: HookRows) -> String {
+        switch rows {
+        case .bytes: return "position"
+        case .patches: return "patch"
+        case .patchSlots: return "patch_slot"
+        case .headBytes: return "head_position"
+        case .headPatches: return "head_patch"
+        case .headPatchSlots: return "head_patch_slot"
+        }
+    }
+
     private static func writeFile(_ result: ForwardResult, model: BLTModel, bytes: [UInt8], at path: String) throws {
         let file = try HDF5File.create(at: path)
         try file.setAttribute("model_directory", model.directory.path)
@@ -135,13 +147,10 @@ struct Trace: AsyncParsableCommand {
         let points = Dictionary(uniqueKeysWithValues: model.hookPoints.map { ($0.name, $0) })
         for name in result.activations.keys.sorted() {
             let tensor = result.activations[name]!
-            let rowDimension: String
-            switch points[name]?.rows ?? .bytes {
-            case .bytes: rowDimension = "position"
-            case .patches: rowDimension = "patch"
-            case .patchSlots: rowDimension = "patch_slot"
-            }
-            let dimensions = tensor.shape.count == 1 ? [rowDimension] : [rowDimension, "width_\(tensor.columns)"]
+            let rowDimension = dimensionName(points[name]?.rows ?? .bytes)
+            // Attention scores and patterns: [H*rows, keys], the columns are the key axis.
+            let columnDimension = points[name]?.keys.map(dimensionName) ?? "width_\(tensor.columns)"
+            let dimensions = tensor.shape.count == 1 ? [rowDimension] : [rowDimension, columnDimension]
             let dataset = try group.createDataset(name, values: tensor.values, dimensions: dimensions, shape: tensor.shape)
             if let point = points[name] {
                 try dataset.setAttribute("transformers_module", point.transformersModule)
