@@ -38,8 +38,10 @@ blocks=$(grep -c '^```swift' "$repo/README.md")
 [ "$blocks" -ge 3 ] || { echo "consumer: expected at least 3 Swift blocks in README.md, found $blocks"; exit 1; }
 
 cd "$work/Consumer"
-swift package resolve >/dev/null
+swift package resolve >/dev/null 2>&1
 echo "consumer: resolved $(ls .build/checkouts | tr '\n' ' ')(ByteLens $version by version)"
 # Run from the consumer's directory: the shipped model is found in the ByteLens checkout (ShippedModel).
 swift build -q 2>&1 | grep -v "warning:" | grep -E "error" && exit 1 || true
 swift run -q Consumer | tail -3
+if ls .build/debug | grep -q '^ArgumentParser'; then built="built"; else built="not built"; fi
+echo "consumer: swift-argument-parser (CLI only) resolved but $built"
