@@ -5,7 +5,6 @@ extension BLTModel {
     /// Runs the model on raw bytes (BOS is prepended; no EOS).
     public func forward(bytes: [UInt8], options: ForwardOptions = ForwardOptions()) throws -> ForwardResult {
         ComputeThreads.prepareWorkers()
-        let catalogue = HookPoint.catalogue(for: config)
         let runner = try HookRunner(hooks: options.hooks, catalogue: catalogue, stopAfterDeepest: !options.computeLogits)
         var state = ForwardState(ids: ByteTokens.ids(for: bytes))
         do {

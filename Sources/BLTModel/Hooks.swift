@@ -193,7 +193,12 @@ public struct HookPoint: Sendable, Equatable {
     /// TransformerLens spellings in the pattern are accepted (see `aliases`), so
     /// `global.blocks.*.mlp.hook_post` matches `global.blocks.2.hook_mlp_act`.
     public static func matches(pattern: String, name: String) -> Bool {
-        let p = Array(canonicalPattern(pattern).utf8), s = Array(name.utf8)
+        globMatches(Array(canonicalPattern(pattern).utf8), Array(name.utf8))
+    }
+
+    /// `matches` on pre-converted UTF-8 (the pattern already canonical): hook runners compile their
+    /// patterns and the catalogue's names once per call instead of once per comparison.
+    static func globMatches(_ p: [UInt8], _ s: [UInt8]) -> Bool {
         var pi = 0, si = 0, starP = -1, starS = 0
         while si < s.count {
             if pi < p.count && (p[pi] == UInt8(ascii: "?") || p[pi] == s[si]) && p[pi] != UInt8(ascii: "*") {
@@ -323,19 +328,26 @@ final class HookRunner {
         var table: [String: (Int, HookPoint)] = [:]
         for (i, p) in catalogue.enumerated() { table[p.name] = (i, p) }
         points = table
+        // Patterns and names as UTF-8 once: a study passes dozens of patterns on every forward call.
+        let compile = { (pattern: String) in Array(HookPoint.canonicalPattern(pattern).utf8) }
+        let names = catalogue.map { Array($0.name.utf8) }
         for (pattern, intervenes) in hooks.allPatterns {
-            let matched = catalogue.filter { HookPoint.matches(pattern: pattern, name: $0.name) }
+            let p = compile(pattern)
+            let matched = catalogue.indices.filter { HookPoint.globMatches(p, names[$0]) }
             if matched.isEmpty { throw .noMatch(pattern: pattern) }
-            if intervenes, let bad = matched.first(where: { $0.name == "patching.hook_patch_lengths" }) {
-                throw .notIntervenable(name: bad.name)
+            if intervenes, let bad = matched.first(where: { catalogue[$0].name == "patching.hook_patch_lengths" }) {
+                throw .notIntervenable(name: catalogue[bad].name)
             }
         }
+        let captures = hooks.capturePatterns.map(compile)
+        let reducers = hooks.reducers.map { (compile($0.pattern), $0.body) }
+        let edits = hooks.edits.map { (compile($0.pattern), $0) }
         var deepest: Int?
         for (i, p) in catalogue.enumerated() {
             var a = Actions()
-            a.capture = hooks.capturePatterns.contains { HookPoint.matches(pattern: $0, name: p.name) }
-            a.reducers = hooks.reducers.filter { HookPoint.matches(pattern: $0.pattern, name: p.name) }.map(\.body)
-            a.edits = hooks.edits.filter { HookPoint.matches(pattern: $0.pattern, name: p.name) }
+            a.capture = captures.contains { HookPoint.globMatches($0, names[i]) }
+            a.reducers = reducers.filter { HookPoint.globMatches($0.0, names[i]) }.map(\.1)
+            a.edits = edits.filter { HookPoint.globMatches($0.0, names[i]) }.map(\.1)
             if a.capture || !a.reducers.isEmpty || !a.edits.isEmpty {
                 actions[p.name] = a
                 deepest = i
