@@ -13,8 +13,20 @@
 #   Holm correction over the whole (b) family recomputed from the stored p-values;
 # - (c) sparsity beyond entropy: the OLS level coefficient of `sparsity ~ level + entropy + item fixed
 #   effects` (`numpy.linalg.lstsq`) and its CR1 cluster-robust p-value (t with G − 1 df);
-# - (d) within-text partial correlation of patch entropy and patch sparsity given length and position
-#   with one fixed effect per (item, level) text, at every patch-level hook.
+# - (d) within-text partial correlation of patch entropy and patch sparsity given length (one indicator
+#   per length 2..7 and >= 8) and position with one fixed effect per (item, level) text, at every
+#   patch-level hook, and the same within each patch-length stratum where the file has strata rows;
+# - measured difficulty, recomputed from the stored *per-byte* log-probabilities (`/bytes/log_prob`),
+#   not from stored item metrics: the span loss per item (checked against `bits_per_byte`), (0) loss
+#   tracks level, (e) entropy vs loss and (f) sparsity vs loss (mean within-item Kendall tau against
+#   the loss, two-sided Wilcoxon signed-rank p via `scipy.stats.wilcoxon`);
+# - (c) with the probe patch's entropy (recomputed from `/bytes/entropy` over the probe's patch) and
+#   the loss as covariates, the level as indicators for categorical ladders (estimate = mean indicator
+#   coefficient, CR1 contrast p) and the TOST p;
+# - (g) the patching interaction against the fixed-patching control arm;
+# - for EVERY measure and variant (not only Hoyer): (b) tau and p, the stored direction against the
+#   measure name, and the oriented verdict rule (Holm p < 0.05 and CI excluding 0, sign times
+#   direction) on every row, with the Holm families recomputed.
 #
 # Bootstrap CIs are not recomputed here (their resamples are the Swift generator's; the Statistics
 # module's own fixtures prove them against scipy's BCa).
@@ -157,6 +169,74 @@ def holm(ps):
     return out
 
 
+# %% Directions, verdicts and Holm families as the Swift code defines them
+LOWER_IS_SPARSER = {"participation_ratio", "energy_effective_dim"}
+NOT_SPARSITY = {"excess_kurtosis", "l2_norm"}
+
+
+def direction_of(measure):
+    base = re.sub(r"(_no_outliers|_z)$", "", measure)
+    if base in LOWER_IS_SPARSER:
+        return "lower_is_sparser"
+    if base in NOT_SPARSITY:
+        return "not_a_sparsity_measure"
+    return "higher_is_sparser"
+
+
+def nan_or_none(v):
+    return v is None or (isinstance(v, float) and math.isnan(v))
+
+
+def verdict_rule(r, alpha=0.05):
+    if r["n"] < 3 or any(nan_or_none(r[k]) for k in ("estimate", "ci_low", "ci_high", "p_corrected")):
+        return "insufficient data"
+    if not (r["p_corrected"] < alpha and (r["ci_low"] > 0 or r["ci_high"] < 0) and r["estimate"] != 0):
+        return "no evidence"
+    sign = -1.0 if r.get("direction", "") == "lower_is_sparser" else 1.0
+    return "tracks difficulty" if r["estimate"] * sign > 0 else "tracks inversely"
+
+
+def tost_mean(values, delta=0.1):
+    v = np.asarray(values, float)
+    n = len(v)
+    se = v.std(ddof=1) / math.sqrt(n)
+    m = v.mean()
+    if se == 0:
+        return 0.0 if abs(m) < delta else 1.0
+    return float(min(1.0, max(stats.t.sf((m + delta) / se, n - 1), stats.t.sf((delta - m) / se, n - 1))))
+
+
+def tie_safe(x):
+    """As the Swift code: round tau values to 12 decimals so equal values tie in the signed-rank test."""
+    v = x * 1e12
+    return math.copysign(math.floor(abs(v) + 0.5), v) / 1e12   # Swift's .rounded(): half away from zero
+
+
+def within_taus(x_table, y_table):
+    taus = []
+    for x, y in zip(x_table, y_table):
+        tau = stats.kendalltau(x, y).statistic
+        taus.append(tie_safe(0.0 if np.isnan(tau) else float(tau)))
+    return taus
+
+
+def ols_cluster_cov(y, covs, groups, clusters):
+    design = np.column_stack(list(covs) + [dummies(groups)])
+    n, k_total = design.shape
+    beta, *_ = np.linalg.lstsq(design, y, rcond=None)
+    resid = y - design @ beta
+    xtx_inv = np.linalg.inv(design.T @ design)
+    cl = np.asarray(clusters)
+    ids = list(dict.fromkeys(cl.tolist()))
+    meat = np.zeros((k_total, k_total))
+    for c in ids:
+        s_ = design[cl == c].T @ resid[cl == c]
+        meat += np.outer(s_, s_)
+    g = len(ids)
+    cov = (g / (g - 1)) * ((n - 1) / (n - k_total)) * xtx_inv @ meat @ xtx_inv
+    return beta, cov, g
+
+
 # %% The checks
 def main(path):
     rows, items, probe, patches, patch_level = load(path)
@@ -169,11 +249,81 @@ def main(path):
         if not close(ours, stored, rtol=rtol, atol=atol):
             failures.append(f"{label}: scipy {ours!r} vs stored {stored!r}")
 
+    with h5py.File(path, "r") as f:
+        import json
+        config = json.loads(f["provenance/config_json"][()].decode() if isinstance(f["provenance/config_json"][()], bytes)
+                            else f["provenance/config_json"][()])
+        manifest_raw = f["provenance/dataset_manifest_json"][()]
+        manifest = json.loads(manifest_raw.decode() if isinstance(manifest_raw, bytes) else manifest_raw)
+        has_log_prob = "log_prob" in f["bytes"]
+    control_spec = config.get("patch_control", "none")
+    control_suffix = None if control_spec in (None, "none") else "@" + control_spec
+    primary_hooks = config.get("primary_hooks", [])
+    categorical = {l["name"] for l in manifest["ladders"] if l.get("level_scale", "numeric") != "numeric"}
+
+    def base_ladder(l):
+        return l[: -len(control_suffix)] if control_suffix and l.endswith(control_suffix) else l
+
+    def is_primary(hook, measure):
+        return measure == "hoyer" and (not primary_hooks or hook in primary_hooks)
+
+    # Every row: the direction matches the measure, and the verdict follows the oriented rule.
+    for r in rows:
+        if r["hook"]:
+            check(f"direction {r['test']} {r['ladder']} {r['hook']} {r['measure']}",
+                  1.0, 1.0 if r.get("direction", direction_of(r["measure"])) == direction_of(r["measure"]) else 0.0)
+        checked += 1
+        if verdict_rule(r) != r["verdict"]:
+            failures.append(f"verdict rule {r['test']} {r['ladder']} {r['hook']} {r['measure']} {r['stratum'] if 'stratum' in r else ''}: "
+                            f"rule gives {verdict_rule(r)!r}, stored {r['verdict']!r}")
+
     ladders = list(dict.fromkeys(text(items["ladder"].values)))
     entropy = np.asarray(items["mean_entropy_bits"].values, float)
     probe_hooks = text(probe[probe["hoyer"].dims[1]].values)
-    hoyer = np.asarray(probe["hoyer"].values, float)
+    measures = [name for name in probe.data_vars if probe[name].ndim == 2]
+    span_start = np.asarray(items["span_start"].values).astype(int)
+    span_end = np.asarray(items["span_end"].values).astype(int)
+    probe_position = np.asarray(items["probe_position"].values).astype(int)
+
+    # Measured difficulty from the per-byte log-probabilities (not from stored item metrics).
+    span_loss = probe_entropy = None
+    if has_log_prob:
+        by = xr.open_dataset(path, engine="h5netcdf", group="bytes")
+        item_of_byte = np.asarray(by["item_index"].values).astype(int)
+        position = np.asarray(by["position"].values).astype(int)
+        log_prob = np.asarray(by["log_prob"].values, float)
+        byte_entropy = np.asarray(by["entropy"].values, float)
+        patch_id = np.asarray(by["patch_id"].values).astype(int)
+        n_items = len(span_start)
+        span_loss = np.full(n_items, np.nan)
+        probe_entropy = np.full(n_items, np.nan)
+        offsets = np.searchsorted(item_of_byte, np.arange(n_items + 1))
+        for i in range(n_items):
+            lo, hi = offsets[i], offsets[i + 1]
+            pos = position[lo:hi]
+            in_span = (pos >= span_start[i]) & (pos < span_end[i])
+            if in_span.any():
+                span_loss[i] = -log_prob[lo:hi][in_span].mean() / math.log(2)
+            pid = patch_id[lo:hi]
+            in_patch = pid == pid[probe_position[i]]
+            e = byte_entropy[lo:hi][in_patch]
+            e = e[np.isfinite(e)]
+            if len(e):
+                probe_entropy[i] = e.mean() / math.log(2)
+        stored_bpb = np.asarray(items["bits_per_byte"].values, float)
+        ok = np.isfinite(span_loss)
+        check("span loss from /bytes/log_prob vs items.bits_per_byte (max rel diff)",
+              float(np.max(np.abs(span_loss[ok] - stored_bpb[ok]) / np.maximum(np.abs(stored_bpb[ok]), 1e-300))), 0.0, atol=1e-6)
+        if "probe_patch_entropy_bits" in items:
+            stored_pe = np.asarray(items["probe_patch_entropy_bits"].values, float)
+            ok = np.isfinite(probe_entropy)
+            check("probe patch entropy from /bytes vs items.probe_patch_entropy_bits",
+                  float(np.max(np.abs(probe_entropy[ok] - stored_pe[ok]))), 0.0, atol=1e-5)
+
+    answer_loss = np.asarray(items["answer_loss_bits"].values, float) if "answer_loss_bits" in items else None
+    tables = {}
     for ladder in ladders:
+        sel_items = [i for i, l in enumerate(text(items["ladder"].values)) if l == ladder]
         e_table = paired(items, ladder, entropy)
         # (a)
         a = [r for r in rows if r["test"] == "entropy_tracks_level" and r["ladder"] == ladder]
@@ -182,20 +332,89 @@ def main(path):
         check(f"(a) {ladder} n", float(n), float(a[0]["n"]))
         check(f"(a) {ladder} tau", tau, a[0]["estimate"], atol=1e-12)
         check(f"(a) {ladder} p", p, a[0]["p"], atol=1e-12)
-        # (b) and (c) for hoyer at every probe hook
-        b_rows = [r for r in rows if r["test"] == "sparsity_tracks_level" and r["ladder"] == ladder]
-        for h, hook in enumerate(probe_hooks):
-            y_table = paired(items, ladder, hoyer[:, h])
-            rb = next(r for r in b_rows if r["hook"] == hook and r["measure"] == "hoyer")
-            n, tau, p = trend(y_table)
-            check(f"(b) {ladder} {hook} tau", tau, rb["estimate"], atol=1e-12)
-            check(f"(b) {ladder} {hook} p", p, rb["p"], atol=1e-12)
-            rc = next(r for r in rows if r["test"] == "sparsity_beyond_entropy" and r["ladder"] == ladder
-                      and r["hook"] == hook and r["measure"] == "hoyer")
-            n, coef, p = beyond(y_table, e_table)
-            check(f"(c) {ladder} {hook} level coefficient", coef, rc["estimate"], atol=1e-12)
-            check(f"(c) {ladder} {hook} p", p, rc["p"], atol=1e-12)
-        # (d) at every patch-level hook
+        # Loss: the answer's where the ladder has answers (stored metric: answer offsets are not in the file),
+        # else the span loss recomputed from the bytes.
+        loss_table = None
+        if answer_loss is not None and np.isfinite(answer_loss[sel_items]).any():
+            loss_table = paired(items, ladder, answer_loss)
+        elif span_loss is not None:
+            # The statistics use the float64 item metric, verified above against the float32 per-byte values.
+            loss_table = paired(items, ladder, np.asarray(items["bits_per_byte"].values, float))
+        if loss_table is not None:
+            r0 = next(r for r in rows if r["test"] == "loss_tracks_level" and r["ladder"] == ladder)
+            n, tau, p = trend(loss_table)
+            check(f"(0) {ladder} tau", tau, r0["estimate"], atol=1e-12)
+            check(f"(0) {ladder} p", p, r0["p"], atol=1e-12)
+        pe_table = (paired(items, ladder, np.asarray(items["probe_patch_entropy_bits"].values, float))
+                    if "probe_patch_entropy_bits" in items else e_table)
+
+        def loss_assoc(label, values_table, row):
+            keep = np.isfinite(values_table).all(axis=1) & np.isfinite(loss_table).all(axis=1)
+            taus = within_taus(loss_table[keep], values_table[keep])
+            if row["verdict"] == "insufficient data" or not any(taus):
+                return
+            check(f"{label} tau", float(np.mean(taus)), row["estimate"], atol=1e-12)
+            check(f"{label} wilcoxon p", float(stats.wilcoxon(taus).pvalue), row["p"], atol=1e-12)
+            check(f"{label} tost p", tost_mean(taus), row["tost_p"], atol=1e-12)
+
+        if loss_table is not None:
+            re_ = next(r for r in rows if r["test"] == "entropy_tracks_loss" and r["ladder"] == ladder)
+            loss_assoc(f"(e) {ladder}", e_table, re_)
+        # (b), (c), (f) for every measure at every probe hook
+        for measure in measures:
+            values_all = np.asarray(probe[measure].values, float)
+            for h, hook in enumerate(probe_hooks):
+                y_table = paired(items, ladder, values_all[:, h])
+                tables[(ladder, hook, measure)] = y_table
+                rb = next(r for r in rows if r["test"] == "sparsity_tracks_level" and r["ladder"] == ladder
+                          and r["hook"] == hook and r["measure"] == measure)
+                n, tau, p = trend(y_table)
+                check(f"(b) {ladder} {hook} {measure} tau", tau, rb["estimate"], atol=1e-12)
+                check(f"(b) {ladder} {hook} {measure} p", p, rb["p"], atol=1e-12)
+                check(f"(b) {ladder} {hook} {measure} primary", float(is_primary(hook, measure)), float(bool(rb["is_primary"])))
+                if loss_table is not None:
+                    rf = next(r for r in rows if r["test"] == "sparsity_tracks_loss" and r["ladder"] == ladder
+                              and r["hook"] == hook and r["measure"] == measure)
+                    loss_assoc(f"(f) {ladder} {hook} {measure}", y_table, rf)
+                if measure != "hoyer":
+                    continue
+                rc = next(r for r in rows if r["test"] == "sparsity_beyond_entropy" and r["ladder"] == ladder
+                          and r["hook"] == hook and r["measure"] == measure)
+                if rc["verdict"] == "insufficient data":
+                    continue
+                keep = np.isfinite(y_table).all(axis=1) & np.isfinite(pe_table).all(axis=1)
+                if "probe_patch_length" in items:
+                    keep &= np.isfinite(paired(items, ladder, np.asarray(items["probe_patch_length"].values, float))).all(axis=1)
+                if loss_table is not None:
+                    keep &= np.isfinite(loss_table).all(axis=1)
+                g, k = int(keep.sum()), y_table.shape[1]
+                item = np.repeat(np.arange(g), k)
+                level = np.tile(np.arange(k), g)
+                cat = base_ladder(ladder) in categorical and k >= 3
+                level_cols = [(level == j).astype(float) for j in range(1, k)] if cat else [level.astype(float)]
+                covs = level_cols + [pe_table[keep].ravel()] + ([loss_table[keep].ravel()] if loss_table is not None else [])
+                if "probe_patch_length" in items:
+                    # Probe patch length as indicators 2, 3, >= 4 (1 = baseline), where they vary within items.
+                    pl = paired(items, ladder, np.asarray(items["probe_patch_length"].values, float))[keep]
+                    cat_len = np.clip(np.rint(pl), 1, 4).ravel()
+                    for c_ in (2, 3, 4):
+                        col = (cat_len == c_).astype(float)
+                        within = col - np.repeat(col.reshape(g, k).mean(axis=1), k)
+                        if col.any() and (np.abs(within) > 1e-12).any():
+                            covs.append(col)
+                y = y_table[keep].ravel()
+                beta, cov, g_ = ols_cluster_cov(y, covs, item.tolist(), item.tolist())
+                m = len(level_cols)
+                w = np.zeros(len(beta)); w[:m] = 1.0 / m
+                est = float(w @ beta); se = float(math.sqrt(w @ cov @ w))
+                p = float(2 * stats.t.sf(abs(est / se), g_ - 1))
+                check(f"(c) {ladder} {hook} estimate", est, rc["estimate"], atol=1e-12)
+                check(f"(c) {ladder} {hook} p", p, rc["p"], atol=1e-10)
+                yd = y - np.repeat(y_table[keep].mean(axis=1), k)
+                delta = 0.1 * math.sqrt((yd ** 2).sum() / (len(y) - g))
+                tost = float(min(1.0, max(stats.t.sf((est + delta) / se, g_ - 1), stats.t.sf((delta - est) / se, g_ - 1))))
+                check(f"(c) {ladder} {hook} tost p", tost, rc["tost_p"], atol=1e-10)
+        # (d) at every patch-level hook, with the strata rows where present
         if patch_level is not None:
             d_rows = [r for r in rows if r["test"] == "entropy_sparsity_patch_correlation" and r["ladder"] == ladder]
             patch_hooks = text(patch_level[patch_level["hoyer"].dims[1]].values)
@@ -203,54 +422,91 @@ def main(path):
             start = np.asarray(patches["start"].values).astype(int)
             length = np.asarray(patches["length"].values).astype(int)
             mean_entropy = np.asarray(patches["mean_entropy"].values, float) / math.log(2)
-            span_start = np.asarray(items["span_start"].values).astype(int)
-            span_end = np.asarray(items["span_end"].values).astype(int)
             ladder_of_item = text(items["ladder"].values)
             bases = text(items["base_item_id"].values)
             levels = np.asarray(items["level_index"].values).astype(int)
             use = np.array([ladder_of_item[i] == ladder and length[j] > 0 and span_start[i] <= start[j] < span_end[i]
                             for j, i in enumerate(item_of_patch)])
+            strata = {"": (1, 10**9), "patch_length=1": (1, 1), "patch_length=2": (2, 2), "patch_length=3": (3, 3),
+                      "patch_length=4..7": (4, 7), "patch_length>=8": (8, 10**9)}
             for h, hook in enumerate(patch_hooks):
                 values = np.asarray(patch_level["hoyer"].values, float)[:, h]
-                sel = use & np.isfinite(values) & np.isfinite(mean_entropy)
-                base = [bases[i] for i in item_of_patch[sel]]
-                text_id = [f"{bases[i]}|{levels[i]}" for i in item_of_patch[sel]]
-                x, y = mean_entropy[sel], values[sel]
-                covs = [length[sel].astype(float), start[sel].astype(float)]
-                Z = np.column_stack([dummies(text_id)] + covs)
-                rx = x - Z @ np.linalg.lstsq(Z, x, rcond=None)[0]
-                ry = y - Z @ np.linalg.lstsq(Z, y, rcond=None)[0]
-                r_est = float(np.corrcoef(rx, ry)[0, 1])
-                _, p = ols_cluster(y, [x] + covs, text_id, base)
-                rd = next(r for r in d_rows if r["hook"] == hook and r["measure"] == "hoyer")
-                if rd["verdict"] == "insufficient data":
-                    continue
-                check(f"(d) {ladder} {hook} partial r", r_est, rd["estimate"])
-                check(f"(d) {ladder} {hook} p", float(p[0]), rd["p"], atol=1e-9)
+                for stratum, (lo, hi) in strata.items():
+                    rd = next((r for r in d_rows if r["hook"] == hook and r["measure"] == "hoyer"
+                               and r.get("stratum", "") == stratum), None)
+                    if rd is None or rd["verdict"] == "insufficient data":
+                        continue
+                    sel = use & np.isfinite(values) & np.isfinite(mean_entropy) & (length >= lo) & (length <= hi)
+                    base = [bases[i] for i in item_of_patch[sel]]
+                    text_id = [f"{bases[i]}|{levels[i]}" for i in item_of_patch[sel]]
+                    x, y = mean_entropy[sel], values[sel]
+                    cat = np.minimum(8, np.maximum(1, length[sel]))
+                    candidates = [(cat == c).astype(float) for c in range(2, 9)] + [start[sel].astype(float)]
+                    D = dummies(text_id)
+                    covs = []
+                    for col in candidates:
+                        within = col - D @ np.linalg.lstsq(D, col, rcond=None)[0]
+                        if (col ** 2).sum() > 0 and (within ** 2).sum() > 1e-20 * (col ** 2).sum():
+                            covs.append(col)
+                    Z = np.column_stack([D] + covs)
+                    rx = x - Z @ np.linalg.lstsq(Z, x, rcond=None)[0]
+                    ry = y - Z @ np.linalg.lstsq(Z, y, rcond=None)[0]
+                    r_est = float(np.corrcoef(rx, ry)[0, 1])
+                    beta, cov, g_ = ols_cluster_cov(y, [x] + covs, text_id, base)
+                    p = float(2 * stats.t.sf(abs(beta[0] / math.sqrt(cov[0, 0])), g_ - 1))
+                    check(f"(d) {ladder} {hook} {stratum or 'all'} partial r", r_est, rd["estimate"], rtol=1e-8)
+                    check(f"(d) {ladder} {hook} {stratum or 'all'} p", p, rd["p"], atol=1e-9)
 
-    # Holm families: each test within its ladder, or each test across ladders when there are several.
-    for test in ["entropy_tracks_level", "sparsity_tracks_level", "sparsity_beyond_entropy", "entropy_sparsity_patch_correlation"]:
-        groups = [[r for r in rows if r["test"] == test and (len(ladders) > 1 or r["ladder"] == ladder)]
-                  for ladder in (ladders if len(ladders) == 1 else ladders[:1])]
-        for fam in groups:
-            for r, q in zip(fam, holm([r["p"] for r in fam])):
-                check(f"holm {r['test']} {r['ladder']} {r['hook']} {r['measure']}", q, r["p_corrected"], atol=1e-12)
+    # (g) the patching interaction: each ladder against its control arm.
+    if control_suffix:
+        for ladder in ladders:
+            if ladder.endswith(control_suffix) or ladder + control_suffix not in ladders:
+                continue
+            for measure in measures:
+                for hook in probe_hooks:
+                    rg = next(r for r in rows if r["test"] == "patching_interaction" and r["ladder"] == ladder
+                              and r["hook"] == hook and r["measure"] == measure)
+                    if rg["verdict"] == "insufficient data":
+                        continue
+                    a_t, c_t = tables[(ladder, hook, measure)], tables[(ladder + control_suffix, hook, measure)]
+                    keep = np.isfinite(a_t).all(axis=1) & np.isfinite(c_t).all(axis=1)
+                    k = a_t.shape[1]
+                    diffs = [tie_safe((0 if np.isnan(t1 := stats.kendalltau(np.arange(k), x).statistic) else t1)
+                                   - (0 if np.isnan(t2 := stats.kendalltau(np.arange(k), y).statistic) else t2))
+                             for x, y in zip(a_t[keep], c_t[keep])]
+                    check(f"(g) {ladder} {hook} {measure} estimate", float(np.mean(diffs)), rg["estimate"], atol=1e-12)
+                    check(f"(g) {ladder} {hook} {measure} p", float(stats.wilcoxon(diffs).pvalue), rg["p"], atol=1e-12)
+
+    # Holm families: test x ladder x primary/exploratory x strata; across ladders (within each arm)
+    # when a run holds several ladders; the interaction always per ladder.
+    main_ladders = [l for l in ladders if base_ladder(l) == l]
+    across = len(main_ladders) > 1
+    families = {}
+    for r in rows:
+        arm = "control" if base_ladder(r["ladder"]) != r["ladder"] else "main"
+        ladder_key = arm if (across and r["test"] != "patching_interaction") else r["ladder"]
+        key = (r["test"], ladder_key, bool(r["is_primary"]), bool(r.get("stratum", "")))
+        families.setdefault(key, []).append(r)
+    for fam in families.values():
+        for r, q in zip(fam, holm([r["p"] for r in fam])):
+            check(f"holm {r['test']} {r['ladder']} {r['hook']} {r['measure']}", q, r["p_corrected"], atol=1e-12)
 
     # REPORT.md next to the file shows the stored entropy estimate with 4 significant digits.
     report = pathlib.Path(path).with_name("REPORT.md")
     if report.exists():
         body = report.read_text()
         for r in rows:
-            if r["test"] == "entropy_tracks_level" and r["estimate"] is not None and not math.isnan(r["estimate"]):
+            if r["test"] == "entropy_tracks_level" and r["estimate"] is not None and not math.isnan(r["estimate"]) \
+                    and base_ladder(r["ladder"]) == r["ladder"]:
                 shown = f"{r['estimate']:.4g}"
                 checked += 1
-                if not re.search(r"\| Does entropy track difficulty\?[^\n]*\| " + re.escape(shown) + r" \|", body):
+                if not re.search(r"Does entropy track the level\? \(a\) [^\n]*" + re.escape(shown), body):
                     failures.append(f"REPORT.md does not show the entropy estimate {shown} for {r['ladder']}")
     else:
         print(f"note: no REPORT.md next to {path}; only the HDF5 file was checked")
 
     print(f"{checked} checks, {len(failures)} mismatches ({path})")
-    for f in failures:
+    for f in failures[:50]:
         print("MISMATCH", f)
     return 1 if failures else 0
 

@@ -435,8 +435,27 @@ patch_rows = np.array(patch_rows)
 p_item, p_level = patch_rows[:, 0].astype(int), patch_rows[:, 1].astype(int)
 p_entropy, p_length, p_position, p_sparsity = patch_rows[:, 2], patch_rows[:, 3], patch_rows[:, 4], patch_rows[:, 5]
 seq = p_item * S_LEVELS + p_level
-patch_partial = partial_reference(p_entropy, p_sparsity, [p_length, p_position], seq.tolist())
-patch_ols = ols_reference(p_sparsity, [p_entropy, p_length, p_position], seq.tolist(), p_item.tolist())
+
+
+def length_controls(length, position, groups):
+    """Patch length as one indicator per length 2..7 and >= 8 (1 is the baseline), plus position; a column
+    with no variation within the (item, level) texts is absorbed by their fixed effects and dropped, as in
+    the Swift study."""
+    cat = np.minimum(8, np.maximum(1, np.rint(length).astype(int)))
+    groups = np.asarray(groups)
+    out = []
+    for col in [(cat == c).astype(float) for c in range(2, 9)] + [np.asarray(position, float)]:
+        within = col.copy()
+        for g in np.unique(groups):
+            within[groups == g] -= col[groups == g].mean()
+        if (col ** 2).sum() > 0 and (within ** 2).sum() > 1e-20 * (col ** 2).sum():
+            out.append(col)
+    return out
+
+
+p_controls = length_controls(p_length, p_position, seq)
+patch_partial = partial_reference(p_entropy, p_sparsity, p_controls, seq.tolist())
+patch_ols = ols_reference(p_sparsity, [p_entropy] + p_controls, seq.tolist(), p_item.tolist())
 
 # --- The Swift study's bootstrap CIs, reproduced exactly: same row seeds (FNV-1a of the row identity mixed
 # by SplitMix64), same SplitMix64/Lemire cluster draws, scipy's BCa formula (checked above against
@@ -516,7 +535,8 @@ def patch_ci(parts):
         rows = np.concatenate([by_item[i] for i in idx])
         copy = np.concatenate([np.full(len(by_item[i]), k) for k, i in enumerate(idx)])
         groups = (copy * S_LEVELS + p_level[rows]).tolist()
-        return partial_reference(p_entropy[rows], p_sparsity[rows], [p_length[rows], p_position[rows]], groups)["estimate"]
+        controls = length_controls(p_length[rows], p_position[rows], groups)
+        return partial_reference(p_entropy[rows], p_sparsity[rows], controls, groups)["estimate"]
     return study_ci(parts, S_ITEMS, stat)
 
 

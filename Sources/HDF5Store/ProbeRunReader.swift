@@ -128,6 +128,13 @@ public final class ProbeRunReader {
         return dataset
     }
 
+    /// A `/bytes` column added later in v1 (`ProbeRunSchema.optionalByteColumns`): nil when the file
+    /// predates it, so the row type fills NaN.
+    func optionalByteColumn(_ name: String, rows: Range<Int>) throws -> [Float]? {
+        guard try file.group(ProbeRunSchema.Group.bytes).contains(name) else { return nil }
+        return try dataset(ProbeRunSchema.Group.bytes, name).read(rows: rows)
+    }
+
     /// All item records (the first `completedItemCount` rows of /items).
     public func itemRecords() throws -> [ProbeRunItemRecord] {
         try readRecords(0..<completedItemCount)
@@ -174,7 +181,9 @@ public final class ProbeRunReader {
             value: try dataset(b, "value").read(rows: byteRows),
             entropy: try dataset(b, "entropy").read(rows: byteRows),
             patchID: try dataset(b, "patch_id").read(rows: byteRows),
-            isPatchStart: try dataset(b, "is_patch_start").read(rows: byteRows))
+            isPatchStart: try dataset(b, "is_patch_start").read(rows: byteRows),
+            logProb: try optionalByteColumn("log_prob", rows: byteRows),
+            entropyModelLogProb: try optionalByteColumn("entropy_model_log_prob", rows: byteRows))
         let patches = ProbeRunPatchRows(
             start: try dataset(p, "start").read(rows: patchRows),
             length: try dataset(p, "length").read(rows: patchRows),
@@ -276,11 +285,38 @@ public final class ProbeRunReader {
         let n = try dataset(g, "n").read(as: Int64.self)
         let estimate = try reals("estimate"), ciLow = try reals("ci_low"), ciHigh = try reals("ci_high")
         let p = try reals("p"), pCorrected = try reals("p_corrected")
+        let count = test.count
+        let lengths: [(String, Int)] = [
+            ("question", question.count), ("ladder", ladder.count), ("hook", hook.count), ("measure", measure.count),
+            ("estimator", estimator.count), ("p_test", pTest.count), ("ci_method", ciMethod.count),
+            ("verdict", verdict.count), ("note", note.count), ("is_primary", primary.count), ("n", n.count),
+            ("estimate", estimate.count), ("ci_low", ciLow.count), ("ci_high", ciHigh.count), ("p", p.count),
+            ("p_corrected", pCorrected.count),
+        ]
+        for (name, length) in lengths where length != count {
+            throw HDF5Error.schema(path: path, detail: "/statistics/\(name) has \(length) rows, /statistics/test has \(count)")
+        }
+        // Columns added later in v1: absent in older files (defaults), checked when present.
+        func optionalStrings(_ name: String) throws -> [String] {
+            guard try file.group(g).contains(name) else { return [String](repeating: "", count: count) }
+            let v = try strings(name)
+            guard v.count == count else { throw HDF5Error.schema(path: path, detail: "/statistics/\(name) has \(v.count) rows, expected \(count)") }
+            return v
+        }
+        func optionalReals(_ name: String) throws -> [Double?] {
+            guard try file.group(g).contains(name) else { return [Double?](repeating: nil, count: count) }
+            let v = try reals(name)
+            guard v.count == count else { throw HDF5Error.schema(path: path, detail: "/statistics/\(name) has \(v.count) rows, expected \(count)") }
+            return v
+        }
+        let direction = try optionalStrings("direction"), stratum = try optionalStrings("stratum")
+        let delta = try optionalReals("equivalence_delta"), tost = try optionalReals("tost_p"), vif = try optionalReals("max_vif")
         return test.indices.map { i in
             ProbeRunStatisticRow(test: test[i], question: question[i], ladder: ladder[i], hook: hook[i], measure: measure[i],
                                  isPrimary: primary[i], estimator: estimator[i], pTest: pTest[i], ciMethod: ciMethod[i],
                                  n: Int(n[i]), estimate: estimate[i], ciLow: ciLow[i], ciHigh: ciHigh[i], p: p[i],
-                                 pCorrected: pCorrected[i], verdict: verdict[i], note: note[i])
+                                 pCorrected: pCorrected[i], verdict: verdict[i], note: note[i], direction: direction[i],
+                                 equivalenceDelta: delta[i], tostP: tost[i], maxVIF: vif[i], stratum: stratum[i])
         }
     }
 }

@@ -50,12 +50,21 @@ public struct ProbeRunByteRows: Sendable, Equatable, Codable {
     public var patchID: [Int32]
     /// Whether a patch starts at the position.
     public var isPatchStart: [Bool]
+    /// The BLT's log-probability of the byte at the position given the bytes before it, nats (NaN at
+    /// BOS): the model's measured difficulty of each byte.
+    public var logProb: [Float]
+    /// The entropy model's log-probability of the byte, nats (NaN at BOS or without an entropy model).
+    public var entropyModelLogProb: [Float]
 
-    public init(value: [Int16], entropy: [Float], patchID: [Int32], isPatchStart: [Bool]) {
+    /// `logProb` and `entropyModelLogProb` default to NaN (not measured).
+    public init(value: [Int16], entropy: [Float], patchID: [Int32], isPatchStart: [Bool],
+                logProb: [Float]? = nil, entropyModelLogProb: [Float]? = nil) {
         self.value = value
         self.entropy = entropy
         self.patchID = patchID
         self.isPatchStart = isPatchStart
+        self.logProb = logProb ?? [Float](repeating: .nan, count: value.count)
+        self.entropyModelLogProb = entropyModelLogProb ?? [Float](repeating: .nan, count: value.count)
     }
 
     /// Number of positions (N).
@@ -63,7 +72,8 @@ public struct ProbeRunByteRows: Sendable, Equatable, Codable {
 
     public static func == (lhs: Self, rhs: Self) -> Bool {
         lhs.value == rhs.value && sameValues(lhs.entropy, rhs.entropy) && lhs.patchID == rhs.patchID
-            && lhs.isPatchStart == rhs.isPatchStart
+            && lhs.isPatchStart == rhs.isPatchStart && sameValues(lhs.logProb, rhs.logProb)
+            && sameValues(lhs.entropyModelLogProb, rhs.entropyModelLogProb)
     }
 }
 
@@ -183,10 +193,26 @@ public struct ProbeRunStatisticRow: Sendable, Equatable, Codable {
     public var pCorrected: Double?
     public var verdict: String
     public var note: String
+    /// How the measure reads ("higher_is_sparser", "lower_is_sparser", "not_a_sparsity_measure", "").
+    public var direction: String
+    /// TOST margin ±δ and TOST p (nil when the test has none).
+    public var equivalenceDelta: Double?
+    public var tostP: Double?
+    /// Largest variance inflation factor of a regression's covariates (nil otherwise).
+    public var maxVIF: Double?
+    /// Data subset of the row (e.g. "patch_length=1"); "" for all data.
+    public var stratum: String
 
     public init(test: String, question: String, ladder: String, hook: String, measure: String, isPrimary: Bool,
                 estimator: String, pTest: String, ciMethod: String, n: Int, estimate: Double?, ciLow: Double?,
-                ciHigh: Double?, p: Double?, pCorrected: Double?, verdict: String, note: String) {
+                ciHigh: Double?, p: Double?, pCorrected: Double?, verdict: String, note: String,
+                direction: String = "", equivalenceDelta: Double? = nil, tostP: Double? = nil, maxVIF: Double? = nil,
+                stratum: String = "") {
+        self.direction = direction
+        self.equivalenceDelta = equivalenceDelta
+        self.tostP = tostP
+        self.maxVIF = maxVIF
+        self.stratum = stratum
         self.test = test
         self.question = question
         self.ladder = ladder

@@ -94,7 +94,12 @@ public enum ProbeRunSchema {
         Column(name: "entropy", type: .float32, meaning: "byte-aligned next-byte entropy of the entropy model (NaN if undefined)", units: "nats"),
         Column(name: "patch_id", type: .int32, meaning: "index of the containing patch within the item", units: nil),
         Column(name: "is_patch_start", type: .bool, meaning: "a patch starts at this position", units: nil),
+        Column(name: "log_prob", type: .float32, meaning: "the BLT's log-probability of this byte given the bytes before it (NaN at BOS or without logits)", units: "nats"),
+        Column(name: "entropy_model_log_prob", type: .float32, meaning: "the entropy model's log-probability of this byte given the bytes before it (NaN at BOS or without an entropy model)", units: "nats"),
     ]
+
+    /// `/bytes` columns added after the first v1 files; readers give NaN when they are absent.
+    public static let optionalByteColumns: Set<String> = ["log_prob", "entropy_model_log_prob"]
 
     /// `/patches`, dimension `patch`.
     public static let patchColumns: [Column] = [
@@ -125,7 +130,15 @@ public enum ProbeRunSchema {
         Column(name: "p_corrected", type: .float64, meaning: "Holm-corrected p-value (NaN if undefined)", units: nil),
         Column(name: "verdict", type: .string, meaning: "plain-language outcome", units: nil),
         Column(name: "note", type: .string, meaning: "caveats or why data was insufficient", units: nil),
+        Column(name: "direction", type: .string, meaning: "how a larger value of the measure reads (orients the verdict)", units: nil),
+        Column(name: "equivalence_delta", type: .float64, meaning: "TOST equivalence margin (NaN if none)", units: nil),
+        Column(name: "tost_p", type: .float64, meaning: "TOST p-value for equivalence to 0 within the margin (NaN if none)", units: nil),
+        Column(name: "max_vif", type: .float64, meaning: "largest variance inflation factor of the regression covariates (NaN if none)", units: nil),
+        Column(name: "stratum", type: .string, meaning: "data subset of the row (empty for all data)", units: nil),
     ]
+
+    /// Statistics columns added after the first v1 files; readers default them when absent.
+    public static let optionalStatisticColumns: Set<String> = ["direction", "equivalence_delta", "tost_p", "max_vif", "stratum"]
 
     /// Dimension of `/statistics`.
     public static let resultDimension = "result"

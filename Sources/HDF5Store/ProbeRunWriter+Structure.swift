@@ -178,6 +178,11 @@ extension ProbeRunWriter {
         try numbers("p_corrected", rows.map { $0.pCorrected ?? nan })
         try strings("verdict", rows.map(\.verdict))
         try strings("note", rows.map(\.note))
+        try strings("direction", rows.map(\.direction))
+        try numbers("equivalence_delta", rows.map { $0.equivalenceDelta ?? nan })
+        try numbers("tost_p", rows.map { $0.tostP ?? nan })
+        try numbers("max_vif", rows.map { $0.maxVIF ?? nan })
+        try strings("stratum", rows.map(\.stratum))
         for column in S.statisticColumns {
             try group.dataset(column.name).setAttribute("long_name", column.meaning)
         }

@@ -118,6 +118,8 @@ public final class ProbeRunWriter {
         try appendColumn("bytes/entropy", item.bytes.entropy)
         try appendColumn("bytes/patch_id", item.bytes.patchID)
         try appendColumn("bytes/is_patch_start", item.bytes.isPatchStart)
+        try appendColumn("bytes/log_prob", item.bytes.logProb)
+        try appendColumn("bytes/entropy_model_log_prob", item.bytes.entropyModelLogProb)
 
         try appendColumn("patches/item_index", [Int32](repeating: Int32(itemIndex), count: patchCount))
         try appendColumn("patches/start", item.patches.start)
@@ -251,7 +253,8 @@ public final class ProbeRunWriter {
         }
         let n = item.bytes.count
         for (name, count) in [("bytes.entropy", item.bytes.entropy.count), ("bytes.patchID", item.bytes.patchID.count),
-                              ("bytes.isPatchStart", item.bytes.isPatchStart.count)] where count != n {
+                              ("bytes.isPatchStart", item.bytes.isPatchStart.count), ("bytes.logProb", item.bytes.logProb.count),
+                              ("bytes.entropyModelLogProb", item.bytes.entropyModelLogProb.count)] where count != n {
             throw fail(name, "\(count) values for \(n) positions")
         }
         let p = item.patches.count

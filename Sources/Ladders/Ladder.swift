@@ -53,6 +53,10 @@ public struct Ladder: Sendable {
     public let levels: [LadderLevel]
     /// `false` for categorical ladders (e.g. `noise-blt`), whose level order is not a difficulty order.
     public let isOrdinal: Bool
+    /// `true` when the levels are categories with a *hypothesised* difficulty order (e.g. `ood`'s
+    /// languages and scripts) rather than steps on a numeric scale (noise rate, digits): analyses that
+    /// model the level as a number (a slope per level) use one indicator per level instead.
+    public let levelsAreCategories: Bool
     public let baseItemIDs: [String]
     public let options: LadderOptions
     /// Items per level when not every base item exists at every level (custom datasets).
@@ -61,13 +65,14 @@ public struct Ladder: Sendable {
     let builder: Builder
 
     public init(name: String, summary: String, levelNames: [String], isOrdinal: Bool = true,
-                baseItemIDs: [String], options: LadderOptions, trigram: ByteTrigramModel?,
+                levelsAreCategories: Bool = false, baseItemIDs: [String], options: LadderOptions, trigram: ByteTrigramModel?,
                 sparseItemCounts: [Int]? = nil, builder: @escaping Builder) {
         self.sparseItemCounts = sparseItemCounts
         self.name = name
         self.summary = summary
         self.levels = levelNames.enumerated().map { LadderLevel(index: $0.offset, name: $0.element) }
         self.isOrdinal = isOrdinal
+        self.levelsAreCategories = levelsAreCategories || !isOrdinal
         self.baseItemIDs = baseItemIDs
         self.options = options
         self.trigram = trigram

@@ -25,7 +25,7 @@ extension LadderCatalog {
             return ScalarText.utf8(ScalarText.prefix(joined, maxBytes: budget))
         }
         return Ladder(name: "ood", summary: "language and script distance on aligned messages (en + 16 languages)",
-                      levelNames: levels.map(\.name), baseItemIDs: ids, options: options,
+                      levelNames: levels.map(\.name), levelsAreCategories: true, baseItemIDs: ids, options: options,
                       trigram: assets.trigram) { level, b, rng in
             let fields = levels[level.index].fields
             if fields.isEmpty {

@@ -109,3 +109,17 @@ public enum SparsityVariant: String, CaseIterable, Sendable, Codable, Hashable {
     /// The HDF5 column name of `measure` in this variant, e.g. "hoyer", "hoyer_no_outliers", "hoyer_z".
     public func columnName(_ measure: SparsityMeasure) -> String { measure.rawValue + columnSuffix }
 }
+
+extension SparsityVariant {
+    /// The measure and variant of an HDF5 measure column name ("participation_ratio_z" → participation
+    /// ratio, z-scored); nil for a name no measure × variant produces.
+    public static func parse(columnName: String) -> (measure: SparsityMeasure, variant: SparsityVariant)? {
+        for variant in [SparsityVariant.withoutOutliers, .zScored, .raw] {
+            guard columnName.hasSuffix(variant.columnSuffix) else { continue }
+            if let measure = SparsityMeasure(rawValue: String(columnName.dropLast(variant.columnSuffix.count))) {
+                return (measure, variant)
+            }
+        }
+        return nil
+    }
+}

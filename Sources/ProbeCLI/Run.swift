@@ -91,8 +91,12 @@ struct Run: AsyncParsableCommand {
     @Option(name: .customLong("reference-items"), help: "Level-0 items that define outlier dimensions and z-score moments.")
     var referenceItems: Int = 32
 
-    @Option(name: .customLong("control-patch-size"), help: "Patch size of the fixed-patching compute control.")
+    @Option(name: .customLong("control-patch-size"), help: "Patch size of the fixed-patching control (compute accounting and the patch-length control arm).")
     var controlPatchSize: Int = 4
+
+    @Flag(name: .customLong("no-patch-control"),
+          help: "Skip the patch-length control arm (by default every item runs again under fixed:<control-patch-size> patching, doubling the item stage).")
+    var noPatchControl = false
 
     @Option(name: .long, help: "Bootstrap resamples per confidence interval.")
     var bootstrap: Int = 2000
@@ -114,7 +118,7 @@ struct Run: AsyncParsableCommand {
             dataset: dataset, modelDirectory: model, levels: levels.isEmpty ? nil : levels, limit: parsedLimit, seed: seed,
             hookPatterns: hooks, measures: try Self.parseMeasures(measures), saveActivationPatterns: saveActivations,
             patching: patching, threads: threads, outDirectory: out, resume: resume, referenceItems: referenceItems,
-            controlPatchSize: controlPatchSize, bootstrapResamples: bootstrap, assetsDirectory: assets,
+            controlPatchSize: controlPatchSize, bootstrapResamples: bootstrap, patchControl: !noPatchControl, assetsDirectory: assets,
             commandLine: ["probe"] + CommandLine.arguments.dropFirst())
     }
 
@@ -182,8 +186,10 @@ struct Run: AsyncParsableCommand {
         lines.append("hooks:    \(plan.measuredHooks.count) measured (\(plan.layout.byteLevelHooks.count) per byte, \(plan.layout.patchLevelHooks.count) per patch), "
                      + "\(plan.activationHooks.count) with raw activations")
         lines.append("measures: \(plan.layout.measureColumns.count) columns (\(plan.measures.map(\.rawValue).joined(separator: ", ")) × raw/no_outliers/z)")
-        lines.append("patching: \(plan.patchingSpec)")
-        lines.append("forwards: \(estimate.forwards) (\(plan.referenceItems.count) reference + \(plan.items.count) items), \(estimate.bytes) input bytes")
+        lines.append("patching: \(plan.patchingSpec)" + (plan.controlPatchingSpec.map { "; control arm: the same items under \($0)" } ?? "; no control arm"))
+        lines.append("primary:  \(plan.primaryHooks.joined(separator: ", ")) (pre-registered, one per component)")
+        lines.append("forwards: \(estimate.forwards) (\(plan.referenceItems.count) reference + \(plan.items.count) items"
+                     + (plan.controlItems.isEmpty ? "" : " + \(plan.controlItems.count) control") + "), \(estimate.bytes) input bytes")
         lines.append("HDF5:     \(plan.finalPath), estimated ≤ \(DryRunEstimate.format(bytes: estimate.uncompressedBytes)) before compression "
                      + "(~\(estimate.patches) patches; deflate usually shrinks it 2-4×)")
         return lines.joined(separator: "\n")
@@ -194,13 +200,18 @@ struct Run: AsyncParsableCommand {
                      "      \(outcome.report.reportPath) with \(outcome.report.figurePaths.count) figures",
                      String(format: "time: %.1f s (", outcome.seconds)
                         + outcome.phaseSeconds.map { $0.phase.rawValue + String(format: " %.1f s", $0.seconds) }.joined(separator: ", ") + ")"]
-        for row in outcome.statistics where row.test == .entropyTracksLevel {
-            lines.append("entropy tracks level (\(row.ladder)): \(row.verdict.rawValue), τ = \(row.estimate.map { String(format: "%.3f", $0) } ?? "—"), n = \(row.n)")
+        for row in outcome.statistics where (row.test == .entropyTracksLevel || row.test == .lossTracksLevel) && !row.ladder.contains("@") {
+            let what = row.test == .entropyTracksLevel ? "entropy tracks level" : "model loss tracks level (harder for the model?)"
+            lines.append("\(what) (\(row.ladder)): \(row.verdict.rawValue), τ = \(row.estimate.map { String(format: "%.3f", $0) } ?? "—"), n = \(row.n)")
         }
-        let primary = outcome.statistics.filter { $0.test == .sparsityTracksLevel && $0.measure == "hoyer" }
-        if !primary.isEmpty {
-            let tracking = primary.filter { $0.verdict == .tracksDifficulty || $0.verdict == .tracksInversely }
-            lines.append("hoyer tracks level: \(tracking.count) of \(primary.count) hooks (see REPORT.md)")
+        // Primary hooks only, oriented verdicts; the control arm (ladder "<ladder>@fixed:N") separately.
+        let primary = outcome.statistics.filter { $0.test == .sparsityTracksLevel && $0.isPrimary }
+        for control in [false, true] {
+            let rows = primary.filter { $0.ladder.contains("@") == control }
+            guard !rows.isEmpty else { continue }
+            let sparser = rows.filter { $0.verdict == .tracksDifficulty }.count, denser = rows.filter { $0.verdict == .tracksInversely }.count
+            lines.append("\(rows.first!.measure) at the primary hooks\(control ? " (fixed-patching control arm)" : ""): sparser on harder levels at \(sparser), "
+                         + "denser at \(denser), of \(rows.count) (see REPORT.md)")
         }
         return lines.joined(separator: "\n")
     }

@@ -13,29 +13,29 @@ public struct DryRunEstimate: Sendable {
     public var uncompressedBytes: Int
 
     public init(plan: StudyPlan) {
-        items = plan.items.count
+        items = plan.runItems.count
         forwards = plan.forwardCount
         var positions = 0, patchCount = 0
-        for item in plan.items {
+        for item in plan.runItems {
             let n = item.byteLength + 1
             positions += n
-            switch plan.patching {
+            switch plan.patching(for: item) {
             case .fixed(let size): patchCount += 1 + (n - 1 + size - 1) / size
             case .space: patchCount += 2 + item.bytes.filter(Patching.isSpaceLike).count
             default: patchCount += 2 + Int((Double(n) / 4.5).rounded(.up))
             }
         }
-        bytes = positions - plan.items.count
+        bytes = positions - plan.runItems.count
         patches = patchCount
         let columns = plan.layout.measureColumns.count
-        let byteRow = 4 + 4 + 2 + 4 + 4 + 1 + 4 * columns * plan.layout.byteLevelHooks.count
+        let byteRow = 4 + 4 + 2 + 4 + 4 + 1 + 4 + 4 + 4 * columns * plan.layout.byteLevelHooks.count
         let patchRow = 4 * 6 + 4 * columns * plan.layout.patchLevelHooks.count
         let itemRow = 256 + 8 * plan.layout.itemMetricNames.count + 4 * columns * plan.layout.probeHooks.count
         var activations = 0
         for spec in plan.layout.activations {
             activations += 4 * spec.width * (spec.scope == .patch ? patchCount : positions)
         }
-        uncompressedBytes = positions * byteRow + patchCount * patchRow + plan.items.count * itemRow + activations
+        uncompressedBytes = positions * byteRow + patchCount * patchRow + plan.runItems.count * itemRow + activations
     }
 
     /// Human-readable size, e.g. "12.3 MB".

@@ -21,9 +21,12 @@ struct ItemMeasurer: Sendable {
 
     func measure(_ item: LadderItem) throws -> ProbeRunItem {
         let collector = ActivationCollector()
-        let names = Array(Set(plan.measuredHooks.map(\.name) + plan.activationHooks.map(\.name)))
+        let patching = plan.patching(for: item)
+        // The entropy model's logits give its log-probability of each byte (per-byte measured difficulty).
+        let patcherLogits = model.config.patchInForward ? [StudyPlan.patcherLogitsHook] : []
+        let names = Array(Set(plan.measuredHooks.map(\.name) + plan.activationHooks.map(\.name) + patcherLogits))
         let result = try model.forward(bytes: item.bytes, options: ForwardOptions(
-            patching: plan.patching, hooks: collector.hookSet(capturing: names), computeLogits: true))
+            patching: patching, hooks: collector.hookSet(capturing: names), computeLogits: true))
         let n = result.inputIDs.count
         let lengths = result.patchLengths
         let p = lengths.count
@@ -38,6 +41,12 @@ struct ItemMeasurer: Sendable {
         var losses: [Double]? = nil
         if let logits = result.logits {
             losses = try logits.values.withUnsafeBufferPointer {
+                try ByteEntropy.nextByteLosses(logits: $0, rows: n, vocabulary: logits.columns, ids: result.inputIDs)
+            }
+        }
+        var patcherLosses: [Double]? = nil
+        if let logits = collector.activation(StudyPlan.patcherLogitsHook), logits.rows == n {
+            patcherLosses = try logits.values.withUnsafeBufferPointer {
                 try ByteEntropy.nextByteLosses(logits: $0, rows: n, vocabulary: logits.columns, ids: result.inputIDs)
             }
         }
@@ -59,7 +68,9 @@ struct ItemMeasurer: Sendable {
             value: [-1] + item.bytes.map { Int16($0) },
             entropy: byteEntropy.map { Float($0) },
             patchID: result.patchIDs.map { Int32($0) },
-            isPatchStart: isStart)
+            isPatchStart: isStart,
+            logProb: losses.map { $0.map { Float(-$0) } },
+            entropyModelLogProb: patcherLosses.map { $0.map { Float(-$0) } })
         let patches = ProbeRunPatchRows(
             start: starts.map { Int32($0) }, length: lengths.map { Int32($0) },
             meanEntropy: patchMean, maxEntropy: patchMax, firstByteEntropy: patchFirst)
@@ -115,7 +126,8 @@ struct ItemMeasurer: Sendable {
             ladder: item.ladder, levelIndex: item.level.index, levelName: item.level.name, baseItemID: item.baseItemID,
             seed: item.seed, analysisSpan: span, probePosition: probePosition,
             metrics: try metrics(item: item, span: span, entropy: byteEntropy, hasEntropy: result.entropy != nil,
-                                 losses: losses, lengths: lengths))
+                                 losses: losses, lengths: lengths, patching: patching,
+                                 probePatch: (start: starts[probePatch], length: lengths[probePatch])))
         return ProbeRunItem(
             record: record, bytes: bytes, patches: patches,
             byteMeasures: byteHooks.isEmpty ? .empty : ProbeRunMeasureRows(rows: n, values: byteLevel),
@@ -126,8 +138,14 @@ struct ItemMeasurer: Sendable {
 
     /// Values in `ItemMetrics.names` order.
     func metrics(item: LadderItem, span: Range<Int>, entropy: [Double], hasEntropy: Bool, losses: [Double]?,
-                 lengths: [Int]) throws -> [Double] {
+                 lengths: [Int], patching: PatchingStrategy, probePatch: (start: Int, length: Int)) throws -> [Double] {
         var m: [String: Double] = [:]
+        m[ItemMetrics.probePatchLength] = Double(probePatch.length)
+        if hasEntropy, probePatch.length > 0 {
+            let values = (probePatch.start..<min(entropy.count, probePatch.start + probePatch.length)).map { entropy[$0] }
+                .filter(\.isFinite)
+            if !values.isEmpty { m[ItemMetrics.probePatchEntropyBits] = ByteEntropy.bits(fromNats: values.reduce(0, +) / Double(values.count)) }
+        }
         m[ItemMetrics.contentBytes] = Double(span.count)
         m[ItemMetrics.shiftBitsPerByte] = item.shiftBitsPerByte ?? .nan
         m[ItemMetrics.shiftBitsPerScalar] = item.shiftBitsPerScalar ?? .nan
@@ -149,7 +167,7 @@ struct ItemMeasurer: Sendable {
                 m[ItemMetrics.meanPatchLength] = inSpan.isEmpty ? .nan
                     : Double(inSpan.reduce(0) { $0 + $1.1 }) / Double(inSpan.count)
             }
-            let allocation = try ComputeAllocation(shape: shape, patchLengths: lengths, includePatcher: plan.patching.needsEntropy)
+            let allocation = try ComputeAllocation(shape: shape, patchLengths: lengths, includePatcher: patching.needsEntropy)
             m[ItemMetrics.flopsPerByte] = try allocation.meanFLOPsPerByte(over: span)
             m[ItemMetrics.globalFLOPsFraction] = try allocation.globalFraction(over: span)
             let control = try ComputeAllocation.fixedPatching(shape: shape, byteCount: entropy.count,

@@ -32,9 +32,17 @@ public enum ItemMetrics {
     /// model), patch size `control_patch_size` of the run configuration.
     public static let fixedPatchingFLOPsPerByte = "fixed_patching_flops_per_byte"
 
+    /// Length in bytes of the patch containing the probe position (where per-item sparsity is read).
+    public static let probePatchLength = "probe_patch_length"
+    /// Mean byte-aligned entropy over that patch, bits: the entropy *local to the probe*, the covariate
+    /// of test (c) (the span mean says little about the state at the probe).
+    public static let probePatchEntropyBits = "probe_patch_entropy_bits"
+
+    /// Column order of `/items` metrics. New metrics are appended at the end (readers look them up by name).
     public static let names = [
         contentBytes, meanEntropyBits, bitsPerByte, patchesPerByte, meanPatchLength, meanFirstByteEntropyBits,
         scoredEntropyBits, shiftBitsPerByte, shiftBitsPerScalar, flopsPerByte, globalFLOPsFraction, fixedPatchingFLOPsPerByte,
+        probePatchLength, probePatchEntropyBits,
     ]
 }
 

@@ -33,12 +33,27 @@ struct ReportData {
         config = (try? JSONSerialization.jsonObject(with: Data(provenance.configJSON.utf8))) as? [String: Any] ?? [:]
     }
 
-    /// Ladders in file order.
+    /// The study's ladders in file order (control arms excluded; see ``controlLadder(of:)``).
     var ladders: [String] {
         var out: [String] = []
-        for r in records where !out.contains(r.ladder) { out.append(r.ladder) }
+        for r in records where !out.contains(r.ladder) && !StudyArm.split(r.ladder, controlSpec: controlSpec).isControl {
+            out.append(r.ladder)
+        }
         return out
     }
+
+    /// Patching of the control arm (`fixed:N`), nil without one.
+    var controlSpec: String? { StudyStatistics.controlSpec(provenance) }
+
+    /// The stored ladder name of `ladder`'s fixed-patching control arm, if the run has one.
+    func controlLadder(of ladder: String) -> String? {
+        guard let spec = controlSpec else { return nil }
+        let name = StudyArm.controlLadder(ladder, spec: spec)
+        return records.contains { $0.ladder == name } ? name : nil
+    }
+
+    /// Pre-registered primary hooks recorded in the run configuration (older files: none).
+    var primaryHooks: [String] { config["primary_hooks"] as? [String] ?? [] }
 
     /// Item indices of a ladder.
     func items(of ladder: String) -> [Int] { records.indices.filter { records[$0].ladder == ladder } }

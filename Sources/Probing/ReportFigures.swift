@@ -18,6 +18,7 @@ struct ReportFigures {
         var out: [ReportFigure] = []
         for ladder in data.ladders {
             out += try trend(ladder)
+            out += try effectByLayer(ladder)
             out += ladderLayer(ladder)
             out += try scatter(ladder)
             out += try patchLengths(ladder)

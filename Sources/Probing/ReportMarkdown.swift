@@ -44,7 +44,7 @@ struct ReportMarkdown {
         md.append("")
         md += whatWasRun()
         md.append("")
-        md += verdictTable()
+        md += verdictSections()
         md.append("")
         for ladder in ladders { md += perLayerTable(ladder) + [""] }
         for ladder in ladders { md += levelSummary(ladder) + [""] }
@@ -121,92 +121,9 @@ struct ReportMarkdown {
     }
 
     /// Rows of one test for the primary measure (raw hoyer, or the column flagged primary).
-    func primaryRows(_ test: StudyTest, ladder: String) -> [StudyResultRow] {
-        data.statistics.filter { $0.test == test && $0.ladder == ladder && $0.isPrimary && (test == .entropyTracksLevel || $0.measure == data.primaryColumn) }
-    }
-
-    func verdictTable() -> [String] {
-        var lines = ["## Verdicts", ""]
-        lines.append("A verdict other than \"no evidence\" needs a Holm-corrected p < 0.05 **and** a 95 % bootstrap CI (over items) "
-                     + "that excludes 0. \"No evidence\" is not evidence of no effect. For Hoyer a higher value means a sparser "
-                     + "vector, so \"tracks difficulty\" means *sparser on harder inputs*; for test (d) it means patches with higher "
-                     + "entropy are sparser within the same text.")
-        lines.append("")
-        lines.append("| question | ladder | answer | estimate | 95 % CI | p (Holm) | n |")
-        lines.append("|---|---|---|---|---|---|---|")
-        let categorical = StudyStatistics.categoricalLadders(data.provenance)
-        for ladder in data.ladders {
-            if categorical.contains(ladder) {
-                let note = "not applicable: the levels of this ladder are categories, not a difficulty order (compare levels in the per-level summary)"
-                for question in ["Does entropy track difficulty?", "Does sparsity track difficulty (which layers)?",
-                                 "Does sparsity track it beyond entropy?"] {
-                    lines.append("| \(question) | \(ladder) | \(note) | — | — | — | — |")
-                }
-                lines.append(summaryLine("Do entropy and sparsity co-vary within items? (patch level, partial r given length and position)",
-                                         ladder: ladder, rows: primaryRows(.entropySparsityPatchCorrelation, ladder: ladder),
-                                         positive: "higher-entropy patches are sparser", negative: "higher-entropy patches are denser"))
-                continue
-            }
-            if let row = primaryRows(.entropyTracksLevel, ladder: ladder).first {
-                let answer: String
-                switch row.verdict {
-                case .tracksDifficulty: answer = "**yes**: entropy rises with the level"
-                case .tracksInversely: answer = "**inversely**: entropy falls as the level rises"
-                case .noEvidence: answer = "no evidence"
-                case .insufficientData: answer = "insufficient data\(row.note.isEmpty ? "" : " (\(row.note))")"
-                }
-                lines.append("| Does entropy track difficulty? (mean within-item Kendall τ, Page's L) | \(ladder) | \(answer) | "
-                             + "\(Self.number(row.estimate)) | \(Self.interval(row)) | \(Self.pValue(row.correctedP)) | \(row.n) |")
-            }
-            lines.append(summaryLine("Does sparsity track difficulty (which layers)? (\(data.primaryColumn), mean within-item τ)",
-                                     ladder: ladder, rows: primaryRows(.sparsityTracksLevel, ladder: ladder),
-                                     positive: "sparser on harder inputs", negative: "denser on harder inputs"))
-            lines.append(summaryLine("Does sparsity track it beyond entropy? (\(data.primaryColumn) ~ level + entropy, item fixed effects; level coefficient)",
-                                     ladder: ladder, rows: primaryRows(.sparsityBeyondEntropy, ladder: ladder),
-                                     positive: "sparser per level beyond entropy", negative: "denser per level beyond entropy"))
-            lines.append(summaryLine("Do entropy and sparsity co-vary within items? (patch level, partial r given length and position)",
-                                     ladder: ladder, rows: primaryRows(.entropySparsityPatchCorrelation, ladder: ladder),
-                                     positive: "higher-entropy patches are sparser", negative: "higher-entropy patches are denser"))
-        }
-        lines.append("")
-        lines.append("Rows with several hooks show the hook with the smallest corrected p; the per-layer table below lists all of them.")
-        let n = data.statistics.map(\.n).max() ?? 0
-        let families = Dictionary(grouping: data.statistics) { "\($0.test.rawValue)|\($0.ladder)" }.mapValues(\.count)
-        if n < Self.smallN {
-            lines.append("")
-            lines.append("**Small sample.** n = \(n) base items per level. With Holm correction over up to "
-                         + "\(families.values.max() ?? 0) tests per family, only large, consistent within-item effects can "
-                         + "reach significance; the per-item effects reported for sparsity (|r| ≈ 0.1) need about 200 base items. "
-                         + "Treat every \"no evidence\" here as inconclusive and rerun with a larger `--limit`.")
-        }
-        if data.statistics.contains(where: { $0.verdict == .insufficientData }) {
-            lines.append("")
-            lines.append("Some tests report \"insufficient data\" (fewer than 3 items or levels with finite values, or a "
-                         + "degenerate design); their notes are in the full table below.")
-        }
-        return lines
-    }
-
-    func summaryLine(_ question: String, ladder: String, rows: [StudyResultRow], positive: String, negative: String) -> String {
-        guard !rows.isEmpty else { return "| \(question) | \(ladder) | not tested (no hooks of this kind) | — | — | — | — |" }
-        let up = rows.filter { $0.verdict == .tracksDifficulty }.map(\.hook)
-        let down = rows.filter { $0.verdict == .tracksInversely }.map(\.hook)
-        let insufficient = rows.filter { $0.verdict == .insufficientData }.count
-        var parts: [String] = []
-        if !up.isEmpty { parts.append("**yes at \(up.count) of \(rows.count) hooks** (\(positive)): \(up.map { "`\($0)`" }.joined(separator: ", "))") }
-        if !down.isEmpty { parts.append("**inversely at \(down.count) of \(rows.count) hooks** (\(negative)): \(down.map { "`\($0)`" }.joined(separator: ", "))") }
-        if parts.isEmpty {
-            parts.append(insufficient == rows.count ? "insufficient data at all \(rows.count) hooks" : "no evidence at any of \(rows.count) hooks")
-        }
-        let best = rows.filter { $0.correctedP != nil }.min { $0.correctedP! < $1.correctedP! } ?? rows[0]
-        let label = best.hook.isEmpty ? "" : " (`\(best.hook)`)"
-        return "| \(question) | \(ladder) | \(parts.joined(separator: "; ")) | \(Self.number(best.estimate))\(label) | "
-            + "\(Self.interval(best)) | \(Self.pValue(best.correctedP)) | \(best.n) |"
-    }
-
     func perLayerTable(_ ladder: String) -> [String] {
         let column = data.primaryColumn
-        let rows = data.statistics.filter { $0.ladder == ladder && $0.measure == column && !$0.hook.isEmpty }
+        let rows = data.statistics.filter { $0.ladder == ladder && $0.measure == column && !$0.hook.isEmpty && $0.stratum.isEmpty }
         guard !rows.isEmpty else { return [] }
         var lines = ["## \(column) per hook (\(ladder))", ""]
         lines.append("Per hook: (b) mean within-item τ of \(column) at the probe position vs level, (c) level coefficient beyond entropy, "

@@ -45,6 +45,8 @@ enum RunProvenance {
             "reference_items": plan.referenceItems.count,
             "reference_rule": "level-0 items; span positions (byte hooks) / patches starting in the span (patch hooks); outliers: mean abs(h) > 10 x median, at most 1 % of dims",
             "control_patch_size": r.controlPatchSize,
+            "patch_control": plan.controlPatchingSpec ?? "none",
+            "primary_hooks": plan.primaryHooks,
             "bootstrap_resamples": r.bootstrapResamples,
             "statistics_seed": String(statisticsSeed),
             "primary_entropy_measure": ItemMetrics.meanEntropyBits,
@@ -58,6 +60,7 @@ enum RunProvenance {
     static func manifestJSON(plan: StudyPlan) -> String {
         let ladders: [[String: Any]] = zip(plan.ladders, plan.selectedLevels).map { ladder, selected in
             ["name": ladder.name, "summary": ladder.summary, "ordinal": ladder.isOrdinal,
+             "level_scale": ladder.levelsAreCategories ? (ladder.isOrdinal ? "ordered_categories" : "categories") : "numeric",
              "levels": ladder.levels.map(\.name), "selected_levels": selected.map(\.index),
              "base_items": ladder.baseItemIDs.count]
         }

@@ -14,8 +14,20 @@ public struct StudyPlan: Sendable {
     public let ladders: [Ladder]
     /// Selected level indices per ladder (same order as `ladders`).
     public let selectedLevels: [[LadderLevel]]
-    /// Every item to run, ladder-major, then level, then base item (the HDF5 row order).
+    /// Every item of the study, ladder-major, then level, then base item (the HDF5 row order; the
+    /// dataset manifest hash covers exactly these).
     public let items: [LadderItem]
+    /// The same items again under fixed-size patching (the patch-length control arm), with ladder
+    /// names `<ladder>@fixed:N` (see ``StudyArm``); written after `items`. Empty when the run's own
+    /// patching is fixed-size or the control is turned off.
+    public let controlItems: [LadderItem]
+    /// Patching of `controlItems` and its spec (`fixed:N`), nil without a control arm.
+    public let controlPatching: PatchingStrategy?
+    public let controlPatchingSpec: String?
+    /// Pre-registered primary hooks, one per model component, fixed before any forward pass: the last
+    /// block's residual stream of the patcher, encoder and global transformer, and the decoder's
+    /// final-norm state (the sparsity paper's last-layer post-norm analogue), among the measured hooks.
+    public let primaryHooks: [String]
     /// Level-0 items whose activations define the reference profile of each hook.
     public let referenceItems: [LadderItem]
     public let modelDirectory: URL
@@ -36,6 +48,8 @@ public struct StudyPlan: Sendable {
 
     /// The sparsity variants every measure is stored in.
     public static let variants: [SparsityVariant] = [.raw, .withoutOutliers, .zScored]
+    /// The entropy model's logits, captured for its per-byte log-probabilities.
+    static let patcherLogitsHook = "patcher.hook_logits"
     /// Name of the shipped default model under `Assets/models/`.
     public static let defaultModelName = "bytelens-tiny"
     /// File name of the run inside the output directory.
@@ -76,6 +90,14 @@ public struct StudyPlan: Sendable {
         guard !request.measures.isEmpty else { throw ProbingError.invalidOption(name: "--measures", detail: "no measure given") }
         let measures = request.measures.reduce(into: [SparsityMeasure]()) { if !$0.contains($1) { $0.append($1) } }
 
+        var controlPatching: PatchingStrategy? = nil, controlSpec: String? = nil, controlItems: [LadderItem] = []
+        if request.patchControl, patching.needsEntropy {
+            controlPatching = .fixed(request.controlPatchSize)
+            controlSpec = "fixed:\(request.controlPatchSize)"
+            controlItems = items.map { StudyArm.controlCopy(of: $0, spec: controlSpec!) }
+        }
+        let primaryHooks = Self.primaryHooks(measured.map(\.name))
+
         let layout = ProbeRunLayout(
             byteLevelHooks: measured.filter { HookSelection.scope(of: $0) == .byte }.map(\.name),
             patchLevelHooks: measured.filter { HookSelection.scope(of: $0) == .patch }.map(\.name),
@@ -93,12 +115,38 @@ public struct StudyPlan: Sendable {
         if !request.resume && partialExists { throw ProbingError.partialRunExists(partialPath: partial) }
 
         let plan = StudyPlan(request: request, ladders: ladders, selectedLevels: selected, items: items,
-                             referenceItems: reference, modelDirectory: modelDirectory, config: config,
+                             controlItems: controlItems, controlPatching: controlPatching, controlPatchingSpec: controlSpec,
+                             primaryHooks: primaryHooks, referenceItems: reference, modelDirectory: modelDirectory, config: config,
                              measuredHooks: measured, activationHooks: saved, patching: patching, patchingSpec: spec,
                              measures: measures, layout: layout, outDirectory: out, finalPath: finalPath,
                              assetsDirectory: assets)
         if request.resume { try plan.checkResumable() }
         return plan
+    }
+
+    /// Every forward the item stage runs, in HDF5 row order: the study's items, then the control arm.
+    public var runItems: [LadderItem] { items + controlItems }
+
+    /// The patching an item runs with (the control arm's for control items).
+    public func patching(for item: LadderItem) -> PatchingStrategy {
+        if let controlPatching, let spec = controlPatchingSpec, StudyArm.split(item.ladder, controlSpec: spec).isControl {
+            return controlPatching
+        }
+        return patching
+    }
+
+    /// One primary hook per component (see ``primaryHooks``), in component order.
+    public static func primaryHooks(_ measured: [String]) -> [String] {
+        var out: [String] = []
+        for component in HookLabel.componentOrder {
+            let hooks = measured.map(HookLabel.init).filter { $0.component == component }
+            if component == "decoder", let final = hooks.first(where: { $0.kind == "hook_final_norm" }) {
+                out.append(final.name)
+            } else if let last = hooks.filter({ $0.kind == "hook_resid_post" && $0.layer != nil }).max(by: { $0.layer! < $1.layer! }) {
+                out.append(last.name)
+            }
+        }
+        return out
     }
 
     /// The bootstrap seed of the statistics: the statistics module's default seed plus the run seed.
@@ -217,5 +265,5 @@ public struct StudyPlan: Sendable {
     public var partialPath: String { ProbeRunWriter.partialPath(for: finalPath) }
 
     /// Forward passes the run performs: the reference pass over level-0 items, then one per item.
-    public var forwardCount: Int { referenceItems.count + items.count }
+    public var forwardCount: Int { referenceItems.count + items.count + controlItems.count }
 }

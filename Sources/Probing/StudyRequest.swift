@@ -38,6 +38,9 @@ public struct StudyRequest: Sendable, Equatable {
     public var controlPatchSize: Int
     /// Bootstrap resamples of every confidence interval.
     public var bootstrapResamples: Int
+    /// Run every item a second time under `fixed:<controlPatchSize>` patching (the paired patch-length
+    /// control arm; skipped when the run's own patching reads no entropy).
+    public var patchControl: Bool
     /// `Assets/` override (tests); nil = ``Ladders/AssetLocator`` search.
     public var assetsDirectory: String?
     /// The command line to record in provenance and REPORT.md (program name first).
@@ -58,7 +61,7 @@ public struct StudyRequest: Sendable, Equatable {
                 measures: [SparsityMeasure] = StudyRequest.defaultMeasures, saveActivationPatterns: [String] = [],
                 patching: String = "entropy", threads: Int = 1, outDirectory: String? = nil, resume: Bool = false,
                 referenceItems: Int = 32, controlPatchSize: Int = 4, bootstrapResamples: Int = 2000,
-                assetsDirectory: String? = nil, commandLine: [String] = []) {
+                patchControl: Bool = true, assetsDirectory: String? = nil, commandLine: [String] = []) {
         self.dataset = dataset
         self.modelDirectory = modelDirectory
         self.levels = levels
@@ -74,6 +77,7 @@ public struct StudyRequest: Sendable, Equatable {
         self.referenceItems = referenceItems
         self.controlPatchSize = controlPatchSize
         self.bootstrapResamples = bootstrapResamples
+        self.patchControl = patchControl
         self.assetsDirectory = assetsDirectory
         self.commandLine = commandLine
     }

@@ -105,19 +105,19 @@ public struct StudyRunner: Sendable {
         let resumed = writer.completedItemCount
 
         let itemStart = Date()
-        let itemBytes = plan.items.map(\.byteLength)
+        let itemBytes = plan.runItems.map(\.byteLength)
         let bytesTotal = itemBytes.reduce(0, +)
         var next = resumed
         var bytesDone = itemBytes[..<resumed].reduce(0, +)
         do {
-            while next < plan.items.count {
+            while next < plan.runItems.count {
                 if shouldStop() { throw writer.abandon() }
-                let batch = Array(plan.items[next..<min(next + threads, plan.items.count)])
+                let batch = Array(plan.runItems[next..<min(next + threads, plan.runItems.count)])
                 let rows = try ParallelMap.run(batch, threads: threads) { try measurer.measure($0) }
                 for row in rows { try writer.append(row) }
                 next += batch.count
                 bytesDone += batch.reduce(0) { $0 + $1.byteLength }
-                progress(StudyProgress(phase: .items, done: next, total: plan.items.count, bytesDone: bytesDone - itemBytes[..<resumed].reduce(0, +),
+                progress(StudyProgress(phase: .items, done: next, total: plan.runItems.count, bytesDone: bytesDone - itemBytes[..<resumed].reduce(0, +),
                                        bytesTotal: bytesTotal - itemBytes[..<resumed].reduce(0, +),
                                        elapsed: Date().timeIntervalSince(itemStart)))
             }
@@ -148,7 +148,7 @@ public struct StudyRunner: Sendable {
         progress(StudyProgress(phase: .report, done: 0, total: 1, bytesDone: 0, bytesTotal: 0, elapsed: 0))
         let report = try ReportBuilder(path: plan.finalPath).write(to: plan.outDirectory.path)
         endPhase(.report)
-        return StudyOutcome(finalPath: plan.finalPath, report: report, statistics: results, itemCount: plan.items.count,
+        return StudyOutcome(finalPath: plan.finalPath, report: report, statistics: results, itemCount: plan.runItems.count,
                             resumedItems: resumed, seconds: Date().timeIntervalSince(started), phaseSeconds: phases)
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import HDF5Store
+import Metrics
 import Statistics
 
 /// Turns a probe-run file into the study's tests (a)–(d) (``Statistics/StudyAnalysis``), reading
@@ -15,13 +16,33 @@ import Statistics
 public enum StudyStatistics {
     public static func analyze(_ reader: ProbeRunReader, configuration: StudyConfiguration,
                                threads: Int = 1) throws -> [StudyResultRow] {
+        var configuration = configuration
+        let config = (try? JSONSerialization.jsonObject(with: Data(reader.provenance.configJSON.utf8))) as? [String: Any] ?? [:]
+        if configuration.primaryHooks.isEmpty, let hooks = config["primary_hooks"] as? [String] { configuration.primaryHooks = hooks }
+        let controlSpec = controlSpec(reader.provenance)
         let inputs = try self.inputs(reader)
         var rows: [StudyResultRow] = []
         for input in inputs { rows += try StudyAnalysis.analyze(input, configuration: configuration, threads: threads) }
-        if inputs.count > 1 { rows = StudyAnalysis.correctAcrossLadders(rows, alpha: configuration.alpha) }
+        // Holm across ladders within each arm (the group `tasks`): the control arm is its own family.
+        let isControl: (StudyResultRow) -> Bool = { StudyArm.split($0.ladder, controlSpec: controlSpec).isControl }
+        if inputs.filter({ !StudyArm.split($0.ladder, controlSpec: controlSpec).isControl }).count > 1 {
+            let main = rows.filter { !isControl($0) }, control = rows.filter(isControl)
+            rows = StudyAnalysis.correctAcrossLadders(main, alpha: configuration.alpha)
+                + (control.isEmpty ? [] : StudyAnalysis.correctAcrossLadders(control, alpha: configuration.alpha))
+        }
+        // The patch-length control: each ladder against its fixed-patching arm.
+        if let spec = controlSpec {
+            for input in inputs where !StudyArm.split(input.ladder, controlSpec: spec).isControl {
+                if let control = inputs.first(where: { $0.ladder == StudyArm.controlLadder(input.ladder, spec: spec) }) {
+                    rows += try StudyAnalysis.patchingInteraction(main: input, control: control, configuration: configuration,
+                                                                  threads: threads)
+                }
+            }
+        }
         let categorical = categoricalLadders(reader.provenance)
         return rows.map { row in
-            guard categorical.contains(row.ladder), row.test != .entropySparsityPatchCorrelation else { return row }
+            guard categorical.contains(StudyArm.split(row.ladder, controlSpec: controlSpec).base),
+                  row.test != .entropySparsityPatchCorrelation else { return row }
             var r = row
             r.note = [categoricalNote, r.note].filter { !$0.isEmpty }.joined(separator: "; ")
             return r
@@ -33,19 +54,63 @@ public enum StudyStatistics {
 
     /// Ladders the dataset manifest marks as not ordinal (e.g. `noise-blt`).
     public static func categoricalLadders(_ provenance: ProbeRunProvenance) -> Set<String> {
-        guard let manifest = try? JSONSerialization.jsonObject(with: Data(provenance.datasetManifestJSON.utf8)) as? [String: Any],
-              let ladders = manifest["ladders"] as? [[String: Any]] else { return [] }
-        return Set(ladders.compactMap { ($0["ordinal"] as? Bool) == false ? $0["name"] as? String : nil })
+        Set(manifestLadders(provenance).compactMap { ($0["ordinal"] as? Bool) == false ? $0["name"] as? String : nil })
     }
 
-    /// One ``Statistics/StudyInput`` per ladder, in file order.
+    /// Ladders whose levels are categories with a hypothesised order (manifest `level_scale`), whose
+    /// level enters test (c) as indicators.
+    public static func ladderWithCategoricalLevels(_ provenance: ProbeRunProvenance) -> Set<String> {
+        Set(manifestLadders(provenance).compactMap { entry in
+            guard let name = entry["name"] as? String else { return nil }
+            if let scale = entry["level_scale"] as? String { return scale == "numeric" ? nil : name }
+            return (entry["ordinal"] as? Bool) == false ? name : nil
+        })
+    }
+
+    static func manifestLadders(_ provenance: ProbeRunProvenance) -> [[String: Any]] {
+        guard let manifest = try? JSONSerialization.jsonObject(with: Data(provenance.datasetManifestJSON.utf8)) as? [String: Any],
+              let ladders = manifest["ladders"] as? [[String: Any]] else { return [] }
+        return ladders
+    }
+
+    /// The control arm's patching spec recorded in the run configuration (nil: no control arm).
+    public static func controlSpec(_ provenance: ProbeRunProvenance) -> String? {
+        let config = (try? JSONSerialization.jsonObject(with: Data(provenance.configJSON.utf8))) as? [String: Any] ?? [:]
+        guard let spec = config["patch_control"] as? String, spec != "none" else { return nil }
+        return spec
+    }
+
+    /// The per-item measured difficulty: the model's loss over the task's answer when the ladder has
+    /// answers, else over the analysis span (bits per byte).
+    public static let answerLossMetric = "answer_loss_bits"
+
+    /// How a stored measure column reads (orients verdicts); unknown columns read as "higher = sparser".
+    public static func direction(ofColumn column: String) -> EffectDirection {
+        guard let (measure, _) = SparsityVariant.parse(columnName: column) else { return .higherIsSparser }
+        switch measure.direction {
+        case .higherIsSparser: return .higherIsSparser
+        case .lowerIsSparser: return .lowerIsSparser
+        case .notASparsityMeasure: return .notSparsity
+        }
+    }
+
+    /// One ``Statistics/StudyInput`` per stored ladder (control arms included), in file order.
     public static func inputs(_ reader: ProbeRunReader) throws -> [StudyInput] {
         let records = try reader.itemRecords()
-        let entropy = try reader.itemMetric(ItemMetrics.meanEntropyBits)
         let layout = reader.layout
+        func metric(_ name: String) throws -> [Double]? {
+            layout.itemMetricNames.contains(name) ? try reader.itemMetric(name) : nil
+        }
+        let entropy = try reader.itemMetric(ItemMetrics.meanEntropyBits)
+        let spanLoss = try metric(ItemMetrics.bitsPerByte)
+        let answerLoss = try metric(answerLossMetric)
+        let probeEntropy = try metric(ItemMetrics.probePatchEntropyBits)
+        let probePatchLength = try metric(ItemMetrics.probePatchLength)
         let hooks = layout.probeHooks
         var probe: [String: [Float]] = [:]
         if !hooks.isEmpty { for column in layout.measureColumns { probe[column] = try reader.probeMeasure(column) } }
+        let controlSpec = controlSpec(reader.provenance)
+        let categoricalLevels = ladderWithCategoricalLevels(reader.provenance)
 
         var ladderOrder: [String] = []
         for r in records where !ladderOrder.contains(r.ladder) { ladderOrder.append(r.ladder) }
@@ -70,14 +135,22 @@ public enum StudyStatistics {
                 for column in layout.measureColumns {
                     let values = probe[column]!
                     series.append(LevelSeries(hook: hook, measure: column,
-                                              values: table { Double(values[$0 * hooks.count + h]) }))
+                                              values: table { Double(values[$0 * hooks.count + h]) },
+                                              direction: direction(ofColumn: column)))
                 }
             }
             let patches = try patchTable(reader, indices: indices, itemPosition: itemPosition, levelPosition: levelPosition,
                                          records: records)
+            // Measured difficulty: answer loss where the ladder's items have answers, else span loss.
+            let hasAnswers = answerLoss.map { a in indices.contains { a[$0].isFinite } } ?? false
+            let loss: [[Double]]? = hasAnswers ? table { answerLoss![$0] } : spanLoss.map { l in table { l[$0] } }
+            let base = StudyArm.split(ladder, controlSpec: controlSpec).base
             return StudyInput(ladder: ladder, levels: levels.map(\.name), items: items,
                               entropyMeasure: ItemMetrics.meanEntropyBits, entropy: table { entropy[$0] },
-                              sparsity: series, patches: patches)
+                              sparsity: series, patches: patches, levelsAreCategories: categoricalLevels.contains(base),
+                              loss: loss, lossMeasure: loss == nil ? "" : (hasAnswers ? answerLossMetric : ItemMetrics.bitsPerByte),
+                              probeEntropy: probeEntropy.map { p in table { p[$0] } },
+                              probePatchLength: probePatchLength.map { p in table { p[$0] } })
         }
     }
 
@@ -110,7 +183,8 @@ public enum StudyStatistics {
         var series: [PatchSeries] = []
         for (h, hook) in hooks.enumerated() {
             for (c, column) in layout.measureColumns.enumerated() {
-                series.append(PatchSeries(hook: hook, measure: column, values: values[h * layout.measureColumns.count + c]))
+                series.append(PatchSeries(hook: hook, measure: column, values: values[h * layout.measureColumns.count + c],
+                                          direction: direction(ofColumn: column)))
             }
         }
         return PatchTable(item: item, level: level, entropy: entropy, length: length, position: position, sparsity: series)
@@ -122,7 +196,9 @@ public enum StudyStatistics {
             ProbeRunStatisticRow(test: r.test.rawValue, question: r.question, ladder: r.ladder, hook: r.hook, measure: r.measure,
                                  isPrimary: r.isPrimary, estimator: r.estimator, pTest: r.pTest, ciMethod: r.ciMethod ?? "",
                                  n: r.n, estimate: r.estimate, ciLow: r.ciLow, ciHigh: r.ciHigh, p: r.p,
-                                 pCorrected: r.correctedP, verdict: r.verdict.rawValue, note: r.note)
+                                 pCorrected: r.correctedP, verdict: r.verdict.rawValue, note: r.note,
+                                 direction: r.direction.rawValue, equivalenceDelta: r.equivalenceDelta, tostP: r.tostP,
+                                 maxVIF: r.maxVIF, stratum: r.stratum)
         }
     }
 
@@ -130,11 +206,20 @@ public enum StudyStatistics {
     public static func resultRows(_ stored: [ProbeRunStatisticRow]) -> [StudyResultRow] {
         stored.compactMap { s in
             guard let test = StudyTest(rawValue: s.test), let verdict = Verdict(rawValue: s.verdict) else { return nil }
-            return StudyResultRow(test: test, question: s.question, ladder: s.ladder, hook: s.hook, measure: s.measure,
-                                  isPrimary: s.isPrimary, estimator: s.estimator, pTest: s.pTest,
-                                  ciMethod: s.ciMethod.isEmpty ? nil : s.ciMethod, n: s.n, estimate: s.estimate,
-                                  ciLow: s.ciLow, ciHigh: s.ciHigh, p: s.p, correctedP: s.pCorrected, verdict: verdict,
-                                  note: s.note)
+            var row = StudyResultRow(test: test, question: s.question, ladder: s.ladder, hook: s.hook, measure: s.measure,
+                                     isPrimary: s.isPrimary, estimator: s.estimator, pTest: s.pTest,
+                                     ciMethod: s.ciMethod.isEmpty ? nil : s.ciMethod, n: s.n, estimate: s.estimate,
+                                     ciLow: s.ciLow, ciHigh: s.ciHigh, p: s.p, correctedP: s.pCorrected, verdict: verdict,
+                                     note: s.note)
+            // Files written before verdicts were oriented have no direction column: re-derive it from the
+            // measure name so old rows at least say how their estimate reads.
+            row.direction = EffectDirection(rawValue: s.direction)
+                ?? (s.hook.isEmpty ? .none : direction(ofColumn: s.measure))
+            row.equivalenceDelta = s.equivalenceDelta
+            row.tostP = s.tostP
+            row.maxVIF = s.maxVIF
+            row.stratum = s.stratum
+            return row
         }
     }
 }

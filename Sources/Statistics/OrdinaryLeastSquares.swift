@@ -28,6 +28,29 @@ public struct OLSResult: Sendable, Equatable, Codable {
     public var clusterCount: Int?
     public var covarianceType: CovarianceType
     public var residuals: [Double]
+    /// The full coefficient covariance (classical or CR1, as `covarianceType`), aligned with `names`;
+    /// `standardErrors` is the square root of its diagonal.
+    public var covariance: [[Double]] = []
+
+    /// Estimate, standard error, t and two-sided p of the linear combination Σ wⱼ·bⱼ over the named
+    /// coefficients (e.g. the mean of several level dummies), from the full covariance; nil when a name
+    /// is absent. p uses `testDegreesOfFreedom`.
+    public func contrast(_ weights: [String: Double]) -> (estimate: Double, standardError: Double, t: Double, p: Double)? {
+        var w = [Double](repeating: 0, count: names.count)
+        for (name, weight) in weights {
+            guard let i = names.firstIndex(of: name) else { return nil }
+            w[i] = weight
+        }
+        var estimate = 0.0, variance = 0.0
+        for a in names.indices {
+            estimate += w[a] * coefficients[a]
+            for b in names.indices { variance += w[a] * covariance[a][b] * w[b] }
+        }
+        let se = max(0, variance).squareRoot()
+        guard se > 0 else { return (estimate, 0, estimate == 0 ? 0 : (estimate > 0 ? .infinity : -.infinity), estimate == 0 ? 1 : 0) }
+        let t = estimate / se
+        return (estimate, se, t, min(1, 2 * SpecialFunctions.studentTSF(abs(t), df: testDegreesOfFreedom)))
+    }
 
     /// The coefficient row for a covariate name, nil if absent.
     public func coefficient(named name: String) -> (estimate: Double, standardError: Double, t: Double, p: Double)? {
@@ -95,6 +118,7 @@ public enum OrdinaryLeastSquares {
         guard residualDF >= 1, !columns.isEmpty, let ls = LeastSquares(columns: columns, y: response) else { return nil }
         let k = columns.count
         var standardErrors = [Double](repeating: 0, count: k)
+        var covariance = [[Double]](repeating: [Double](repeating: 0, count: k), count: k)
         var testDF = Double(residualDF)
         var clusterCount: Int? = nil
         if let clusters {
@@ -109,16 +133,22 @@ public enum OrdinaryLeastSquares {
             for s in scores { for a in 0..<k { for b in 0..<k { meat[a][b] += s[a] * s[b] } } }
             let correction = Double(g) / Double(g - 1) * Double(n - 1) / Double(residualDF)
             let bread = ls.inverseGram
-            for j in 0..<k {
-                // (B M B)_jj
-                var v = 0.0
-                for a in 0..<k { for b in 0..<k { v += bread[j][a] * meat[a][b] * bread[b][j] } }
-                standardErrors[j] = (max(0, correction * v)).squareRoot()
+            var meatBread = [[Double]](repeating: [Double](repeating: 0, count: k), count: k)
+            for a in 0..<k { for c in 0..<k { var v = 0.0; for b in 0..<k { v += meat[a][b] * bread[b][c] }; meatBread[a][c] = v } }
+            for i in 0..<k {
+                for j in 0..<k {
+                    // (B M B)_ij
+                    var v = 0.0
+                    for a in 0..<k { v += bread[i][a] * meatBread[a][j] }
+                    covariance[i][j] = correction * v
+                }
             }
+            for j in 0..<k { standardErrors[j] = (max(0, covariance[j][j])).squareRoot() }
             testDF = Double(g - 1)
         } else {
             let rss = ls.residuals.reduce(0) { $0 + $1 * $1 }
             let sigma2 = rss / Double(residualDF)
+            for i in 0..<k { for j in 0..<k { covariance[i][j] = sigma2 * ls.inverseGram[i][j] } }
             for j in 0..<k { standardErrors[j] = (sigma2 * ls.inverseGram[j][j]).squareRoot() }
         }
         var tStatistics = [Double](repeating: 0, count: k)
@@ -137,6 +167,7 @@ public enum OrdinaryLeastSquares {
                          tStatistics: tStatistics, pValues: pValues, testDegreesOfFreedom: testDF,
                          residualDegreesOfFreedom: Double(residualDF), parameterCount: parameterCount,
                          observationCount: n, groupCount: groupCount, clusterCount: clusterCount,
-                         covarianceType: clusters == nil ? .classical : .cluster, residuals: ls.residuals)
+                         covarianceType: clusters == nil ? .classical : .cluster, residuals: ls.residuals,
+                         covariance: covariance)
     }
 }

@@ -4,18 +4,30 @@
 /// - (a) one `entropy_tracks_level` row: Page's L (two-sided: 2·min of the increasing and decreasing
 ///   one-sided p, capped at 1) on `entropy[item][level]`, estimate = mean within-item Kendall τ-b
 ///   between level index and value, CI = cluster bootstrap over items;
-/// - (b) one `sparsity_tracks_level` row per `LevelSeries`, same method, Holm-corrected across all
-///   hooks × measures of the ladder;
-/// - (c) one `sparsity_beyond_entropy` row per `LevelSeries`: OLS sparsity ~ level index + entropy with
-///   item fixed effects; estimate = level coefficient (change per level step, entropy held fixed),
-///   p = cluster-robust (CR1, by item) t-test with G − 1 df, CI = cluster bootstrap (exact refits);
-///   Holm across the ladder's (c) rows;
+/// - (0) with `loss`, one `loss_tracks_level` row (same method on the model's own loss: does the
+///   ladder get harder *for the model*?) and (e) one `entropy_tracks_loss` row: mean within-item
+///   Kendall τ-b between entropy and loss across levels, p = Wilcoxon signed-rank on the per-item τ;
+/// - (b) one `sparsity_tracks_level` row per `LevelSeries`, same method as (a);
+/// - (c) one `sparsity_beyond_entropy` row per `LevelSeries`: OLS sparsity ~ level + probe-local
+///   entropy (+ loss when given) with item fixed effects. The level enters as a slope, or — for
+///   ladders whose levels are categories (`levelsAreCategories`) — as one indicator per level, the
+///   estimate then being the mean of the indicator coefficients (the average difference from level 0,
+///   covariates held fixed). p = cluster-robust (CR1, by item) t-test of that estimate with G − 1 df,
+///   CI = cluster bootstrap (exact refits); the largest VIF of the covariates is stored;
+/// - (f) with `loss`, one `sparsity_tracks_loss` row per `LevelSeries` (as (e));
 /// - (d) if `patches` is given, one `entropy_sparsity_patch_correlation` row per `PatchSeries`:
-///   partial correlation of patch entropy and patch sparsity controlling for patch length and
-///   position with one fixed effect per (item, level) text — a purely within-text association, not
-///   confounded by level — p from the cluster-robust t-test (by item) of the entropy slope in the
-///   same regression, CI = cluster bootstrap over items (exact refits); Holm across (d) rows.
+///   partial correlation of patch entropy and patch sparsity controlling for patch length (one
+///   indicator per length 2…7 and one for ≥ 8, so length enters without a functional form) and
+///   position with one fixed effect per (item, level) text — a purely within-text association — p from
+///   the cluster-robust t-test (by item) of the entropy slope, CI = cluster bootstrap over items; plus,
+///   for primary series, the same test within each patch-length stratum (1, 2, 3, 4–7, ≥ 8 bytes).
 ///
+/// Every sparsity verdict is *oriented* by the series' `EffectDirection` ("tracks difficulty" =
+/// sparser on harder inputs, whichever way the measure runs). τ-based rows and (c) carry a TOST
+/// equivalence test against ±δ (`StudyConfiguration.equivalenceDelta`), so "no evidence" can be
+/// read as "equivalent to 0 within ±δ" when `tostP` < α.
+///
+/// Holm: one family per test × ladder × {primary, exploratory} (× strata for the length strata).
 /// Items with a non-finite value in a row's inputs are dropped from that row (listwise); `n` is the
 /// number of items used. Rows with n < 3, a degenerate design or undefined estimate get nil numbers,
 /// the verdict "insufficient data" and a `note` saying why. Deterministic: each row's bootstrap seed
@@ -26,34 +38,63 @@ public enum StudyAnalysis {
         try validate(input)
         var rows: [StudyResultRow] = []
         rows.append(try trendRow(test: .entropyTracksLevel, input: input, hook: "", measure: input.entropyMeasure,
-                                 isPrimary: true, values: input.entropy, configuration: configuration))
+                                 isPrimary: true, values: input.entropy, direction: .none, configuration: configuration))
+        if let loss = input.loss {
+            rows.append(try trendRow(test: .lossTracksLevel, input: input, hook: "", measure: input.lossMeasure,
+                                     isPrimary: true, values: loss, direction: .none, configuration: configuration))
+            rows.append(try lossRow(test: .entropyTracksLoss, input: input, hook: "", measure: input.entropyMeasure,
+                                    isPrimary: true, values: input.entropy, loss: loss, direction: .none,
+                                    configuration: configuration))
+        }
         // Rows are independent (each bootstrap is seeded from the row's identity), so `threads` only
         // changes how fast they come, not what they are.
-        let perSeries = try orderedParallelMap(input.sparsity.count, threads: threads) { i in
+        let perSeries = try orderedParallelMap(input.sparsity.count, threads: threads) { i -> [StudyResultRow] in
             let series = input.sparsity[i]
-            let primary = series.measure == configuration.primarySparsityMeasure
-            return (try trendRow(test: .sparsityTracksLevel, input: input, hook: series.hook, measure: series.measure,
-                                 isPrimary: primary, values: series.values, configuration: configuration),
-                    try beyondEntropyRow(input: input, series: series, isPrimary: primary, configuration: configuration))
+            let primary = configuration.isPrimary(hook: series.hook, measure: series.measure)
+            var out = [try trendRow(test: .sparsityTracksLevel, input: input, hook: series.hook, measure: series.measure,
+                                    isPrimary: primary, values: series.values, direction: series.direction,
+                                    configuration: configuration),
+                       try beyondEntropyRow(input: input, series: series, isPrimary: primary, configuration: configuration)]
+            if let loss = input.loss {
+                out.append(try lossRow(test: .sparsityTracksLoss, input: input, hook: series.hook, measure: series.measure,
+                                       isPrimary: primary, values: series.values, loss: loss, direction: series.direction,
+                                       configuration: configuration))
+            }
+            return out
         }
         var patchRows: [StudyResultRow] = []
         if let patches = input.patches {
-            patchRows = try orderedParallelMap(patches.sparsity.count, threads: threads) { i in
+            patchRows = try orderedParallelMap(patches.sparsity.count, threads: threads) { i -> [StudyResultRow] in
                 let series = patches.sparsity[i]
-                return try patchRow(input: input, patches: patches, series: series,
-                                    isPrimary: series.measure == configuration.primarySparsityMeasure,
-                                    configuration: configuration)
-            }
+                let primary = configuration.isPrimary(hook: series.hook, measure: series.measure)
+                var out = [try patchRow(input: input, patches: patches, series: series, isPrimary: primary,
+                                        stratum: nil, configuration: configuration)]
+                if primary {
+                    for stratum in PatchLengthStratum.all {
+                        out.append(try patchRow(input: input, patches: patches, series: series, isPrimary: primary,
+                                                stratum: stratum, configuration: configuration))
+                    }
+                }
+                return out
+            }.flatMap { $0 }
         }
-        rows += perSeries.map(\.0) + perSeries.map(\.1) + patchRows
-        return applyHolm(rows, alpha: configuration.alpha) { "\($0.test.rawValue)|\($0.ladder)" }
+        for k in 0..<(input.sparsity.isEmpty ? 0 : perSeries[0].count) { rows += perSeries.map { $0[k] } }
+        rows += patchRows
+        return applyHolm(rows, alpha: configuration.alpha) { holmFamily($0, acrossLadders: false) }
     }
 
-    /// Re-applies Holm across ladders: one family per test over all the given rows (e.g. the rows of
-    /// every ladder in a run), recomputing `correctedP` and `verdict`. Use it for the D.6 protocol's
-    /// "Holm across metrics × ladders".
+    /// Re-applies Holm across ladders: one family per test (× primary/exploratory × strata) over all the
+    /// given rows (e.g. the rows of every ladder in a run), recomputing `correctedP` and `verdict`. Use
+    /// it for the D.6 protocol's "Holm across metrics × ladders".
     public static func correctAcrossLadders(_ rows: [StudyResultRow], alpha: Double = 0.05) -> [StudyResultRow] {
-        applyHolm(rows, alpha: alpha) { $0.test.rawValue }
+        applyHolm(rows, alpha: alpha) { holmFamily($0, acrossLadders: true) }
+    }
+
+    /// The Holm family of a row: test, ladder (unless across ladders), confirmatory (primary) or
+    /// exploratory, and whether it is a stratum row.
+    static func holmFamily(_ row: StudyResultRow, acrossLadders: Bool) -> String {
+        [row.test.rawValue, acrossLadders ? "" : row.ladder, row.isPrimary ? "primary" : "exploratory",
+         row.stratum.isEmpty ? "" : "strata"].joined(separator: "|")
     }
 
     static func applyHolm(_ rows: [StudyResultRow], alpha: Double, family: (StudyResultRow) -> String) -> [StudyResultRow] {
@@ -71,7 +112,8 @@ public enum StudyAnalysis {
             for (k, i) in indices.enumerated() {
                 out[i].correctedP = adjusted[k]
                 out[i].verdict = Verdict.decide(n: out[i].n, estimate: out[i].estimate, ciLow: out[i].ciLow,
-                                                ciHigh: out[i].ciHigh, correctedP: adjusted[k], alpha: alpha)
+                                                ciHigh: out[i].ciHigh, correctedP: adjusted[k], alpha: alpha,
+                                                direction: out[i].direction)
             }
         }
         return out
@@ -109,14 +151,21 @@ public enum StudyAnalysis {
         }
     }
 
-    // MARK: - Row builders
+    // MARK: - Shared row pieces
 
     static func emptyRow(_ test: StudyTest, _ input: StudyInput, hook: String, measure: String, isPrimary: Bool,
-                         n: Int, note: String) -> StudyResultRow {
-        StudyResultRow(test: test, question: test.question, ladder: input.ladder, hook: hook, measure: measure,
-                       isPrimary: isPrimary, estimator: test.estimator, pTest: test.pTest, ciMethod: nil, n: n,
-                       estimate: nil, ciLow: nil, ciHigh: nil, p: nil, correctedP: nil, verdict: .insufficientData, note: note)
+                         n: Int, note: String, direction: EffectDirection = .none, stratum: String = "") -> StudyResultRow {
+        var row = StudyResultRow(test: test, question: test.question, ladder: input.ladder, hook: hook, measure: measure,
+                                 isPrimary: isPrimary, estimator: test.estimator, pTest: test.pTest, ciMethod: nil, n: n,
+                                 estimate: nil, ciLow: nil, ciHigh: nil, p: nil, correctedP: nil, verdict: .insufficientData,
+                                 note: join(direction == .notSparsity ? notSparsityNote : "", note))
+        row.direction = direction
+        row.stratum = stratum
+        return row
     }
+
+    /// Note on rows of a measure that is not a sparsity measure.
+    static let notSparsityNote = "not a sparsity measure: \"tracks difficulty\" means the value rises"
 
     /// Stable 64-bit seed for a row: FNV-1a over its identity, mixed with the base seed.
     static func rowSeed(_ base: UInt64, _ parts: [String]) -> UInt64 {
@@ -126,160 +175,20 @@ public enum StudyAnalysis {
         return mixer.next()
     }
 
-    static func trendRow(test: StudyTest, input: StudyInput, hook: String, measure: String, isPrimary: Bool,
-                         values: [[Double]], configuration: StudyConfiguration) throws -> StudyResultRow {
-        let complete = values.filter { $0.allSatisfy(\.isFinite) }
-        let n = complete.count
-        let dropped = values.count - n
-        let dropNote = dropped > 0 ? "\(dropped) item(s) with non-finite values dropped" : ""
-        guard input.levels.count >= 3 else {
-            return emptyRow(test, input, hook: hook, measure: measure, isPrimary: isPrimary, n: n, note: "fewer than 3 levels")
-        }
-        guard n >= 3 else {
-            return emptyRow(test, input, hook: hook, measure: measure, isPrimary: isPrimary, n: n,
-                            note: join("fewer than 3 items with finite values", dropNote))
-        }
-        let taus = try TrendEffect.withinBlockKendallTaus(complete).map { $0 ?? 0 }
-        if complete.allSatisfy({ row in row.allSatisfy { $0 == row[0] } }) {
-            return emptyRow(test, input, hook: hook, measure: measure, isPrimary: isPrimary, n: n,
-                            note: join("values constant across levels in every item", dropNote))
-        }
-        guard let increasing = try PageTrendTest.test(complete),
-              let decreasing = try PageTrendTest.test(complete.map { Array($0.reversed()) }) else {
-            return emptyRow(test, input, hook: hook, measure: measure, isPrimary: isPrimary, n: n, note: "Page's L undefined")
-        }
-        let p = min(1, 2 * min(increasing.pValue, decreasing.pValue))
-        let seed = rowSeed(configuration.seed, [test.rawValue, input.ladder, hook, measure])
-        let interval = try ClusterBootstrap.interval(clusterCount: n, resampleCount: configuration.bootstrapResamples, seed: seed,
-                                                     level: configuration.confidenceLevel, method: configuration.bootstrapMethod) { clusters in
-            clusters.reduce(0.0) { $0 + taus[$1] } / Double(clusters.count)
-        }
-        let estimate = taus.reduce(0, +) / Double(n)
-        var row = emptyRow(test, input, hook: hook, measure: measure, isPrimary: isPrimary, n: n, note: dropNote)
+    /// Sets estimate, p, CI and the oriented verdict of a row.
+    static func fill(_ row: inout StudyResultRow, estimate: Double, p: Double, interval: BootstrapInterval?,
+                     configuration: StudyConfiguration) {
         row.estimate = estimate
         row.p = p
         row.ciLow = interval?.low
         row.ciHigh = interval?.high
         row.ciMethod = interval?.method.rawValue
-        if interval == nil { row.note = join("bootstrap interval undefined", dropNote) }
-        row.verdict = Verdict.decide(n: n, estimate: estimate, ciLow: row.ciLow, ciHigh: row.ciHigh, correctedP: p,
-                                     alpha: configuration.alpha)
-        return row
+        if interval == nil { row.note = join("bootstrap interval undefined", row.note) }
+        row.verdict = Verdict.decide(n: row.n, estimate: estimate, ciLow: row.ciLow, ciHigh: row.ciHigh, correctedP: p,
+                                     alpha: configuration.alpha, direction: row.direction)
     }
 
-    static func beyondEntropyRow(input: StudyInput, series: LevelSeries, isPrimary: Bool,
-                                 configuration: StudyConfiguration) throws -> StudyResultRow {
-        let test = StudyTest.sparsityBeyondEntropy
-        let levels = input.levels.count
-        let kept = input.items.indices.filter { i in
-            series.values[i].allSatisfy(\.isFinite) && input.entropy[i].allSatisfy(\.isFinite)
-        }
-        let n = kept.count
-        let dropped = input.items.count - n
-        let dropNote = dropped > 0 ? "\(dropped) item(s) with non-finite values dropped" : ""
-        guard n >= 3, levels >= 2 else {
-            return emptyRow(test, input, hook: series.hook, measure: series.measure, isPrimary: isPrimary, n: n,
-                            note: join(levels < 2 ? "fewer than 2 levels" : "fewer than 3 items with finite values", dropNote))
-        }
-        if kept.allSatisfy({ i in series.values[i].allSatisfy { $0 == series.values[i][0] } }) {
-            return emptyRow(test, input, hook: series.hook, measure: series.measure, isPrimary: isPrimary, n: n,
-                            note: join("values constant across levels in every item", dropNote))
-        }
-        var y: [Double] = [], level: [Double] = [], entropy: [Double] = [], item: [Int] = []
-        for (code, i) in kept.enumerated() {
-            for l in 0..<levels {
-                y.append(series.values[i][l]); level.append(Double(l)); entropy.append(input.entropy[i][l]); item.append(code)
-            }
-        }
-        guard let fit = try OrdinaryLeastSquares.fit(y: y, covariates: [level, entropy], names: ["level", "entropy"],
-                                                     fixedEffectGroups: item, clusters: item),
-              let levelRow = fit.coefficient(named: "level") else {
-            return emptyRow(test, input, hook: series.hook, measure: series.measure, isPrimary: isPrimary, n: n,
-                            note: join("degenerate design (level collinear with entropy, or constant)", dropNote))
-        }
-        // Per-item Gram matrices of the within-item demeaned (y, level, entropy) make every bootstrap
-        // resample an exact refit in O(items).
-        let demeaned = [y, level, entropy].map { demeanWithinGroups($0, codes: item, groupCount: n) }
-        let grams = ClusterGrams(columns: demeaned, clusterCodes: item, clusterCount: n)
-        let seed = rowSeed(configuration.seed, [test.rawValue, input.ladder, series.hook, series.measure])
-        let interval = try ClusterBootstrap.interval(clusterCount: n, resampleCount: configuration.bootstrapResamples, seed: seed,
-                                                     level: configuration.confidenceLevel, method: configuration.bootstrapMethod) { clusters in
-            ClusterGrams.regressionCoefficients(grams.total(clusters), dimension: 3)?[0]
-        }
-        var row = emptyRow(test, input, hook: series.hook, measure: series.measure, isPrimary: isPrimary, n: n, note: dropNote)
-        row.estimate = levelRow.estimate
-        row.p = levelRow.p
-        row.ciLow = interval?.low
-        row.ciHigh = interval?.high
-        row.ciMethod = interval?.method.rawValue
-        if interval == nil { row.note = join("bootstrap interval undefined", dropNote) }
-        row.verdict = Verdict.decide(n: n, estimate: row.estimate, ciLow: row.ciLow, ciHigh: row.ciHigh, correctedP: row.p,
-                                     alpha: configuration.alpha)
-        return row
-    }
-
-    static func patchRow(input: StudyInput, patches: PatchTable, series: PatchSeries, isPrimary: Bool,
-                         configuration: StudyConfiguration) throws -> StudyResultRow {
-        let test = StudyTest.entropySparsityPatchCorrelation
-        let levels = input.levels.count
-        let use = patches.item.indices.filter { k in
-            patches.entropy[k].isFinite && series.values[k].isFinite && patches.length[k].isFinite && patches.position[k].isFinite
-        }
-        let droppedPatches = patches.item.count - use.count
-        let dropNote = droppedPatches > 0 ? "\(droppedPatches) patch(es) with non-finite values dropped" : ""
-        let (itemCodes, itemCount) = denseGroups(use.map { patches.item[$0] })
-        let sequenceLabels = use.map { patches.item[$0] * levels + patches.level[$0] }
-        let (sequenceCodes, sequenceCount) = denseGroups(sequenceLabels)
-        guard itemCount >= 3 else {
-            return emptyRow(test, input, hook: series.hook, measure: series.measure, isPrimary: isPrimary, n: itemCount,
-                            note: join("fewer than 3 items with patches", dropNote))
-        }
-        let entropy = use.map { patches.entropy[$0] }
-        let sparsity = use.map { series.values[$0] }
-        let length = use.map { patches.length[$0] }
-        let position = use.map { patches.position[$0] }
-        // A control with no variation within texts (e.g. patch length under fixed-size patching) is
-        // absorbed by the text fixed effects already; drop it rather than declare the design singular.
-        var controlNames: [String] = [], controls: [[Double]] = [], notes: [String] = []
-        for (name, column) in [("length", length), ("position", position)] {
-            let within = demeanWithinGroups(column, codes: sequenceCodes, groupCount: sequenceCount)
-            let spread = within.reduce(0) { $0 + $1 * $1 }
-            let scale = column.reduce(0) { $0 + $1 * $1 }
-            if spread > 1e-20 * max(scale, 1e-300) { controlNames.append(name); controls.append(column) }
-            else { notes.append("\(name) constant within texts (absorbed)") }
-        }
-        let demeaned = ([entropy, sparsity] + controls).map {
-            demeanWithinGroups($0, codes: sequenceCodes, groupCount: sequenceCount)
-        }
-        let dimension = demeaned.count
-        let grams = ClusterGrams(columns: demeaned, clusterCodes: itemCodes, clusterCount: itemCount)
-        let baseNote = join(notes.joined(separator: "; "), dropNote)
-        guard let estimate = ClusterGrams.partialCorrelation(grams.total(Array(0..<itemCount)), dimension: dimension),
-              let fit = try OrdinaryLeastSquares.fit(y: sparsity, covariates: [entropy] + controls,
-                                                     names: ["entropy"] + controlNames,
-                                                     fixedEffectGroups: sequenceLabels, clusters: itemCodes),
-              let slope = fit.coefficient(named: "entropy") else {
-            return emptyRow(test, input, hook: series.hook, measure: series.measure, isPrimary: isPrimary, n: itemCount,
-                            note: join("degenerate design (no within-text variation after controls)", baseNote))
-        }
-        let seed = rowSeed(configuration.seed, [test.rawValue, input.ladder, series.hook, series.measure])
-        let interval = try ClusterBootstrap.interval(clusterCount: itemCount, resampleCount: configuration.bootstrapResamples, seed: seed,
-                                                     level: configuration.confidenceLevel, method: configuration.bootstrapMethod) { clusters in
-            ClusterGrams.partialCorrelation(grams.total(clusters), dimension: dimension)
-        }
-        var row = emptyRow(test, input, hook: series.hook, measure: series.measure, isPrimary: isPrimary, n: itemCount, note: baseNote)
-        row.estimate = estimate
-        row.p = slope.p
-        row.ciLow = interval?.low
-        row.ciHigh = interval?.high
-        row.ciMethod = interval?.method.rawValue
-        if interval == nil { row.note = join("bootstrap interval undefined", baseNote) }
-        row.verdict = Verdict.decide(n: itemCount, estimate: estimate, ciLow: row.ciLow, ciHigh: row.ciHigh, correctedP: row.p,
-                                     alpha: configuration.alpha)
-        return row
-    }
-
-    private static func join(_ a: String, _ b: String) -> String {
+    static func join(_ a: String, _ b: String) -> String {
         [a, b].filter { !$0.isEmpty }.joined(separator: "; ")
     }
 }

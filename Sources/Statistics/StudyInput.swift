@@ -3,9 +3,11 @@ public struct LevelSeries: Sendable, Equatable, Codable {
     public var hook: String
     public var measure: String
     public var values: [[Double]]
+    /// How a larger value reads; orients the verdicts of every test on this series.
+    public var direction: EffectDirection
 
-    public init(hook: String, measure: String, values: [[Double]]) {
-        self.hook = hook; self.measure = measure; self.values = values
+    public init(hook: String, measure: String, values: [[Double]], direction: EffectDirection = .higherIsSparser) {
+        self.hook = hook; self.measure = measure; self.values = values; self.direction = direction
     }
 }
 
@@ -33,9 +35,11 @@ public struct PatchSeries: Sendable, Equatable, Codable {
     public var hook: String
     public var measure: String
     public var values: [Double]
+    /// How a larger value reads; orients the verdict of test (d).
+    public var direction: EffectDirection
 
-    public init(hook: String, measure: String, values: [Double]) {
-        self.hook = hook; self.measure = measure; self.values = values
+    public init(hook: String, measure: String, values: [Double], direction: EffectDirection = .higherIsSparser) {
+        self.hook = hook; self.measure = measure; self.values = values; self.direction = direction
     }
 }
 
@@ -54,11 +58,30 @@ public struct StudyInput: Sendable, Equatable, Codable {
     public var sparsity: [LevelSeries]
     /// Optional patch-level data for test (d).
     public var patches: PatchTable?
+    /// `true` when the levels are categories with a hypothesised order (e.g. languages): test (c) then
+    /// models the level with one indicator per level instead of a slope.
+    public var levelsAreCategories: Bool = false
+    /// Measured difficulty: the model's own loss per item and level, `loss[item][level]` (bits per
+    /// byte over the span, or over the answer for tasks), named by `lossMeasure`. Enables the
+    /// "does the ladder get harder for the model" test and the tests against measured loss.
+    public var loss: [[Double]]? = nil
+    public var lossMeasure: String = ""
+    /// Entropy local to the probe position, `probeEntropy[item][level]` (bits): the covariate of test (c),
+    /// where sparsity is read. Falls back to `entropy` when nil.
+    public var probeEntropy: [[Double]]? = nil
+    /// Length in bytes of the patch holding the probe position, `probePatchLength[item][level]`: enters
+    /// test (c) as indicators (2, 3, ≥ 4 bytes against 1), so the level effect is compared between
+    /// probes in patches of the same length.
+    public var probePatchLength: [[Double]]? = nil
 
     public init(ladder: String, levels: [String], items: [String], entropyMeasure: String, entropy: [[Double]],
-                sparsity: [LevelSeries], patches: PatchTable? = nil) {
+                sparsity: [LevelSeries], patches: PatchTable? = nil, levelsAreCategories: Bool = false,
+                loss: [[Double]]? = nil, lossMeasure: String = "", probeEntropy: [[Double]]? = nil,
+                probePatchLength: [[Double]]? = nil) {
         self.ladder = ladder; self.levels = levels; self.items = items; self.entropyMeasure = entropyMeasure
         self.entropy = entropy; self.sparsity = sparsity; self.patches = patches
+        self.levelsAreCategories = levelsAreCategories; self.loss = loss; self.lossMeasure = lossMeasure
+        self.probeEntropy = probeEntropy; self.probePatchLength = probePatchLength
     }
 }
 
@@ -73,10 +96,25 @@ public struct StudyConfiguration: Sendable, Equatable, Codable {
     public var seed: UInt64 = 20_260_301
     /// Pre-registered primary sparsity measure (flagged `isPrimary` in rows).
     public var primarySparsityMeasure: String = "hoyer"
+    /// Pre-registered primary hooks (one per model component), declared before the run. A sparsity row
+    /// is primary when its measure is the primary measure *and* its hook is one of these; empty = every
+    /// hook (the measure alone decides). Primary rows form their own Holm family per test and ladder
+    /// (the confirmatory family); the other rows are exploratory and corrected among themselves.
+    public var primaryHooks: [String] = []
+    /// Smallest effect of interest for the TOST equivalence tests: ±δ in Kendall τ units for the τ
+    /// tests, and ±δ·(within-item SD of the measure) per level for test (c).
+    public var equivalenceDelta: Double = 0.1
 
     public init(alpha: Double = 0.05, confidenceLevel: Double = 0.95, bootstrapResamples: Int = 2000,
-                bootstrapMethod: BootstrapMethod = .bca, seed: UInt64 = 20_260_301, primarySparsityMeasure: String = "hoyer") {
+                bootstrapMethod: BootstrapMethod = .bca, seed: UInt64 = 20_260_301, primarySparsityMeasure: String = "hoyer",
+                primaryHooks: [String] = [], equivalenceDelta: Double = 0.1) {
         self.alpha = alpha; self.confidenceLevel = confidenceLevel; self.bootstrapResamples = bootstrapResamples
         self.bootstrapMethod = bootstrapMethod; self.seed = seed; self.primarySparsityMeasure = primarySparsityMeasure
+        self.primaryHooks = primaryHooks; self.equivalenceDelta = equivalenceDelta
+    }
+
+    /// Whether a row of `measure` at `hook` is pre-registered primary.
+    public func isPrimary(hook: String, measure: String) -> Bool {
+        measure == primarySparsityMeasure && (primaryHooks.isEmpty || primaryHooks.contains(hook))
     }
 }

@@ -10,6 +10,15 @@ public enum StudyTest: String, Sendable, Codable, CaseIterable {
     case sparsityBeyondEntropy = "sparsity_beyond_entropy"
     /// (d) Within texts, do patch entropy and patch sparsity co-vary (controlling for length and position)?
     case entropySparsityPatchCorrelation = "entropy_sparsity_patch_correlation"
+    /// (0) Does the model's own loss rise with the level, i.e. does the ladder get harder *for the model*?
+    case lossTracksLevel = "loss_tracks_level"
+    /// (e) Within items, does per-item entropy rise with the model's measured loss across levels?
+    case entropyTracksLoss = "entropy_tracks_loss"
+    /// (f) Within items, does sparsity follow the model's measured loss across levels?
+    case sparsityTracksLoss = "sparsity_tracks_loss"
+    /// (g) Patch-length control: does the within-item trend of sparsity with level differ between the
+    /// run's patching and the paired fixed-size-patching control arm (same items)?
+    case patchingInteraction = "patching_interaction"
 
     /// The question in plain words, as shown in reports.
     public var question: String {
@@ -18,34 +27,60 @@ public enum StudyTest: String, Sendable, Codable, CaseIterable {
         case .sparsityTracksLevel: return "Does hidden-state sparsity track the difficulty level?"
         case .sparsityBeyondEntropy: return "Does sparsity track the difficulty level beyond entropy?"
         case .entropySparsityPatchCorrelation: return "Do patch entropy and patch sparsity co-vary within texts?"
+        case .lossTracksLevel: return "Does the model's own loss rise with the level (does the ladder get harder for the model)?"
+        case .entropyTracksLoss: return "Does per-item entropy track the model's measured loss within items?"
+        case .sparsityTracksLoss: return "Does hidden-state sparsity track the model's measured loss within items?"
+        case .patchingInteraction: return "Does the sparsity trend with level change under fixed-size patching?"
         }
     }
 
     /// What `estimate` is, as a stable identifier.
     public var estimator: String {
         switch self {
-        case .entropyTracksLevel, .sparsityTracksLevel: return "mean_within_item_kendall_tau_b"
+        case .entropyTracksLevel, .sparsityTracksLevel, .lossTracksLevel: return "mean_within_item_kendall_tau_b"
         case .sparsityBeyondEntropy: return "level_coefficient_item_fixed_effects"
         case .entropySparsityPatchCorrelation: return "partial_correlation_within_sequence"
+        case .entropyTracksLoss, .sparsityTracksLoss: return "mean_within_item_kendall_tau_b_vs_loss"
+        case .patchingInteraction: return "mean_within_item_tau_difference_run_minus_fixed"
         }
     }
 
     /// Where `p` comes from, as a stable identifier.
     public var pTest: String {
         switch self {
-        case .entropyTracksLevel, .sparsityTracksLevel: return "page_L_two_sided"
+        case .entropyTracksLevel, .sparsityTracksLevel, .lossTracksLevel: return "page_L_two_sided"
         case .sparsityBeyondEntropy, .entropySparsityPatchCorrelation: return "cluster_robust_t_by_item"
+        case .entropyTracksLoss, .sparsityTracksLoss, .patchingInteraction: return "wilcoxon_signed_rank_two_sided"
         }
     }
+}
+
+/// How a larger value of a row's measure reads, so that a verdict can be *oriented*: "tracks
+/// difficulty" always means "sparser on harder inputs" (tests b, c, e, f) or "higher-entropy patches are
+/// sparser" (test d), whichever way the measure runs. Raw values are stable strings stored with each row.
+public enum EffectDirection: String, Sendable, Codable, CaseIterable {
+    /// A larger value means a sparser vector (Hoyer, Gini, top-k energy, near-zero fraction).
+    case higherIsSparser = "higher_is_sparser"
+    /// A larger value means a denser vector (participation ratio, effective dimension/rank).
+    case lowerIsSparser = "lower_is_sparser"
+    /// Not a sparsity measure (norm, kurtosis): the verdict reads "tracks difficulty" when the value
+    /// *rises* with difficulty and the row's note says so.
+    case notSparsity = "not_a_sparsity_measure"
+    /// Rows that are not about sparsity (entropy and loss trends): the sign is read as is.
+    case none = ""
+
+    /// +1 when a positive estimate means "sparser"/"higher", −1 when it means "denser".
+    public var sign: Double { self == .lowerIsSparser ? -1 : 1 }
 }
 
 /// Plain-language outcome of one test. Raw values are stable strings.
 ///
 /// Rule (`Verdict.decide`): with fewer than 3 items, or any of estimate, CI or p undefined,
 /// "insufficient data". Otherwise, if the corrected p is below α *and* the CI excludes 0, the sign of
-/// the estimate decides: positive → "tracks difficulty", negative → "tracks inversely". Else
-/// "no evidence". For test (d) "tracks difficulty" means a positive within-text association (higher
-/// patch entropy goes with higher sparsity) and "tracks inversely" a negative one.
+/// the estimate *times the direction's sign* decides: positive → "tracks difficulty", negative →
+/// "tracks inversely". Else "no evidence". So for a measure where lower = sparser (participation
+/// ratio) a positive τ against level reads "tracks inversely" (denser on harder inputs). For test (d)
+/// "tracks difficulty" means higher patch entropy goes with a sparser patch vector.
 public enum Verdict: String, Sendable, Codable, CaseIterable {
     case tracksDifficulty = "tracks difficulty"
     case noEvidence = "no evidence"
@@ -53,11 +88,11 @@ public enum Verdict: String, Sendable, Codable, CaseIterable {
     case insufficientData = "insufficient data"
 
     public static func decide(n: Int, estimate: Double?, ciLow: Double?, ciHigh: Double?,
-                              correctedP: Double?, alpha: Double) -> Verdict {
+                              correctedP: Double?, alpha: Double, direction: EffectDirection = .none) -> Verdict {
         guard n >= 3, let estimate, let ciLow, let ciHigh, let correctedP else { return .insufficientData }
         let ciExcludesZero = ciLow > 0 || ciHigh < 0
         guard correctedP < alpha, ciExcludesZero, estimate != 0 else { return .noEvidence }
-        return estimate > 0 ? .tracksDifficulty : .tracksInversely
+        return estimate * direction.sign > 0 ? .tracksDifficulty : .tracksInversely
     }
 }
 
@@ -90,6 +125,18 @@ public struct StudyResultRow: Sendable, Equatable, Codable {
     public var verdict: Verdict
     /// Short reason when the verdict is "insufficient data", or other caveats; "" otherwise.
     public var note: String
+    /// How the measure reads (orients the verdict; `.none` for entropy/loss rows).
+    public var direction: EffectDirection = .none
+    /// TOST equivalence margin ±δ in the estimate's unit (nil when the test has none).
+    public var equivalenceDelta: Double? = nil
+    /// TOST p-value: the larger of the two one-sided p-values against −δ and +δ (nil without δ).
+    /// Below α (and the verdict "no evidence") the effect is *equivalent to 0 within ±δ*.
+    public var tostP: Double? = nil
+    /// Largest variance inflation factor among the regression's covariates (nil for non-regression tests).
+    public var maxVIF: Double? = nil
+    /// Subset of the data the row is computed on, e.g. "patch_length=1" for the within-length strata of
+    /// test (d); "" for the whole data.
+    public var stratum: String = ""
 
     public init(test: StudyTest, question: String, ladder: String, hook: String, measure: String, isPrimary: Bool,
                 estimator: String, pTest: String, ciMethod: String?, n: Int, estimate: Double?, ciLow: Double?,
@@ -102,7 +149,14 @@ public struct StudyResultRow: Sendable, Equatable, Codable {
 
     /// Column names of a flat table of rows, in the order of `cells`. Stable: HDF5 and REPORT.md use them.
     public static let columnNames = ["test", "question", "ladder", "hook", "measure", "is_primary", "estimator", "p_test",
-                                     "ci_method", "n", "estimate", "ci_low", "ci_high", "p", "corrected_p", "verdict", "note"]
+                                     "ci_method", "n", "estimate", "ci_low", "ci_high", "p", "corrected_p", "verdict", "note",
+                                     "direction", "equivalence_delta", "tost_p", "max_vif", "stratum"]
+
+    /// True when the effect is shown equivalent to 0 within ±δ (TOST p < α) and the verdict is "no evidence".
+    public func isEquivalentToZero(alpha: Double = 0.05) -> Bool {
+        guard verdict == .noEvidence, let tostP else { return false }
+        return tostP < alpha
+    }
 
     /// The numeric fields as Double with nil → NaN, for columnar stores (pair them with `verdict`,
     /// which says why a value is missing).

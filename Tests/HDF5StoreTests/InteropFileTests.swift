@@ -122,6 +122,8 @@ struct InteropFileTests {
         column("/bytes/entropy", "float32", dims: b, items.flatMap { $0.bytes.entropy.map(f) })
         column("/bytes/patch_id", "int32", dims: b, items.flatMap { $0.bytes.patchID.map { .int(Int64($0)) } })
         column("/bytes/is_patch_start", "bool", dims: b, items.flatMap { $0.bytes.isPatchStart.map(JSONValue.bool) })
+        column("/bytes/log_prob", "float32", dims: b, items.flatMap { $0.bytes.logProb.map(f) })
+        column("/bytes/entropy_model_log_prob", "float32", dims: b, items.flatMap { $0.bytes.entropyModelLogProb.map(f) })
         column("/patches/item_index", "int32", dims: p, items.enumerated().flatMap { i, item in Array(repeating: JSONValue.int(Int64(i)), count: item.patches.count) })
         column("/patches/start", "int32", dims: p, items.flatMap { $0.patches.start.map { .int(Int64($0)) } })
         column("/patches/length", "int32", dims: p, items.flatMap { $0.patches.length.map { .int(Int64($0)) } })
@@ -167,6 +169,11 @@ struct InteropFileTests {
         column("/statistics/p_corrected", "float64", dims: r, stats.map { optional($0.pCorrected) })
         column("/statistics/verdict", "string", dims: r, stats.map { .string($0.verdict) })
         column("/statistics/note", "string", dims: r, stats.map { .string($0.note) })
+        column("/statistics/direction", "string", dims: r, stats.map { .string($0.direction) })
+        column("/statistics/equivalence_delta", "float64", dims: r, stats.map { optional($0.equivalenceDelta) })
+        column("/statistics/tost_p", "float64", dims: r, stats.map { optional($0.tostP) })
+        column("/statistics/max_vif", "float64", dims: r, stats.map { optional($0.maxVIF) })
+        column("/statistics/stratum", "string", dims: r, stats.map { .string($0.stratum) })
         // /provenance (scalar strings) and dimensions without variables
         let provenance = ProbeRunFixture.provenance
         expected["/provenance/config_json"] = .dataset(dtype: "string", shape: [], dims: [], values: [.string(provenance.configJSON)])

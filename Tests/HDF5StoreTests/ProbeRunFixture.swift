@@ -80,12 +80,13 @@ enum ProbeRunFixture {
                              ladder: "typo_rate", hook: "", measure: "mean_entropy", isPrimary: true,
                              estimator: "mean_within_item_kendall_tau_b", pTest: "page_L_two_sided", ciMethod: "bca",
                              n: 12, estimate: 0.41, ciLow: 0.2, ciHigh: 0.6, p: 0.001, pCorrected: 0.004,
-                             verdict: "tracks difficulty", note: ""),
+                             verdict: "tracks difficulty", note: "", equivalenceDelta: 0.1, tostP: 0.3),
         ProbeRunStatisticRow(test: "sparsity_tracks_level", question: "Does hidden-state sparsity track the difficulty level?",
                              ladder: "script_distance", hook: "global_transformer.out", measure: "hoyer", isPrimary: false,
                              estimator: "mean_within_item_kendall_tau_b", pTest: "page_L_two_sided", ciMethod: "",
                              n: 2, estimate: nil, ciLow: nil, ciHigh: nil, p: nil, pCorrected: nil,
-                             verdict: "insufficient data", note: "fewer than 3 items"),
+                             verdict: "insufficient data", note: "fewer than 3 items", direction: "lower_is_sparser",
+                             maxVIF: 2.5, stratum: "patch_length=1"),
     ]
 
     /// Writes `count` items and finishes.

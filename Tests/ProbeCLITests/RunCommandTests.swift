@@ -81,7 +81,8 @@ enum CLIPaths {
         let text = Run.dryRunText(plan)
         #expect(text.contains("ood level 0 (English): 2 items"))
         #expect(text.contains("ood level 9 (random bytes): 2 items"))
-        #expect(text.contains("forwards: 6 (2 reference + 4 items)"))
+        #expect(text.contains("forwards: 10 (2 reference + 4 items + 4 control)"))
+        #expect(text.contains("control arm: the same items under fixed:4"))
         #expect(text.contains("estimated ≤"))
         #expect(!FileManager.default.fileExists(atPath: dir + "/out"))
     }

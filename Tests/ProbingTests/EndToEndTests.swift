@@ -15,6 +15,8 @@ import Testing
         let dataset = try TinyLadder.write(in: dir)
         let plan = try StudyPlan.prepare(TinyLadder.request(dataset: dataset, out: dir.file("out")))
         #expect(plan.items.count == 12)
+        #expect(plan.controlItems.count == 12)
+        #expect(plan.controlItems.allSatisfy { $0.ladder.hasSuffix("@fixed:4") })
         let outcome = try isolatedRunner(plan).run()
 
         // The file: finished, no partial left, complete item set.
@@ -23,12 +25,13 @@ import Testing
         let reader = try ProbeRunReader(path: outcome.finalPath)
         defer { reader.close() }
         #expect(reader.status == ProbeRunSchema.Status.complete)
-        #expect(reader.completedItemCount == 12)
+        #expect(reader.completedItemCount == 24)
         #expect(reader.layout.probeHooks == plan.measuredHooks.map(\.name))
         #expect(reader.layout.measureColumns.count == 12)
         let records = try reader.itemRecords()
-        #expect(records.map(\.levelIndex) == [0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2])
-        #expect(records.map(\.baseItemID) == ["item0", "item1", "item2", "item3"].repeated(3))
+        #expect(records.map(\.levelIndex) == [0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2].repeated(2))
+        #expect(records.map(\.baseItemID) == ["item0", "item1", "item2", "item3"].repeated(6))
+        #expect(records[12...].allSatisfy { $0.ladder == records[0].ladder + "@fixed:4" })
 
         // Values against a direct forward pass of the same bytes.
         let model = try BLTModel(path: TestPaths.model)
@@ -40,8 +43,19 @@ import Testing
             #expect(stored.bytes.value[0] == -1)
             #expect(bytes == plan.items[index].bytes)
             let direct = try model.forward(bytes: bytes, options: ForwardOptions(
-                patching: .entropyThreshold(nil), hooks: HookSet(capture: [byteHook, patchHook])))
+                patching: .entropyThreshold(nil), hooks: HookSet(capture: [byteHook, patchHook, "patcher.hook_logits"])))
             let n = direct.inputIDs.count
+            // Per-byte log-probabilities of the BLT and of its entropy model, byte-aligned.
+            let losses = try direct.logits!.values.withUnsafeBufferPointer {
+                try ByteEntropy.nextByteLosses(logits: $0, rows: n, vocabulary: direct.logits!.columns, ids: direct.inputIDs)
+            }
+            #expect(stored.bytes.logProb[0].isNaN && stored.bytes.entropyModelLogProb[0].isNaN)
+            #expect(Array(stored.bytes.logProb.dropFirst()) == losses.dropFirst().map { Float(-$0) })
+            let patcherLogits = direct.activations["patcher.hook_logits"]!
+            let patcherLosses = try patcherLogits.values.withUnsafeBufferPointer {
+                try ByteEntropy.nextByteLosses(logits: $0, rows: n, vocabulary: patcherLogits.columns, ids: direct.inputIDs)
+            }
+            #expect(Array(stored.bytes.entropyModelLogProb.dropFirst()) == patcherLosses.dropFirst().map { Float(-$0) })
             #expect(stored.bytes.count == n)
             #expect(stored.patches.length.map(Int.init) == direct.patchLengths)
             #expect(stored.bytes.patchID.map(Int.init) == direct.patchIDs)
@@ -75,13 +89,29 @@ import Testing
             #expect(abs(stored_ - meanBits) <= 1e-12 * max(1, abs(meanBits)))
         }
 
-        // Statistics: one entropy row and (b)/(c) rows for every probe hook × column, (d) rows per patch hook.
+        // The control arm ran the same bytes under fixed:4 patching.
+        let control = try reader.item(at: 12)
+        #expect(control.bytes.value == (try reader.item(at: 0)).bytes.value)
+        #expect(control.patches.length.dropFirst().dropLast().allSatisfy { $0 == 4 })
+
+        // Statistics per arm: entropy, loss and loss-association rows; (b)/(c)/(f) rows for every probe
+        // hook × column, (d) rows per patch hook × column plus the primary strata; (g) per hook × column.
         let rows = try reader.statistics()
         let hooks = layout.probeHooks.count, columns = layout.measureColumns.count
-        #expect(rows.filter { $0.test == "entropy_tracks_level" }.count == 1)
-        #expect(rows.filter { $0.test == "sparsity_tracks_level" }.count == hooks * columns)
-        #expect(rows.filter { $0.test == "sparsity_beyond_entropy" }.count == hooks * columns)
-        #expect(rows.filter { $0.test == "entropy_sparsity_patch_correlation" }.count == layout.patchLevelHooks.count * columns)
+        let primaryPatchHooks = plan.primaryHooks.filter { layout.patchLevelHooks.contains($0) }.count
+        for test in ["entropy_tracks_level", "loss_tracks_level", "entropy_tracks_loss"] {
+            #expect(rows.filter { $0.test == test }.count == 2)
+        }
+        for test in ["sparsity_tracks_level", "sparsity_beyond_entropy", "sparsity_tracks_loss"] {
+            #expect(rows.filter { $0.test == test }.count == 2 * hooks * columns)
+        }
+        #expect(rows.filter { $0.test == "entropy_sparsity_patch_correlation" && $0.stratum.isEmpty }.count
+                == 2 * layout.patchLevelHooks.count * columns)
+        #expect(rows.filter { $0.test == "entropy_sparsity_patch_correlation" && !$0.stratum.isEmpty }.count
+                == 2 * primaryPatchHooks * PatchLengthStratum.all.count)
+        #expect(rows.filter { $0.test == "patching_interaction" }.count == hooks * columns)
+        // Every row of a lower-is-sparser measure says so, and its verdict is oriented accordingly.
+        for row in rows where row.measure.hasPrefix("participation_ratio") { #expect(row.direction == "lower_is_sparser") }
         #expect(rows.allSatisfy { $0.n == 4 || $0.verdict == "insufficient data" })
         // Recomputing from the finished file reproduces the stored rows exactly.
         let recomputed = try StudyStatistics.analyze(reader, configuration: StudyRunner(plan: plan).statisticsConfiguration)
@@ -101,14 +131,15 @@ import Testing
             #expect(png == expected, "\(figure.fileName) differs from a fresh render")
         }
 
-        // REPORT.md: the verdict table with the four questions and every figure.
+        // REPORT.md: the difficulty check, the primary-hook verdicts with controls, clusters, agreement.
         let report = try String(contentsOfFile: outcome.report.reportPath, encoding: .utf8)
-        #expect(report.contains("## Verdicts"))
-        #expect(report.contains("| question | ladder | answer | estimate | 95 % CI | p (Holm) | n |"))
-        for question in ["Does entropy track difficulty?", "Does sparsity track difficulty (which layers)?",
-                         "Does sparsity track it beyond entropy?", "Do entropy and sparsity co-vary within items?"] {
-            #expect(report.contains(question))
+        for heading in ["## Does each ladder get harder for the model?", "## Verdicts at the pre-registered primary hooks",
+                        "## Exploratory: every hook, near-duplicates counted once", "## Do the measures and variants agree? (test b)",
+                        "## Test (d) with patch length controlled"] {
+            #expect(report.contains(heading), "\(heading)")
         }
+        #expect(report.contains("| hook | (b) vs level | (f) vs measured loss | (c) beyond entropy and loss | (b) under fixed:4 | (g) run − control | reading |"))
+        for hook in plan.primaryHooks { #expect(report.contains("| `\(hook)` |")) }
         #expect(report.contains("**Small sample.** n = 4"))
         for figure in figures { #expect(report.contains("(figures/\(figure.fileName))")) }
         #expect(report.contains("probe run --dataset custom:tiny.jsonl"))

@@ -1,6 +1,7 @@
 import BLTModel
 import Foundation
 import HDF5Store
+import Statistics
 import Testing
 @testable import Probing
 
@@ -25,7 +26,9 @@ import Testing
         #expect(stored.activations["patch_level/global.blocks.1.hook_resid_post"] == direct.activations["global.blocks.1.hook_resid_post"]!.values)
         #expect(stored.activations["byte_level/decoder.hook_final_norm"] == direct.activations["decoder.hook_final_norm"]!.values)
         #expect(reader.layout.byteLevelHooks.isEmpty)
-        #expect(try reader.statistics().count == 1 + 3 + 3 + 3)
+        // Per arm: (a), (0), (e); (b), (c), (f) for 3 columns; (d) for 3 columns plus the primary hook's
+        // length strata. Then (g) for 3 columns across the arms.
+        #expect(try reader.statistics().count == 2 * (3 + 3 * 3 + 3 + PatchLengthStratum.all.count) + 3)
     }
 
     @Test(arguments: ["fixed:3", "space", "monotonic:0.5"])
@@ -92,6 +95,6 @@ import Testing
         #expect(rows.filter { $0.test != "entropy_sparsity_patch_correlation" }.allSatisfy { $0.note.contains("categorical ladder") })
         #expect(rows.filter { $0.test == "entropy_sparsity_patch_correlation" }.allSatisfy { !$0.note.contains("categorical") })
         let report = try String(contentsOfFile: outcome.report.reportPath, encoding: .utf8)
-        #expect(report.contains("| Does entropy track difficulty? | noise-blt | not applicable"))
+        #expect(report.contains("**noise-blt**: trend questions not applicable"))
     }
 }

@@ -97,10 +97,11 @@ private func input(items: Int, levels: Int = 5, entropySlope: Double = 1, seed: 
     try check(.sparsityBeyondEntropy, "flat", "flat_beyond")
     try check(.entropySparsityPatchCorrelation, "hoyer", "patch")
     agreement.report()
-    // Holm within the (b) family of two rows: corrected = min(1, max-chain of 2·p_min, p_max).
+    // Holm: the primary measure (hoyer) is its own confirmatory family, "flat" is exploratory, so each
+    // (b) row is a family of one here and its corrected p is its raw p.
     let b = rows.filter { $0.test == .sparsityTracksLevel }
-    let adjusted = MultipleTesting.holm(b.map(\.p))
-    #expect(b.map(\.correctedP) == adjusted)
+    #expect(b.map(\.correctedP) == b.map(\.p))
+    #expect(b.map(\.isPrimary) == [true, false])
     let hoyer = try #require(b.first { $0.measure == "hoyer" })
     #expect(hoyer.note.contains("1 item(s) with non-finite values dropped"))
 }
@@ -114,7 +115,8 @@ private func input(items: Int, levels: Int = 5, entropySlope: Double = 1, seed: 
     #expect(Verdict.decide(n: 10, estimate: nil, ciLow: nil, ciHigh: nil, correctedP: nil, alpha: 0.05) == .insufficientData)
     #expect(Verdict.tracksDifficulty.rawValue == "tracks difficulty")
     #expect(StudyTest.allCases.map(\.rawValue) == ["entropy_tracks_level", "sparsity_tracks_level", "sparsity_beyond_entropy",
-                                                   "entropy_sparsity_patch_correlation"])
+                                                   "entropy_sparsity_patch_correlation", "loss_tracks_level",
+                                                   "entropy_tracks_loss", "sparsity_tracks_loss", "patching_interaction"])
 }
 
 @Test func studyRejectsMalformedInputWithTypedErrors() {
@@ -147,7 +149,7 @@ private func input(items: Int, levels: Int = 5, entropySlope: Double = 1, seed: 
     let beyond = try #require(rows.first { $0.test == .sparsityBeyondEntropy && $0.measure == "const" })
     #expect(beyond.verdict == .insufficientData && beyond.note.contains("constant"))
     let patch = try #require(rows.first { $0.test == .entropySparsityPatchCorrelation })
-    #expect(patch.note.contains("length constant within texts"))
+    #expect(patch.note.contains("constant within texts (absorbed): length_4"))
     #expect(patch.estimate != nil && patch.verdict != .insufficientData)
     for row in rows {
         for v in [row.estimate, row.ciLow, row.ciHigh, row.p, row.correctedP] { #expect(v.map { !$0.isNaN } ?? true) }
@@ -163,7 +165,7 @@ private func input(items: Int, levels: Int = 5, entropySlope: Double = 1, seed: 
     #expect(table.contains("**hoyer**"))
     let missing = try #require(rows.first { $0.verdict == .insufficientData })
     #expect(missing.numericCells.p.isNaN && missing.numericCells.n == 2)
-    #expect(StudyResultRow.columnNames.count == 17)
+    #expect(StudyResultRow.columnNames.count == 22)
     #expect(formatScientific(3.14159e-5) == "3.1e-05")
     #expect(formatSignificant(0.123456, digits: 4) == "0.1235")
 }

@@ -1,0 +1,261 @@
+import Foundation
+import HDF5Store
+import Statistics
+
+/// The verdict sections of REPORT.md: does each ladder get harder for the model, the pre-registered
+/// primary hooks with every control next to each other, the exploratory count over clusters of
+/// near-duplicate hooks, and where the measures and variants agree.
+extension ReportMarkdown {
+    func verdictSections() -> [String] {
+        var md = difficultySection()
+        md.append("")
+        md += primarySection()
+        md.append("")
+        md += clusterSection()
+        md.append("")
+        md += agreementSection()
+        md.append("")
+        md += patchStrataSection()
+        return md
+    }
+
+    func rows(_ test: StudyTest, ladder: String, hook: String? = nil, measure: String? = nil) -> [StudyResultRow] {
+        data.statistics.filter { (r: StudyResultRow) -> Bool in
+            guard r.test == test, r.ladder == ladder, r.stratum.isEmpty else { return false }
+            if let hook, r.hook != hook { return false }
+            if let measure, r.measure != measure { return false }
+            return true
+        }
+    }
+
+    /// "sparser"/"denser" (or "higher"/"lower" for entropy and loss rows) with estimate, CI and Holm p.
+    func cell(_ row: StudyResultRow?, up: String = "sparser", down: String = "denser") -> String {
+        guard let r = row else { return "not tested" }
+        let numbers = "\(Self.number(r.estimate)) \(Self.interval(r)), p \(Self.pValue(r.correctedP))"
+        switch r.verdict {
+        case .tracksDifficulty: return "**\(up)** \(numbers)"
+        case .tracksInversely: return "**\(down)** \(numbers)"
+        case .insufficientData: return "insufficient data"
+        case .noEvidence:
+            if r.isEquivalentToZero(), let d = r.equivalenceDelta {
+                return "≈ 0 (equivalent within ±\(Self.number(d)), TOST p \(Self.pValue(r.tostP))) \(numbers)"
+            }
+            return "no evidence \(numbers)"
+        }
+    }
+
+    // MARK: Does the ladder get harder for the model?
+
+    func difficultySection() -> [String] {
+        var lines = ["## Does each ladder get harder for the model?", ""]
+        lines.append("A ladder's level index is only a hypothesis about difficulty. The model's own loss measures it: bits per byte "
+                     + "over the analysis span, or over the answer for task ladders (teacher-forced; `answer_exact_match` is greedy "
+                     + "exact match of the answer). Test (0): mean within-item Kendall τ of that loss against the level (Page's L). "
+                     + "Only where the loss rises do \"harder\" levels mean harder inputs *for this model*; elsewhere read every "
+                     + "\"tracks difficulty\" below as \"tracks the level index\".")
+        lines.append("")
+        lines.append("| ladder | loss measure | mean loss, first → last level | greedy accuracy, first → last level | (0) loss vs level | harder for the model? |")
+        lines.append("|---|---|---|---|---|---|")
+        for ladder in data.ladders {
+            guard let row = rows(.lossTracksLevel, ladder: ladder).first else {
+                lines.append("| \(ladder) | — | — | — | not measured (file has no loss) | — |")
+                continue
+            }
+            let levels = data.levels(of: ladder)
+            func levelMean(_ metric: String, _ level: Int) -> Double? {
+                guard let values = data.metrics[metric] else { return nil }
+                let v = data.items(of: ladder).filter { data.records[$0].levelIndex == level }.map { values[$0] }.filter(\.isFinite)
+                return v.isEmpty ? nil : v.reduce(0, +) / Double(v.count)
+            }
+            let first = levels.first?.index ?? 0, last = levels.last?.index ?? 0
+            let loss = "\(Self.number(levelMean(row.measure, first))) → \(Self.number(levelMean(row.measure, last)))"
+            let accuracy = levelMean(Self.exactMatchMetric, first) == nil ? "—"
+                : "\(Self.number(levelMean(Self.exactMatchMetric, first))) → \(Self.number(levelMean(Self.exactMatchMetric, last)))"
+            let answer: String
+            switch row.verdict {
+            case .tracksDifficulty: answer = "**yes**: loss rises with the level"
+            case .tracksInversely: answer = "**no, the reverse**: loss falls as the level rises"
+            case .noEvidence: answer = "no evidence that it does"
+            case .insufficientData: answer = "insufficient data"
+            }
+            lines.append("| \(ladder) | `\(row.measure)` | \(loss) | \(accuracy) | \(cell(row, up: "rises", down: "falls")) | \(answer) |")
+        }
+        return lines
+    }
+
+    /// Item metric of greedy exact match of task answers (written by newer runs).
+    static let exactMatchMetric = "answer_exact_match"
+
+    // MARK: Primary hooks
+
+    func primarySection() -> [String] {
+        var lines = ["## Verdicts at the pre-registered primary hooks", ""]
+        let primary = data.primaryHooks
+        lines.append("Declared before the run (recorded in the file's configuration as `primary_hooks`): one hook per component — the "
+                     + "last residual stream of the entropy model, local encoder and global transformer, and the decoder's final-norm "
+                     + "state (the sparsity paper's last-layer analogue)"
+                     + (primary.isEmpty ? " (none recorded in this file; every hook of the primary measure is treated as primary)" : ": \(primary.map { "`\($0)`" }.joined(separator: ", "))")
+                     + ". Primary rows (measure `\(data.primaryColumn)`, raw) form their own Holm family per test and ladder; every other "
+                     + "hook and measure is exploratory.")
+        lines.append("")
+        lines.append("Verdicts are **oriented**: \"sparser\" means the vector is more concentrated on harder inputs whichever way the "
+                     + "measure runs (for participation ratio and effective dimension a *lower* value is sparser). A verdict needs a "
+                     + "Holm-corrected p < 0.05 **and** a 95 % bootstrap CI over items that excludes 0. \"≈ 0\" means a TOST equivalence "
+                     + "test puts the effect inside ±δ (0.1 in τ units; for (c) 0.1 within-item SD of the measure per level); plain "
+                     + "\"no evidence\" is inconclusive.")
+        lines.append("")
+        lines.append("Columns: (b) within-item τ of sparsity at the probe position against the level; (f) the same against the model's "
+                     + "measured loss (does sparsity follow what is hard *for the model*?); (c) the level effect with the probe patch's "
+                     + "entropy, the model's loss and the probe patch's length (indicators 2, 3, ≥ 4 bytes) held fixed (item fixed effects; "
+                     + "levels of categorical ladders as indicators; max VIF shown); (b) again in the fixed-size patching control arm (same items, every patch the same length: an effect that "
+                     + "comes from patch size vanishes there); (g) the difference of the two trends.")
+        let categorical = StudyStatistics.categoricalLadders(data.provenance)
+        for ladder in data.ladders {
+            lines.append("")
+            lines.append("**\(ladder)**")
+            lines.append("")
+            if categorical.contains(ladder) {
+                lines.append("**\(ladder)**: trend questions not applicable — the levels of this ladder are categories, not a difficulty "
+                             + "order (compare levels in the per-level summary; the rows below are shown for completeness only).")
+                lines.append("")
+            }
+            lines.append("- Does entropy track the level? (a) \(cell(rows(.entropyTracksLevel, ladder: ladder).first, up: "rises", down: "falls"))")
+            if let e = rows(.entropyTracksLoss, ladder: ladder).first {
+                lines.append("- Does entropy track the model's measured loss within items? (e) \(cell(e, up: "rises with loss", down: "falls with loss"))")
+            }
+            let control = data.controlLadder(of: ladder)
+            let hooks = primary.isEmpty ? Array(data.layout.probeHooks.prefix(4)) : primary.filter { data.layout.probeHooks.contains($0) }
+            lines.append("")
+            lines.append("| hook | (b) vs level | (f) vs measured loss | (c) beyond entropy and loss | (b) under \(data.controlSpec ?? "fixed patching") | (g) run − control | reading |")
+            lines.append("|---|---|---|---|---|---|---|")
+            let column = data.primaryColumn
+            for hook in hooks {
+                let b = rows(.sparsityTracksLevel, ladder: ladder, hook: hook, measure: column).first
+                let f = rows(.sparsityTracksLoss, ladder: ladder, hook: hook, measure: column).first
+                let c = rows(.sparsityBeyondEntropy, ladder: ladder, hook: hook, measure: column).first
+                let bControl = control.flatMap { rows(.sparsityTracksLevel, ladder: $0, hook: hook, measure: column).first }
+                let g = rows(.patchingInteraction, ladder: ladder, hook: hook, measure: column).first
+                let vif = c?.maxVIF.map { " (VIF ≤ \(Self.number($0)))" } ?? ""
+                lines.append("| `\(hook)` | \(cell(b)) | \(cell(f)) | \(cell(c))\(vif) | \(control == nil ? "no control arm" : cell(bControl)) | "
+                             + "\(cell(g, up: "sparser trend stronger in run", down: "denser trend stronger in run")) | \(reading(b: b, f: f, c: c, control: bControl, hasControl: control != nil)) |")
+            }
+        }
+        let n = data.statistics.map(\.n).max() ?? 0
+        if n < Self.smallN {
+            lines.append("")
+            lines.append("**Small sample.** n = \(n) base items per level: only large, consistent within-item effects can reach "
+                         + "significance; the per-item effects reported for sparsity (|r| ≈ 0.1) need about 200 base items. Treat every "
+                         + "\"no evidence\" here as inconclusive and rerun with a larger `--limit`.")
+        }
+        if data.statistics.contains(where: { $0.verdict == .insufficientData }) {
+            lines.append("")
+            lines.append("Some tests report \"insufficient data\" (fewer than 3 items or levels with finite values, a degenerate "
+                         + "design, or — for (g) at hooks before patching — no difference between the arms); their notes are in the full table below.")
+        }
+        return lines
+    }
+
+    /// One sentence on what survives for a primary hook.
+    func reading(b: StudyResultRow?, f: StudyResultRow?, c: StudyResultRow?, control: StudyResultRow?, hasControl: Bool) -> String {
+        guard let b, b.verdict == .tracksDifficulty || b.verdict == .tracksInversely else {
+            return "no level effect" + (f.map { $0.verdict == .tracksDifficulty || $0.verdict == .tracksInversely ? "; follows measured loss (\($0.verdict == .tracksDifficulty ? "sparser" : "denser") when loss is higher)" : "" } ?? "")
+        }
+        let word = b.verdict == .tracksDifficulty ? "sparser" : "denser"
+        var parts = ["\(word) on higher levels"]
+        if hasControl {
+            parts.append(control?.verdict == b.verdict ? "survives the patch-length control" : "**does not survive** the patch-length control")
+        }
+        if let f { parts.append(f.verdict == b.verdict ? "follows measured loss" : "not explained by measured loss (f: \(f.verdict.rawValue))") }
+        if let c { parts.append(c.verdict == b.verdict ? "remains beyond entropy and loss" : "not beyond entropy and loss") }
+        return parts.joined(separator: "; ")
+    }
+
+    // MARK: Clusters of near-duplicate hooks
+
+    func clusterSection() -> [String] {
+        var lines = ["## Exploratory: every hook, near-duplicates counted once", ""]
+        lines.append("Hooks next to each other in the forward pass often carry nearly the same signal (a residual stream and the norm "
+                     + "after it). Hooks are grouped, in forward order, while the within-item correlation of `\(data.primaryColumn)` at the "
+                     + "probe with the previous hook is ≥ \(Self.number(HookClusters.threshold)); each cluster counts once.")
+        lines.append("")
+        lines.append("| ladder | clusters | (b) sparser | (b) denser | clusters |")
+        lines.append("|---|---|---|---|---|")
+        for ladder in data.ladders {
+            let hooks = data.layout.probeHooks
+            let table = hooks.map { hook in data.table(ladder: ladder) { data.probeValue(data.primaryColumn, hook: hook, item: $0) } }
+            let clusters = HookClusters.consecutive(table, threshold: HookClusters.threshold)
+            var up = 0, down = 0
+            for cluster in clusters {
+                let verdicts = cluster.map { rows(.sparsityTracksLevel, ladder: ladder, hook: hooks[$0], measure: data.primaryColumn).first?.verdict }
+                if verdicts.contains(.tracksDifficulty) { up += 1 }
+                if verdicts.contains(.tracksInversely) { down += 1 }
+            }
+            let described = clusters.map { c in c.count == 1 ? "`\(hooks[c[0]])`" : "{\(c.map { "`\(hooks[$0])`" }.joined(separator: ", "))}" }
+            lines.append("| \(ladder) | \(clusters.count) of \(hooks.count) hooks | \(up) | \(down) | <details><summary>list</summary>\(described.joined(separator: " · "))</details> |")
+        }
+        return lines
+    }
+
+    // MARK: Measure × variant agreement
+
+    func agreementSection() -> [String] {
+        var lines = ["## Do the measures and variants agree? (test b)", ""]
+        let columns = data.layout.measureColumns
+        lines.append("Oriented verdict of (b) for every measure and variant: ↑ sparser on higher levels, ↓ denser, · no evidence, "
+                     + "? insufficient data. Measures that disagree at a hook mean the \"sparsity\" effect depends on how sparsity is measured.")
+        for ladder in data.ladders {
+            lines.append("")
+            lines.append("**\(ladder)**")
+            lines.append("")
+            lines.append("| hook | " + columns.map { "`\($0)`" }.joined(separator: " | ") + " | agree? |")
+            lines.append("|---|" + String(repeating: "---|", count: columns.count + 1))
+            var agreeing = 0, hookCount = 0
+            for hook in data.layout.probeHooks {
+                let verdicts = columns.map { rows(.sparsityTracksLevel, ladder: ladder, hook: hook, measure: $0).first?.verdict }
+                let symbols = verdicts.map { v -> String in
+                    switch v {
+                    case .tracksDifficulty?: return "↑"
+                    case .tracksInversely?: return "↓"
+                    case .noEvidence?: return "·"
+                    default: return "?"
+                    }
+                }
+                let directional = Set(symbols.filter { $0 == "↑" || $0 == "↓" })
+                let agree = Set(symbols).count == 1 ? "all" : (directional.count > 1 ? "**conflict**" : "partly")
+                if Set(symbols).count == 1 { agreeing += 1 }
+                hookCount += 1
+                lines.append("| `\(hook)` | " + symbols.joined(separator: " | ") + " | \(agree) |")
+            }
+            lines.append("")
+            lines.append("All \(columns.count) columns agree at \(agreeing) of \(hookCount) hooks.")
+        }
+        return lines
+    }
+
+    // MARK: Test (d) within patch-length strata
+
+    func patchStrataSection() -> [String] {
+        let strata = data.statistics.filter { $0.test == .entropySparsityPatchCorrelation && !$0.stratum.isEmpty }
+        guard !strata.isEmpty else { return [] }
+        var lines = ["## Test (d) with patch length controlled", ""]
+        lines.append("A patch's mean entropy is nearly a function of its length (long patches are low-entropy runs), so (d) holds length "
+                     + "fixed two ways: length as one indicator per length (1…7, ≥ 8) in the main row, and the same test within each "
+                     + "length stratum. \"sparser\" = higher-entropy patches are sparser within the same text.")
+        for ladder in data.ladders {
+            let hooks = Array(Set(strata.filter { $0.ladder == ladder }.map(\.hook))).sorted()
+            for hook in hooks {
+                lines.append("")
+                lines.append("**\(ladder)**, `\(hook)`, `\(data.primaryColumn)`")
+                lines.append("")
+                lines.append("| patches | n items | partial r [95 % CI], Holm p |")
+                lines.append("|---|---|---|")
+                let all = rows(.entropySparsityPatchCorrelation, ladder: ladder, hook: hook, measure: data.primaryColumn).first
+                lines.append("| all (length as indicators) | \(all?.n ?? 0) | \(cell(all)) |")
+                for r in strata where r.ladder == ladder && r.hook == hook && r.measure == data.primaryColumn {
+                    lines.append("| \(r.stratum) | \(r.n) | \(cell(r)) |")
+                }
+            }
+        }
+        return lines
+    }
+}
