@@ -28,7 +28,8 @@ struct Run: AsyncParsableCommand {
 
         Output: without --out, the canonical study (a built-in ladder on the shipped model with no \
         study-changing option: --model, --levels, --limit, --seed, --hooks, --measures, \
-        --save-activations, --patching, --reference-items, --control-patch-size, --bootstrap) writes \
+        --save-activations, --patching, --reference-items, --control-patch-size, --no-patch-control, \
+        --bootstrap) writes \
         Reports/<dataset>/, which holds the committed reports; any other run writes \
         runs/<dataset>-<spec hash>/ (gitignored). A finished run in the output folder is replaced only \
         by the same study, or with --force.

@@ -22,7 +22,7 @@ public enum RunOutput {
             && request.hookPatterns == defaults.hookPatterns && request.measures == defaults.measures
             && request.saveActivationPatterns.isEmpty && request.patching == defaults.patching
             && request.referenceItems == defaults.referenceItems && request.controlPatchSize == defaults.controlPatchSize
-            && request.bootstrapResamples == defaults.bootstrapResamples
+            && request.bootstrapResamples == defaults.bootstrapResamples && request.patchControl == defaults.patchControl
     }
 
     /// `Reports/<slug>` for the canonical study, else `runs/<slug>-<8 hex digits of the spec hash>`.
@@ -40,6 +40,7 @@ public enum RunOutput {
             request.limit.map(String.init) ?? "all", String(request.seed), request.hookPatterns.joined(separator: ","),
             request.measures.map(\.rawValue).joined(separator: ","), request.saveActivationPatterns.joined(separator: ","),
             request.patching, String(request.referenceItems), String(request.controlPatchSize), String(request.bootstrapResamples),
+            String(request.patchControl),
         ]
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325
         for byte in fields.joined(separator: "\u{1F}").utf8 {

@@ -17,7 +17,8 @@ import Testing
                         StudyRequest(dataset: "ood", levels: ["0"], limit: StudyRequest.defaultLimit),
                         StudyRequest(dataset: "ood", limit: StudyRequest.defaultLimit, patching: "fixed:4"),
                         StudyRequest(dataset: "ood", limit: StudyRequest.defaultLimit, hookPatterns: ["global.*"]),
-                        StudyRequest(dataset: "custom:/x/y.jsonl", limit: StudyRequest.defaultLimit)] {
+                        StudyRequest(dataset: "custom:/x/y.jsonl", limit: StudyRequest.defaultLimit),
+                        StudyRequest(dataset: "ood", limit: StudyRequest.defaultLimit, patchControl: false)] {
             #expect(!RunOutput.isCanonical(changed))
             #expect(RunOutput.defaultDirectory(for: changed).hasPrefix("runs/"))
         }
