@@ -43,5 +43,6 @@ echo "consumer: resolved $(ls .build/checkouts | tr '\n' ' ')(ByteLens $version 
 # Run from the consumer's directory: the shipped model is found in the ByteLens checkout (ShippedModel).
 swift build -q 2>&1 | grep -v "warning:" | grep -E "error" && exit 1 || true
 swift run -q Consumer | tail -3
-if ls .build/debug | grep -q '^ArgumentParser'; then built="built"; else built="not built"; fi
+# SwiftPM creates a build folder for every target of the graph; only compiled ones hold objects.
+if ls .build/debug/ArgumentParser.build/*.o >/dev/null 2>&1; then built="built"; else built="not built"; fi
 echo "consumer: swift-argument-parser (CLI only) resolved but $built"
