@@ -35,7 +35,12 @@ public enum ActivationPatchingError: Error, Equatable, CustomStringConvertible {
 extension BLTModel {
     /// Runs clean, corrupted (with the clean patches) and one patched corrupted run per hook matching
     /// `hooks` (a name or glob; TransformerLens aliases accepted).
-    /// - Parameter rows: positions to patch in every hook (all if `nil`).
+    /// - Parameters:
+    ///   - clean: the input whose activations are patched in (and whose patches every run uses).
+    ///   - corrupted: an input of the same length.
+    ///   - pattern: hook name or glob; every matching hook gets its own patched run.
+    ///   - rows: positions to patch in every hook (all if `nil`).
+    ///   - patching: how the clean input is patched.
     /// - Throws: `ActivationPatchingError`, `HookError` for rows out of range, model errors.
     public func activationPatching(clean: [UInt8], corrupted: [UInt8], hooks pattern: String, rows: [Int]? = nil,
                                    patching: PatchingStrategy = .configDefault) throws -> ActivationPatchingResult {
