@@ -76,6 +76,47 @@ public enum TaskGenerators {
         return TaskText(text: text, answerSpan: start..<text.count, scoredOffsets: scored)
     }
 
+    /// A balanced string over `()[]` of `length` bytes built from `nests` fully nested runs of depth `depth`
+    /// (`depth` opening brackets, then their closing brackets in reverse) and depth-1 pairs `()`/`[]` filling
+    /// the rest, the units in random order and every bracket type uniform. Requires `nests · 2 · depth ≤ length`
+    /// and `length` even; with `nests = 0` (or `depth = 1`) the string is pairs only (maximum depth 1).
+    ///
+    /// Why this shape: the shipped model closes a bracket reliably only when its partner is close by. A run
+    /// of depth d has d − 1 closings whose partner is further back than the previous byte, so the number and
+    /// depth of runs set how many stack look-ups the answer needs: the lever that gives `tasks-dyck` a
+    /// graded accuracy (a random walk capped at depth ≥ 2 already fails almost every item on 32 closings).
+    public static func dyckNests(nests: Int, depth: Int, length: Int = dyckLength, rng: inout SplitMix64) -> [UInt8] {
+        func open() -> UInt8 { rng.bernoulli(0.5) ? UInt8(ascii: "(") : UInt8(ascii: "[") }
+        func close(_ o: UInt8) -> UInt8 { o == UInt8(ascii: "(") ? UInt8(ascii: ")") : UInt8(ascii: "]") }
+        var units: [[UInt8]] = []
+        for _ in 0..<nests {
+            let opens = (0..<depth).map { _ in open() }
+            units.append(opens + opens.reversed().map(close))
+        }
+        var used = nests * 2 * depth
+        while used + 2 <= length {
+            let o = open()
+            units.append([o, close(o)])
+            used += 2
+        }
+        rng.shuffle(&units)
+        return units.flatMap { $0 }
+    }
+
+    /// `contextExamples` strings of `dyckNests(nests:depth:)` and a query string of the same shape, one per
+    /// line. The answer span is the query line; scored offsets are its closing brackets (whose type is fixed
+    /// by the stack; the opening brackets are free choices and are not scored).
+    public static func dyck(nests: Int, depth: Int, rng: inout SplitMix64) -> TaskText {
+        var text: [UInt8] = []
+        for k in 0...contextExamples {
+            if k > 0 { text.append(10) }
+            text += dyckNests(nests: nests, depth: depth, rng: &rng)
+        }
+        let start = text.count - dyckLength
+        let scored = (start..<text.count).filter { text[$0] == UInt8(ascii: ")") || text[$0] == UInt8(ascii: "]") }
+        return TaskText(text: text, answerSpan: start..<text.count, scoredOffsets: scored)
+    }
+
     /// Distinct random 4-letter keys with 3-digit values, "k1=v1 k2=v2 ... ?kq=vq". With
     /// `fillerWords` > 0, that many "...." words are mixed in at random places (the length-matched
     /// control). The answer is the queried value's three digits.

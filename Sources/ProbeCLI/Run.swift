@@ -19,7 +19,8 @@ struct Run: AsyncParsableCommand {
         For every item (ladder × level × base item) one forward pass records the entropy model's \
         per-byte entropy and patches, and sparsity measures (each raw, without the reference set's \
         outlier dimensions, and on z-scores) at every selected hook: per byte for local hooks, per \
-        patch for global hooks, and once per item at the probe position (the final byte / its patch). \
+        patch for global hooks, and once per item at the probe position (the final byte / its patch; \
+        with --probe prompt-end the last byte before the answer of a task item). \
         Rows are streamed to <out>/probe.h5.partial, the statistics (a)-(d) are computed from the \
         stored values, the file is renamed to <out>/probe.h5, and the figures and REPORT.md are built \
         from that file alone (as `probe report` does). Ctrl-C stops after the current item and keeps \
@@ -28,8 +29,8 @@ struct Run: AsyncParsableCommand {
 
         Output: without --out, the canonical study (a built-in ladder on the shipped model with no \
         study-changing option: --model, --levels, --limit, --seed, --hooks, --measures, \
-        --save-activations, --patching, --reference-items, --control-patch-size, --no-patch-control, \
-        --bootstrap) writes \
+        --save-activations, --patching, --probe, --reference-items, --control-patch-size, \
+        --no-patch-control, --bootstrap) writes \
         Reports/<dataset>/, which holds the committed reports; any other run writes \
         runs/<dataset>-<spec hash>/ (gitignored). A finished run in the output folder is replaced only \
         by the same study, or with --force.
@@ -41,6 +42,7 @@ struct Run: AsyncParsableCommand {
           probe run --dataset custom:my_ladder.jsonl --model ~/models/blt-1b
           probe run --dataset ood --hooks 'global.*' --measures hoyer gini
           probe run --dataset tasks --patching fixed:4 --out /tmp/tasks-fixed
+          probe run --dataset tasks-dyck --probe prompt-end   (state at the end of the prompt)
           probe run --dataset ood --save-activations 'global.blocks.3.*post'
           probe run --dataset ood --dry-run         (items, passes, file size)
           probe run --dataset ood --resume          (continue after Ctrl-C)
@@ -89,6 +91,9 @@ struct Run: AsyncParsableCommand {
     @Flag(name: .long, help: "Continue <out>/probe.h5.partial from its last complete item.")
     var resume = false
 
+    @Option(name: .long, help: "Where per-item probe measures are read: suffix (last byte of the probe suffix) or prompt-end (last byte before the answer; task ladders only).")
+    var probe: String = ProbePosition.suffix.rawValue
+
     @Option(name: .customLong("reference-items"), help: "Level-0 items that define outlier dimensions and z-score moments.")
     var referenceItems: Int = 32
 
@@ -120,7 +125,7 @@ struct Run: AsyncParsableCommand {
             hookPatterns: hooks, measures: try Self.parseMeasures(measures), saveActivationPatterns: saveActivations,
             patching: patching, threads: threads, outDirectory: out, resume: resume, referenceItems: referenceItems,
             controlPatchSize: controlPatchSize, bootstrapResamples: bootstrap, patchControl: !noPatchControl, assetsDirectory: assets,
-            commandLine: ["probe"] + CommandLine.arguments.dropFirst())
+            commandLine: ["probe"] + CommandLine.arguments.dropFirst(), probePosition: try ProbePosition(option: probe))
     }
 
     static func parseMeasures(_ names: [String]) throws -> [SparsityMeasure] {

@@ -5,20 +5,28 @@ enum HookClusters {
     /// Within-item correlation at or above which consecutive hooks are one cluster.
     static let threshold = 0.95
 
-    /// Consecutive runs of hooks (indices into `tables`, in the given order) whose values are correlated
-    /// ≥ `threshold` with the previous hook's, after removing each item's mean (the tests are within
-    /// items). `tables[h][item][level]`; non-finite cells are skipped pairwise. A hook without a defined
-    /// correlation starts a new cluster.
-    static func consecutive(_ tables: [[[Double]]], threshold: Double) -> [[Int]] {
-        var clusters: [[Int]] = []
-        for h in tables.indices {
-            if h > 0, let r = withinItemCorrelation(tables[h - 1], tables[h]), r >= threshold {
-                clusters[clusters.count - 1].append(h)
-            } else {
-                clusters.append([h])
+    /// Single-linkage clusters of hooks (indices into `tables`): two hooks are linked when their values
+    /// correlate ≥ `threshold` after removing each item's mean (the tests are within items), and a
+    /// cluster is everything reachable through links. `tables[h][item][level]`; non-finite cells are
+    /// skipped pairwise; a pair without a defined correlation is not linked. Clusters are ordered by
+    /// their first hook, members ascending.
+    static func linked(_ tables: [[[Double]]], threshold: Double) -> [[Int]] {
+        var parent = Array(tables.indices)
+        func root(_ x: Int) -> Int {
+            var x = x
+            while parent[x] != x { parent[x] = parent[parent[x]]; x = parent[x] }
+            return x
+        }
+        for a in tables.indices {
+            for b in tables.indices where b > a {
+                guard let r = withinItemCorrelation(tables[a], tables[b]), r >= threshold else { continue }
+                let (ra, rb) = (root(a), root(b))
+                if ra != rb { parent[max(ra, rb)] = min(ra, rb) }
             }
         }
-        return clusters
+        var clusters: [Int: [Int]] = [:]
+        for h in tables.indices { clusters[root(h), default: []].append(h) }
+        return clusters.keys.sorted().map { clusters[$0]! }
     }
 
     /// Pearson correlation of two `[item][level]` tables after demeaning each item's row (over cells

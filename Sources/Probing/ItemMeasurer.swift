@@ -10,8 +10,9 @@ import Metrics
 ///
 /// Positions are sequence positions: 0 is BOS, byte i of the item is position i + 1. The analysis
 /// span of the item (its content without the probe suffix) becomes positions `lo+1 ..< hi+1`; the probe
-/// position is the last position N − 1 (the probe suffix's last byte) for byte-level hooks and the
-/// patch containing it for patch-level hooks.
+/// position is the last position N − 1 (the probe suffix's last byte) or, with `--probe prompt-end`, the
+/// last byte before the answer span (``ProbePosition``), for byte-level hooks, and the patch containing it
+/// for patch-level hooks.
 struct ItemMeasurer: Sendable {
     let model: BLTModel
     let plan: StudyPlan
@@ -39,9 +40,17 @@ struct ItemMeasurer: Sendable {
             throw ProbingError.nonFiniteModelOutput(item: label, detail: "entropy at position \(bad) is \(byteEntropy[bad])")
         }
         var losses: [Double]? = nil
+        var answer: AnswerScore? = nil
         if let logits = result.logits {
             losses = try logits.values.withUnsafeBufferPointer {
                 try ByteEntropy.nextByteLosses(logits: $0, rows: n, vocabulary: logits.columns, ids: result.inputIDs)
+            }
+            let scoredPositions = item.scoredOffsets.map { $0 + 1 }.filter { $0 < n }
+            if !scoredPositions.isEmpty {
+                answer = try logits.values.withUnsafeBufferPointer {
+                    try AnswerScore.score(logits: $0, rows: n, vocabulary: logits.columns, ids: result.inputIDs,
+                                          positions: scoredPositions)
+                }
             }
         }
         var patcherLosses: [Double]? = nil
@@ -76,7 +85,7 @@ struct ItemMeasurer: Sendable {
             meanEntropy: patchMean, maxEntropy: patchMax, firstByteEntropy: patchFirst)
 
         // Sparsity measures.
-        let probePosition = n - 1
+        let probePosition = try plan.request.probePosition.sequencePosition(of: item)
         let probePatch = result.patchIDs[probePosition]
         var byteLevel: [String: [Float]] = [:], patchLevel: [String: [Float]] = [:], probe: [String: [Float]] = [:]
         let byteHooks = plan.layout.byteLevelHooks, patchHooks = plan.layout.patchLevelHooks
@@ -127,7 +136,7 @@ struct ItemMeasurer: Sendable {
             seed: item.seed, analysisSpan: span, probePosition: probePosition,
             metrics: try metrics(item: item, span: span, entropy: byteEntropy, hasEntropy: result.entropy != nil,
                                  losses: losses, lengths: lengths, patching: patching,
-                                 probePatch: (start: starts[probePatch], length: lengths[probePatch])))
+                                 probePatch: (start: starts[probePatch], length: lengths[probePatch]), answer: answer))
         return ProbeRunItem(
             record: record, bytes: bytes, patches: patches,
             byteMeasures: byteHooks.isEmpty ? .empty : ProbeRunMeasureRows(rows: n, values: byteLevel),
@@ -138,7 +147,7 @@ struct ItemMeasurer: Sendable {
 
     /// Values in `ItemMetrics.names` order.
     func metrics(item: LadderItem, span: Range<Int>, entropy: [Double], hasEntropy: Bool, losses: [Double]?,
-                 lengths: [Int], patching: PatchingStrategy, probePatch: (start: Int, length: Int)) throws -> [Double] {
+                 lengths: [Int], patching: PatchingStrategy, probePatch: (start: Int, length: Int), answer: AnswerScore? = nil) throws -> [Double] {
         var m: [String: Double] = [:]
         m[ItemMetrics.probePatchLength] = Double(probePatch.length)
         if hasEntropy, probePatch.length > 0 {
@@ -177,6 +186,10 @@ struct ItemMeasurer: Sendable {
         let scored = item.scoredOffsets.map { $0 + 1 }.filter { $0 < entropy.count }
         if hasEntropy && !scored.isEmpty {
             m[ItemMetrics.scoredEntropyBits] = ByteEntropy.bits(fromNats: scored.reduce(0) { $0 + entropy[$1] } / Double(scored.count))
+        }
+        if let answer {
+            m[ItemMetrics.answerLossBits] = answer.lossBits
+            m[ItemMetrics.answerExactMatch] = answer.exactMatch
         }
         return ItemMetrics.names.map { m[$0] ?? .nan }
     }

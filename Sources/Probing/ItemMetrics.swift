@@ -31,6 +31,14 @@ public enum ItemMetrics {
     /// Mean FLOPs per span byte of the same item under fixed-size patching (the control; no entropy
     /// model), patch size `control_patch_size` of the run configuration.
     public static let fixedPatchingFLOPsPerByte = "fixed_patching_flops_per_byte"
+    /// Task items: the BLT's own teacher-forced loss over the scored answer bytes, bits per byte (see
+    /// `AnswerScore`; for Dyck only the closing brackets). NaN for non-task items. Measured difficulty:
+    /// unlike the level index it says how hard the item is *for this model*.
+    public static let answerLossBits = "answer_loss_bits"
+    /// Task items: 1 if the BLT's arg-max is the true byte at every scored answer position (equal to greedy
+    /// decoding of the answer, see `AnswerScore`), else 0; its mean over items is the greedy accuracy. NaN
+    /// for non-task items.
+    public static let answerExactMatch = "answer_exact_match"
 
     /// Length in bytes of the patch containing the probe position (where per-item sparsity is read).
     public static let probePatchLength = "probe_patch_length"
@@ -43,6 +51,7 @@ public enum ItemMetrics {
         contentBytes, meanEntropyBits, bitsPerByte, patchesPerByte, meanPatchLength, meanFirstByteEntropyBits,
         scoredEntropyBits, shiftBitsPerByte, shiftBitsPerScalar, flopsPerByte, globalFLOPsFraction, fixedPatchingFLOPsPerByte,
         probePatchLength, probePatchEntropyBits,
+        answerLossBits, answerExactMatch,
     ]
 }
 

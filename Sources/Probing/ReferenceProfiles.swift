@@ -5,9 +5,11 @@ import Metrics
 /// The in-distribution reference of each measured hook: per-dimension moments and outlier ("massive
 /// activation") dimensions, from which the `_no_outliers` and `_z` sparsity variants are computed.
 ///
-/// **Reference set.** The level-0 (least shifted) items of every ladder in the run, the first
-/// `--reference-items` base items (default 32, fewer if `--limit` is smaller), whatever `--levels`
-/// selects. Vectors used: for byte-level hooks every position of the analysis span (BOS, which
+/// **Reference set.** The level-0 (least shifted) items of `--reference-items` (default 32) *held-out*
+/// base items of every ladder in the run, whatever `--levels` selects: the base items right after the
+/// analysed ones, so the profile is not fitted on the items it is applied to (`StudyPlan.heldOutReference`;
+/// a ladder without spare base items falls back to its first analysed items and the run's `reference_rule`
+/// says so). The profile is stored in the file's `/reference` group. Vectors used: for byte-level hooks every position of the analysis span (BOS, which
 /// carries massive activations by construction, and the probe suffix are excluded); for patch-level
 /// hooks every non-empty patch that starts inside the span. Outliers follow `OutlierRule.default`
 /// (mean |h| > 10 × the median mean |h|, at most 1 % of the dimensions).

@@ -35,7 +35,9 @@ extension ReportMarkdown {
         switch r.verdict {
         case .tracksDifficulty: return "**\(up)** \(numbers)"
         case .tracksInversely: return "**\(down)** \(numbers)"
-        case .insufficientData: return "insufficient data"
+        case .insufficientData:
+            return r.test == .patchingInteraction && r.note.contains("no difference in any item")
+                ? "identical in both arms (before patching)" : "insufficient data"
         case .noEvidence:
             if r.isEquivalentToZero(), let d = r.equivalenceDelta {
                 return "≈ 0 (equivalent within ±\(Self.number(d)), TOST p \(Self.pValue(r.tostP))) \(numbers)"
@@ -174,16 +176,17 @@ extension ReportMarkdown {
 
     func clusterSection() -> [String] {
         var lines = ["## Exploratory: every hook, near-duplicates counted once", ""]
-        lines.append("Hooks next to each other in the forward pass often carry nearly the same signal (a residual stream and the norm "
-                     + "after it). Hooks are grouped, in forward order, while the within-item correlation of `\(data.primaryColumn)` at the "
-                     + "probe with the previous hook is ≥ \(Self.number(HookClusters.threshold)); each cluster counts once.")
+        lines.append("Many hooks carry nearly the same signal (successive residual streams, a residual stream and the norm after it). "
+                     + "Hooks are linked when the within-item correlation of `\(data.primaryColumn)` at the probe is ≥ "
+                     + "\(Self.number(HookClusters.threshold)) (single linkage); each cluster counts once, as \"sparser\" or \"denser\" "
+                     + "if any member has that (b) verdict.")
         lines.append("")
         lines.append("| ladder | clusters | (b) sparser | (b) denser | clusters |")
         lines.append("|---|---|---|---|---|")
         for ladder in data.ladders {
             let hooks = data.layout.probeHooks
             let table = hooks.map { hook in data.table(ladder: ladder) { data.probeValue(data.primaryColumn, hook: hook, item: $0) } }
-            let clusters = HookClusters.consecutive(table, threshold: HookClusters.threshold)
+            let clusters = HookClusters.linked(table, threshold: HookClusters.threshold)
             var up = 0, down = 0
             for cluster in clusters {
                 let verdicts = cluster.map { rows(.sparsityTracksLevel, ladder: ladder, hook: hooks[$0], measure: data.primaryColumn).first?.verdict }

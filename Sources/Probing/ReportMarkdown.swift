@@ -163,6 +163,10 @@ struct ReportMarkdown {
             ("entropy (bits/byte)", ItemMetrics.meanEntropyBits, 1),
         ]
         if hasAnswers { columns.append(("answer entropy (bits/byte)", ItemMetrics.scoredEntropyBits, 1)) }
+        // Measured difficulty (files written before these columns existed simply lack them).
+        func present(_ metric: String) -> Bool { items.contains { (data.metrics[metric]?[$0] ?? .nan).isFinite } }
+        if present(ItemMetrics.answerLossBits) { columns.append(("answer loss (bits/byte)", ItemMetrics.answerLossBits, 1)) }
+        if present(ItemMetrics.answerExactMatch) { columns.append(("greedy accuracy", ItemMetrics.answerExactMatch, 1)) }
         columns += [("loss (bits/byte)", ItemMetrics.bitsPerByte, 1), ("patches/byte", ItemMetrics.patchesPerByte, 1),
                     ("mean patch length", ItemMetrics.meanPatchLength, 1), ("MFLOP/byte", ItemMetrics.flopsPerByte, 1e-6),
                     ("control MFLOP/byte", ItemMetrics.fixedPatchingFLOPsPerByte, 1e-6)]

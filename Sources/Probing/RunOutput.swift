@@ -23,6 +23,7 @@ public enum RunOutput {
             && request.saveActivationPatterns.isEmpty && request.patching == defaults.patching
             && request.referenceItems == defaults.referenceItems && request.controlPatchSize == defaults.controlPatchSize
             && request.bootstrapResamples == defaults.bootstrapResamples && request.patchControl == defaults.patchControl
+            && request.probePosition == defaults.probePosition
     }
 
     /// `Reports/<slug>` for the canonical study, else `runs/<slug>-<8 hex digits of the spec hash>`.
@@ -40,7 +41,7 @@ public enum RunOutput {
             request.limit.map(String.init) ?? "all", String(request.seed), request.hookPatterns.joined(separator: ","),
             request.measures.map(\.rawValue).joined(separator: ","), request.saveActivationPatterns.joined(separator: ","),
             request.patching, String(request.referenceItems), String(request.controlPatchSize), String(request.bootstrapResamples),
-            String(request.patchControl),
+            String(request.patchControl), "\(request.probePosition)",
         ]
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325
         for byte in fields.joined(separator: "\u{1F}").utf8 {

@@ -43,7 +43,7 @@ enum RunProvenance {
             "save_activations": plan.activationHooks.map(\.name),
             "patching": plan.patchingSpec,
             "reference_items": plan.referenceItems.count,
-            "reference_rule": "level-0 items; span positions (byte hooks) / patches starting in the span (patch hooks); outliers: mean abs(h) > 10 x median, at most 1 % of dims",
+            "reference_rule": plan.referenceRule,
             "control_patch_size": r.controlPatchSize,
             "patch_control": plan.controlPatchingSpec ?? "none",
             "primary_hooks": plan.primaryHooks,
@@ -51,7 +51,7 @@ enum RunProvenance {
             "statistics_seed": String(statisticsSeed),
             "primary_entropy_measure": ItemMetrics.meanEntropyBits,
             "primary_sparsity_measure": "hoyer",
-            "probe_position": "last sequence position (probe suffix); patch-level hooks: the patch containing it",
+            "probe_position": r.probePosition.provenanceDescription,
             "model_name": plan.modelDirectory.lastPathComponent,
         ]
         return canonicalJSON(object)

@@ -28,8 +28,11 @@ public struct StudyPlan: Sendable {
     /// block's residual stream of the patcher, encoder and global transformer, and the decoder's
     /// final-norm state (the sparsity paper's last-layer post-norm analogue), among the measured hooks.
     public let primaryHooks: [String]
-    /// Level-0 items whose activations define the reference profile of each hook.
+    /// Level-0 items whose activations define the reference profile of each hook: held-out base items,
+    /// not the analysed ones (see ``heldOutReference(ladder:catalog:request:)``).
     public let referenceItems: [LadderItem]
+    /// How the reference set was chosen, per ladder (recorded as `reference_rule` in the run configuration).
+    public let referenceRule: String
     public let modelDirectory: URL
     public let config: BLTConfig
     /// Hooks with sparsity measures, in forward order.
@@ -48,6 +51,9 @@ public struct StudyPlan: Sendable {
 
     /// The sparsity variants every measure is stored in.
     public static let variants: [SparsityVariant] = [.raw, .withoutOutliers, .zScored]
+    /// Most base items a generated ladder (`ood`, `tasks-*`) makes for a large `--limit` (the English ladders
+    /// have 629 committed passages; a larger `--limit` is capped like theirs).
+    public static let maxGeneratedBaseItems = 1000
     /// The entropy model's logits, captured for its per-byte log-probabilities.
     static let patcherLogitsHook = "patcher.hook_logits"
     /// Name of the shipped default model under `Assets/models/`.
@@ -63,23 +69,31 @@ public struct StudyPlan: Sendable {
     public static func prepare(_ request: StudyRequest, dryRun: Bool = false) throws -> StudyPlan {
         try checkNumbers(request)
         let assets = try AssetLocator.locate(override: request.assetsDirectory)
-        let catalog = try LadderCatalog(assets: DatasetAssets(assetsDirectory: assets),
-                                        options: LadderOptions(baseSeed: request.seed))
+        // Generated ladders (`ood`, `tasks-*`) make as many base items as `--limit` asks for (at least the
+        // default 200, at most `maxGeneratedBaseItems`), so `--limit` can match the 629 committed English
+        // passages everywhere; existing items do not change (item seeds depend only on the id).
+        var ladderOptions = LadderOptions(baseSeed: request.seed)
+        ladderOptions.generatedBaseItems = max(ladderOptions.generatedBaseItems, min(request.limit ?? 0, maxGeneratedBaseItems))
+        let catalog = try LadderCatalog(assets: DatasetAssets(assetsDirectory: assets), options: ladderOptions)
         let ladders = try catalog.ladders(matching: request.dataset)
 
         var selected: [[LadderLevel]] = []
         var items: [LadderItem] = []
         var reference: [LadderItem] = []
+        var referenceNotes: [String] = []
         for ladder in ladders {
             let levels = try request.levels.map { specs in try specs.map { try ladder.level($0) } } ?? ladder.levels
             let unique = levels.reduce(into: [LadderLevel]()) { if !$0.contains($1) { $0.append($1) } }
                 .sorted { $0.index < $1.index }
             selected.append(unique)
             items += try ladder.items(levels: unique, limit: request.limit)
-            let referenceLimit = min(request.limit ?? request.referenceItems, request.referenceItems)
-            reference += try ladder.items(levels: [ladder.levels[0]], limit: referenceLimit)
+            let held = try heldOutReference(ladder: ladder, catalog: catalog, request: request)
+            reference += held.items
+            referenceNotes.append(held.note)
         }
         guard !items.isEmpty else { throw ProbingError.noItems(dataset: request.dataset) }
+        // Every item must have a probe position (prompt-end needs an answer span): fail before any forward.
+        for item in items { _ = try request.probePosition.sequencePosition(of: item) }
 
         let modelDirectory = try locateModel(request.modelDirectory, assets: assets)
         let config = try BLTConfig(contentsOf: modelDirectory.appendingPathComponent("config.json"))
@@ -116,12 +130,49 @@ public struct StudyPlan: Sendable {
 
         let plan = StudyPlan(request: request, ladders: ladders, selectedLevels: selected, items: items,
                              controlItems: controlItems, controlPatching: controlPatching, controlPatchingSpec: controlSpec,
-                             primaryHooks: primaryHooks, referenceItems: reference, modelDirectory: modelDirectory, config: config,
+                             primaryHooks: primaryHooks, referenceItems: reference,
+                             referenceRule: referenceRulePrefix + referenceNotes.joined(separator: "; "),
+                             modelDirectory: modelDirectory, config: config,
                              measuredHooks: measured, activationHooks: saved, patching: patching, patchingSpec: spec,
                              measures: measures, layout: layout, outDirectory: out, finalPath: finalPath,
                              assetsDirectory: assets)
         if request.resume { try plan.checkResumable() }
         return plan
+    }
+
+    static let referenceRulePrefix = "level-0 items of held-out base items (not analysed); span positions (byte hooks) / "
+        + "patches starting in the span (patch hooks); outliers: mean abs(h) > 10 x median, at most 1 % of dims; "
+
+    /// The reference set of one ladder: level-0 items of base items that are *not* analysed, so the
+    /// outlier dimensions and z-score moments are not fitted on the very items they are applied to.
+    ///
+    /// With `a` analysed base items (`--limit`, capped at the ladder's count) and `r = --reference-items`
+    /// (at most `--limit`), the reference uses base items `a ..< a + r`: the next ones after the analysed ones. Generated ladders
+    /// (`ood`, `tasks-*`) generate extra base ids for this (item seeds depend only on the id, so the
+    /// analysed items are unchanged). Ladders with a fixed set of base items (the English passages, custom
+    /// datasets) use what remains; with none left (e.g. `--limit all`) they fall back to the first `r`
+    /// analysed base items, and the returned note says so. Deterministic: no randomness, item order.
+    static func heldOutReference(ladder: Ladder, catalog: LadderCatalog, request: StudyRequest) throws
+        -> (items: [LadderItem], note: String) {
+        let analysed = min(request.limit ?? ladder.baseItemIDs.count, ladder.baseItemIDs.count)
+        // As many as `--reference-items`, but not more than the analysed items per level (keeps small runs cheap).
+        let wanted = min(request.limit ?? request.referenceItems, request.referenceItems)
+        var source = ladder
+        if analysed + wanted > ladder.baseItemIDs.count, LadderCatalog.generatedNames.contains(ladder.name) {
+            var options = catalog.options
+            options.generatedBaseItems = analysed + wanted
+            source = try LadderCatalog(assets: catalog.assets, options: options).ladder(named: ladder.name)
+        }
+        let level0 = ladder.levels[0]
+        let held = analysed..<min(analysed + wanted, source.baseItemIDs.count)
+        let items = try held.compactMap { try source.item(level: level0, baseIndex: $0) }
+        if !items.isEmpty {
+            let fewer = items.count < wanted ? " (only \(items.count) of the \(wanted) requested exist)" : ""
+            return (items, "\(ladder.name): base items \(held.lowerBound)..<\(held.upperBound)\(fewer)")
+        }
+        let fallback = try ladder.items(levels: [level0], limit: min(wanted, analysed))
+        return (fallback, "\(ladder.name): FALLBACK, no held-out base items left (\(ladder.baseItemIDs.count) in the ladder, "
+            + "\(analysed) analysed), so the first \(fallback.count) analysed level-0 items are used")
     }
 
     /// Every forward the item stage runs, in HDF5 row order: the study's items, then the control arm.

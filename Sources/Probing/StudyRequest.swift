@@ -45,6 +45,8 @@ public struct StudyRequest: Sendable, Equatable {
     public var assetsDirectory: String?
     /// The command line to record in provenance and REPORT.md (program name first).
     public var commandLine: [String]
+    /// Where the per-item probe measures are read (`--probe`); `.promptEnd` needs task items.
+    public var probePosition: ProbePosition
 
     /// The default hooks: every residual stream and MLP activation of every block (patcher, local
     /// encoder, global transformer, local decoder) and the decoder's final-norm state.
@@ -61,7 +63,7 @@ public struct StudyRequest: Sendable, Equatable {
                 measures: [SparsityMeasure] = StudyRequest.defaultMeasures, saveActivationPatterns: [String] = [],
                 patching: String = "entropy", threads: Int = 1, outDirectory: String? = nil, resume: Bool = false,
                 referenceItems: Int = 32, controlPatchSize: Int = 4, bootstrapResamples: Int = 2000,
-                patchControl: Bool = true, assetsDirectory: String? = nil, commandLine: [String] = []) {
+                patchControl: Bool = true, assetsDirectory: String? = nil, commandLine: [String] = [], probePosition: ProbePosition = .suffix) {
         self.dataset = dataset
         self.modelDirectory = modelDirectory
         self.levels = levels
@@ -80,5 +82,6 @@ public struct StudyRequest: Sendable, Equatable {
         self.patchControl = patchControl
         self.assetsDirectory = assetsDirectory
         self.commandLine = commandLine
+        self.probePosition = probePosition
     }
 }

@@ -103,6 +103,19 @@ public struct StudyRunner: Sendable {
             : try ProbeRunWriter.create(at: plan.finalPath, layout: plan.layout, provenance: provenance,
                                         options: writerOptions)
         let resumed = writer.completedItemCount
+        // The reference profile goes into the file (`/reference`), so readers see which dimensions the
+        // `_no_outliers` variants dropped and the moments behind `_z`; a resumed file keeps its own.
+        do {
+            try writer.writeReference(plan.measuredHooks.compactMap { hook in
+                profiles[hook.name].map {
+                    ProbeRunReferenceProfile(hook: hook.name, outlierDimensions: $0.outlierDimensions, mean: $0.mean,
+                                             standardDeviation: $0.standardDeviation, vectorCount: $0.referenceCount)
+                }
+            }, rule: plan.referenceRule)
+        } catch {
+            _ = writer.abandon()
+            throw error
+        }
 
         let itemStart = Date()
         let itemBytes = plan.runItems.map(\.byteLength)

@@ -23,29 +23,40 @@ public enum TrendEffect {
 /// Columns must already be demeaned within the fixed-effect groups, which nest in the clusters.
 struct ClusterGrams {
     let dimension: Int
-    /// grams[c] is row-major dimension × dimension.
-    let grams: [[Double]]
+    /// Cluster c's Gram matrix, row-major dimension × dimension, at `flat[c·d² ..< (c+1)·d²]` (one
+    /// contiguous buffer: `total` is the hot loop of every bootstrap of tests (c) and (d)).
+    let flat: [Double]
 
     init(columns: [[Double]], clusterCodes: [Int], clusterCount: Int) {
         let p = columns.count
         dimension = p
-        var grams = [[Double]](repeating: [Double](repeating: 0, count: p * p), count: clusterCount)
+        let size = p * p
+        var flat = [Double](repeating: 0, count: size * clusterCount)
         for i in 0..<clusterCodes.count {
-            let c = clusterCodes[i]
+            let base = clusterCodes[i] * size
             for a in 0..<p {
                 let va = columns[a][i]
-                for b in a..<p { grams[c][a * p + b] += va * columns[b][i] }
+                for b in a..<p { flat[base + a * p + b] += va * columns[b][i] }
             }
         }
         for c in 0..<clusterCount {
-            for a in 0..<p { for b in 0..<a { grams[c][a * p + b] = grams[c][b * p + a] } }
+            for a in 0..<p { for b in 0..<a { flat[c * size + a * p + b] = flat[c * size + b * p + a] } }
         }
-        self.grams = grams
+        self.flat = flat
     }
 
+    /// Σ over `clusters` (with repeats) of the cluster Gram matrices, summed in the given order.
     func total(_ clusters: [Int]) -> [Double] {
-        var sum = [Double](repeating: 0, count: dimension * dimension)
-        for c in clusters { for k in 0..<sum.count { sum[k] += grams[c][k] } }
+        let size = dimension * dimension
+        var sum = [Double](repeating: 0, count: size)
+        sum.withUnsafeMutableBufferPointer { out in
+            flat.withUnsafeBufferPointer { grams in
+                for c in clusters {
+                    let base = c * size
+                    for k in 0..<size { out[k] += grams[base + k] }
+                }
+            }
+        }
         return sum
     }
 

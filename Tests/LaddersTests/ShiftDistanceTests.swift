@@ -39,8 +39,12 @@ import Testing
     @Test func taskLaddersGradeWithinFamily() throws {
         let add = try Self.means("tasks-addition").map(\.1)
         #expect(zip(add, add.dropFirst()).allSatisfy { $0 < $1 })
+        // Dyck: more depth-2 nests (levels 0-3) are further from the pairs-heavy training text; the deepest
+        // level is the furthest. (Levels are ordered by the shipped model's accuracy, not by trigram shift:
+        // 2 nests of depth 3 are trigram-cheap but hard for the model.)
         let dyck = try Self.means("tasks-dyck").map(\.1)
-        #expect(zip(dyck, dyck.dropFirst()).allSatisfy { $0 < $1 })
+        #expect(zip(dyck[0...3], dyck[1...3]).allSatisfy { $0 < $1 })
+        #expect(dyck.last! == dyck.max()!)
     }
 
     @Test func trigramModelIsANormalisedDistribution() throws {

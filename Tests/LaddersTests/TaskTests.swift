@@ -22,7 +22,7 @@ import Testing
         }
     }
 
-    @Test(arguments: LadderCatalog.dyckDepths)
+    @Test(arguments: [1, 2, 4, 8, 16])
     func dyckStringsAreBalancedWithExactDepth(depth: Int) {
         var rng = SplitMix64(seed: UInt64(depth))
         for _ in 0..<50 {
@@ -44,6 +44,44 @@ import Testing
         let t = TaskGenerators.dyck(depth: depth, rng: &rng)
         #expect(t.answerSpan.count == 64 && t.answerSpan.upperBound == t.text.count)
         #expect(t.scoredOffsets.count == 32)
+    }
+
+    @Test(arguments: LadderCatalog.dyckNests.indices)
+    func dyckNestsAreBalancedWithTheRightRuns(level: Int) throws {
+        let (nests, depth) = LadderCatalog.dyckNests[level]
+        var rng = SplitMix64(seed: UInt64(level))
+        for _ in 0..<50 {
+            let s = TaskGenerators.dyckNests(nests: nests, depth: depth, rng: &rng)
+            #expect(s.count == 64)
+            var stack: [UInt8] = []
+            var maxDepth = 0, runsAtDepth = 0
+            for c in s {
+                switch c {
+                case UInt8(ascii: "("), UInt8(ascii: "["):
+                    stack.append(c); maxDepth = max(maxDepth, stack.count)
+                    if stack.count == depth { runsAtDepth += 1 }
+                case UInt8(ascii: ")"): #expect(stack.popLast() == UInt8(ascii: "("))
+                case UInt8(ascii: "]"): #expect(stack.popLast() == UInt8(ascii: "["))
+                default: Issue.record("unexpected byte \(c)")
+                }
+            }
+            #expect(stack.isEmpty)
+            #expect(maxDepth == depth)
+            // Every run reaches `depth` exactly once; depth 1 means pairs only (32 of them).
+            #expect(runsAtDepth == (depth == 1 ? 32 : nests))
+        }
+        let t = TaskGenerators.dyck(nests: nests, depth: depth, rng: &rng)
+        #expect(t.answerSpan.count == 64 && t.answerSpan.upperBound == t.text.count)
+        #expect(t.scoredOffsets.count == 32)
+        #expect(t.scoredOffsets.allSatisfy { t.text[$0] == UInt8(ascii: ")") || t.text[$0] == UInt8(ascii: "]") })
+        let lines = String(decoding: t.text, as: UTF8.self).split(separator: "\n")
+        #expect(lines.count == TaskGenerators.contextExamples + 1 && lines.allSatisfy { $0.count == 64 })
+    }
+
+    @Test func dyckLadderLevelsAreNamedByTheirShape() throws {
+        let ladder = try TestCatalog.catalog(seed: 0, items: 2).ladder(named: "tasks-dyck")
+        #expect(ladder.levels.map(\.name) == ["depth 1", "2 nests of depth 2", "4 nests of depth 2", "8 nests of depth 2",
+                                              "2 nests of depth 3", "4 nests of depth 4", "4 nests of depth 8"])
     }
 
     @Test(arguments: LadderCatalog.retrievalPairs)
