@@ -119,43 +119,6 @@ def trend(table):
     return n, float(np.mean(taus)), float(min(1.0, 2 * min(up, down)))
 
 
-def dummies(groups):
-    ids = list(dict.fromkeys(groups))
-    d = np.zeros((len(groups), len(ids)))
-    for r, g in enumerate(groups):
-        d[r, ids.index(g)] = 1
-    return d
-
-
-def ols_cluster(y, covs, groups, clusters):
-    design = np.column_stack(list(covs) + [dummies(groups)])
-    n, k_total = design.shape
-    beta, *_ = np.linalg.lstsq(design, y, rcond=None)
-    resid = y - design @ beta
-    xtx_inv = np.linalg.inv(design.T @ design)
-    cl = np.asarray(clusters)
-    ids = list(dict.fromkeys(cl.tolist()))
-    meat = np.zeros((k_total, k_total))
-    for c in ids:
-        s = design[cl == c].T @ resid[cl == c]
-        meat += np.outer(s, s)
-    g = len(ids)
-    cov = (g / (g - 1)) * ((n - 1) / (n - k_total)) * xtx_inv @ meat @ xtx_inv
-    t = beta / np.sqrt(np.diag(cov))
-    return beta, 2 * stats.t.sf(np.abs(t), g - 1)
-
-
-def beyond(y_table, e_table):
-    keep = np.isfinite(y_table).all(axis=1) & np.isfinite(e_table).all(axis=1)
-    n, k = int(keep.sum()), y_table.shape[1]
-    if n < 3 or all((row == row[0]).all() for row in y_table[keep]):
-        return n, None, None
-    item = np.repeat(np.arange(n), k)
-    level = np.tile(np.arange(k, dtype=float), n)
-    beta, p = ols_cluster(y_table[keep].ravel(), [level, e_table[keep].ravel()], item.tolist(), item.tolist())
-    return n, float(beta[0]), float(p[0])
-
-
 def holm(ps):
     """Holm step-down adjusted p-values (None stays None), as statsmodels."""
     idx = [i for i, p in enumerate(ps) if p is not None and not math.isnan(p)]
@@ -220,19 +183,32 @@ def within_taus(x_table, y_table):
     return taus
 
 
+def demean(values, groups):
+    """Subtract each group's mean (the within transformation of fixed effects)."""
+    values = np.asarray(values, float)
+    codes, inverse = np.unique(np.asarray(groups), return_inverse=True)
+    sums = np.bincount(inverse, weights=values, minlength=len(codes))
+    counts = np.bincount(inverse, minlength=len(codes))
+    return values - (sums / counts)[inverse], len(codes)
+
+
 def ols_cluster_cov(y, covs, groups, clusters):
-    design = np.column_stack(list(covs) + [dummies(groups)])
-    n, k_total = design.shape
-    beta, *_ = np.linalg.lstsq(design, y, rcond=None)
-    resid = y - design @ beta
-    xtx_inv = np.linalg.inv(design.T @ design)
+    """OLS of y on covs with one fixed effect per group, by the within transformation (Frisch-Waugh-
+    Lovell: the same coefficients as explicit dummies, without a design matrix of one column per group),
+    and the CR1 covariance counting the absorbed effects as parameters, as statsmodels with dummies."""
+    yd, n_groups = demean(y, groups)
+    X = np.column_stack([demean(c, groups)[0] for c in covs])
+    n, k = X.shape
+    beta, *_ = np.linalg.lstsq(X, yd, rcond=None)
+    resid = yd - X @ beta
+    xtx_inv = np.linalg.inv(X.T @ X)
     cl = np.asarray(clusters)
-    ids = list(dict.fromkeys(cl.tolist()))
-    meat = np.zeros((k_total, k_total))
-    for c in ids:
-        s_ = design[cl == c].T @ resid[cl == c]
-        meat += np.outer(s_, s_)
-    g = len(ids)
+    _, cl_codes = np.unique(cl, return_inverse=True)
+    g = cl_codes.max() + 1
+    scores = np.zeros((g, k))
+    np.add.at(scores, cl_codes, X * resid[:, None])
+    meat = scores.T @ scores
+    k_total = k + n_groups
     cov = (g / (g - 1)) * ((n - 1) / (n - k_total)) * xtx_inv @ meat @ xtx_inv
     return beta, cov, g
 
@@ -442,15 +418,17 @@ def main(path):
                     x, y = mean_entropy[sel], values[sel]
                     cat = np.minimum(8, np.maximum(1, length[sel]))
                     candidates = [(cat == c).astype(float) for c in range(2, 9)] + [start[sel].astype(float)]
-                    D = dummies(text_id)
                     covs = []
                     for col in candidates:
-                        within = col - D @ np.linalg.lstsq(D, col, rcond=None)[0]
+                        within = demean(col, text_id)[0]
                         if (col ** 2).sum() > 0 and (within ** 2).sum() > 1e-20 * (col ** 2).sum():
                             covs.append(col)
-                    Z = np.column_stack([D] + covs)
-                    rx = x - Z @ np.linalg.lstsq(Z, x, rcond=None)[0]
-                    ry = y - Z @ np.linalg.lstsq(Z, y, rcond=None)[0]
+                    # Partial correlation given the text effects and the controls: residualise the
+                    # within-text values of x and y on the within-text controls.
+                    xd, yd = demean(x, text_id)[0], demean(y, text_id)[0]
+                    Zd = np.column_stack([demean(c, text_id)[0] for c in covs]) if covs else np.zeros((len(x), 0))
+                    rx = xd - Zd @ np.linalg.lstsq(Zd, xd, rcond=None)[0] if covs else xd
+                    ry = yd - Zd @ np.linalg.lstsq(Zd, yd, rcond=None)[0] if covs else yd
                     r_est = float(np.corrcoef(rx, ry)[0, 1])
                     beta, cov, g_ = ols_cluster_cov(y, [x] + covs, text_id, base)
                     p = float(2 * stats.t.sf(abs(beta[0] / math.sqrt(cov[0, 0])), g_ - 1))

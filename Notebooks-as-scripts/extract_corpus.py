@@ -608,7 +608,8 @@ def main():
                               "retrieval_pairs": [2, 16], "retrieval_filler_word": "....",
                               "fraction_of_train_bytes": manifest["train_fraction_by_group"]["synthetic_tasks"]},
                  "evaluation": {"base_seed": 1, "addition_digits": [1, 8],
-                                "dyck_max_depth": [1, 2, 4, 8, 16], "dyck_length": 64,
+                                "dyck_max_depth": [1, 2, 3, 4, 8], "dyck_length": 64,
+                                "dyck_nests_depth": [[0, 1], [2, 2], [4, 2], [8, 2], [2, 3], [4, 4], [4, 8]],
                                 "retrieval_pairs": [2, 4, 8, 16, 32, 64]}}
         write(os.path.join(args.assets, "task_seeds.json"), json.dumps(seeds, indent=2) + "\n")
         write(os.path.join(args.assets, "corpus_manifest.json"), json.dumps(manifest, indent=2) + "\n")

@@ -94,7 +94,7 @@ struct Run: AsyncParsableCommand {
     @Option(name: .long, help: "Where per-item probe measures are read: suffix (last byte of the probe suffix) or prompt-end (last byte before the answer; task ladders only).")
     var probe: String = ProbePosition.suffix.rawValue
 
-    @Option(name: .customLong("reference-items"), help: "Level-0 items that define outlier dimensions and z-score moments.")
+    @Option(name: .customLong("reference-items"), help: "Held-out level-0 items per ladder (the base items after the analysed ones; at most --limit) that define outlier dimensions and z-score moments.")
     var referenceItems: Int = 32
 
     @Option(name: .customLong("control-patch-size"), help: "Patch size of the fixed-patching control (compute accounting and the patch-length control arm).")

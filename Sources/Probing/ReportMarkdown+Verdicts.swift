@@ -86,7 +86,7 @@ extension ReportMarkdown {
     }
 
     /// Item metric of greedy exact match of task answers (written by newer runs).
-    static let exactMatchMetric = "answer_exact_match"
+    static let exactMatchMetric = ItemMetrics.answerExactMatch
 
     // MARK: Primary hooks
 

@@ -82,7 +82,7 @@ public enum StudyStatistics {
 
     /// The per-item measured difficulty: the model's loss over the task's answer when the ladder has
     /// answers, else over the analysis span (bits per byte).
-    public static let answerLossMetric = "answer_loss_bits"
+    public static let answerLossMetric = ItemMetrics.answerLossBits
 
     /// How a stored measure column reads (orients verdicts); unknown columns read as "higher = sparser".
     public static func direction(ofColumn column: String) -> EffectDirection {

@@ -50,6 +50,10 @@ import Testing
             }
             #expect(loss[index] == score.lossBits && match[index] == score.exactMatch)
             #expect(loss[index].isFinite && (match[index] == 0 || match[index] == 1))
+            // The same loss from the stored per-byte log-probabilities (float32, nats) of /bytes.
+            let positions = item.scoredOffsets.map { $0 + 1 }
+            let fromBytes = -positions.reduce(0.0) { $0 + Double(stored.bytes.logProb[$1]) } / Double(positions.count) / ByteEntropy.ln2
+            #expect(abs(fromBytes - loss[index]) <= 1e-5 * max(1, loss[index]))
         }
         let report = try String(contentsOfFile: outcome.report.reportPath, encoding: .utf8)
         #expect(report.contains("answer loss (bits/byte)") && report.contains("greedy accuracy"))
