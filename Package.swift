@@ -4,10 +4,10 @@
 // One module per concern; one test target per module. See README.md for the map.
 import PackageDescription
 
-/// Every library that does per-item work (numerics, the model, metrics, statistics, HDF5 writing, plotting,
-/// the study runner) is compiled optimised even in debug builds, so that `swift run probe` and `swift test`
-/// run at full speed without `-c release` (an `ood` study: 23 s → 17 s).
-let optimised: [SwiftSetting] = [.unsafeFlags(["-O", "-enforce-exclusivity=unchecked"])]
+// No target uses `unsafeFlags`: SwiftPM refuses them in any package that is a versioned dependency, so
+// ByteLens could not be used with `.package(url:from:)`. The per-item libraries therefore build at -Onone
+// in debug builds; run studies, benchmarks and the test suite with `-c release` (README, .ci/test), where
+// everything is optimised.
 
 let package = Package(
     name: "ByteLens",
@@ -15,10 +15,19 @@ let package = Package(
     products: [
         .executable(name: "probe", targets: ["probe"]),
         .library(name: "BLTModel", targets: ["BLTModel"]),
+        .library(name: "Metrics", targets: ["Metrics"]),
+        .library(name: "Statistics", targets: ["Statistics"]),
+        .library(name: "Ladders", targets: ["Ladders"]),
         .library(name: "HDF5Store", targets: ["HDF5Store"]),
+        .library(name: "Plotting", targets: ["Plotting"]),
+        .library(name: "Probing", targets: ["Probing"]),
     ],
     dependencies: [
+        // Used only by the CLI (ProbeCLI, probe); see README "Using ByteLens as a dependency" for what a
+        // library-only consumer resolves.
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        // `swift package generate-documentation --target BLTModel` (DocC catalogs in each module).
+        .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.4.0"),
     ],
     targets: [
         // MARK: System-library shims (Debian -dev packages, installed by .ci/setup)
@@ -27,22 +36,22 @@ let package = Package(
         .systemLibrary(name: "CDNNL", providers: [.apt(["libdnnl-dev"])]),
 
         // MARK: Numerics and the model
-        // Element-wise loops in C with per-ISA clones (AVX-512 / AVX2 / baseline), always optimised.
-        .target(name: "CKernels", cSettings: [.unsafeFlags(["-O3"])]),
-        .target(name: "Kernels", dependencies: ["CDNNL", "CKernels"], swiftSettings: optimised),
-        .target(name: "BLTModel", dependencies: ["Kernels"], swiftSettings: optimised),
+        // Element-wise loops in C with per-ISA clones (AVX-512 / AVX2 / baseline).
+        .target(name: "CKernels"),
+        .target(name: "Kernels", dependencies: ["CDNNL", "CKernels"]),
+        .target(name: "BLTModel", dependencies: ["Kernels"]),
 
         // MARK: Study components (plain arrays in, plain arrays out)
-        .target(name: "Ladders", swiftSettings: optimised),
-        .target(name: "Metrics", dependencies: ["CKernels"], swiftSettings: optimised),
-        .target(name: "Statistics", swiftSettings: optimised),
-        .target(name: "HDF5Store", dependencies: ["CHDF5"], swiftSettings: optimised),
-        .target(name: "Plotting", dependencies: ["CPNG"], swiftSettings: optimised),
+        .target(name: "Ladders"),
+        .target(name: "Metrics", dependencies: ["CKernels"]),
+        .target(name: "Statistics"),
+        .target(name: "HDF5Store", dependencies: ["CHDF5"]),
+        .target(name: "Plotting", dependencies: ["CPNG"]),
 
         // MARK: Study runner and CLI
         .target(name: "Probing", dependencies: [
             "BLTModel", "Kernels", "Ladders", "Metrics", "Statistics", "HDF5Store", "Plotting",
-        ], swiftSettings: optimised),
+        ]),
         .target(name: "ProbeCLI", dependencies: [
             "Probing", "BLTModel", "Ladders", "Metrics", "Statistics", "HDF5Store", "Plotting",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),

@@ -612,6 +612,134 @@ def build_case(name: str, spec: dict, out_root: Path) -> dict:
     summary["trailing_zero_inputs"] = trailing_zero
     summary["max_patch_length_split_inputs"] = split
     (case_dir / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
+    build_attention_reference(case_dir)
+    return summary
+
+
+# %% [markdown]
+# ## Attention hooks (added later, in their own files so the original reference files stay byte-identical)
+# For every self-attention and cross-attention module: `hook_q`/`hook_k`/`hook_v` (q/k/v_proj outputs, before
+# RoPE), `hook_rot_q`/`hook_rot_k` (after RoPE, self-attention only), `hook_attn_scores` (q·kᵀ·scaling per head,
+# masked keys -inf; rows head-major [H·Q, K]), `hook_pattern` (eager attention weights, same layout), `hook_z`
+# (o_proj input [Q, H·hd]); and `hook_resid_pre` (layer input) in the patcher, encoder and global stacks. Taken from
+# the eager implementation (SDPA never forms the weights): `modeling_blt.eager_attention_forward` is wrapped while
+# the reference runs. Written (inputs `bytes` and `short`) to `<case>/attention_reference.safetensors` and the complete ordered hook list
+# (old + new) to `<case>/attention_hooks.json`.
+
+# %%
+ATTN_HOOKS = ["hook_q", "hook_k", "hook_v", "hook_rot_q", "hook_rot_k", "hook_attn_scores", "hook_pattern", "hook_z"]
+CROSS_HOOKS = ["hook_q", "hook_k", "hook_v", "hook_attn_scores", "hook_pattern", "hook_z"]
+# Scores and patterns grow with N²: only the two short inputs are dumped (`bytes`, N = 35, is longer than the
+# tiny_variants windows of 16 and 24 and ends in a zero-length patch in tiny_default; `short` is N = 2).
+ATTENTION_INPUTS = ("bytes", "short")
+
+
+def full_hook_order(config: BltConfig) -> list[str]:
+    names = []
+    for name in expected_hook_order(config):
+        if name.endswith(".hook_attn_out"):
+            prefix = name[: -len(".hook_attn_out")]
+            if not prefix.startswith("decoder."):
+                names.append(f"{prefix}.hook_resid_pre")
+            names += [f"{prefix}.attn.{h}" for h in ATTN_HOOKS]
+        if ".cross." in name and name.endswith(".hook_out"):
+            prefix = name[: -len(".hook_out")]
+            names += [f"{prefix}.{h}" for h in CROSS_HOOKS]
+        names.append(name)
+    return names
+
+
+class AttentionRecorder:
+    """Adds the attention hooks to a HookRecorder's dict (same `put`, so one firing order for all hooks)."""
+
+    def __init__(self, model: BltForCausalLM, put):
+        self.put = put
+        self.handles = []
+        self.prefix = {}
+        m = model.model
+        stacks = [("patcher", m.patcher.layers), ("encoder", m.local_encoder.layers),
+                  ("global", m.global_transformer.layers), ("decoder", m.local_decoder.layers)]
+        for stack, layers in stacks:
+            for l, layer in enumerate(layers):
+                if stack != "decoder":
+                    self.handles.append(layer.register_forward_pre_hook(self._first_arg(f"{stack}.blocks.{l}.hook_resid_pre")))
+                self._module(layer.self_attn, f"{stack}.blocks.{l}.attn")
+        for j, cross in enumerate(m.local_encoder.cross_attn_layers):
+            self._module(cross, f"encoder.cross.{j}")
+        for j, cross in enumerate(m.local_decoder.cross_attn_layers):
+            self._module(cross, f"decoder.cross.{j}")
+        self.original = modeling_blt.eager_attention_forward
+        modeling_blt.eager_attention_forward = self._eager
+
+    def _first_arg(self, name):
+        def hook(mod, args):
+            self.put(name, args[0])
+        return hook
+
+    def _module(self, attn, prefix):
+        self.prefix[id(attn)] = prefix
+        for proj, h in [(attn.q_proj, "hook_q"), (attn.k_proj, "hook_k"), (attn.v_proj, "hook_v")]:
+            self.handles.append(proj.register_forward_hook(lambda mod, args, out, n=f"{prefix}.{h}": self.put(n, out)))
+        self.handles.append(attn.o_proj.register_forward_pre_hook(self._first_arg(f"{prefix}.hook_z")))
+
+    def _eager(self, module, query, key, value, attention_mask, scaling, dropout=0.0, **kwargs):
+        prefix = self.prefix[id(module)]
+        b, h, q, d = query.shape
+        if ".cross." not in prefix:
+            self.put(f"{prefix}.hook_rot_q", query.transpose(1, 2).reshape(b, q, -1))
+            self.put(f"{prefix}.hook_rot_k", key.transpose(1, 2).reshape(b, key.shape[2], -1))
+        scores = torch.matmul(query, modeling_blt.repeat_kv(key, module.num_key_value_groups).transpose(2, 3)) * scaling
+        if attention_mask is not None:
+            masked = ~attention_mask if attention_mask.dtype == torch.bool else attention_mask <= torch.finfo(scores.dtype).min / 2
+            scores = scores.masked_fill(masked, float("-inf"))
+        out, weights = self.original(module, query, key, value, attention_mask, scaling=scaling, dropout=dropout, **kwargs)
+        self.put(f"{prefix}.hook_attn_scores", scores.reshape(b, h * q, -1))
+        self.put(f"{prefix}.hook_pattern", weights.reshape(b, h * q, -1))
+        return out, weights
+
+    def remove(self) -> None:
+        modeling_blt.eager_attention_forward = self.original
+        for handle in self.handles:
+            handle.remove()
+
+
+def build_attention_reference(case_dir: Path) -> dict:
+    """Eager run of the saved F32 checkpoint with every hook; writes the new hooks only."""
+    model = BltForCausalLM.from_pretrained(case_dir, attn_implementation="eager").eval()
+    reference = load_file(case_dir / "reference.safetensors")
+    old_names = json.loads((case_dir / "hooks.json").read_text())["hook_names"]
+    order = full_hook_order(model.config)
+    new_names = [n for n in order if n not in set(old_names)]
+    inputs = [inp for inp in json.loads((case_dir / "inputs.json").read_text())["inputs"]
+              if inp["name"] in ATTENTION_INPUTS]
+    tensors: dict[str, torch.Tensor] = {}
+    summary = {}
+    for inp in inputs:
+        ids = token_ids(bytes.fromhex(inp["bytes_hex"]))
+        recorder = HookRecorder(model)
+        attention = AttentionRecorder(model, recorder.put)
+        try:
+            with torch.no_grad():
+                model(input_ids=ids, use_cache=False)
+        finally:
+            attention.remove()
+            recorder.remove()
+        assert list(recorder.values.keys()) == order, "attention hook order differs from full_hook_order"
+        assert torch.equal(recorder.patch_lengths, reference[f"{inp['name']}.patch_lengths"])
+        worst = max((recorder.values[n] - reference[f"{inp['name']}.{n}"]).abs().max().item() for n in old_names)
+        pattern_sums = max((recorder.values[n].sum(-1) - 1).abs().max().item() for n in new_names if n.endswith("hook_pattern"))
+        for n in new_names:
+            value = recorder.values[n]
+            assert value.dtype == torch.float32, n
+            assert n.endswith("hook_attn_scores") or torch.isfinite(value).all(), n
+            tensors[f"{inp['name']}.{n}"] = value.contiguous()
+        summary[inp["name"]] = {"eager_vs_reference_max_abs_old_hooks": worst, "pattern_row_sum_max_error": pattern_sums}
+        print(f"  attention {case_dir.name}/{inp['name']}: {len(new_names)} new hooks; eager vs reference on old hooks "
+              f"{worst:.3g}; pattern rows sum to 1 within {pattern_sums:.3g}")
+    save_file(tensors, str(case_dir / "attention_reference.safetensors"), metadata={
+        "generator": f"Notebooks-as-scripts/make_parity_fixtures.py; transformers {transformers.__version__}; "
+                     f"torch {torch.__version__}; attn_implementation eager; float32; use_cache False"})
+    (case_dir / "attention_hooks.json").write_text(json.dumps({"hook_names": order}, indent=2) + "\n")
     return summary
 
 
@@ -818,6 +946,8 @@ def main(argv: list[str]) -> None:
     parser.add_argument("--blt1b-hash-vocab", type=int, default=500002, help="hash rows per table (reduce to test)")
     parser.add_argument("--blt1b-layers-scale", type=float, default=1.0, help="scale layer counts (to test)")
     parser.add_argument("--blt1b-shard-gb", type=float, default=2.0, help="max shard size in GB")
+    parser.add_argument("--attention-only", action="store_true",
+                        help="only (re)write attention_reference.safetensors of existing tiny cases")
     parser.add_argument("--blt1b-verify", action="store_true", help="load the result with transformers and run it")
     args = parser.parse_args(argv)
     check_versions()
@@ -837,7 +967,10 @@ def main(argv: list[str]) -> None:
     out_root = args.out or FIXTURES_DIR
     out_root.mkdir(parents=True, exist_ok=True)
     for name in args.cases:
-        build_case(name, CASES[name], out_root)
+        if args.attention_only:
+            build_attention_reference(out_root / name)
+        else:
+            build_case(name, CASES[name], out_root)
 
 
 if __name__ == "__main__":

@@ -63,32 +63,74 @@ extension BLTModel {
         return out
     }
 
-    /// Self-attention without the residual: `o_proj(Attn(RoPE(q), RoPE(k), v))` over `normed`.
+    /// Self-attention without the residual: `o_proj(Attn(RoPE(q), RoPE(k), v))` over `normed`. The
+    /// attention hooks of `<prefix>.attn` fire only when one of them is requested (no names are built
+    /// otherwise).
     func selfAttention(_ normed: [Float], rows: Int, layer: TransformerLayerWeights, stack s: BLTStackConfig,
-                       rope: RotaryEmbedding, ranges: KeyRanges) throws -> [Float] {
+                       rope: RotaryEmbedding, ranges: KeyRanges, prefix: String, runner: HookRunner) throws -> [Float] {
         let hd = s.headDim
         let qCount = rows * s.numAttentionHeads * hd, kCount = rows * s.numKeyValueHeads * hd
+        let module = runner.hasAttentionHooks ? "\(prefix).attn" : nil
+        let hooked = module.map { runner.activeAttentionModules.contains($0) } ?? false
         var qkv = try linearPacked(normed, rows: rows, [layer.q, layer.k, layer.v])
         var attended = [Float](repeating: 0, count: rows * s.numAttentionHeads * hd)
-        qkv.withUnsafeMutableBufferPointer { buffer in
+        try qkv.withUnsafeMutableBufferPointer { buffer in
             let q = buffer.baseAddress!, k = q + qCount, v = k + kCount
+            if hooked, let module {
+                try runner.fire("\(module).hook_q", UnsafeMutableBufferPointer(start: q, count: qCount), rows: rows, columns: qCount / max(rows, 1))
+                try runner.fire("\(module).hook_k", UnsafeMutableBufferPointer(start: k, count: kCount), rows: rows, columns: kCount / max(rows, 1))
+                try runner.fire("\(module).hook_v", UnsafeMutableBufferPointer(start: v, count: kCount), rows: rows, columns: kCount / max(rows, 1))
+            }
             rope.apply(q, rows: rows, heads: s.numAttentionHeads, rowStride: s.numAttentionHeads * hd)
             rope.apply(k, rows: rows, heads: s.numKeyValueHeads, rowStride: s.numKeyValueHeads * hd)
-            attended.withUnsafeMutableBufferPointer { op in
-                Attention.apply(query: q, key: k, value: v,
-                                queryRows: rows, keyRows: rows, heads: s.numAttentionHeads,
-                                kvHeads: s.numKeyValueHeads, headDim: hd, ranges: ranges, into: op.baseAddress!)
+            if hooked, let module {
+                try runner.fire("\(module).hook_rot_q", UnsafeMutableBufferPointer(start: q, count: qCount), rows: rows, columns: qCount / max(rows, 1))
+                try runner.fire("\(module).hook_rot_k", UnsafeMutableBufferPointer(start: k, count: kCount), rows: rows, columns: kCount / max(rows, 1))
+            }
+            try attended.withUnsafeMutableBufferPointer { op in
+                try attend(query: q, key: k, value: v, queryRows: rows, keyRows: rows, stack: s, ranges: ranges,
+                           module: hooked ? module : nil, runner: runner, into: op)
             }
         }
         return try linear(attended, rows: rows, layer.o)
+    }
+
+    /// Attention of pre-projected (and rotated) q, k, v into `out` (`[queryRows, H·hd]`), firing
+    /// `<module>.hook_attn_scores`, `hook_pattern` and `hook_z` when `module` is given. Scores and
+    /// patterns are materialised only when one of them is requested; otherwise the fused kernel runs.
+    func attend(query q: UnsafePointer<Float>, key k: UnsafePointer<Float>, value v: UnsafePointer<Float>,
+                queryRows: Int, keyRows: Int, stack s: BLTStackConfig, ranges: KeyRanges, module: String?,
+                runner: HookRunner, into out: UnsafeMutableBufferPointer<Float>) throws {
+        let heads = s.numAttentionHeads, kvHeads = s.numKeyValueHeads, hd = s.headDim
+        guard let module else {
+            Attention.apply(query: q, key: k, value: v, queryRows: queryRows, keyRows: keyRows, heads: heads,
+                            kvHeads: kvHeads, headDim: hd, ranges: ranges, into: out.baseAddress!)
+            return
+        }
+        let scoresName = "\(module).hook_attn_scores", patternName = "\(module).hook_pattern"
+        if runner.isActive(scoresName) || runner.isActive(patternName) {
+            var scores = Attention.scores(query: q, key: k, queryRows: queryRows, keyRows: keyRows, heads: heads,
+                                          kvHeads: kvHeads, headDim: hd, ranges: ranges)
+            try runner.fire(scoresName, &scores, rows: heads * queryRows, columns: keyRows)
+            var pattern = Attention.pattern(scores: scores, keyRows: keyRows)
+            try runner.fire(patternName, &pattern, rows: heads * queryRows, columns: keyRows)
+            Attention.apply(pattern: pattern, value: v, queryRows: queryRows, keyRows: keyRows, heads: heads,
+                            kvHeads: kvHeads, headDim: hd, into: out.baseAddress!)
+        } else {
+            Attention.apply(query: q, key: k, value: v, queryRows: queryRows, keyRows: keyRows, heads: heads,
+                            kvHeads: kvHeads, headDim: hd, ranges: ranges, into: out.baseAddress!)
+        }
+        try runner.fire("\(module).hook_z", out, rows: queryRows, columns: heads * hd)
     }
 
     /// One `BltTransformerLayer` in place on `x` (`[rows, D]`), firing the five block hooks.
     func transformerLayer(_ x: inout [Float], rows: Int, layer: TransformerLayerWeights, stack s: BLTStackConfig,
                           rope: RotaryEmbedding, ranges: KeyRanges, prefix: String, runner: HookRunner) throws {
         let d = s.hiddenSize
+        try runner.fire("\(prefix).hook_resid_pre", &x, rows: rows, columns: d)
         let normed = RMSNorm.apply(x, columns: d, weight: layer.inputNorm, eps: s.rmsNormEps)
-        var attnOut = try selfAttention(normed, rows: rows, layer: layer, stack: s, rope: rope, ranges: ranges)
+        var attnOut = try selfAttention(normed, rows: rows, layer: layer, stack: s, rope: rope, ranges: ranges,
+                                        prefix: prefix, runner: runner)
         try runner.fire("\(prefix).hook_attn_out", &attnOut, rows: rows, columns: d)
         for i in 0..<x.count { x[i] += attnOut[i] }
         try runner.fire("\(prefix).hook_resid_mid", &x, rows: rows, columns: d)
@@ -110,22 +152,32 @@ extension BLTModel {
     }
 
     /// `BltCrossAttention`: `o_proj(Attn(q_proj(q_norm(query)), k/v_proj(k_norm(keyValue)))) + query`
-    /// (no RoPE). Returns `[queryRows, D]`.
+    /// (no RoPE). Returns `[queryRows, D]`. `module` (`encoder.cross.0`) names its attention hooks.
     func crossAttention(query: [Float], queryRows: Int, keyValue: [Float], keyRows: Int,
-                        weights w: CrossAttentionWeights, stack s: BLTStackConfig, ranges: KeyRanges) throws -> [Float] {
+                        weights w: CrossAttentionWeights, stack s: BLTStackConfig, ranges: KeyRanges,
+                        module: String, runner: HookRunner) throws -> [Float] {
         let d = s.hiddenSize, hd = s.headDim
+        let hooked = runner.hasAttentionHooks && runner.activeAttentionModules.contains(module)
         let qn = RMSNorm.apply(query, columns: d, weight: w.queryNorm, eps: s.rmsNormEps)
         let kvn = RMSNorm.apply(keyValue, columns: d, weight: w.keyNorm, eps: s.rmsNormEps)
-        let q = try linear(qn, rows: queryRows, w.q)
-        let kv = try linearPacked(kvn, rows: keyRows, [w.k, w.v])
+        var q = try linear(qn, rows: queryRows, w.q)
+        var kv = try linearPacked(kvn, rows: keyRows, [w.k, w.v])
         let kCount = keyRows * s.numKeyValueHeads * hd
+        if hooked {
+            try runner.fire("\(module).hook_q", &q, rows: queryRows, columns: s.numAttentionHeads * hd)
+            try kv.withUnsafeMutableBufferPointer { buffer in
+                let columns = s.numKeyValueHeads * hd
+                try runner.fire("\(module).hook_k", UnsafeMutableBufferPointer(rebasing: buffer[0..<kCount]), rows: keyRows, columns: columns)
+                try runner.fire("\(module).hook_v", UnsafeMutableBufferPointer(rebasing: buffer[kCount...]), rows: keyRows, columns: columns)
+            }
+        }
         var attended = [Float](repeating: 0, count: queryRows * s.numAttentionHeads * hd)
-        q.withUnsafeBufferPointer { qp in
-            kv.withUnsafeBufferPointer { kvp in
-                attended.withUnsafeMutableBufferPointer { op in
-                    Attention.apply(query: qp.baseAddress!, key: kvp.baseAddress!, value: kvp.baseAddress! + kCount,
-                                    queryRows: queryRows, keyRows: keyRows, heads: s.numAttentionHeads,
-                                    kvHeads: s.numKeyValueHeads, headDim: hd, ranges: ranges, into: op.baseAddress!)
+        try q.withUnsafeBufferPointer { qp in
+            try kv.withUnsafeBufferPointer { kvp in
+                try attended.withUnsafeMutableBufferPointer { op in
+                    try attend(query: qp.baseAddress!, key: kvp.baseAddress!, value: kvp.baseAddress! + kCount,
+                               queryRows: queryRows, keyRows: keyRows, stack: s, ranges: ranges,
+                               module: hooked ? module : nil, runner: runner, into: op)
                 }
             }
         }

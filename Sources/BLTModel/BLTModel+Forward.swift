@@ -5,7 +5,6 @@ extension BLTModel {
     /// Runs the model on raw bytes (BOS is prepended; no EOS).
     public func forward(bytes: [UInt8], options: ForwardOptions = ForwardOptions()) throws -> ForwardResult {
         ComputeThreads.prepareWorkers()
-        let catalogue = HookPoint.catalogue(for: config)
         let runner = try HookRunner(hooks: options.hooks, catalogue: catalogue, stopAfterDeepest: !options.computeLogits)
         var state = ForwardState(ids: ByteTokens.ids(for: bytes))
         do {
@@ -82,7 +81,8 @@ extension BLTModel {
                 var queries = try linear(pooled, rows: p, weights.encoderPatchProjection)
                 try runner.fire("encoder.cross.\(j).hook_queries", &queries, rows: p * k, columns: de)
                 var crossOut = try crossAttention(query: queries, queryRows: p * k, keyValue: h, keyRows: n,
-                                                  weights: weights.encoderCross[j], stack: e, ranges: slotRanges)
+                                                  weights: weights.encoderCross[j], stack: e, ranges: slotRanges,
+                                                  module: "encoder.cross.\(j)", runner: runner)
                 try runner.fire("encoder.cross.\(j).hook_out", &crossOut, rows: p * k, columns: de)
                 for i in 0..<queries.count { queries[i] += crossOut[i] }
                 patchEmbeds = queries
@@ -123,11 +123,11 @@ extension BLTModel {
         for (l, layer) in weights.decoderLayers.enumerated() {
             if l == 0 || d.crossAttnAllLayers {
                 var crossOut = try crossAttention(query: h, queryRows: n, keyValue: keyValue, keyRows: p * k,
-                                                  weights: weights.decoderCross[l], stack: d, ranges: byteToSlots)
+                                                  weights: weights.decoderCross[l], stack: d, ranges: byteToSlots,
+                                                  module: "decoder.cross.\(l)", runner: runner)
                 try runner.fire("decoder.cross.\(l).hook_out", &crossOut, rows: n, columns: dd)
                 for i in 0..<h.count { h[i] += crossOut[i] }
             }
-            try runner.fire("decoder.blocks.\(l).hook_resid_pre", &h, rows: n, columns: dd)
             try transformerLayer(&h, rows: n, layer: layer, stack: d, rope: decoderRope, ranges: decoderRanges,
                                  prefix: "decoder.blocks.\(l)", runner: runner)
         }

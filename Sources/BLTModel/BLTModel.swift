@@ -15,6 +15,8 @@ public struct BLTModel: Sendable {
     let weights: BLTWeights
     /// `LoadOptions.releasesMappedWeightsAfterUse`.
     let releasesMappedWeights: Bool
+    /// `HookPoint.catalogue(for: config)`, built once (every forward call resolves its hooks against it).
+    let catalogue: [HookPoint]
 
     /// Loads `config.json` and `model.safetensors` (or a sharded `model.safetensors.index.json`) from
     /// a Hugging Face checkpoint directory.
@@ -27,13 +29,14 @@ public struct BLTModel: Sendable {
         self.directory = directory
         self.weights = try BLTWeights(config: config, files: files, precision: options.matrixPrecision)
         self.releasesMappedWeights = options.releasesMappedWeightsAfterUse
+        self.catalogue = HookPoint.catalogue(for: config)
     }
 
     /// Convenience for a path string.
     public init(path: String) throws { try self.init(directory: URL(fileURLWithPath: path)) }
 
     /// Every hook point of this model, in forward order.
-    public var hookPoints: [HookPoint] { HookPoint.catalogue(for: config) }
+    public var hookPoints: [HookPoint] { catalogue }
 }
 
 /// Options of one forward call.

@@ -51,6 +51,21 @@ public enum HookRows: String, Sendable {
     case patches = "P"
     /// k query/key slots per patch (P*k).
     case patchSlots = "P*k"
+    /// One block of byte rows per attention head, head-major: row `h·N + i` is head `h`, byte `i`.
+    case headBytes = "H*N"
+    /// One block of patch rows per attention head (`h·P + i`).
+    case headPatches = "H*P"
+    /// One block of patch-slot rows per attention head (`h·P·k + i`).
+    case headPatchSlots = "H*P*k"
+
+    /// The per-head version of a query axis (attention scores and patterns).
+    var perHead: HookRows {
+        switch self {
+        case .bytes, .headBytes: return .headBytes
+        case .patches, .headPatches: return .headPatches
+        case .patchSlots, .headPatchSlots: return .headPatchSlots
+        }
+    }
 }
 
 /// One hook point of a model config: its name, shape and the transformers module it mirrors.
@@ -60,27 +75,62 @@ public struct HookPoint: Sendable, Equatable {
     /// Layer (block or cross-attention index) for per-layer hooks, else `nil`.
     public let layer: Int?
     public let rows: HookRows
-    /// Columns per row, or `nil` for one scalar per row (shape `[rows]`).
+    /// Columns per row, or `nil` for one scalar per row (shape `[rows]`) and for attention scores and
+    /// patterns, whose column count is the number of keys (see `keys`).
     public let columns: Int?
+    /// For attention scores and patterns: the axis of the keys, i.e. the columns (`[H*N, N]` for
+    /// self-attention over bytes). `nil` for every other hook.
+    public let keys: HookRows?
     /// The transformers 5.24.0 module (or expression) whose value this hook holds.
     public let transformersModule: String
 
-    /// Human-readable shape such as `[N, 64]`, `[P*k, 32]` or `[N]`.
+    /// Whether the activation is one scalar per row (shape `[rows]`, e.g. entropy).
+    public var isScalarPerRow: Bool { columns == nil && keys == nil }
+
+    /// Human-readable shape such as `[N, 64]`, `[P*k, 32]`, `[H*N, N]` or `[N]`.
     public var shapeDescription: String {
-        columns.map { "[\(rows.rawValue), \($0)]" } ?? "[\(rows.rawValue)]"
+        if let keys { return "[\(rows.rawValue), \(keys.rawValue)]" }
+        return columns.map { "[\(rows.rawValue), \($0)]" } ?? "[\(rows.rawValue)]"
     }
 
-    /// The five hooks of one transformer block, in forward order.
+    /// The five residual/MLP hooks of one transformer block after its attention, in forward order.
     public static let blockHookSuffixes = ["hook_attn_out", "hook_resid_mid", "hook_mlp_act", "hook_mlp_out", "hook_resid_post"]
+    /// The attention hooks inside a block's self-attention (`<stack>.blocks.<l>.attn.<suffix>`), in
+    /// forward order: projections before RoPE, after RoPE, scaled masked scores, softmax pattern, and
+    /// the per-head outputs before `o_proj`. Scores and patterns are computed only when requested.
+    public static let attentionHookSuffixes = ["hook_q", "hook_k", "hook_v", "hook_rot_q", "hook_rot_k",
+                                               "hook_attn_scores", "hook_pattern", "hook_z"]
+    /// The attention hooks of a cross-attention (`<stack>.cross.<j>.<suffix>`), before its `hook_out`.
+    public static let crossAttentionHookSuffixes = ["hook_q", "hook_k", "hook_v", "hook_attn_scores", "hook_pattern", "hook_z"]
 
     /// Every hook point of `config`, in the order the forward pass reaches them.
     public static func catalogue(for config: BLTConfig) -> [HookPoint] {
         var points: [HookPoint] = []
-        func add(_ name: String, _ c: HookComponent, _ layer: Int?, _ rows: HookRows, _ cols: Int?, _ module: String) {
-            points.append(HookPoint(name: name, component: c, layer: layer, rows: rows, columns: cols, transformersModule: module))
+        func add(_ name: String, _ c: HookComponent, _ layer: Int?, _ rows: HookRows, _ cols: Int?, _ module: String,
+                 keys: HookRows? = nil) {
+            points.append(HookPoint(name: name, component: c, layer: layer, rows: rows, columns: cols, keys: keys,
+                                    transformersModule: module))
+        }
+        /// q/k/v, scores, pattern and z of one attention module (`attn` is its transformers path).
+        func attention(_ prefix: String, _ c: HookComponent, _ l: Int, _ s: BLTStackConfig, queries: HookRows,
+                       keys: HookRows, _ attn: String, rotary: Bool) {
+            let hd = s.headDim, qc = s.numAttentionHeads * hd, kc = s.numKeyValueHeads * hd
+            add("\(prefix).hook_q", c, l, queries, qc, "\(attn).q_proj (output)")
+            add("\(prefix).hook_k", c, l, keys, kc, "\(attn).k_proj (output)")
+            add("\(prefix).hook_v", c, l, keys, kc, "\(attn).v_proj (output)")
+            if rotary {
+                add("\(prefix).hook_rot_q", c, l, queries, qc, "\(attn) query after apply_rotary_pos_emb")
+                add("\(prefix).hook_rot_k", c, l, keys, kc, "\(attn) key after apply_rotary_pos_emb")
+            }
+            add("\(prefix).hook_attn_scores", c, l, queries.perHead, nil,
+                "\(attn): q·kᵀ·scaling per head, masked keys -inf (eager attention)", keys: keys)
+            add("\(prefix).hook_pattern", c, l, queries.perHead, nil, "\(attn) (output 1: eager attention weights)", keys: keys)
+            add("\(prefix).hook_z", c, l, queries, qc, "\(attn).o_proj (input)")
         }
         func blocks(_ prefix: String, _ c: HookComponent, _ l: Int, _ s: BLTStackConfig, _ rows: HookRows, _ module: String) {
             let m = "\(module).layers.\(l)"
+            add("\(prefix).blocks.\(l).hook_resid_pre", c, l, rows, s.hiddenSize, "\(m) (input)")
+            attention("\(prefix).blocks.\(l).attn", c, l, s, queries: rows, keys: rows, "\(m).self_attn", rotary: true)
             add("\(prefix).blocks.\(l).hook_attn_out", c, l, rows, s.hiddenSize, "\(m).self_attn (output)")
             add("\(prefix).blocks.\(l).hook_resid_mid", c, l, rows, s.hiddenSize, "\(m).post_attention_layernorm (input)")
             add("\(prefix).blocks.\(l).hook_mlp_act", c, l, rows, s.intermediateSize, "\(m).mlp.down_proj (input)")
@@ -103,6 +153,8 @@ public struct HookPoint: Sendable, Equatable {
                 let j = e.crossAttnAllLayers ? l : 0
                 add("encoder.cross.\(j).hook_pooled", .encoder, j, .patches, de, "model.local_encoder.patch_embedding_projection (input)")
                 add("encoder.cross.\(j).hook_queries", .encoder, j, .patchSlots, de, "model.local_encoder.patch_embedding_projection (output, reshaped)")
+                attention("encoder.cross.\(j)", .encoder, j, e, queries: .patchSlots, keys: .bytes,
+                          "model.local_encoder.cross_attn_layers.\(j)", rotary: false)
                 add("encoder.cross.\(j).hook_out", .encoder, j, .patchSlots, de, "model.local_encoder.cross_attn_layers.\(j) (output)")
             }
         }
@@ -116,9 +168,10 @@ public struct HookPoint: Sendable, Equatable {
         add("decoder.hook_patch_kv", .decoder, nil, .patchSlots, d.hiddenSize, "model.local_decoder.patch_embedding_projection (output, reshaped)")
         for l in 0..<d.numHiddenLayers {
             if l == 0 || d.crossAttnAllLayers {
+                attention("decoder.cross.\(l)", .decoder, l, d, queries: .bytes, keys: .patchSlots,
+                          "model.local_decoder.cross_attn_layers.\(l)", rotary: false)
                 add("decoder.cross.\(l).hook_out", .decoder, l, .bytes, d.hiddenSize, "model.local_decoder.cross_attn_layers.\(l) (output)")
             }
-            add("decoder.blocks.\(l).hook_resid_pre", .decoder, l, .bytes, d.hiddenSize, "model.local_decoder.layers.\(l) (input)")
             blocks("decoder", .decoder, l, d, .bytes, "model.local_decoder")
         }
         add("decoder.hook_final_norm", .decoder, nil, .bytes, d.hiddenSize, "model.local_decoder.norm (output)")
@@ -126,9 +179,26 @@ public struct HookPoint: Sendable, Equatable {
         return points
     }
 
+    /// The attention module prefix of an attention hook (`global.blocks.3.attn.hook_q` →
+    /// `global.blocks.3.attn`, `decoder.cross.0.hook_pattern` → `decoder.cross.0`), else `nil`.
+    static func attentionModule(of name: String) -> String? {
+        guard let dot = name.lastIndex(of: ".") else { return nil }
+        let suffix = String(name[name.index(after: dot)...]), prefix = String(name[..<dot])
+        if prefix.hasSuffix(".attn") && attentionHookSuffixes.contains(suffix) { return prefix }
+        if prefix.contains(".cross.") && crossAttentionHookSuffixes.contains(suffix) { return prefix }
+        return nil
+    }
+
     /// Glob match: `*` any run of characters (dots included), `?` one character, everything else literal.
+    /// TransformerLens spellings in the pattern are accepted (see `aliases`), so
+    /// `global.blocks.*.mlp.hook_post` matches `global.blocks.2.hook_mlp_act`.
     public static func matches(pattern: String, name: String) -> Bool {
-        let p = Array(pattern.utf8), s = Array(name.utf8)
+        globMatches(Array(canonicalPattern(pattern).utf8), Array(name.utf8))
+    }
+
+    /// `matches` on pre-converted UTF-8 (the pattern already canonical): hook runners compile their
+    /// patterns and the catalogue's names once per call instead of once per comparison.
+    static func globMatches(_ p: [UInt8], _ s: [UInt8]) -> Bool {
         var pi = 0, si = 0, starP = -1, starS = 0
         while si < s.count {
             if pi < p.count && (p[pi] == UInt8(ascii: "?") || p[pi] == s[si]) && p[pi] != UInt8(ascii: "*") {
@@ -258,30 +328,44 @@ final class HookRunner {
         var table: [String: (Int, HookPoint)] = [:]
         for (i, p) in catalogue.enumerated() { table[p.name] = (i, p) }
         points = table
+        // Patterns and names as UTF-8 once: a study passes dozens of patterns on every forward call.
+        let compile = { (pattern: String) in Array(HookPoint.canonicalPattern(pattern).utf8) }
+        let names = catalogue.map { Array($0.name.utf8) }
         for (pattern, intervenes) in hooks.allPatterns {
-            let matched = catalogue.filter { HookPoint.matches(pattern: pattern, name: $0.name) }
+            let p = compile(pattern)
+            let matched = catalogue.indices.filter { HookPoint.globMatches(p, names[$0]) }
             if matched.isEmpty { throw .noMatch(pattern: pattern) }
-            if intervenes, let bad = matched.first(where: { $0.name == "patching.hook_patch_lengths" }) {
-                throw .notIntervenable(name: bad.name)
+            if intervenes, let bad = matched.first(where: { catalogue[$0].name == "patching.hook_patch_lengths" }) {
+                throw .notIntervenable(name: catalogue[bad].name)
             }
         }
+        let captures = hooks.capturePatterns.map(compile)
+        let reducers = hooks.reducers.map { (compile($0.pattern), $0.body) }
+        let edits = hooks.edits.map { (compile($0.pattern), $0) }
         var deepest: Int?
         for (i, p) in catalogue.enumerated() {
             var a = Actions()
-            a.capture = hooks.capturePatterns.contains { HookPoint.matches(pattern: $0, name: p.name) }
-            a.reducers = hooks.reducers.filter { HookPoint.matches(pattern: $0.pattern, name: p.name) }.map(\.body)
-            a.edits = hooks.edits.filter { HookPoint.matches(pattern: $0.pattern, name: p.name) }
+            a.capture = captures.contains { HookPoint.globMatches($0, names[i]) }
+            a.reducers = reducers.filter { HookPoint.globMatches($0.0, names[i]) }.map(\.1)
+            a.edits = edits.filter { HookPoint.globMatches($0.0, names[i]) }.map(\.1)
             if a.capture || !a.reducers.isEmpty || !a.edits.isEmpty {
                 actions[p.name] = a
                 deepest = i
+                if let module = HookPoint.attentionModule(of: p.name) { activeAttentionModules.insert(module) }
             }
         }
         deepestIndex = deepest
         self.stopAfterDeepest = stopAfterDeepest
     }
 
-    /// Whether anything at or after catalogue position of `name` still needs to run.
+    /// Whether `name` has a capture, reducer or intervention in this call.
     func isActive(_ name: String) -> Bool { actions[name] != nil }
+
+    /// Whether any hook inside an attention module (q/k/v, scores, pattern, z) is active: when not,
+    /// attention runs its fused kernel and no per-hook name is even built.
+    var hasAttentionHooks: Bool { !activeAttentionModules.isEmpty }
+    /// Prefixes (`global.blocks.3.attn`, `decoder.cross.0`) of attention modules with an active hook.
+    private(set) var activeAttentionModules: Set<String> = []
 
     /// Runs interventions, reducers and captures on `buffer` (`rows × columns`), then stops the
     /// forward pass if this was the deepest requested hook and logits are not needed.
@@ -294,7 +378,7 @@ final class HookRunner {
             for edit in a.edits { try apply(edit, to: buffer, info: info) }
             for reducer in a.reducers { reducer(UnsafeBufferPointer(buffer), info) }
             if a.capture {
-                let shape = entry.point.columns == nil ? [rows] : [rows, columns]
+                let shape = entry.point.isScalarPerRow ? [rows] : [rows, columns]
                 captured[name] = HookTensor(validShape: shape, values: Array(buffer))
             }
         }

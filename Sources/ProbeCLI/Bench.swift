@@ -45,8 +45,8 @@ struct Bench: AsyncParsableCommand {
           probe bench --model .checkpoints/blt-small --sizes 1024 --gemm-rate
         """)
 
-    @Option(name: .long, help: "Checkpoint directory in Hugging Face layout.")
-    var model: String
+    @Option(name: .long, help: ModelOption.help)
+    var model: String?
 
     @Option(name: .long, help: "Comma-separated input sizes in bytes.")
     var sizes: String = "256,1024,4096"
@@ -63,20 +63,20 @@ struct Bench: AsyncParsableCommand {
     @Option(name: .customLong("against-python"), help: "Python with torch 2.13 + transformers 5.24.0 to compare against.")
     var againstPython: String?
 
-    @Option(name: .customLong("python-dtype"), help: "Compute dtype of the transformers side: float32 | bfloat16 | auto.")
-    var pythonDType: String = "float32"
+    @Option(name: .customLong("python-dtype"), help: "Compute dtype of the transformers side.")
+    var pythonDType: PythonDType = .float32
 
-    @Option(name: .long, help: "ByteLens compute precision for matrix products: fp32 | bf16.")
-    var compute: String = "fp32"
+    @Option(name: .long, help: "ByteLens compute precision for matrix products.")
+    var compute: MatrixPrecision = .fp32
 
     @Flag(name: .customLong("release-weights"), help: "With --compute bf16 on a BF16 checkpoint: drop each block's mapped weights from the process after it runs (LoadOptions.releasesMappedWeightsAfterUse).")
     var releaseWeights = false
 
-    @Option(name: .long, help: "Hooks to interleave with the plain forward: none | fast-reducers | all-reducers.")
-    var hooks: String = "none"
+    @Option(name: .long, help: "Hooks to interleave with the plain forward.")
+    var hooks: BenchHooks = .none
 
     @Option(name: .customLong("hook-points"), help: "Where --hooks reduce: layers (every hook_resid_post) | layers+mlp (also every hook_mlp_act).")
-    var hookPoints: String = "layers"
+    var hookPoints: BenchHookPoints = .layers
 
     @Flag(name: .customLong("gemm-rate"), help: "Also compare ByteLens' products with oneDNN's own threaded sgemm on the model's shapes.")
     var gemmRate = false
@@ -88,16 +88,6 @@ struct Bench: AsyncParsableCommand {
         guard repeats >= 1 else { throw ValidationError("--repeats must be at least 1") }
         guard warmup >= 0 else { throw ValidationError("--warmup must be non-negative") }
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
-        guard MatrixPrecision(rawValue: compute) != nil else { throw ValidationError("--compute must be fp32 or bf16") }
-        guard ["none", "fast-reducers", "all-reducers"].contains(hooks) else {
-            throw ValidationError("--hooks must be none, fast-reducers or all-reducers")
-        }
-        guard ["layers", "layers+mlp"].contains(hookPoints) else {
-            throw ValidationError("--hook-points must be layers or layers+mlp, got '\(hookPoints)'")
-        }
-        guard ["float32", "bfloat16", "auto"].contains(pythonDType) else {
-            throw ValidationError("--python-dtype must be float32, bfloat16 or auto")
-        }
     }
 
     private var parsedSizes: [Int] { sizes.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) } }
@@ -105,13 +95,14 @@ struct Bench: AsyncParsableCommand {
     func run() async throws {
         let threadCount = threads ?? ComputeThreads.available
         ComputeThreads.count = threadCount
-        let precision = MatrixPrecision(rawValue: compute)!
+        let precision = compute
+        let model = try ModelOption.directory(self.model).path
         Self.say("probe bench: \(model)")
         Self.say("  threads \(threadCount), compute \(compute)\(releaseWeights ? " (mapped weights released after use)" : ""), "
               + "load average \(Self.loadAverage())")
         var python: PythonHelper?
         if let againstPython {
-            python = try PythonHelper(python: againstPython, model: model, threads: threadCount, dtype: pythonDType)
+            python = try PythonHelper(python: againstPython, model: model, threads: threadCount, dtype: pythonDType.rawValue)
             Self.say("  transformers loaded in \(String(format: "%.1f", python!.loadSeconds)) s (\(python!.banner))")
         }
         let loadStart = Date()
@@ -120,8 +111,8 @@ struct Bench: AsyncParsableCommand {
         Self.say("  ByteLens loaded in \(String(format: "%.1f", Date().timeIntervalSince(loadStart))) s, "
               + "peak RSS so far \(Self.gigabytes(Self.peakRSS()))")
         let shape = try Self.modelShape(loaded.config)
-        let reducerKind: SparsityHooks.Kind? = hooks == "none" ? nil : hooks == "fast-reducers" ? .fast : .metrics
-        let points: [String] = hookPoints == "layers" ? ["*.blocks.*.hook_resid_post"]
+        let reducerKind: SparsityHooks.Kind? = hooks == .none ? nil : hooks == .fastReducers ? .fast : .metrics
+        let points: [String] = hookPoints == .layers ? ["*.blocks.*.hook_resid_post"]
             : ["*.blocks.*.hook_resid_post", "*hook_mlp_act"]
         var summary: [String] = []
         for size in parsedSizes {
@@ -188,7 +179,7 @@ struct Bench: AsyncParsableCommand {
               + (python.map { " transformers \(Self.gigabytes((try? $0.peakRSS()) ?? 0))" } ?? ""))
         Self.say("load average at end: \(Self.loadAverage())")
         var header = "| bytes | patches | ByteLens median | ByteLens bytes/s"
-        if hooks != "none" { header += " | \(hooks) at \(hookPoints) slowdown" }
+        if hooks != .none { header += " | \(hooks.rawValue) at \(hookPoints.rawValue) slowdown" }
         if python != nil { header += " | transformers median | speed-up" }
         Self.say("\n" + header + " |")
         Self.say(String(repeating: "| --- ", count: header.components(separatedBy: "|").count - 1) + "|")
@@ -487,4 +478,19 @@ final class PythonHelper {
             buffered.append(chunk)
         }
     }
+}
+
+/// `probe bench --hooks`.
+enum BenchHooks: String, ExpressibleByArgument, CaseIterable {
+    case none, fastReducers = "fast-reducers", allReducers = "all-reducers"
+}
+
+/// `probe bench --hook-points`.
+enum BenchHookPoints: String, ExpressibleByArgument, CaseIterable {
+    case layers, layersAndMLP = "layers+mlp"
+}
+
+/// `probe bench --python-dtype`.
+enum PythonDType: String, ExpressibleByArgument, CaseIterable {
+    case float32, bfloat16, auto
 }

@@ -1,6 +1,8 @@
 import ArgumentParser
+import BLTModel
 import HDF5Store
 import Plotting
+import Probing
 
 /// `probe heatmap FILE.h5 --item ID [--hooks …] --out PNG`: renders one item of a probe-run file as a
 /// layer × position heatmap of a sparsity measure (default) or as a byte strip (`--strip`), from the HDF5
@@ -29,7 +31,7 @@ struct Heatmap: AsyncParsableCommand {
     @Option(help: "Level index, to pick one item when --item is a base id present at several levels.")
     var level: Int?
 
-    @Option(parsing: .upToNextOption, help: "Hooks to draw (names as in the file; commas also separate).")
+    @Option(parsing: .upToNextOption, help: "Hook names or globs to draw ('*' spans dots; commas also separate).")
     var hooks: [String] = []
 
     @Option(help: "Measure column (default: hoyer when present, else the first column).")
@@ -104,12 +106,14 @@ struct HeatmapInputs {
         }
         let measure = requestedMeasure ?? (layout.measureColumns.contains("hoyer") ? "hoyer" : layout.measureColumns[0])
         guard layout.measureColumns.contains(measure) else {
-            throw ValidationError("unknown measure '\(measure)'; the file has: \(layout.measureColumns.joined(separator: ", "))")
+            throw ValidationError("unknown measure '\(measure)'; the file has: " + ShortList.format(layout.measureColumns, limit: 12, hint: "see `probe inspect FILE`"))
         }
         let available = layout.byteLevelHooks + layout.patchLevelHooks
-        for name in requested where !available.contains(name) {
-            throw ValidationError("unknown hook '\(name)'; the file has: \(available.joined(separator: ", "))")
+        for pattern in requested where !available.contains(where: { HookPoint.matches(pattern: pattern, name: $0) }) {
+            throw ValidationError("hook pattern '\(pattern)' matches no hook of the file; it has: "
+                                  + ShortList.format(available, hint: "all of them: `probe inspect FILE`"))
         }
+        let wanted = { (name: String) in requested.isEmpty || requested.contains { HookPoint.matches(pattern: $0, name: name) } }
         let kept = item.bytes.value.indices.filter { item.bytes.value[$0] >= 0 }
         guard !kept.isEmpty else { throw ValidationError("item \(index) has no text bytes") }
         self.measure = measure
@@ -126,12 +130,12 @@ struct HeatmapInputs {
         func column(_ rows: ProbeRunMeasureRows, _ hookIndex: Int, _ hookCount: Int, _ positions: [Int]) -> [Double] {
             positions.map { Double(rows.value(measure, row: $0, hook: hookIndex, hookCount: hookCount) ?? .nan) }
         }
-        for (h, name) in layout.byteLevelHooks.enumerated() where requested.isEmpty || requested.contains(name) {
+        for (h, name) in layout.byteLevelHooks.enumerated() where wanted(name) {
             let block = name.contains("encoder") ? "encoder" : name.contains("decoder") ? "decoder" : "local"
             selected.append(Hook(name: name, block: block, label: Self.shortLabel(name), unit: .bytes,
                                  values: column(item.byteMeasures, h, layout.byteLevelHooks.count, kept)))
         }
-        for (h, name) in layout.patchLevelHooks.enumerated() where requested.isEmpty || requested.contains(name) {
+        for (h, name) in layout.patchLevelHooks.enumerated() where wanted(name) {
             selected.append(Hook(name: name, block: "global", label: Self.shortLabel(name), unit: .patches,
                                  values: column(item.patchMeasures, h, layout.patchLevelHooks.count, keptPatchIDs)))
         }

@@ -8,25 +8,30 @@ struct Hooks: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "List the named hook points of a BLT checkpoint (name, shape, transformers module).",
         discussion: """
-        Shapes use N = byte tokens incl. BOS, P = patches, k = cross_attn_k. Patterns given to \
-        `probe trace --hooks` are exact names or globs where `*` matches any run of characters \
-        (dots included) and `?` one character, e.g. 'global.*.hook_resid_post'.
+        Shapes use N = byte tokens incl. BOS, P = patches, k = cross_attn_k, H = attention heads \
+        (scores and patterns are [H*rows, keys], head-major). Every hook option of every command takes \
+        exact names or globs where `*` matches any run of characters (dots included) and `?` one \
+        character, e.g. 'global.*.hook_resid_post'; TransformerLens spellings work too \
+        (mlp.hook_post = hook_mlp_act, ln_final.hook_normalized = decoder.hook_final_norm).
 
         Examples:
-          probe hooks --model Assets/models/bytelens-tiny
+          probe hooks                                    (the shipped model)
           probe hooks --model ~/models/blt-1b --filter 'global.*.hook_resid_post'
         """)
 
-    @Option(name: .long, help: "Checkpoint directory in Hugging Face layout (config.json + safetensors).")
-    var model: String
+    @Option(name: .long, help: ModelOption.help)
+    var model: String?
 
     @Option(name: .long, help: "Only list hooks matching this glob.")
     var filter: String?
 
     func run() async throws {
         // Hook points depend only on config.json, so the (possibly many GB of) weights are not read.
-        let config = try BLTConfig(contentsOf: URL(fileURLWithPath: model).appendingPathComponent("config.json"))
+        let config = try BLTConfig(contentsOf: try ModelOption.directory(model).appendingPathComponent("config.json"))
         let points = HookPoint.catalogue(for: config).filter { filter == nil || HookPoint.matches(pattern: filter!, name: $0.name) }
+        if let filter, points.isEmpty {
+            throw ValidationError("--filter '\(filter)' matches no hook point of this model ('*' spans dots, e.g. 'global.*.hook_resid_post')")
+        }
         let nameWidth = points.map(\.name.count).max() ?? 4
         let shapeWidth = max(points.map(\.shapeDescription.count).max() ?? 5, 5)
         func pad(_ s: String, _ w: Int) -> String { s + String(repeating: " ", count: max(0, w - s.count)) }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import BLTModel
 import Foundation
 import HDF5Store
 import Metrics
@@ -26,8 +27,17 @@ struct Run: AsyncParsableCommand {
         the partial file with every finished item; --resume continues it (also after kill -9 or a full \
         disk: every finished item is in the checksummed journal <out>/probe.h5.journal).
 
+        Output: without --out, the canonical study (a built-in ladder on the shipped model with no \
+        study-changing option: --model, --levels, --limit, --seed, --hooks, --measures, \
+        --save-activations, --patching, --probe, --reference-items, --control-patch-size, \
+        --no-patch-control, --bootstrap) writes \
+        Reports/<dataset>/, which holds the committed reports; any other run writes \
+        runs/<dataset>-<spec hash>/ (gitignored). A finished run in the output folder is replaced only \
+        by the same study, or with --force.
+
         Examples:
           probe --dataset ood                       (default model, Reports/ood/)
+          probe --dataset ood --limit 8             (runs/ood-<hash>/)
           probe run --dataset noise --levels 0 2 4 6 --limit 50
           probe run --dataset custom:my_ladder.jsonl --model ~/models/blt-1b
           probe run --dataset ood --hooks 'global.*' --measures hoyer gini
@@ -41,7 +51,7 @@ struct Run: AsyncParsableCommand {
     @Option(name: .long, help: "Ladder (ood, noise, noise-blt, structure, tasks, tasks-*) or custom:PATH (.jsonl or folder).")
     var dataset: String = "ood"
 
-    @Option(name: .long, help: "Checkpoint directory in Hugging Face layout (default: Assets/models/\(StudyPlan.defaultModelName)/).")
+    @Option(name: .long, help: "Checkpoint directory in Hugging Face layout (default: the shipped model, Assets/models/\(StudyPlan.defaultModelName)/).")
     var model: String?
 
     @Option(name: .long, parsing: .upToNextOption, help: "Level indices or names (default: all levels).")
@@ -63,14 +73,17 @@ struct Run: AsyncParsableCommand {
     @Option(name: .customLong("save-activations"), parsing: .upToNextOption, help: "Hook globs whose raw activations are stored.")
     var saveActivations: [String] = []
 
-    @Option(name: .long, help: "entropy[:T] | monotonic[:RISE] | fixed:N | space.")
+    @Option(name: .long, help: PatchingSpec.optionHelp)
     var patching: String = "entropy"
 
     @Option(name: .long, help: "Items processed in parallel (default: the active cores, at most 4); results do not depend on it.")
     var threads: Int = min(4, ProcessInfo.processInfo.activeProcessorCount)
 
-    @Option(name: .long, help: "Output directory (default: Reports/<dataset>/).")
+    @Option(name: .long, help: "Output directory (default: Reports/<dataset>/ for the canonical study, else runs/<dataset>-<spec hash>/).")
     var out: String?
+
+    @Flag(name: .long, help: "Replace a finished run of another study in the output folder.")
+    var force = false
 
     @Flag(name: .customLong("dry-run"), help: "Print items, forward passes and the estimated HDF5 size, then stop.")
     var dryRun = false
@@ -96,6 +109,10 @@ struct Run: AsyncParsableCommand {
 
     @Option(name: .long, help: "Assets/ directory (default: found from the current directory or BYTELENS_ASSETS).")
     var assets: String?
+
+    func validate() throws {
+        _ = try PatchingSpec.argument(patching)
+    }
 
     func request() throws -> StudyRequest {
         var parsedLimit: Int?
@@ -128,6 +145,15 @@ struct Run: AsyncParsableCommand {
             print(Self.dryRunText(plan))
             return
         }
+        let existing = try RunOutput.checkReplaceable(plan, force: force)
+        let note: String
+        switch existing {
+        case .nothing: note = ""
+        case .sameStudy: note = " (replacing the finished run of the same study)"
+        case .otherStudy: note = " (--force: replacing a finished run of another study)"
+        }
+        FileHandle.standardError.write(Data("probe: writing \(plan.outDirectory.path)/\(note)\n".utf8))
+        InterruptSignal.install()
         let display = ProgressDisplay(interactive: isatty(STDERR_FILENO) != 0)
         let runner = StudyRunner(plan: plan, progress: { display.update($0) })
         do {

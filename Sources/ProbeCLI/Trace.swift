@@ -18,13 +18,13 @@ struct Trace: AsyncParsableCommand {
         'shape'. The file is written under a temporary name and renamed when complete.
 
         Examples:
-          probe trace --model Assets/models/bytelens-tiny --text 'Hi there' --out t.h5
+          probe trace --text 'Hi there' --out t.h5            (the shipped model)
           probe trace --model M --text-file page.txt --hooks 'global.*' --out t.h5
-          probe trace --model M --text 'abc def' --patching fixed:4 --out t.h5
+          probe trace --text 'abc def' --hooks '*.attn.hook_pattern' --patching fixed:4 --out t.h5
         """)
 
-    @Option(name: .long, help: "Checkpoint directory in Hugging Face layout.")
-    var model: String
+    @Option(name: .long, help: ModelOption.help)
+    var model: String?
 
     @Option(name: .long, help: "Input text (UTF-8).")
     var text: String?
@@ -35,45 +35,14 @@ struct Trace: AsyncParsableCommand {
     @Option(name: .long, parsing: .upToNextOption, help: "Hook names or globs to capture (see `probe hooks`).")
     var hooks: [String] = []
 
-    @Option(name: .long, help: """
-        Patching: default | threshold[:T] | rise:R | and:T:R | or:T:R | fixed:N | space | lengths:L1,L2,...
-        """)
-    var patching: String = "default"
+    @Option(name: .long, help: PatchingSpec.optionHelp, transform: PatchingSpec.argument)
+    var patching: PatchingSpec = .configDefault
 
     @Option(name: .long, help: "Output HDF5 file.")
     var out: String
 
     func validate() throws {
         if (text == nil) == (textFile == nil) { throw ValidationError("give exactly one of --text or --text-file") }
-        _ = try Self.parsePatching(patching)
-    }
-
-    static func parsePatching(_ spec: String) throws -> PatchingStrategy {
-        let parts = spec.split(separator: ":", omittingEmptySubsequences: false).map(String.init)
-        func number(_ s: String) throws -> Float {
-            guard let v = Float(s), v.isFinite else { throw ValidationError("--patching: '\(s)' is not a number") }
-            return v
-        }
-        switch (parts[0], parts.count) {
-        case ("default", 1): return .configDefault
-        case ("threshold", 1): return .entropyThreshold(nil)
-        case ("threshold", 2): return .entropyThreshold(try number(parts[1]))
-        case ("rise", 2): return .entropyRise(try number(parts[1]))
-        case ("and", 3): return .entropyThresholdAndRise(threshold: try number(parts[1]), rise: try number(parts[2]))
-        case ("or", 3): return .entropyThresholdOrRise(threshold: try number(parts[1]), rise: try number(parts[2]))
-        case ("fixed", 2):
-            guard let n = Int(parts[1]), n > 0 else { throw ValidationError("--patching fixed:N needs a positive integer") }
-            return .fixed(n)
-        case ("space", 1): return .space
-        case ("lengths", 2):
-            let values = parts[1].split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
-            guard !values.isEmpty, values.allSatisfy({ $0 != nil && $0! >= 0 }) else {
-                throw ValidationError("--patching lengths: needs comma-separated non-negative integers")
-            }
-            return .explicit(values.map { $0! })
-        default:
-            throw ValidationError("--patching '\(spec)' is not one of default, threshold[:T], rise:R, and:T:R, or:T:R, fixed:N, space, lengths:...")
-        }
     }
 
     func run() async throws {
@@ -87,11 +56,12 @@ struct Trace: AsyncParsableCommand {
         } else {
             bytes = try Self.readRegularFile(textFile!, option: "--text-file")
         }
-        let loaded = try BLTModel(path: model)
+        let loaded = try BLTModel(directory: try ModelOption.directory(model))
+        let (strategy, _) = try patching.resolve(config: loaded.config)
         var hookSet = HookSet()
         for pattern in hooks { hookSet.capture(pattern) }
         let started = Date()
-        let result = try loaded.forward(bytes: bytes, options: ForwardOptions(patching: try Self.parsePatching(patching), hooks: hookSet))
+        let result = try loaded.forward(bytes: bytes, options: ForwardOptions(patching: strategy, hooks: hookSet))
         let seconds = Date().timeIntervalSince(started)
         if let bad = Self.firstNonFinite(result) {
             throw TraceError(description: "the forward pass produced a non-finite value (\(bad)); the checkpoint's weights "
@@ -160,6 +130,18 @@ struct Trace: AsyncParsableCommand {
         }
     }
 
+    /// netCDF dimension name of a hook axis.
+    private static func dimensionName(_ rows: HookRows) -> String {
+        switch rows {
+        case .bytes: return "position"
+        case .patches: return "patch"
+        case .patchSlots: return "patch_slot"
+        case .headBytes: return "head_position"
+        case .headPatches: return "head_patch"
+        case .headPatchSlots: return "head_patch_slot"
+        }
+    }
+
     private static func writeFile(_ result: ForwardResult, model: BLTModel, bytes: [UInt8], at path: String) throws {
         let file = try HDF5File.create(at: path, overwrite: false)
         try file.setAttribute("model_directory", model.directory.path)
@@ -180,13 +162,17 @@ struct Trace: AsyncParsableCommand {
         let points = Dictionary(uniqueKeysWithValues: model.hookPoints.map { ($0.name, $0) })
         for name in result.activations.keys.sorted() {
             let tensor = result.activations[name]!
-            let rowDimension: String
-            switch points[name]?.rows ?? .bytes {
-            case .bytes: rowDimension = "position"
-            case .patches: rowDimension = "patch"
-            case .patchSlots: rowDimension = "patch_slot"
+            var rowDimension = dimensionName(points[name]?.rows ?? .bytes)
+            if points[name]?.keys != nil {
+                // [H*rows, keys]: one dimension per head count, since stacks differ in heads.
+                let queries = points[name]!.rows
+                let perHead = queries == .headBytes ? result.inputIDs.count
+                    : queries == .headPatches ? result.patchLengths.count : result.patchLengths.count * model.config.crossAttnK
+                rowDimension += "_\(perHead > 0 ? tensor.rows / perHead : 0)heads"
             }
-            let dimensions = tensor.shape.count == 1 ? [rowDimension] : [rowDimension, "width_\(tensor.columns)"]
+            // Attention scores and patterns: [H*rows, keys], the columns are the key axis.
+            let columnDimension = points[name]?.keys.map(dimensionName) ?? "width_\(tensor.columns)"
+            let dimensions = tensor.shape.count == 1 ? [rowDimension] : [rowDimension, columnDimension]
             let dataset = try group.createDataset(name, values: tensor.values, dimensions: dimensions, shape: tensor.shape)
             if let point = points[name] {
                 try dataset.setAttribute("transformers_module", point.transformersModule)

@@ -26,6 +26,8 @@ public enum ProbingError: Error, CustomStringConvertible, Equatable {
     case partialRunExists(partialPath: String)
     /// `--resume` was given but there is nothing to resume.
     case nothingToResume(partialPath: String)
+    /// The output folder holds a finished run of another study (`--force` replaces it).
+    case finishedRunExists(path: String, detail: String)
     /// A model output that should be finite was not (NaN/∞ activations or entropies).
     case nonFiniteModelOutput(item: String, detail: String)
     /// `--resume` found a partial file that belongs to another layout or experiment.
@@ -45,13 +47,13 @@ public enum ProbingError: Error, CustomStringConvertible, Equatable {
             return "the default model is not installed (looked for \(searched)); pass --model DIR with a BLT checkpoint in Hugging Face layout"
         case let .unknownHookPattern(option, pattern, valid):
             return "\(option) pattern '\(pattern)' matches no measurable hook point of this model; valid hook points: "
-                + valid.joined(separator: ", ")
+                + ShortList.format(valid, hint: "all of them: `probe hooks`; globs: '*' spans dots, e.g. 'global.*.hook_resid_post'")
         case let .unknownMeasure(name, valid):
             return "unknown measure '\(name)'; valid measures: \(valid.joined(separator: ", ")) (or 'all')"
         case let .unknownLevel(ladder, level, valid):
             return "ladder '\(ladder)' has no level '\(level)'; valid levels (index=name): \(valid.joined(separator: ", "))"
         case let .invalidPatching(spec, detail):
-            return "--patching '\(spec)': \(detail); valid: entropy, monotonic[:RISE], fixed:N, space"
+            return "--patching '\(spec)': \(detail)"
         case let .outputNotWritable(path, detail):
             return "output directory \(path) is not writable: \(detail)"
         case let .invalidOption(name, detail):
@@ -62,6 +64,8 @@ public enum ProbingError: Error, CustomStringConvertible, Equatable {
             return "an unfinished run exists at \(partialPath); continue it with --resume or delete it to start again"
         case .nothingToResume(let partialPath):
             return "--resume: no unfinished run at \(partialPath)"
+        case let .finishedRunExists(path, detail):
+            return "\(path) holds a finished run of another study: \(detail); pass --force to replace it, or choose another --out"
         case let .nonFiniteModelOutput(item, detail):
             return "item \(item): the model produced non-finite values (\(detail))"
         case let .cannotResume(partialPath, detail):

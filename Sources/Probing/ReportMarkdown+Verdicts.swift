@@ -139,7 +139,7 @@ extension ReportMarkdown {
                 let g = rows(.patchingInteraction, ladder: ladder, hook: hook, measure: column).first
                 let vif = c?.maxVIF.map { " (VIF ≤ \(Self.number($0)))" } ?? ""
                 lines.append("| `\(hook)` | \(cell(b)) | \(cell(f)) | \(cell(c))\(vif) | \(control == nil ? "no control arm" : cell(bControl)) | "
-                             + "\(cell(g, up: "sparser trend stronger in run", down: "denser trend stronger in run")) | \(reading(b: b, f: f, c: c, control: bControl, hasControl: control != nil)) |")
+                             + "\(cell(g, up: "sparser trend stronger in run", down: "denser trend stronger in run")) | \(reading(b: b, f: f, c: c, control: bControl, interaction: g, hasControl: control != nil)) |")
             }
         }
         let n = data.statistics.map(\.n).max() ?? 0
@@ -158,14 +158,18 @@ extension ReportMarkdown {
     }
 
     /// One sentence on what survives for a primary hook.
-    func reading(b: StudyResultRow?, f: StudyResultRow?, c: StudyResultRow?, control: StudyResultRow?, hasControl: Bool) -> String {
+    func reading(b: StudyResultRow?, f: StudyResultRow?, c: StudyResultRow?, control: StudyResultRow?,
+                 interaction: StudyResultRow? = nil, hasControl: Bool) -> String {
         guard let b, b.verdict == .tracksDifficulty || b.verdict == .tracksInversely else {
             return "no level effect" + (f.map { $0.verdict == .tracksDifficulty || $0.verdict == .tracksInversely ? "; follows measured loss (\($0.verdict == .tracksDifficulty ? "sparser" : "denser") when loss is higher)" : "" } ?? "")
         }
         let word = b.verdict == .tracksDifficulty ? "sparser" : "denser"
         var parts = ["\(word) on higher levels"]
         if hasControl {
-            parts.append(control?.verdict == b.verdict ? "survives the patch-length control" : "**does not survive** the patch-length control")
+            let differs = interaction.map { $0.verdict == .tracksDifficulty || $0.verdict == .tracksInversely } ?? false
+            parts.append(control?.verdict == b.verdict
+                ? "survives the patch-length control" + (differs ? " (but its size differs between the arms, g)" : "")
+                : "**does not survive** the patch-length control")
         }
         if let f { parts.append(f.verdict == b.verdict ? "follows measured loss" : "not explained by measured loss (f: \(f.verdict.rawValue))") }
         if let c { parts.append(c.verdict == b.verdict ? "remains beyond entropy and loss" : "not beyond entropy and loss") }

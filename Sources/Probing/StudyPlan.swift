@@ -120,7 +120,7 @@ public struct StudyPlan: Sendable {
             itemMetricNames: ItemMetrics.names,
             activations: saved.map { ProbeRunActivationSpec(hook: $0.name, scope: HookSelection.scope(of: $0), width: $0.columns!) })
 
-        let out = URL(fileURLWithPath: request.outDirectory ?? "Reports/\(slug(request.dataset))").standardizedFileURL
+        let out = URL(fileURLWithPath: request.outDirectory ?? RunOutput.defaultDirectory(for: request)).standardizedFileURL
         try checkWritable(out, create: !dryRun)
         let finalPath = out.appendingPathComponent(fileName).path
         let partial = ProbeRunWriter.partialPath(for: finalPath)
@@ -261,37 +261,20 @@ public struct StudyPlan: Sendable {
         return directory
     }
 
-    /// Parses `entropy[:T]`, `monotonic[:RISE]`, `fixed:N`, `space`.
+    /// Parses a `PatchingSpec` (the grammar every `probe` command shares). `lengths:` is refused: a
+    /// study has many items of different lengths.
     public static func parsePatching(_ spec: String, config: BLTConfig) throws -> (PatchingStrategy, String) {
-        let parts = spec.split(separator: ":", omittingEmptySubsequences: false).map(String.init)
-        func number(_ s: String) throws -> Float {
-            guard let v = Float(s), v.isFinite else { throw ProbingError.invalidPatching(spec: spec, detail: "'\(s)' is not a number") }
-            return v
-        }
-        let hasPatcher = config.patchInForward
-        switch (parts[0], parts.count) {
-        case ("entropy", 1), ("entropy", 2):
-            guard hasPatcher else {
-                throw ProbingError.invalidPatching(spec: spec, detail: "the model has no entropy model (patch_in_forward is false)")
+        do {
+            let parsed = try PatchingSpec(parsing: spec)
+            if case .lengths = parsed {
+                throw ProbingError.invalidPatching(spec: spec, detail: "explicit lengths fit one input only (use them with `probe trace`)")
             }
-            if parts.count == 2 { return (.entropyThreshold(try number(parts[1])), "entropy:\(parts[1])") }
-            return (.entropyThreshold(nil), "entropy:\(config.patchingThreshold)")
-        case ("monotonic", 1), ("monotonic", 2):
-            guard hasPatcher else {
-                throw ProbingError.invalidPatching(spec: spec, detail: "the model has no entropy model (patch_in_forward is false)")
-            }
-            let rise = parts.count == 2 ? try number(parts[1]) : 0
-            return (.entropyRise(rise), "monotonic:\(rise)")
-        case ("fixed", 2):
-            guard let n = Int(parts[1]), n > 0, n <= BLTConfig.Limits.positions else {
-                throw ProbingError.invalidPatching(spec: spec,
-                    detail: "fixed:N needs an integer N in 1...\(BLTConfig.Limits.positions), got '\(parts[1])'")
-            }
-            return (.fixed(n), "fixed:\(n)")
-        case ("space", 1):
-            return (.space, "space")
-        default:
-            throw ProbingError.invalidPatching(spec: spec, detail: "unknown strategy")
+            let (strategy, normalized) = try parsed.resolve(config: config)
+            return (strategy, normalized)
+        } catch PatchingSpecError.invalid(_, let detail) {
+            throw ProbingError.invalidPatching(spec: spec, detail: "\(detail); grammar: \(PatchingSpec.grammar)")
+        } catch PatchingSpecError.needsPatcher {
+            throw ProbingError.invalidPatching(spec: spec, detail: "the model has no entropy model (patch_in_forward is false)")
         }
     }
 

@@ -26,7 +26,8 @@ public struct StudyRequest: Sendable, Equatable {
     public var patching: String
     /// Items processed concurrently (each item's forward pass is itself multi-threaded).
     public var threads: Int
-    /// Output directory; nil = `Reports/<dataset>/` under the current directory.
+    /// Output directory; nil = ``RunOutput/defaultDirectory(for:)`` under the current directory
+    /// (`Reports/<dataset>/` for the canonical study, `runs/<dataset>-<hash>/` otherwise).
     public var outDirectory: String?
     /// Continue `<out>/probe.h5.partial` from its last complete item.
     public var resume: Bool

@@ -27,14 +27,15 @@ enum Fixtures {
         }
     }
 
-    static func hookNames(_ caseName: String) throws -> [String] {
+    /// `hooks.json` (the original contract) or `attention_hooks.json` (every hook, attention included).
+    static func hookNames(_ caseName: String, file: String = "hooks.json") throws -> [String] {
         struct Names: Decodable { let hook_names: [String] }
-        let data = try Data(contentsOf: directory(caseName).appendingPathComponent("hooks.json"))
+        let data = try Data(contentsOf: directory(caseName).appendingPathComponent(file))
         return try JSONDecoder().decode(Names.self, from: data).hook_names
     }
 
-    static func reference(_ caseName: String) throws -> SafetensorsFile {
-        try SafetensorsFile(path: directory(caseName).appendingPathComponent("reference.safetensors").path)
+    static func reference(_ caseName: String, file: String = "reference.safetensors") throws -> SafetensorsFile {
+        try SafetensorsFile(path: directory(caseName).appendingPathComponent(file).path)
     }
 
     /// Loads a fixture checkpoint (cheap: a few hundred KB, memory-mapped).

@@ -36,10 +36,11 @@ enum CLIPaths {
         let dir = try CLIPaths.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let data = try CLIPaths.dataset(in: dir)
-        var command = try ProbeCommand.parseAsRoot([
+        let arguments = [
             "--dataset", "custom:\(data)", "--model", CLIPaths.model, "--limit", "3", "--bootstrap", "200",
             "--hooks", "global.*.hook_resid_post", "encoder.blocks.0.hook_resid_post", "--measures", "hoyer", "gini",
-            "--out", dir + "/run", "--assets", CLIPaths.assets])
+            "--out", dir + "/run", "--assets", CLIPaths.assets]
+        var command = try ProbeCommand.parseAsRoot(arguments)
         #expect(command is Run)
         var run = try #require(command as? AsyncParsableCommand)
         try await run.run()
@@ -48,6 +49,17 @@ enum CLIPaths {
         #expect(report.contains("| hooks | 3 measured (1 per byte, 2 per patch"))
         let figures = try FileManager.default.contentsOfDirectory(atPath: dir + "/run/figures").sorted()
         #expect(figures.contains("trend_custom-tiny.png"))
+
+        // The finished run is replaced by the same study, but not by another one unless --force.
+        let same = try #require(try ProbeCommand.parseAsRoot(arguments) as? Run)
+        #expect(try RunOutput.checkReplaceable(try StudyPlan.prepare(try same.request()), force: false) == .sameStudy)
+        let other = try #require(try ProbeCommand.parseAsRoot(arguments.map { $0 == "3" ? "2" : $0 }) as? Run)
+        let otherPlan = try StudyPlan.prepare(try other.request())
+        #expect { try RunOutput.checkReplaceable(otherPlan, force: false) } throws: { error in
+            guard case ProbingError.finishedRunExists(let path, _) = error else { return false }
+            return path == dir + "/run/probe.h5"
+        }
+        #expect(try RunOutput.checkReplaceable(otherPlan, force: true) != .sameStudy)
 
         command = try ProbeCommand.parseAsRoot(["report", dir + "/run/probe.h5", "--out", dir + "/again"])
         var rebuild = try #require(command as? Report)

@@ -38,7 +38,9 @@ import Testing
         } throws: { error in
             guard case let ProbingError.unknownHookPattern(option, pattern, valid) = error else { return false }
             return option == "--hooks" && pattern == "global.*.hook_resid_pots"
-                && valid.contains("global.blocks.0.hook_resid_post") && "\(error)".contains("decoder.hook_final_norm")
+                && valid.contains("global.blocks.0.hook_resid_post") && valid.contains("decoder.hook_final_norm")
+                // The message lists a few and points to `probe hooks` instead of dumping every name.
+                && "\(error)".contains("more (all of them: `probe hooks`") && !"\(error)".contains("decoder.hook_final_norm")
         }
         // Cross-attention slot hooks ([P*k, d]) and scalar hooks cannot be measured.
         #expect(throws: ProbingError.self) { try StudyPlan.prepare(request(out: dir.file("out"), hooks: ["patching.hook_entropy"])) }
@@ -97,7 +99,7 @@ import Testing
         r.patching = "fixed:0"
         #expect(throws: ProbingError.self) { try StudyPlan.prepare(r) }
         r.patching = "wavelet"
-        #expect { try StudyPlan.prepare(r) } throws: { "\($0)".contains("entropy, monotonic[:RISE], fixed:N, space") }
+        #expect { try StudyPlan.prepare(r) } throws: { "\($0)".contains("entropy[:T] | monotonic[:RISE]") }
         r = request(out: dir.file("out"))
         r.resume = true
         #expect(throws: ProbingError.nothingToResume(partialPath: dir.file("out/probe.h5.partial"))) { try StudyPlan.prepare(r) }
@@ -110,5 +112,11 @@ import Testing
         #expect(try StudyPlan.parsePatching("monotonic:0.5", config: config).0 == .entropyRise(0.5))
         #expect(try StudyPlan.parsePatching("entropy", config: config).0 == .entropyThreshold(nil))
         #expect(try StudyPlan.parsePatching("entropy:1.5", config: config).0 == .entropyThreshold(1.5))
+        // One grammar with `probe trace`: its old spellings and the combined rules work here too.
+        #expect(try StudyPlan.parsePatching("threshold:1.5", config: config) == (.entropyThreshold(1.5), "entropy:1.5"))
+        #expect(try StudyPlan.parsePatching("rise:0.5", config: config).1 == "monotonic:0.5")
+        #expect(try StudyPlan.parsePatching("and:2.0:0.5", config: config).0 == .entropyThresholdAndRise(threshold: 2, rise: 0.5))
+        #expect(try StudyPlan.parsePatching("entropy", config: config).1 == "entropy:\(config.patchingThreshold)")
+        #expect { try StudyPlan.parsePatching("lengths:1,2", config: config) } throws: { "\($0)".contains("trace") }
     }
 }
