@@ -5,7 +5,7 @@
 #
 #   Tests/FaultInjection/run.sh [--kills N] [--seed S]      (default: 20 kills, seed from the clock)
 #
-# Needs .build/debug/probe (swift build --product probe) and .venv-ci (h5py). The disk-full case needs
+# Needs a built probe ($PROBE, else .build/release/probe as .ci/test builds it, else .build/debug/probe) and .venv-ci (h5py). The disk-full case needs
 # root (mount -t tmpfs) and is skipped otherwise. Prints "fault injection: N passed, M failed".
 set -u
 cd "$(dirname "$0")/../.."
@@ -18,7 +18,11 @@ while [ $# -gt 0 ]; do
         *) echo "usage: $0 [--kills N] [--seed S]" >&2; exit 2 ;;
     esac
 done
-PROBE="${PROBE:-$PWD/.build/debug/probe}"
+if [ -z "${PROBE:-}" ]; then
+    PROBE="$PWD/.build/release/probe"
+    [ -x "$PROBE" ] || PROBE="$PWD/.build/debug/probe"
+fi
+[ -x "$PROBE" ] || { echo "fault injection: no probe binary at $PROBE (swift build -c release --product probe)" >&2; exit 1; }
 PY="${PY:-$PWD/.venv-ci/bin/python}"
 COMPARE="$PWD/Tests/FaultInjection/compare.py"
 STUDY=(run --dataset noise --limit 2 --bootstrap 100 --hooks 'global.*' 'encoder.*')
