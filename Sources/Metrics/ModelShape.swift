@@ -131,7 +131,7 @@ public struct ModelShape: Sendable, Equatable, Codable {
     /// The facebook/blt-1b shape (HF defaults, §1.4 of the architecture notes), window 512 for patcher,
     /// encoder and decoder as in transformers 5.24.0. Prefer building the shape from the actual config.json.
     // ok: constant, valid dimensions (checked by MetricsTests); no user input reaches this.
-    public static let blt1B = try! ModelShape(
+    public static let blt1B = try! ModelShape( // ok: constant literal dimensions, all valid (tested)
         patcher: StackShape(layers: 14, hidden: 768, heads: 12, intermediate: 2048, window: 512),
         encoder: StackShape(layers: 1, hidden: 1024, heads: 16, intermediate: 2816, window: 512),
         global: StackShape(layers: 25, hidden: 2048, heads: 16, intermediate: 5632, window: nil),

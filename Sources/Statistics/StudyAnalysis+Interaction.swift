@@ -37,14 +37,8 @@ extension StudyAnalysis {
             guard differences.contains(where: { $0 != 0 }), let p = try WilcoxonSignedRank.test(differences: differences).pValue else {
                 row.note = join(row.note, "no difference in any item"); return row
             }
-            let seed = rowSeed(configuration.seed, [test.rawValue, main.ladder, series.hook, series.measure])
-            let interval = try ClusterBootstrap.interval(clusterCount: n, resampleCount: configuration.bootstrapResamples, seed: seed,
-                                                         level: configuration.confidenceLevel, method: configuration.bootstrapMethod) { clusters in
-                clusters.reduce(0.0) { $0 + differences[$1] } / Double(clusters.count)
-            }
-            fill(&row, estimate: differences.reduce(0, +) / Double(n), p: p, interval: interval, configuration: configuration)
-            row.equivalenceDelta = configuration.equivalenceDelta
-            row.tostP = Equivalence.tostP(values: differences, delta: configuration.equivalenceDelta)
+            try fillMean(&row, of: differences, p: p, seedParts: [test.rawValue, main.ladder, series.hook, series.measure],
+                         configuration: configuration)
             return row
         }.compactMap { $0 }
         return applyHolm(rows, alpha: configuration.alpha) { holmFamily($0, acrossLadders: false) }

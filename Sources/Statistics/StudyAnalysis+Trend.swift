@@ -27,15 +27,8 @@ extension StudyAnalysis {
             return empty("Page's L undefined")
         }
         let p = min(1, 2 * min(increasing.pValue, decreasing.pValue))
-        let seed = rowSeed(configuration.seed, [test.rawValue, input.ladder, hook, measure])
-        let interval = try ClusterBootstrap.interval(clusterCount: n, resampleCount: configuration.bootstrapResamples, seed: seed,
-                                                     level: configuration.confidenceLevel, method: configuration.bootstrapMethod) { clusters in
-            clusters.reduce(0.0) { $0 + taus[$1] } / Double(clusters.count)
-        }
         var row = empty(dropNote)
-        fill(&row, estimate: taus.reduce(0, +) / Double(n), p: p, interval: interval, configuration: configuration)
-        row.equivalenceDelta = configuration.equivalenceDelta
-        row.tostP = Equivalence.tostP(values: taus, delta: configuration.equivalenceDelta)
+        try fillMean(&row, of: taus, p: p, seedParts: [test.rawValue, input.ladder, hook, measure], configuration: configuration)
         return row
     }
 
@@ -61,15 +54,8 @@ extension StudyAnalysis {
             return empty(join("no within-item association defined (constant values or loss)", dropNote))
         }
         guard let p = try WilcoxonSignedRank.test(differences: taus).pValue else { return empty("Wilcoxon p undefined") }
-        let seed = rowSeed(configuration.seed, [test.rawValue, input.ladder, hook, measure])
-        let interval = try ClusterBootstrap.interval(clusterCount: n, resampleCount: configuration.bootstrapResamples, seed: seed,
-                                                     level: configuration.confidenceLevel, method: configuration.bootstrapMethod) { clusters in
-            clusters.reduce(0.0) { $0 + taus[$1] } / Double(clusters.count)
-        }
         var row = empty(dropNote)
-        fill(&row, estimate: taus.reduce(0, +) / Double(n), p: p, interval: interval, configuration: configuration)
-        row.equivalenceDelta = configuration.equivalenceDelta
-        row.tostP = Equivalence.tostP(values: taus, delta: configuration.equivalenceDelta)
+        try fillMean(&row, of: taus, p: p, seedParts: [test.rawValue, input.ladder, hook, measure], configuration: configuration)
         return row
     }
 }

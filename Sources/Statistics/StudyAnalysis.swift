@@ -188,6 +188,21 @@ public enum StudyAnalysis {
                                      alpha: configuration.alpha, direction: row.direction)
     }
 
+    /// Fills a row whose estimate is the mean of independent per-item values (τ, or τ differences):
+    /// cluster-bootstrap CI of that mean seeded from `seedParts`, the oriented verdict for `p`, and the
+    /// TOST of the mean against ±`configuration.equivalenceDelta`.
+    static func fillMean(_ row: inout StudyResultRow, of values: [Double], p: Double, seedParts: [String],
+                         configuration: StudyConfiguration) throws {
+        let interval = try ClusterBootstrap.interval(clusterCount: values.count, resampleCount: configuration.bootstrapResamples,
+                                                     seed: rowSeed(configuration.seed, seedParts),
+                                                     level: configuration.confidenceLevel, method: configuration.bootstrapMethod) { clusters in
+            clusters.reduce(0.0) { $0 + values[$1] } / Double(clusters.count)
+        }
+        fill(&row, estimate: values.reduce(0, +) / Double(values.count), p: p, interval: interval, configuration: configuration)
+        row.equivalenceDelta = configuration.equivalenceDelta
+        row.tostP = Equivalence.tostP(values: values, delta: configuration.equivalenceDelta)
+    }
+
     static func join(_ a: String, _ b: String) -> String {
         [a, b].filter { !$0.isEmpty }.joined(separator: "; ")
     }
