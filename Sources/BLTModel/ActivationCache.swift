@@ -22,9 +22,19 @@ public enum ActivationKind: String, Sendable, CaseIterable {
     /// TransformerLens' name for `mlpAct`.
     public static let mlpPost = ActivationKind.mlpAct
 
+    /// The site of this kind (`hook_resid_post`, `hook_q`, …).
+    public var site: HookSite {
+        HookSite(rawValue: rawValue.hasPrefix("attn.") ? String(rawValue.dropFirst(5)) : rawValue)!
+    }
+
+    /// The typed hook of this kind in block `layer` of `component`.
+    public func hook(layer: Int, component: HookComponent) -> HookName {
+        HookName(valid: component, site.scopeKind == .attention ? .attention(block: layer) : .block(layer), site)
+    }
+
     /// The hook name of this kind in block `layer` of `component`.
     public func name(layer: Int, component: HookComponent) -> String {
-        "\(component.rawValue).blocks.\(layer).\(rawValue)"
+        hook(layer: layer, component: component).description
     }
 }
 
@@ -54,11 +64,10 @@ public struct ActivationCache: Sendable {
 
     /// Block indices of `component` with a captured `kind`, ascending.
     public func layers(_ kind: ActivationKind, component: HookComponent) -> [Int] {
-        let prefix = "\(component.rawValue).blocks.", suffix = ".\(kind.rawValue)"
-        return activations.keys.compactMap { name -> Int? in
-            guard name.hasPrefix(prefix), name.hasSuffix(suffix) else { return nil }
-            let middle = name.dropFirst(prefix.count).dropLast(suffix.count)
-            return Int(middle)
+        activations.keys.compactMap { name -> Int? in
+            guard let hook = HookName(name), hook.component == component, hook.site == kind.site,
+                  let layer = hook.layer, hook == kind.hook(layer: layer, component: component) else { return nil }
+            return layer
         }.sorted()
     }
 

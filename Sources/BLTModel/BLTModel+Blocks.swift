@@ -64,28 +64,26 @@ extension BLTModel {
     }
 
     /// Self-attention without the residual: `o_proj(Attn(RoPE(q), RoPE(k), v))` over `normed`. The
-    /// attention hooks of `<prefix>.attn` fire only when one of them is requested (no names are built
-    /// otherwise).
+    /// attention hooks of `module` fire only when one of them is requested.
     func selfAttention(_ normed: [Float], rows: Int, layer: TransformerLayerWeights, stack s: BLTStackConfig,
-                       rope: RotaryEmbedding, ranges: KeyRanges, prefix: String, runner: HookRunner) throws -> [Float] {
+                       rope: RotaryEmbedding, ranges: KeyRanges, module: HookModule, runner: HookRunner) throws -> [Float] {
         let hd = s.headDim
         let qCount = rows * s.numAttentionHeads * hd, kCount = rows * s.numKeyValueHeads * hd
-        let module = runner.hasAttentionHooks ? "\(prefix).attn" : nil
-        let hooked = module.map { runner.activeAttentionModules.contains($0) } ?? false
+        let hooked = runner.hasAttentionHooks && runner.activeAttentionModules.contains(module)
         var qkv = try linearPacked(normed, rows: rows, [layer.q, layer.k, layer.v])
         var attended = [Float](repeating: 0, count: rows * s.numAttentionHeads * hd)
         try qkv.withUnsafeMutableBufferPointer { buffer in
             let q = buffer.baseAddress!, k = q + qCount, v = k + kCount
-            if hooked, let module {
-                try runner.fire("\(module).hook_q", UnsafeMutableBufferPointer(start: q, count: qCount), rows: rows, columns: qCount / max(rows, 1))
-                try runner.fire("\(module).hook_k", UnsafeMutableBufferPointer(start: k, count: kCount), rows: rows, columns: kCount / max(rows, 1))
-                try runner.fire("\(module).hook_v", UnsafeMutableBufferPointer(start: v, count: kCount), rows: rows, columns: kCount / max(rows, 1))
+            if hooked {
+                try runner.fire(module.hook(.q), UnsafeMutableBufferPointer(start: q, count: qCount), rows: rows, columns: qCount / max(rows, 1))
+                try runner.fire(module.hook(.k), UnsafeMutableBufferPointer(start: k, count: kCount), rows: rows, columns: kCount / max(rows, 1))
+                try runner.fire(module.hook(.v), UnsafeMutableBufferPointer(start: v, count: kCount), rows: rows, columns: kCount / max(rows, 1))
             }
             rope.apply(q, rows: rows, heads: s.numAttentionHeads, rowStride: s.numAttentionHeads * hd)
             rope.apply(k, rows: rows, heads: s.numKeyValueHeads, rowStride: s.numKeyValueHeads * hd)
-            if hooked, let module {
-                try runner.fire("\(module).hook_rot_q", UnsafeMutableBufferPointer(start: q, count: qCount), rows: rows, columns: qCount / max(rows, 1))
-                try runner.fire("\(module).hook_rot_k", UnsafeMutableBufferPointer(start: k, count: kCount), rows: rows, columns: kCount / max(rows, 1))
+            if hooked {
+                try runner.fire(module.hook(.rotQ), UnsafeMutableBufferPointer(start: q, count: qCount), rows: rows, columns: qCount / max(rows, 1))
+                try runner.fire(module.hook(.rotK), UnsafeMutableBufferPointer(start: k, count: kCount), rows: rows, columns: kCount / max(rows, 1))
             }
             try attended.withUnsafeMutableBufferPointer { op in
                 try attend(query: q, key: k, value: v, queryRows: rows, keyRows: rows, stack: s, ranges: ranges,
@@ -96,10 +94,10 @@ extension BLTModel {
     }
 
     /// Attention of pre-projected (and rotated) q, k, v into `out` (`[queryRows, H·hd]`), firing
-    /// `<module>.hook_attn_scores`, `hook_pattern` and `hook_z` when `module` is given. Scores and
+    /// the module's `hook_attn_scores`, `hook_pattern` and `hook_z` when `module` is given. Scores and
     /// patterns are materialised only when one of them is requested; otherwise the fused kernel runs.
     func attend(query q: UnsafePointer<Float>, key k: UnsafePointer<Float>, value v: UnsafePointer<Float>,
-                queryRows: Int, keyRows: Int, stack s: BLTStackConfig, ranges: KeyRanges, module: String?,
+                queryRows: Int, keyRows: Int, stack s: BLTStackConfig, ranges: KeyRanges, module: HookModule?,
                 runner: HookRunner, into out: UnsafeMutableBufferPointer<Float>) throws {
         let heads = s.numAttentionHeads, kvHeads = s.numKeyValueHeads, hd = s.headDim
         guard let module else {
@@ -107,7 +105,7 @@ extension BLTModel {
                             kvHeads: kvHeads, headDim: hd, ranges: ranges, into: out.baseAddress!)
             return
         }
-        let scoresName = "\(module).hook_attn_scores", patternName = "\(module).hook_pattern"
+        let scoresName = module.hook(.attnScores), patternName = module.hook(.pattern)
         if runner.isActive(scoresName) || runner.isActive(patternName) {
             var scores = Attention.scores(query: q, key: k, queryRows: queryRows, keyRows: keyRows, heads: heads,
                                           kvHeads: kvHeads, headDim: hd, ranges: ranges)
@@ -120,20 +118,22 @@ extension BLTModel {
             Attention.apply(query: q, key: k, value: v, queryRows: queryRows, keyRows: keyRows, heads: heads,
                             kvHeads: kvHeads, headDim: hd, ranges: ranges, into: out.baseAddress!)
         }
-        try runner.fire("\(module).hook_z", out, rows: queryRows, columns: heads * hd)
+        try runner.fire(module.hook(.z), out, rows: queryRows, columns: heads * hd)
     }
 
     /// One `BltTransformerLayer` in place on `x` (`[rows, D]`), firing the five block hooks.
     func transformerLayer(_ x: inout [Float], rows: Int, layer: TransformerLayerWeights, stack s: BLTStackConfig,
-                          rope: RotaryEmbedding, ranges: KeyRanges, prefix: String, runner: HookRunner) throws {
+                          rope: RotaryEmbedding, ranges: KeyRanges, component: HookComponent, index l: Int,
+                          runner: HookRunner) throws {
         let d = s.hiddenSize
-        try runner.fire("\(prefix).hook_resid_pre", &x, rows: rows, columns: d)
+        func hook(_ site: HookSite) -> HookName { HookName(valid: component, .block(l), site) }
+        try runner.fire(hook(.residPre), &x, rows: rows, columns: d)
         let normed = RMSNorm.apply(x, columns: d, weight: layer.inputNorm, eps: s.rmsNormEps)
         var attnOut = try selfAttention(normed, rows: rows, layer: layer, stack: s, rope: rope, ranges: ranges,
-                                        prefix: prefix, runner: runner)
-        try runner.fire("\(prefix).hook_attn_out", &attnOut, rows: rows, columns: d)
+                                        module: HookModule(component: component, scope: .attention(block: l)), runner: runner)
+        try runner.fire(hook(.attnOut), &attnOut, rows: rows, columns: d)
         for i in 0..<x.count { x[i] += attnOut[i] }
-        try runner.fire("\(prefix).hook_resid_mid", &x, rows: rows, columns: d)
+        try runner.fire(hook(.residMid), &x, rows: rows, columns: d)
         let normed2 = RMSNorm.apply(x, columns: d, weight: layer.postNorm, eps: s.rmsNormEps)
         let inner = s.intermediateSize
         let gateUp = try linearPacked(normed2, rows: rows, [layer.gate, layer.up])
@@ -143,19 +143,19 @@ extension BLTModel {
                 SwiGLU.apply(gate: gu.baseAddress!, up: gu.baseAddress! + rows * inner, count: g.count, into: g.baseAddress!)
             }
         }
-        try runner.fire("\(prefix).hook_mlp_act", &gate, rows: rows, columns: s.intermediateSize)
+        try runner.fire(hook(.mlpAct), &gate, rows: rows, columns: s.intermediateSize)
         var mlpOut = try linear(gate, rows: rows, layer.down)
-        try runner.fire("\(prefix).hook_mlp_out", &mlpOut, rows: rows, columns: d)
+        try runner.fire(hook(.mlpOut), &mlpOut, rows: rows, columns: d)
         for i in 0..<x.count { x[i] += mlpOut[i] }
         if releasesMappedWeights { layer.releaseMappedPages() }
-        try runner.fire("\(prefix).hook_resid_post", &x, rows: rows, columns: d)
+        try runner.fire(hook(.residPost), &x, rows: rows, columns: d)
     }
 
     /// `BltCrossAttention`: `o_proj(Attn(q_proj(q_norm(query)), k/v_proj(k_norm(keyValue)))) + query`
-    /// (no RoPE). Returns `[queryRows, D]`. `module` (`encoder.cross.0`) names its attention hooks.
+    /// (no RoPE). Returns `[queryRows, D]`. `module` (`encoder.cross.0`) owns its attention hooks.
     func crossAttention(query: [Float], queryRows: Int, keyValue: [Float], keyRows: Int,
                         weights w: CrossAttentionWeights, stack s: BLTStackConfig, ranges: KeyRanges,
-                        module: String, runner: HookRunner) throws -> [Float] {
+                        module: HookModule, runner: HookRunner) throws -> [Float] {
         let d = s.hiddenSize, hd = s.headDim
         let hooked = runner.hasAttentionHooks && runner.activeAttentionModules.contains(module)
         let qn = RMSNorm.apply(query, columns: d, weight: w.queryNorm, eps: s.rmsNormEps)
@@ -164,11 +164,11 @@ extension BLTModel {
         var kv = try linearPacked(kvn, rows: keyRows, [w.k, w.v])
         let kCount = keyRows * s.numKeyValueHeads * hd
         if hooked {
-            try runner.fire("\(module).hook_q", &q, rows: queryRows, columns: s.numAttentionHeads * hd)
+            try runner.fire(module.hook(.q), &q, rows: queryRows, columns: s.numAttentionHeads * hd)
             try kv.withUnsafeMutableBufferPointer { buffer in
                 let columns = s.numKeyValueHeads * hd
-                try runner.fire("\(module).hook_k", UnsafeMutableBufferPointer(rebasing: buffer[0..<kCount]), rows: keyRows, columns: columns)
-                try runner.fire("\(module).hook_v", UnsafeMutableBufferPointer(rebasing: buffer[kCount...]), rows: keyRows, columns: columns)
+                try runner.fire(module.hook(.k), UnsafeMutableBufferPointer(rebasing: buffer[0..<kCount]), rows: keyRows, columns: columns)
+                try runner.fire(module.hook(.v), UnsafeMutableBufferPointer(rebasing: buffer[kCount...]), rows: keyRows, columns: columns)
             }
         }
         var attended = [Float](repeating: 0, count: queryRows * s.numAttentionHeads * hd)

@@ -39,7 +39,7 @@ extension BLTModel {
         state.patchIDs = Patching.patchIDs(lengths: lengths, count: n)
         state.decoderPatchIDs = Patching.decoderPatchIDs(lengths: lengths, count: n)
         var lengthValues = lengths.map(Float.init)
-        try runner.fire("patching.hook_patch_lengths", &lengthValues, rows: lengths.count, columns: 1)
+        try runner.fire(HookName(valid: .patching, .component, .patchLengths), &lengthValues, rows: lengths.count, columns: 1)
         if !options.computeLogits && runner.deepestIndex == nil { throw EarlyStop() }
         let p = lengths.count
         let k = c.crossAttnK
@@ -57,7 +57,7 @@ extension BLTModel {
                 }
             }
         }
-        try runner.fire("encoder.hook_embed", &h, rows: n, columns: de)
+        try runner.fire(HookName(valid: .encoder, .component, .embed), &h, rows: n, columns: de)
 
         // Local encoder.
         let byteRanges = KeyRanges.causal(length: n, window: e.slidingWindow)
@@ -73,22 +73,23 @@ extension BLTModel {
         var patchEmbeds: [Float] = []
         for (l, layer) in weights.encoderLayers.enumerated() {
             try transformerLayer(&h, rows: n, layer: layer, stack: e, rope: encoderRope, ranges: byteRanges,
-                                 prefix: "encoder.blocks.\(l)", runner: runner)
+                                 component: .encoder, index: l, runner: runner)
             if l == e.numHiddenLayers - 1 || e.crossAttnAllLayers {
                 let j = e.crossAttnAllLayers ? l : 0
+                let cross = HookModule(component: .encoder, scope: .cross(j))
                 var pooled = Self.maxPool(h, columns: de, ranges: patchByteRanges)
-                try runner.fire("encoder.cross.\(j).hook_pooled", &pooled, rows: p, columns: de)
+                try runner.fire(cross.hook(.pooled), &pooled, rows: p, columns: de)
                 var queries = try linear(pooled, rows: p, weights.encoderPatchProjection)
-                try runner.fire("encoder.cross.\(j).hook_queries", &queries, rows: p * k, columns: de)
+                try runner.fire(cross.hook(.queries), &queries, rows: p * k, columns: de)
                 var crossOut = try crossAttention(query: queries, queryRows: p * k, keyValue: h, keyRows: n,
                                                   weights: weights.encoderCross[j], stack: e, ranges: slotRanges,
-                                                  module: "encoder.cross.\(j)", runner: runner)
-                try runner.fire("encoder.cross.\(j).hook_out", &crossOut, rows: p * k, columns: de)
+                                                  module: cross, runner: runner)
+                try runner.fire(cross.hook(.out), &crossOut, rows: p * k, columns: de)
                 for i in 0..<queries.count { queries[i] += crossOut[i] }
                 patchEmbeds = queries
             }
         }
-        try runner.fire("encoder.hook_patch_embed", &patchEmbeds, rows: p, columns: k * de)
+        try runner.fire(HookName(valid: .encoder, .component, .patchEmbed), &patchEmbeds, rows: p, columns: k * de)
 
         // Global transformer over patches.
         let g = c.global
@@ -98,18 +99,18 @@ extension BLTModel {
         } else {
             x = patchEmbeds
         }
-        try runner.fire("global.hook_embed", &x, rows: p, columns: g.hiddenSize)
+        try runner.fire(HookName(valid: .global, .component, .embed), &x, rows: p, columns: g.hiddenSize)
         let globalRope = RotaryEmbedding(theta: g.ropeTheta, headDim: g.headDim, positions: p)
         let patchCausal = KeyRanges.causal(length: p, window: nil)
         for (l, layer) in weights.globalLayers.enumerated() {
             try transformerLayer(&x, rows: p, layer: layer, stack: g, rope: globalRope, ranges: patchCausal,
-                                 prefix: "global.blocks.\(l)", runner: runner)
+                                 component: .global, index: l, runner: runner)
         }
 
         // Local decoder.
         let d = c.decoder, dd = d.hiddenSize
         var keyValue = try linear(x, rows: p, weights.decoderPatchProjection)
-        try runner.fire("decoder.hook_patch_kv", &keyValue, rows: p * k, columns: dd)
+        try runner.fire(HookName(valid: .decoder, .component, .patchKV), &keyValue, rows: p * k, columns: dd)
         var byteToSlots = KeyRanges(lower: [Int](repeating: 0, count: n), upper: [Int](repeating: 0, count: n))
         for t in 0..<n {
             let patch = state.decoderPatchIDs[t]
@@ -122,19 +123,20 @@ extension BLTModel {
         let decoderRanges = KeyRanges.causal(length: n, window: d.slidingWindow)
         for (l, layer) in weights.decoderLayers.enumerated() {
             if l == 0 || d.crossAttnAllLayers {
+                let cross = HookModule(component: .decoder, scope: .cross(l))
                 var crossOut = try crossAttention(query: h, queryRows: n, keyValue: keyValue, keyRows: p * k,
                                                   weights: weights.decoderCross[l], stack: d, ranges: byteToSlots,
-                                                  module: "decoder.cross.\(l)", runner: runner)
-                try runner.fire("decoder.cross.\(l).hook_out", &crossOut, rows: n, columns: dd)
+                                                  module: cross, runner: runner)
+                try runner.fire(cross.hook(.out), &crossOut, rows: n, columns: dd)
                 for i in 0..<h.count { h[i] += crossOut[i] }
             }
             try transformerLayer(&h, rows: n, layer: layer, stack: d, rope: decoderRope, ranges: decoderRanges,
-                                 prefix: "decoder.blocks.\(l)", runner: runner)
+                                 component: .decoder, index: l, runner: runner)
         }
         var normed = RMSNorm.apply(h, columns: dd, weight: weights.decoderNorm, eps: d.rmsNormEps)
-        try runner.fire("decoder.hook_final_norm", &normed, rows: n, columns: dd)
+        try runner.fire(HookName(valid: .decoder, .component, .finalNorm), &normed, rows: n, columns: dd)
         var logits = try linear(normed, rows: n, weights.lmHead)
-        try runner.fire("hook_logits", &logits, rows: n, columns: c.vocabSize)
+        try runner.fire(HookName(valid: .output, .component, .logits), &logits, rows: n, columns: c.vocabSize)
         state.logits = HookTensor(validShape: [n, c.vocabSize], values: logits)
     }
 
@@ -145,18 +147,18 @@ extension BLTModel {
         x.withUnsafeMutableBufferPointer { buffer in
             for t in 0..<n { w.embed.copyRow(ids[t], into: buffer.baseAddress! + t * dp) }
         }
-        try runner.fire("patcher.hook_embed", &x, rows: n, columns: dp)
+        try runner.fire(HookName(valid: .patcher, .component, .embed), &x, rows: n, columns: dp)
         let rope = RotaryEmbedding(theta: s.ropeTheta, headDim: s.headDim, positions: n)
         let ranges = KeyRanges.causal(length: n, window: s.slidingWindow)
         for (l, layer) in w.layers.enumerated() {
             try transformerLayer(&x, rows: n, layer: layer, stack: s, rope: rope, ranges: ranges,
-                                 prefix: "patcher.blocks.\(l)", runner: runner)
+                                 component: .patcher, index: l, runner: runner)
         }
         let normed = RMSNorm.apply(x, columns: dp, weight: w.norm, eps: s.rmsNormEps)
         var logits = try linear(normed, rows: n, w.lmHead)
-        try runner.fire("patcher.hook_logits", &logits, rows: n, columns: s.vocabSize)
+        try runner.fire(HookName(valid: .patcher, .component, .logits), &logits, rows: n, columns: s.vocabSize)
         var entropy = Self.entropies(logits: logits, rows: n, columns: s.vocabSize)
-        try runner.fire("patching.hook_entropy", &entropy, rows: n, columns: 1)
+        try runner.fire(HookName(valid: .patching, .component, .entropy), &entropy, rows: n, columns: 1)
         return entropy
     }
 

@@ -70,10 +70,13 @@ public enum HookRows: String, Sendable {
 
 /// One hook point of a model config: its name, shape and the transformers module it mirrors.
 public struct HookPoint: Sendable, Equatable {
+    /// The typed name (component, scope, site).
+    public let hook: HookName
+    /// `hook.description`, kept because every pattern match and every stored file uses the string.
     public let name: String
-    public let component: HookComponent
+    public var component: HookComponent { hook.component }
     /// Layer (block or cross-attention index) for per-layer hooks, else `nil`.
-    public let layer: Int?
+    public var layer: Int? { hook.layer }
     public let rows: HookRows
     /// Columns per row, or `nil` for one scalar per row (shape `[rows]`) and for attention scores and
     /// patterns, whose column count is the number of keys (see `keys`).
@@ -84,6 +87,15 @@ public struct HookPoint: Sendable, Equatable {
     /// The transformers 5.24.0 module (or expression) whose value this hook holds.
     public let transformersModule: String
 
+    init(hook: HookName, rows: HookRows, columns: Int?, keys: HookRows?, transformersModule: String) {
+        self.hook = hook
+        self.name = hook.description
+        self.rows = rows
+        self.columns = columns
+        self.keys = keys
+        self.transformersModule = transformersModule
+    }
+
     /// Whether the activation is one scalar per row (shape `[rows]`, e.g. entropy).
     public var isScalarPerRow: Bool { columns == nil && keys == nil }
 
@@ -93,100 +105,81 @@ public struct HookPoint: Sendable, Equatable {
         return columns.map { "[\(rows.rawValue), \($0)]" } ?? "[\(rows.rawValue)]"
     }
 
-    /// The five residual/MLP hooks of one transformer block after its attention, in forward order.
-    public static let blockHookSuffixes = ["hook_attn_out", "hook_resid_mid", "hook_mlp_act", "hook_mlp_out", "hook_resid_post"]
-    /// The attention hooks inside a block's self-attention (`<stack>.blocks.<l>.attn.<suffix>`), in
-    /// forward order: projections before RoPE, after RoPE, scaled masked scores, softmax pattern, and
-    /// the per-head outputs before `o_proj`. Scores and patterns are computed only when requested.
-    public static let attentionHookSuffixes = ["hook_q", "hook_k", "hook_v", "hook_rot_q", "hook_rot_k",
-                                               "hook_attn_scores", "hook_pattern", "hook_z"]
-    /// The attention hooks of a cross-attention (`<stack>.cross.<j>.<suffix>`), before its `hook_out`.
-    public static let crossAttentionHookSuffixes = ["hook_q", "hook_k", "hook_v", "hook_attn_scores", "hook_pattern", "hook_z"]
-
-    /// Every hook point of `config`, in the order the forward pass reaches them.
+    /// Every hook point of `config`, in the order the forward pass reaches them. The forward pass fires
+    /// exactly these names in this order (`HookCatalogueTests` enumerates a forward's fired names).
     public static func catalogue(for config: BLTConfig) -> [HookPoint] {
         var points: [HookPoint] = []
-        func add(_ name: String, _ c: HookComponent, _ layer: Int?, _ rows: HookRows, _ cols: Int?, _ module: String,
+        func add(_ c: HookComponent, _ scope: HookScope, _ site: HookSite, _ rows: HookRows, _ cols: Int?, _ module: String,
                  keys: HookRows? = nil) {
-            points.append(HookPoint(name: name, component: c, layer: layer, rows: rows, columns: cols, keys: keys,
+            points.append(HookPoint(hook: HookName(valid: c, scope, site), rows: rows, columns: cols, keys: keys,
                                     transformersModule: module))
         }
         /// q/k/v, scores, pattern and z of one attention module (`attn` is its transformers path).
-        func attention(_ prefix: String, _ c: HookComponent, _ l: Int, _ s: BLTStackConfig, queries: HookRows,
+        func attention(_ c: HookComponent, _ scope: HookScope, _ s: BLTStackConfig, queries: HookRows,
                        keys: HookRows, _ attn: String, rotary: Bool) {
             let hd = s.headDim, qc = s.numAttentionHeads * hd, kc = s.numKeyValueHeads * hd
-            add("\(prefix).hook_q", c, l, queries, qc, "\(attn).q_proj (output)")
-            add("\(prefix).hook_k", c, l, keys, kc, "\(attn).k_proj (output)")
-            add("\(prefix).hook_v", c, l, keys, kc, "\(attn).v_proj (output)")
+            add(c, scope, .q, queries, qc, "\(attn).q_proj (output)")
+            add(c, scope, .k, keys, kc, "\(attn).k_proj (output)")
+            add(c, scope, .v, keys, kc, "\(attn).v_proj (output)")
             if rotary {
-                add("\(prefix).hook_rot_q", c, l, queries, qc, "\(attn) query after apply_rotary_pos_emb")
-                add("\(prefix).hook_rot_k", c, l, keys, kc, "\(attn) key after apply_rotary_pos_emb")
+                add(c, scope, .rotQ, queries, qc, "\(attn) query after apply_rotary_pos_emb")
+                add(c, scope, .rotK, keys, kc, "\(attn) key after apply_rotary_pos_emb")
             }
-            add("\(prefix).hook_attn_scores", c, l, queries.perHead, nil,
+            add(c, scope, .attnScores, queries.perHead, nil,
                 "\(attn): q·kᵀ·scaling per head, masked keys -inf (eager attention)", keys: keys)
-            add("\(prefix).hook_pattern", c, l, queries.perHead, nil, "\(attn) (output 1: eager attention weights)", keys: keys)
-            add("\(prefix).hook_z", c, l, queries, qc, "\(attn).o_proj (input)")
+            add(c, scope, .pattern, queries.perHead, nil, "\(attn) (output 1: eager attention weights)", keys: keys)
+            add(c, scope, .z, queries, qc, "\(attn).o_proj (input)")
         }
-        func blocks(_ prefix: String, _ c: HookComponent, _ l: Int, _ s: BLTStackConfig, _ rows: HookRows, _ module: String) {
+        func blocks(_ c: HookComponent, _ l: Int, _ s: BLTStackConfig, _ rows: HookRows, _ module: String) {
             let m = "\(module).layers.\(l)"
-            add("\(prefix).blocks.\(l).hook_resid_pre", c, l, rows, s.hiddenSize, "\(m) (input)")
-            attention("\(prefix).blocks.\(l).attn", c, l, s, queries: rows, keys: rows, "\(m).self_attn", rotary: true)
-            add("\(prefix).blocks.\(l).hook_attn_out", c, l, rows, s.hiddenSize, "\(m).self_attn (output)")
-            add("\(prefix).blocks.\(l).hook_resid_mid", c, l, rows, s.hiddenSize, "\(m).post_attention_layernorm (input)")
-            add("\(prefix).blocks.\(l).hook_mlp_act", c, l, rows, s.intermediateSize, "\(m).mlp.down_proj (input)")
-            add("\(prefix).blocks.\(l).hook_mlp_out", c, l, rows, s.hiddenSize, "\(m).mlp (output)")
-            add("\(prefix).blocks.\(l).hook_resid_post", c, l, rows, s.hiddenSize, "\(m) (output)")
+            add(c, .block(l), .residPre, rows, s.hiddenSize, "\(m) (input)")
+            attention(c, .attention(block: l), s, queries: rows, keys: rows, "\(m).self_attn", rotary: true)
+            add(c, .block(l), .attnOut, rows, s.hiddenSize, "\(m).self_attn (output)")
+            add(c, .block(l), .residMid, rows, s.hiddenSize, "\(m).post_attention_layernorm (input)")
+            add(c, .block(l), .mlpAct, rows, s.intermediateSize, "\(m).mlp.down_proj (input)")
+            add(c, .block(l), .mlpOut, rows, s.hiddenSize, "\(m).mlp (output)")
+            add(c, .block(l), .residPost, rows, s.hiddenSize, "\(m) (output)")
         }
         if config.patchInForward {
             let p = config.patcher
-            add("patcher.hook_embed", .patcher, nil, .bytes, p.hiddenSize, "model.patcher.embed_tokens (output)")
-            for l in 0..<p.numHiddenLayers { blocks("patcher", .patcher, l, p, .bytes, "model.patcher") }
-            add("patcher.hook_logits", .patcher, nil, .bytes, p.vocabSize, "model.patcher.lm_head (output)")
-            add("patching.hook_entropy", .patching, nil, .bytes, nil, "Categorical(logits=patcher logits).entropy() (nats)")
+            add(.patcher, .component, .embed, .bytes, p.hiddenSize, "model.patcher.embed_tokens (output)")
+            for l in 0..<p.numHiddenLayers { blocks(.patcher, l, p, .bytes, "model.patcher") }
+            add(.patcher, .component, .logits, .bytes, p.vocabSize, "model.patcher.lm_head (output)")
+            add(.patching, .component, .entropy, .bytes, nil, "Categorical(logits=patcher logits).entropy() (nats)")
         }
-        add("patching.hook_patch_lengths", .patching, nil, .patches, nil, "patch_lengths (float32 copy)")
+        add(.patching, .component, .patchLengths, .patches, nil, "patch_lengths (float32 copy)")
         let e = config.encoder, de = e.hiddenSize, k = config.crossAttnK
-        add("encoder.hook_embed", .encoder, nil, .bytes, de, "compute_hash_embeddings (output) = model.local_encoder.layers.0 (input)")
+        add(.encoder, .component, .embed, .bytes, de, "compute_hash_embeddings (output) = model.local_encoder.layers.0 (input)")
         for l in 0..<e.numHiddenLayers {
-            blocks("encoder", .encoder, l, e, .bytes, "model.local_encoder")
+            blocks(.encoder, l, e, .bytes, "model.local_encoder")
             if l == e.numHiddenLayers - 1 || e.crossAttnAllLayers {
                 let j = e.crossAttnAllLayers ? l : 0
-                add("encoder.cross.\(j).hook_pooled", .encoder, j, .patches, de, "model.local_encoder.patch_embedding_projection (input)")
-                add("encoder.cross.\(j).hook_queries", .encoder, j, .patchSlots, de, "model.local_encoder.patch_embedding_projection (output, reshaped)")
-                attention("encoder.cross.\(j)", .encoder, j, e, queries: .patchSlots, keys: .bytes,
+                add(.encoder, .cross(j), .pooled, .patches, de, "model.local_encoder.patch_embedding_projection (input)")
+                add(.encoder, .cross(j), .queries, .patchSlots, de, "model.local_encoder.patch_embedding_projection (output, reshaped)")
+                attention(.encoder, .cross(j), e, queries: .patchSlots, keys: .bytes,
                           "model.local_encoder.cross_attn_layers.\(j)", rotary: false)
-                add("encoder.cross.\(j).hook_out", .encoder, j, .patchSlots, de, "model.local_encoder.cross_attn_layers.\(j) (output)")
+                add(.encoder, .cross(j), .out, .patchSlots, de, "model.local_encoder.cross_attn_layers.\(j) (output)")
             }
         }
-        add("encoder.hook_patch_embed", .encoder, nil, .patches, k * de, "model.local_encoder (encoder_cross_states, viewed [P, k*De])")
+        add(.encoder, .component, .patchEmbed, .patches, k * de, "model.local_encoder (encoder_cross_states, viewed [P, k*De])")
         let g = config.global
-        add("global.hook_embed", .global, nil, .patches, g.hiddenSize,
+        add(.global, .component, .embed, .patches, g.hiddenSize,
             config.encoderCrossOutputSize == nil ? "model.global_transformer.layers.0 (input; token_embedding_projection is Identity)"
                 : "model.global_transformer.token_embedding_projection (output)")
-        for l in 0..<g.numHiddenLayers { blocks("global", .global, l, g, .patches, "model.global_transformer") }
+        for l in 0..<g.numHiddenLayers { blocks(.global, l, g, .patches, "model.global_transformer") }
         let d = config.decoder
-        add("decoder.hook_patch_kv", .decoder, nil, .patchSlots, d.hiddenSize, "model.local_decoder.patch_embedding_projection (output, reshaped)")
+        add(.decoder, .component, .patchKV, .patchSlots, d.hiddenSize, "model.local_decoder.patch_embedding_projection (output, reshaped)")
         for l in 0..<d.numHiddenLayers {
             if l == 0 || d.crossAttnAllLayers {
-                attention("decoder.cross.\(l)", .decoder, l, d, queries: .bytes, keys: .patchSlots,
+                attention(.decoder, .cross(l), d, queries: .bytes, keys: .patchSlots,
                           "model.local_decoder.cross_attn_layers.\(l)", rotary: false)
-                add("decoder.cross.\(l).hook_out", .decoder, l, .bytes, d.hiddenSize, "model.local_decoder.cross_attn_layers.\(l) (output)")
+                add(.decoder, .cross(l), .out, .bytes, d.hiddenSize, "model.local_decoder.cross_attn_layers.\(l) (output)")
             }
-            blocks("decoder", .decoder, l, d, .bytes, "model.local_decoder")
+            blocks(.decoder, l, d, .bytes, "model.local_decoder")
         }
-        add("decoder.hook_final_norm", .decoder, nil, .bytes, d.hiddenSize, "model.local_decoder.norm (output)")
-        add("hook_logits", .output, nil, .bytes, config.vocabSize, "lm_head (output, float32)")
+        add(.decoder, .component, .finalNorm, .bytes, d.hiddenSize, "model.local_decoder.norm (output)")
+        add(.output, .component, .logits, .bytes, config.vocabSize, "lm_head (output, float32)")
         return points
-    }
-
-    /// The attention module prefix of an attention hook (`global.blocks.3.attn.hook_q` →
-    /// `global.blocks.3.attn`, `decoder.cross.0.hook_pattern` → `decoder.cross.0`), else `nil`.
-    static func attentionModule(of name: String) -> String? {
-        guard let dot = name.lastIndex(of: ".") else { return nil }
-        let suffix = String(name[name.index(after: dot)...]), prefix = String(name[..<dot])
-        if prefix.hasSuffix(".attn") && attentionHookSuffixes.contains(suffix) { return prefix }
-        if prefix.contains(".cross.") && crossAttentionHookSuffixes.contains(suffix) { return prefix }
-        return nil
     }
 
     /// Glob match: `*` any run of characters (dots included), `?` one character, everything else literal.
@@ -218,9 +211,11 @@ public struct HookPoint: Sendable, Equatable {
 
 /// What a hook callback learns about the activation it receives.
 public struct HookInfo: Sendable {
+    public let hook: HookName
+    /// `hook.description` (from the catalogue, not rebuilt per call).
     public let name: String
-    public let component: HookComponent
-    public let layer: Int?
+    public var component: HookComponent { hook.component }
+    public var layer: Int? { hook.layer }
     public let rows: Int
     /// 1 for per-position scalars.
     public let columns: Int
@@ -254,6 +249,9 @@ public enum HookError: Error, CustomStringConvertible, Equatable {
     case rowOutOfRange(name: String, row: Int, rows: Int)
     /// A `HookTensor` whose shape does not describe its values.
     case invalidTensor(shape: [Int], count: Int)
+    /// The forward pass fired a hook the catalogue does not list (a ByteLens bug; `HookCatalogueTests`
+    /// guards against it).
+    case uncatalogued(name: String)
 
     public var description: String {
         switch self {
@@ -262,6 +260,7 @@ public enum HookError: Error, CustomStringConvertible, Equatable {
         case let .shapeMismatch(n, e, a): return "intervention on '\(n)': activation has shape \(e), replacement has \(a)"
         case let .rowOutOfRange(n, r, rows): return "intervention on '\(n)': row \(r) out of range 0..<\(rows)"
         case let .invalidTensor(shape, count): return "tensor shape \(shape) does not hold \(count) values (1-D or 2-D expected)"
+        case .uncatalogued(let n): return "internal error: the forward pass fired hook '\(n)', which the hook catalogue does not list"
         }
     }
 }
@@ -317,17 +316,19 @@ final class HookRunner {
         var edits: [HookSet.Edit] = []
     }
 
-    private let points: [String: (index: Int, point: HookPoint)]
-    private var actions: [String: Actions] = [:]
+    private let catalogue: [HookPoint]
+    private let index: [HookName: Int]
+    private var actions: [HookName: Actions] = [:]
     /// Catalogue index of the deepest hook with any action (nil when no hooks).
     let deepestIndex: Int?
     private let stopAfterDeepest: Bool
     var captured: [String: HookTensor] = [:]
 
     init(hooks: HookSet, catalogue: [HookPoint], stopAfterDeepest: Bool) throws(HookError) {
-        var table: [String: (Int, HookPoint)] = [:]
-        for (i, p) in catalogue.enumerated() { table[p.name] = (i, p) }
-        points = table
+        self.catalogue = catalogue
+        var table: [HookName: Int] = [:]
+        for (i, p) in catalogue.enumerated() { table[p.hook] = i }
+        index = table
         // Patterns and names as UTF-8 once: a study passes dozens of patterns on every forward call.
         let compile = { (pattern: String) in Array(HookPoint.canonicalPattern(pattern).utf8) }
         let names = catalogue.map { Array($0.name.utf8) }
@@ -335,7 +336,7 @@ final class HookRunner {
             let p = compile(pattern)
             let matched = catalogue.indices.filter { HookPoint.globMatches(p, names[$0]) }
             if matched.isEmpty { throw .noMatch(pattern: pattern) }
-            if intervenes, let bad = matched.first(where: { catalogue[$0].name == "patching.hook_patch_lengths" }) {
+            if intervenes, let bad = matched.first(where: { catalogue[$0].hook.site == .patchLengths }) {
                 throw .notIntervenable(name: catalogue[bad].name)
             }
         }
@@ -349,46 +350,45 @@ final class HookRunner {
             a.reducers = reducers.filter { HookPoint.globMatches($0.0, names[i]) }.map(\.1)
             a.edits = edits.filter { HookPoint.globMatches($0.0, names[i]) }.map(\.1)
             if a.capture || !a.reducers.isEmpty || !a.edits.isEmpty {
-                actions[p.name] = a
+                actions[p.hook] = a
                 deepest = i
-                if let module = HookPoint.attentionModule(of: p.name) { activeAttentionModules.insert(module) }
+                if let module = p.hook.attentionModule { activeAttentionModules.insert(module) }
             }
         }
         deepestIndex = deepest
         self.stopAfterDeepest = stopAfterDeepest
     }
 
-    /// Whether `name` has a capture, reducer or intervention in this call.
-    func isActive(_ name: String) -> Bool { actions[name] != nil }
+    /// Whether `hook` has a capture, reducer or intervention in this call.
+    func isActive(_ hook: HookName) -> Bool { actions[hook] != nil }
 
     /// Whether any hook inside an attention module (q/k/v, scores, pattern, z) is active: when not,
-    /// attention runs its fused kernel and no per-hook name is even built.
+    /// attention runs its fused kernel.
     var hasAttentionHooks: Bool { !activeAttentionModules.isEmpty }
-    /// Prefixes (`global.blocks.3.attn`, `decoder.cross.0`) of attention modules with an active hook.
-    private(set) var activeAttentionModules: Set<String> = []
+    /// Attention modules (`global.blocks.3.attn`, `decoder.cross.0`) with an active hook.
+    private(set) var activeAttentionModules: Set<HookModule> = []
 
     /// Runs interventions, reducers and captures on `buffer` (`rows × columns`), then stops the
     /// forward pass if this was the deepest requested hook and logits are not needed.
-    func fire(_ name: String, _ buffer: UnsafeMutableBufferPointer<Float>, rows: Int, columns: Int) throws {
-        guard let entry = points[name] else {
-            preconditionFailure("hook \(name) missing from the catalogue")
-        }
-        if let a = actions[name] {
-            let info = HookInfo(name: name, component: entry.point.component, layer: entry.point.layer, rows: rows, columns: columns)
+    /// - Throws: `HookError.uncatalogued` if `hook` is not in the catalogue (a ByteLens bug).
+    func fire(_ hook: HookName, _ buffer: UnsafeMutableBufferPointer<Float>, rows: Int, columns: Int) throws {
+        guard let position = index[hook] else { throw HookError.uncatalogued(name: hook.description) }
+        if let a = actions[hook] {
+            let info = HookInfo(hook: hook, name: catalogue[position].name, rows: rows, columns: columns)
             for edit in a.edits { try apply(edit, to: buffer, info: info) }
             for reducer in a.reducers { reducer(UnsafeBufferPointer(buffer), info) }
             if a.capture {
-                let shape = entry.point.isScalarPerRow ? [rows] : [rows, columns]
-                captured[name] = HookTensor(validShape: shape, values: Array(buffer))
+                let shape = catalogue[position].isScalarPerRow ? [rows] : [rows, columns]
+                captured[hook.description] = HookTensor(validShape: shape, values: Array(buffer))
             }
         }
-        if stopAfterDeepest, let deepestIndex, entry.index >= deepestIndex { throw EarlyStop() }
+        if stopAfterDeepest, let deepestIndex, position >= deepestIndex { throw EarlyStop() }
     }
 
     /// Array convenience for `fire`.
-    func fire(_ name: String, _ values: inout [Float], rows: Int, columns: Int) throws {
-        guard actions[name] != nil || stopAfterDeepest else { return }
-        try values.withUnsafeMutableBufferPointer { try fire(name, $0, rows: rows, columns: columns) }
+    func fire(_ hook: HookName, _ values: inout [Float], rows: Int, columns: Int) throws {
+        guard actions[hook] != nil || stopAfterDeepest || index[hook] == nil else { return }
+        try values.withUnsafeMutableBufferPointer { try fire(hook, $0, rows: rows, columns: columns) }
     }
 
     private func apply(_ edit: HookSet.Edit, to buffer: UnsafeMutableBufferPointer<Float>, info: HookInfo) throws(HookError) {

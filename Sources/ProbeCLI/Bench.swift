@@ -264,10 +264,13 @@ final class StageClock {
 
     init(config: BLTConfig) {
         let lastGlobal = config.global.numHiddenLayers > 0
-            ? "global.blocks.\(config.global.numHiddenLayers - 1).hook_resid_post" : "global.hook_embed"
-        boundaries = [config.patchInForward ? "patching.hook_entropy" : nil, "patching.hook_patch_lengths",
-                      "encoder.hook_embed", "encoder.hook_patch_embed", lastGlobal, "decoder.hook_final_norm"]
-            .map { $0 ?? "" }
+            ? HookName(.global, .block(config.global.numHiddenLayers - 1), .residPost) : HookName(.global, .component, .embed)
+        let ends: [HookName?] = [
+            config.patchInForward ? HookName(.patching, .component, .entropy) : nil, HookName(.patching, .component, .patchLengths),
+            HookName(.encoder, .component, .embed), HookName(.encoder, .component, .patchEmbed), lastGlobal,
+            HookName(.decoder, .component, .finalNorm),
+        ]
+        boundaries = ends.map { $0?.description ?? "" }
         marks = [Double](repeating: .nan, count: Self.stageNames.count + 1)
     }
 

@@ -130,18 +130,20 @@ struct HeatmapInputs {
         func column(_ rows: ProbeRunMeasureRows, _ hookIndex: Int, _ hookCount: Int, _ positions: [Int]) -> [Double] {
             positions.map { Double(rows.value(measure, row: $0, hook: hookIndex, hookCount: hookCount) ?? .nan) }
         }
+        // Blocks are the model's components in data-flow order (patcher, encoder, global, decoder), read
+        // from the stored names with the one hook-name parser.
+        func component(_ name: String) -> HookComponent { HookName(name)?.component ?? .output }
         for (h, name) in layout.byteLevelHooks.enumerated() where wanted(name) {
-            let block = name.contains("encoder") ? "encoder" : name.contains("decoder") ? "decoder" : "local"
-            selected.append(Hook(name: name, block: block, label: Self.shortLabel(name), unit: .bytes,
+            selected.append(Hook(name: name, block: component(name).rawValue, label: Self.shortLabel(name), unit: .bytes,
                                  values: column(item.byteMeasures, h, layout.byteLevelHooks.count, kept)))
         }
         for (h, name) in layout.patchLevelHooks.enumerated() where wanted(name) {
-            selected.append(Hook(name: name, block: "global", label: Self.shortLabel(name), unit: .patches,
+            selected.append(Hook(name: name, block: component(name).rawValue, label: Self.shortLabel(name), unit: .patches,
                                  values: column(item.patchMeasures, h, layout.patchLevelHooks.count, keptPatchIDs)))
         }
-        let order = ["encoder", "global", "decoder", "local"]
+        let rank = { (block: String) in HookComponent(rawValue: block)?.order ?? HookComponent.allCases.count }
         self.hooks = selected.enumerated().sorted {
-            (order.firstIndex(of: $0.element.block)!, $0.offset) < (order.firstIndex(of: $1.element.block)!, $1.offset)
+            (rank($0.element.block), $0.offset) < (rank($1.element.block), $1.offset)
         }.map(\.element)
 
         let r = item.record
@@ -162,7 +164,7 @@ struct HeatmapInputs {
     func representativeHooks() -> HeatmapInputs {
         guard hooks.count > 6 else { return self }
         var keep = Set<Int>()
-        for block in ["encoder", "global", "decoder", "local"] {
+        for block in ["encoder", "global", "decoder", "patcher"] {
             let indices = hooks.indices.filter { hooks[$0].block == block }
             guard let first = indices.first, let last = indices.last else { continue }
             keep.insert(first)

@@ -30,32 +30,19 @@ public enum HookSelection {
     }
 }
 
-/// What a hook name says about its place in the model, parsed from the name alone (so reports can be
-/// rebuilt from an HDF5 file without the model): `global.blocks.3.hook_resid_post` → component
-/// `global`, layer 3, kind `hook_resid_post`.
-public struct HookLabel: Sendable, Equatable, Hashable {
-    public let name: String
-    /// First dotted part: `patcher`, `encoder`, `global`, `decoder`, …
-    public let component: String
-    /// Block index for `*.blocks.<L>.*` hooks, else nil.
-    public let layer: Int?
-    /// Last dotted part, e.g. `hook_resid_post`.
-    public let kind: String
+extension HookName {
+    /// The four transformer stacks in data-flow order (figures and primary hooks go through them).
+    public static let stackOrder: [HookComponent] = [.patcher, .encoder, .global, .decoder]
 
-    public init(_ name: String) {
-        self.name = name
-        let parts = name.split(separator: ".").map(String.init)
-        component = parts.first ?? name
-        kind = parts.last ?? name
-        if let b = parts.firstIndex(of: "blocks"), b + 1 < parts.count { layer = Int(parts[b + 1]) } else { layer = nil }
-    }
-
-    /// Short label for figure axes: `L3` for blocks, the kind without `hook_` otherwise.
+    /// Short label for figure axes: the layer for per-layer hooks, the site without `hook_` otherwise.
     public var shortLabel: String {
         if let layer { return "\(layer)" }
-        return kind.hasPrefix("hook_") ? String(kind.dropFirst(5)) : kind
+        return String(site.rawValue.dropFirst("hook_".count))
     }
 
-    /// Order of components in data flow.
-    public static let componentOrder = ["patcher", "encoder", "global", "decoder"]
+    /// Whether `name` parses to a hook of `component` at `site` (stored names are plain strings).
+    public static func name(_ name: String, is site: HookSite, in component: HookComponent? = nil) -> Bool {
+        guard let hook = HookName(name), hook.site == site else { return false }
+        return component.map { hook.component == $0 } ?? true
+    }
 }

@@ -1,3 +1,4 @@
+import BLTModel
 import Foundation
 import HDF5Store
 import Statistics
@@ -92,9 +93,9 @@ struct ReportData {
         return Double(values[i * layout.probeHooks.count + h])
     }
 
-    /// Probe hooks of one kind (e.g. `hook_resid_post`) in data-flow order.
-    func probeHooks(kind: String) -> [String] {
-        layout.probeHooks.filter { HookLabel($0).kind == kind }
+    /// Probe hooks at one site (e.g. `.residPost`) in data-flow order, optionally of one component.
+    func probeHooks(site: HookSite, component: HookComponent? = nil) -> [String] {
+        layout.probeHooks.filter { HookName.name($0, is: site, in: component) }
     }
 
     /// The primary sparsity column ("hoyer" if stored, else the first column).
@@ -106,12 +107,10 @@ struct ReportData {
     /// stream of the encoder, the global transformer and the decoder, then the final-norm state.
     var representativeHooks: [String] {
         var out: [String] = []
-        for component in ["encoder", "global", "decoder"] {
-            if let last = layout.probeHooks.last(where: { HookLabel($0).component == component && HookLabel($0).kind == "hook_resid_post" }) {
-                out.append(last)
-            }
+        for component: HookComponent in [.encoder, .global, .decoder] {
+            if let last = probeHooks(site: .residPost, component: component).last { out.append(last) }
         }
-        if layout.probeHooks.contains("decoder.hook_final_norm") { out.append("decoder.hook_final_norm") }
+        if let final = layout.probeHooks.first(where: { HookName.name($0, is: .finalNorm, in: .decoder) }) { out.append(final) }
         if out.isEmpty { out = Array(layout.probeHooks.prefix(3)) }
         return out
     }

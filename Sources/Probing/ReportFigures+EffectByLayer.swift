@@ -1,3 +1,4 @@
+import BLTModel
 import Foundation
 import Plotting
 import Statistics
@@ -5,15 +6,15 @@ import Statistics
 extension ReportFigures {
     /// Compact x-axis label of a hook: component initial, layer and site, e.g. "G3 res", "E0 mlp", "D norm".
     static func compactLabel(_ hook: String) -> String {
-        let label = HookLabel(hook)
+        guard let name = HookName(hook) else { return hook }
         let site: String
-        switch label.kind {
-        case "hook_resid_post": site = "res"
-        case "hook_mlp_act": site = "mlp"
-        case "hook_final_norm": site = "norm"
-        default: site = label.kind.hasPrefix("hook_") ? String(label.kind.dropFirst(5)) : label.kind
+        switch name.site {
+        case .residPost: site = "res"
+        case .mlpAct: site = "mlp"
+        case .finalNorm: site = "norm"
+        default: site = String(name.site.rawValue.dropFirst("hook_".count))
         }
-        return "\(label.component.prefix(1).uppercased())\(label.layer.map(String.init) ?? "") \(site)"
+        return "\(name.component.rawValue.prefix(1).uppercased())\(name.layer.map(String.init) ?? "") \(site)"
     }
 
     /// The within-item effect of every hook, in forward order, with its bootstrap CI: (b) against the

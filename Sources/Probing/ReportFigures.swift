@@ -1,3 +1,4 @@
+import BLTModel
 import HDF5Store
 import Plotting
 import Statistics
@@ -105,10 +106,11 @@ struct ReportFigures {
         let column = data.primaryColumn
         var groups: [LadderLayerHeatmap.LayerGroup] = []
         var hooks: [String] = []
-        for component in HookLabel.componentOrder {
-            let members = data.probeHooks(kind: "hook_resid_post").filter { HookLabel($0).component == component }
+        for component in HookName.stackOrder {
+            let members = data.probeHooks(site: .residPost, component: component)
             guard !members.isEmpty else { continue }
-            groups.append(LadderLayerHeatmap.LayerGroup(name: component, layerLabels: members.map { HookLabel($0).shortLabel }))
+            groups.append(LadderLayerHeatmap.LayerGroup(name: component.rawValue,
+                                                        layerLabels: members.compactMap { HookName($0)?.shortLabel }))
             hooks += members
         }
         guard !hooks.isEmpty else { return [] }
@@ -151,7 +153,7 @@ struct ReportFigures {
 
     func scatter(_ ladder: String) throws -> [ReportFigure] {
         let column = data.primaryColumn
-        guard let hook = data.layout.patchLevelHooks.last(where: { HookLabel($0).kind == "hook_resid_post" })
+        guard let hook = data.layout.patchLevelHooks.last(where: { HookName.name($0, is: .residPost) })
             ?? data.layout.patchLevelHooks.last else { return [] }
         let h = data.layout.patchLevelHooks.firstIndex(of: hook)!
         var x: [Double] = [], y: [Double] = []
@@ -237,7 +239,7 @@ struct ReportFigures {
 
     func byteStrips(_ ladder: String) throws -> [ReportFigure] {
         let column = data.primaryColumn
-        let hooks = data.representativeHooks.filter { $0 != "decoder.hook_final_norm" }
+        let hooks = data.representativeHooks.filter { !HookName.name($0, is: .finalNorm) }
         return try firstItemPerLevel(ladder).map { i in
             let record = data.records[i]
             let stored = try data.reader.item(at: i)
@@ -264,11 +266,11 @@ struct ReportFigures {
             let stored = try data.reader.item(at: i)
             let v = view(stored)
             var blocks: [LayerPositionHeatmap.Block] = []
-            for component in HookLabel.componentOrder {
-                let hooks = data.layout.probeHooks.filter { HookLabel($0).component == component && HookLabel($0).kind == "hook_resid_post" }
+            for component in HookName.stackOrder {
+                let hooks = data.probeHooks(site: .residPost, component: component)
                 let rows = hooks.compactMap { hookValues(stored, v, hook: $0, column: column) }
                 guard !rows.isEmpty else { continue }
-                blocks.append(LayerPositionHeatmap.Block(name: component, layerLabels: hooks.map { HookLabel($0).shortLabel },
+                blocks.append(LayerPositionHeatmap.Block(name: component.rawValue, layerLabels: hooks.compactMap { HookName($0)?.shortLabel },
                                                          values: rows.map(\.values), unit: rows[0].unit))
             }
             guard !blocks.isEmpty else { return nil }  // no residual-stream hooks in this run

@@ -55,7 +55,7 @@ public struct StudyPlan: Sendable {
     /// have 629 committed passages; a larger `--limit` is capped like theirs).
     public static let maxGeneratedBaseItems = 1000
     /// The entropy model's logits, captured for its per-byte log-probabilities.
-    static let patcherLogitsHook = "patcher.hook_logits"
+    static let patcherLogitsHook = HookName(.patcher, .component, .logits)!.description
     /// Name of the shipped default model under `Assets/models/`.
     public static let defaultModelName = "bytelens-tiny"
     /// File name of the run inside the output directory.
@@ -189,12 +189,13 @@ public struct StudyPlan: Sendable {
     /// One primary hook per component (see ``primaryHooks``), in component order.
     public static func primaryHooks(_ measured: [String]) -> [String] {
         var out: [String] = []
-        for component in HookLabel.componentOrder {
-            let hooks = measured.map(HookLabel.init).filter { $0.component == component }
-            if component == "decoder", let final = hooks.first(where: { $0.kind == "hook_final_norm" }) {
-                out.append(final.name)
-            } else if let last = hooks.filter({ $0.kind == "hook_resid_post" && $0.layer != nil }).max(by: { $0.layer! < $1.layer! }) {
-                out.append(last.name)
+        let hooks = measured.compactMap(HookName.init)
+        for component in HookName.stackOrder {
+            let own = hooks.filter { $0.component == component }
+            if component == .decoder, let final = own.first(where: { $0.site == .finalNorm }) {
+                out.append(final.description)
+            } else if let last = own.filter({ $0.site == .residPost }).max(by: { $0.layer ?? 0 < $1.layer ?? 0 }) {
+                out.append(last.description)
             }
         }
         return out

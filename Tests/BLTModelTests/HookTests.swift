@@ -29,10 +29,14 @@ struct HookTests {
         """
         let config = try BLTConfig(jsonData: Data(json.utf8))
         let block = { (p: String) in
-            ["\(p).hook_resid_pre"] + HookPoint.attentionHookSuffixes.map { "\(p).attn.\($0)" }
-                + HookPoint.blockHookSuffixes.map { "\(p).\($0)" }
+            ["\(p).hook_resid_pre"]
+                + ["hook_q", "hook_k", "hook_v", "hook_rot_q", "hook_rot_k", "hook_attn_scores", "hook_pattern", "hook_z"]
+                    .map { "\(p).attn.\($0)" }
+                + ["hook_attn_out", "hook_resid_mid", "hook_mlp_act", "hook_mlp_out", "hook_resid_post"].map { "\(p).\($0)" }
         }
-        let cross = { (p: String) in HookPoint.crossAttentionHookSuffixes.map { "\(p).\($0)" } }
+        let cross = { (p: String) in
+            ["hook_q", "hook_k", "hook_v", "hook_attn_scores", "hook_pattern", "hook_z"].map { "\(p).\($0)" }
+        }
         let golden = ["patcher.hook_embed"] + block("patcher.blocks.0")
             + ["patcher.hook_logits", "patching.hook_entropy", "patching.hook_patch_lengths", "encoder.hook_embed"]
             + block("encoder.blocks.0")

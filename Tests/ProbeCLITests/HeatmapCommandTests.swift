@@ -8,9 +8,9 @@ import Testing
 /// ProbeRunReader and rendered to PNG through libpng. With `BYTELENS_GALLERY_DIR` set, the PNGs are also
 /// written there (to refresh `Reports/figures-gallery/`).
 @Suite struct HeatmapCommandTests {
-    static let encoderHooks = ["local_encoder.layers.0"]
-    static let globalHooks = (0..<12).map { "global_transformer.layers.\($0)" }
-    static let decoderHooks = (0..<4).map { "local_decoder.layers.\($0)" }
+    static let encoderHooks = ["encoder.blocks.0.hook_resid_post"]
+    static let globalHooks = (0..<12).map { "global.blocks.\($0).hook_resid_post" }
+    static let decoderHooks = (0..<4).map { "decoder.blocks.\($0).hook_resid_post" }
     static let text = Array("Byte Latent Transformers cut text into patches where the next byte is hard to predict; 3.14159 and Zürich cost more.".utf8)
 
     /// Item `index` of a small but realistic run: BOS + the text, patches split after high entropy.
@@ -57,7 +57,7 @@ import Testing
     }
 
     static let layout = ProbeRunLayout(
-        byteLevelHooks: encoderHooks + decoderHooks, patchLevelHooks: globalHooks, probeHooks: ["local_decoder.layers.3"],
+        byteLevelHooks: encoderHooks + decoderHooks, patchLevelHooks: globalHooks, probeHooks: ["decoder.blocks.3.hook_resid_post"],
         measureColumns: ["hoyer", "gini"], itemMetricNames: ["mean_entropy"])
 
     static func writeRun(to path: String) throws {
@@ -88,7 +88,7 @@ import Testing
         let textStarts = item.patches.start.dropFirst().dropLast().map { Int($0) - 1 }
         #expect(inputs.patchStarts == Array(textStarts))
         #expect(inputs.hooks.map(\.block) == ["encoder"] + Array(repeating: "global", count: 12) + Array(repeating: "decoder", count: 4))
-        #expect(inputs.hooks[0].label == "layers.0" && inputs.hooks[0].values.count == Self.text.count)
+        #expect(inputs.hooks[0].label == "blocks.0.hook_resid_post" && inputs.hooks[0].values.count == Self.text.count)
         #expect(inputs.hooks[1].values.count == inputs.patchStarts.count)
         // Global layer 3 of text patch 0 (file patch 1): 0.35 + 0.015·3 + 0.01·1.
         #expect(abs(inputs.hooks[4].values[0] - 0.405) < 1e-6)
@@ -97,8 +97,8 @@ import Testing
     @Test func stripDefaultsToRepresentativeHooks() throws {
         let inputs = try HeatmapInputs(item: Self.item(0), index: 0, layout: Self.layout, measure: "gini", hooks: [], fileLabel: "f")
         #expect(inputs.representativeHooks().hooks.map(\.name) == [
-            "local_encoder.layers.0", "global_transformer.layers.0", "global_transformer.layers.6",
-            "global_transformer.layers.11", "local_decoder.layers.0", "local_decoder.layers.3",
+            "encoder.blocks.0.hook_resid_post", "global.blocks.0.hook_resid_post", "global.blocks.6.hook_resid_post",
+            "global.blocks.11.hook_resid_post", "decoder.blocks.0.hook_resid_post", "decoder.blocks.3.hook_resid_post",
         ])
     }
 
@@ -118,7 +118,7 @@ import Testing
 
         let strip = gallery.map { $0 + "/cli-strip.png" } ?? dir + "/strip.png"
         command = try Heatmap.parse([file, "--item", "wiki-7", "--level", "2", "--strip", "--measure", "gini",
-                                     "--hooks", "local_encoder.layers.0,global_transformer.layers.11", "local_decoder.layers.3",
+                                     "--hooks", "encoder.blocks.0.hook_resid_post,global.blocks.11.hook_resid_post", "decoder.blocks.3.hook_resid_post",
                                      "--out", strip])
         try await command.run()
         #expect(try Canvas.readPNG(path: strip).width > 400)
