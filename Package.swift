@@ -11,10 +11,12 @@ import PackageDescription
 
 let package = Package(
     name: "ByteLens",
-    platforms: [.macOS(.v14)],
+    platforms: [.macOS(.v15)],
     products: [
         .executable(name: "probe", targets: ["probe"]),
+        .library(name: "ModelCore", targets: ["ModelCore"]),
         .library(name: "BLTModel", targets: ["BLTModel"]),
+        .library(name: "ByteTransformer", targets: ["ByteTransformer"]),
         .library(name: "Metrics", targets: ["Metrics"]),
         .library(name: "Statistics", targets: ["Statistics"]),
         .library(name: "Ladders", targets: ["Ladders"]),
@@ -39,18 +41,25 @@ let package = Package(
         // Element-wise loops in C with per-ISA clones (AVX-512 / AVX2 / baseline).
         .target(name: "CKernels"),
         .target(name: "Kernels", dependencies: ["CDNNL", "CKernels"]),
-        .target(name: "BLTModel", dependencies: ["Kernels"]),
+        // What every byte-level model shares: checkpoints, weights, hook machinery, transformer blocks,
+        // and the ByteLevelModel protocol Probing runs studies through.
+        .target(name: "ModelCore", dependencies: ["Kernels", "Metrics", "Randomness"]),
+        // A plain causal byte-level transformer (a BLT's entropy model on its own, or any such checkpoint).
+        .target(name: "ByteTransformer", dependencies: ["ModelCore", "Kernels"]),
+        .target(name: "BLTModel", dependencies: ["ModelCore", "ByteTransformer", "Kernels"]),
 
         // MARK: Study components (plain arrays in, plain arrays out)
-        .target(name: "Ladders"),
+        // The one seeded generator (ladder items, resamples, random-initialised weights).
+        .target(name: "Randomness"),
+        .target(name: "Ladders", dependencies: ["Randomness"]),
         .target(name: "Metrics", dependencies: ["CKernels"]),
-        .target(name: "Statistics"),
+        .target(name: "Statistics", dependencies: ["Randomness"]),
         .target(name: "HDF5Store", dependencies: ["CHDF5"]),
         .target(name: "Plotting", dependencies: ["CPNG"]),
 
         // MARK: Study runner and CLI
         .target(name: "Probing", dependencies: [
-            "BLTModel", "Kernels", "Ladders", "Metrics", "Statistics", "HDF5Store", "Plotting",
+            "ModelCore", "ByteTransformer", "BLTModel", "Kernels", "Ladders", "Metrics", "Statistics", "HDF5Store", "Plotting",
         ]),
         .target(name: "ProbeCLI", dependencies: [
             "Probing", "BLTModel", "Ladders", "Metrics", "Statistics", "HDF5Store", "Plotting",
@@ -64,7 +73,10 @@ let package = Package(
 
         // MARK: Tests, one bundle per module
         .testTarget(name: "KernelsTests", dependencies: ["Kernels"]),
-        .testTarget(name: "BLTModelTests", dependencies: ["BLTModel"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "ModelCoreTests", dependencies: ["ModelCore"]),
+        .testTarget(name: "ByteTransformerTests", dependencies: ["ByteTransformer", "BLTModel"]),
+        .testTarget(name: "BLTModelTests", dependencies: ["BLTModel", "ModelCore"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "RandomnessTests", dependencies: ["Randomness"]),
         .testTarget(name: "LaddersTests", dependencies: ["Ladders"]),
         .testTarget(name: "MetricsTests", dependencies: ["Metrics"], resources: [.copy("Fixtures")]),
         .testTarget(name: "StatisticsTests", dependencies: ["Statistics"], resources: [.copy("Fixtures")]),

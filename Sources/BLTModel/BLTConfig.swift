@@ -1,33 +1,9 @@
 import Foundation
+@_exported import ModelCore
 
-/// Hyper-parameters of one Llama-style transformer stack inside a BLT (patcher, local encoder,
-/// local decoder or global transformer), decoded from its `*_config` object in `config.json` with the
-/// defaults of transformers 5.24.0.
-public struct BLTStackConfig: Sendable, Equatable {
-    public var hiddenSize: Int
-    public var numHiddenLayers: Int
-    public var numAttentionHeads: Int
-    /// `num_key_value_heads`; `nil`/0 in the JSON means "equal to the heads".
-    public var numKeyValueHeads: Int
-    public var intermediateSize: Int
-    public var rmsNormEps: Float
-    /// `rope_parameters.rope_theta`, else a top-level `rope_theta`, else the class default
-    /// (500000 for encoder/decoder/global, 10000 for the patcher).
-    public var ropeTheta: Double
-    /// Causal sliding window in keys (query i sees i-W+1 ... i); `nil` = plain causal.
-    public var slidingWindow: Int?
-    /// Encoder/decoder only: cross-attention after every layer (`true`) or only the last (encoder) /
-    /// first (decoder) layer.
-    public var crossAttnAllLayers: Bool
-    /// Encoder/decoder only.
-    public var crossAttnK: Int
-    /// Encoder/decoder only: hidden size of the global transformer they talk to.
-    public var hiddenSizeGlobal: Int
-    public var vocabSize: Int
-
-    /// `hidden_size / num_attention_heads` (transformers recomputes it this way and ignores `head_dim`).
-    public var headDim: Int { numAttentionHeads > 0 ? hiddenSize / numAttentionHeads : 0 }
-}
+/// The hyper-parameters of one of a BLT's four stacks (patcher, local encoder, global transformer, local
+/// decoder), decoded from its `*_config` object with the defaults of transformers 5.24.0.
+public typealias BLTStackConfig = TransformerStackConfig
 
 /// `BltConfig` of transformers 5.24.0 (model type `blt`) with its four sub-configs.
 ///
@@ -320,22 +296,6 @@ extension BLTStackConfig {
             crossAttnK: try f.int("cross_attn_k") ?? 2,
             hiddenSizeGlobal: try f.int("hidden_size_global") ?? 2048,
             vocabSize: try f.int("vocab_size") ?? 260)
-    }
-}
-
-/// A parsed JSON value (numbers keep integer-ness so `1` and `1.0` both read as integers).
-enum JSONValue: Decodable {
-    case null, bool(Bool), int(Int), double(Double), string(String), array([JSONValue]), object([String: JSONValue])
-
-    init(from decoder: Decoder) throws {
-        let c = try decoder.singleValueContainer()
-        if c.decodeNil() { self = .null }
-        else if let b = try? c.decode(Bool.self) { self = .bool(b) }
-        else if let i = try? c.decode(Int.self) { self = .int(i) }
-        else if let d = try? c.decode(Double.self) { self = .double(d) }
-        else if let s = try? c.decode(String.self) { self = .string(s) }
-        else if let a = try? c.decode([JSONValue].self) { self = .array(a) }
-        else { self = .object(try c.decode([String: JSONValue].self)) }
     }
 }
 

@@ -1,3 +1,4 @@
+import ByteTransformer
 import Foundation
 import Kernels
 
@@ -16,11 +17,6 @@ extension BLTModel {
             inputIDs: state.ids, entropy: state.entropy, patchLengths: state.patchLengths,
             patchIDs: state.patchIDs, decoderPatchIDs: state.decoderPatchIDs, logits: state.logits,
             activations: runner.captured, stoppedAfter: state.stoppedAfter)
-    }
-
-    /// Runs the model on the UTF-8 bytes of `text`.
-    public func forward(text: String, options: ForwardOptions = ForwardOptions()) throws -> ForwardResult {
-        try forward(bytes: Array(text.utf8), options: options)
     }
 
     private func run(bytes: [UInt8], options: ForwardOptions, runner: HookRunner, state: inout ForwardState) throws {
@@ -72,16 +68,16 @@ extension BLTModel {
         }
         var patchEmbeds: [Float] = []
         for (l, layer) in weights.encoderLayers.enumerated() {
-            try transformerLayer(&h, rows: n, layer: layer, stack: e, rope: encoderRope, ranges: byteRanges,
+            try blocks.transformerLayer(&h, rows: n, layer: layer, stack: e, rope: encoderRope, ranges: byteRanges,
                                  component: .encoder, index: l, runner: runner)
             if l == e.numHiddenLayers - 1 || e.crossAttnAllLayers {
                 let j = e.crossAttnAllLayers ? l : 0
                 let cross = HookModule(component: .encoder, scope: .cross(j))
                 var pooled = Self.maxPool(h, columns: de, ranges: patchByteRanges)
                 try runner.fire(cross.hook(.pooled), &pooled, rows: p, columns: de)
-                var queries = try linear(pooled, rows: p, weights.encoderPatchProjection)
+                var queries = try blocks.linear(pooled, rows: p, weights.encoderPatchProjection)
                 try runner.fire(cross.hook(.queries), &queries, rows: p * k, columns: de)
-                var crossOut = try crossAttention(query: queries, queryRows: p * k, keyValue: h, keyRows: n,
+                var crossOut = try blocks.crossAttention(query: queries, queryRows: p * k, keyValue: h, keyRows: n,
                                                   weights: weights.encoderCross[j], stack: e, ranges: slotRanges,
                                                   module: cross, runner: runner)
                 try runner.fire(cross.hook(.out), &crossOut, rows: p * k, columns: de)
@@ -95,7 +91,7 @@ extension BLTModel {
         let g = c.global
         var x: [Float]
         if let projection = weights.globalTokenProjection {
-            x = try linear(patchEmbeds, rows: p, projection)
+            x = try blocks.linear(patchEmbeds, rows: p, projection)
         } else {
             x = patchEmbeds
         }
@@ -103,13 +99,13 @@ extension BLTModel {
         let globalRope = RotaryEmbedding(theta: g.ropeTheta, headDim: g.headDim, positions: p)
         let patchCausal = KeyRanges.causal(length: p, window: nil)
         for (l, layer) in weights.globalLayers.enumerated() {
-            try transformerLayer(&x, rows: p, layer: layer, stack: g, rope: globalRope, ranges: patchCausal,
+            try blocks.transformerLayer(&x, rows: p, layer: layer, stack: g, rope: globalRope, ranges: patchCausal,
                                  component: .global, index: l, runner: runner)
         }
 
         // Local decoder.
         let d = c.decoder, dd = d.hiddenSize
-        var keyValue = try linear(x, rows: p, weights.decoderPatchProjection)
+        var keyValue = try blocks.linear(x, rows: p, weights.decoderPatchProjection)
         try runner.fire(HookName(valid: .decoder, .component, .patchKV), &keyValue, rows: p * k, columns: dd)
         var byteToSlots = KeyRanges(lower: [Int](repeating: 0, count: n), upper: [Int](repeating: 0, count: n))
         for t in 0..<n {
@@ -124,63 +120,31 @@ extension BLTModel {
         for (l, layer) in weights.decoderLayers.enumerated() {
             if l == 0 || d.crossAttnAllLayers {
                 let cross = HookModule(component: .decoder, scope: .cross(l))
-                var crossOut = try crossAttention(query: h, queryRows: n, keyValue: keyValue, keyRows: p * k,
+                var crossOut = try blocks.crossAttention(query: h, queryRows: n, keyValue: keyValue, keyRows: p * k,
                                                   weights: weights.decoderCross[l], stack: d, ranges: byteToSlots,
                                                   module: cross, runner: runner)
                 try runner.fire(cross.hook(.out), &crossOut, rows: n, columns: dd)
                 for i in 0..<h.count { h[i] += crossOut[i] }
             }
-            try transformerLayer(&h, rows: n, layer: layer, stack: d, rope: decoderRope, ranges: decoderRanges,
+            try blocks.transformerLayer(&h, rows: n, layer: layer, stack: d, rope: decoderRope, ranges: decoderRanges,
                                  component: .decoder, index: l, runner: runner)
         }
         var normed = RMSNorm.apply(h, columns: dd, weight: weights.decoderNorm, eps: d.rmsNormEps)
         try runner.fire(HookName(valid: .decoder, .component, .finalNorm), &normed, rows: n, columns: dd)
-        var logits = try linear(normed, rows: n, weights.lmHead)
+        var logits = try blocks.linear(normed, rows: n, weights.lmHead)
         try runner.fire(HookName(valid: .output, .component, .logits), &logits, rows: n, columns: c.vocabSize)
         state.logits = HookTensor(validShape: [n, c.vocabSize], values: logits)
     }
 
-    /// Entropy model: embeddings, layers, norm, lm_head, entropy. Returns `[N]` entropies in nats.
-    private func runPatcher(_ w: PatcherWeights, ids: [Int], runner: HookRunner) throws -> [Float] {
-        let s = config.patcher, n = ids.count, dp = s.hiddenSize
-        var x = [Float](repeating: 0, count: n * dp)
-        x.withUnsafeMutableBufferPointer { buffer in
-            for t in 0..<n { w.embed.copyRow(ids[t], into: buffer.baseAddress! + t * dp) }
-        }
-        try runner.fire(HookName(valid: .patcher, .component, .embed), &x, rows: n, columns: dp)
-        let rope = RotaryEmbedding(theta: s.ropeTheta, headDim: s.headDim, positions: n)
-        let ranges = KeyRanges.causal(length: n, window: s.slidingWindow)
-        for (l, layer) in w.layers.enumerated() {
-            try transformerLayer(&x, rows: n, layer: layer, stack: s, rope: rope, ranges: ranges,
-                                 component: .patcher, index: l, runner: runner)
-        }
-        let normed = RMSNorm.apply(x, columns: dp, weight: w.norm, eps: s.rmsNormEps)
-        var logits = try linear(normed, rows: n, w.lmHead)
-        try runner.fire(HookName(valid: .patcher, .component, .logits), &logits, rows: n, columns: s.vocabSize)
-        var entropy = Self.entropies(logits: logits, rows: n, columns: s.vocabSize)
-        try runner.fire(HookName(valid: .patching, .component, .entropy), &entropy, rows: n, columns: 1)
-        return entropy
+    /// Entropy model (`ByteTransformer.run`): embeddings, layers, norm, lm_head, entropy. Returns `[N]`
+    /// entropies in nats.
+    private func runPatcher(_ w: ByteTransformerWeights, ids: [Int], runner: HookRunner) throws -> [Float] {
+        try ByteTransformer.run(w, stack: config.patcher, ids: ids, runner: runner, blocks: blocks).entropy
     }
 
-    /// Entropy (nats) of softmax over each row, computed in Double from Float logits. A row with
-    /// -inf entries contributes 0 for them; a NaN logit gives NaN.
+    /// Entropy (nats) of softmax over each row (`ByteTransformer.entropies`).
     static func entropies(logits: [Float], rows: Int, columns: Int) -> [Float] {
-        var out = [Float](repeating: 0, count: rows)
-        for r in 0..<rows {
-            let base = r * columns
-            var maxLogit = -Double.infinity
-            for v in 0..<columns { maxLogit = max(maxLogit, Double(logits[base + v])) }
-            var total = 0.0
-            for v in 0..<columns { total += Foundation.exp(Double(logits[base + v]) - maxLogit) }
-            let logTotal = Foundation.log(total)
-            var h = 0.0
-            for v in 0..<columns {
-                let logP = Double(logits[base + v]) - maxLogit - logTotal
-                if logP > -Double.infinity { h -= Foundation.exp(logP) * logP }
-            }
-            out[r] = Float(h)
-        }
-        return out
+        ByteTransformer.entropies(logits: logits, rows: rows, columns: columns)
     }
 
     /// For each patch, the contiguous byte range `[first, last+1)` whose encoder patch id is that

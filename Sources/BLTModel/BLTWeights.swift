@@ -1,50 +1,9 @@
-/// An `nn.Embedding` table left in the memory-mapped file and gathered row by row (the hash table of
-/// blt-1b is 3,000,012 x 1024; converting it wholesale would cost ~12 GB).
-public struct EmbeddingTable: Sendable {
-    public let rows: Int
-    public let columns: Int
-    let slice: TensorSlice
-
-    /// `out[0..<columns] += table[row]`. `row` must be in `0..<rows` (callers compute in-range rows).
-    func addRow(_ row: Int, into out: UnsafeMutablePointer<Float>) {
-        slice.addFloats(from: row * columns, count: columns, into: out)
-    }
-
-    /// `out[0..<columns] = table[row]`.
-    func copyRow(_ row: Int, into out: UnsafeMutablePointer<Float>) {
-        slice.readFloats(from: row * columns, count: columns, into: out)
-    }
-}
-
-/// `BltTransformerLayer` weights (pre-norm Llama block without biases).
-struct TransformerLayerWeights: Sendable {
-    let inputNorm: [Float]
-    let q: LinearWeight, k: LinearWeight, v: LinearWeight, o: LinearWeight
-    let postNorm: [Float]
-    let gate: LinearWeight, up: LinearWeight, down: LinearWeight
-
-    func releaseMappedPages() { [q, k, v, o, gate, up, down].forEach { $0.releaseMappedPages() } }
-}
-
-/// `BltCrossAttention` weights.
-struct CrossAttentionWeights: Sendable {
-    let queryNorm: [Float]
-    let keyNorm: [Float]
-    let q: LinearWeight, k: LinearWeight, v: LinearWeight, o: LinearWeight
-
-    func releaseMappedPages() { [q, k, v, o].forEach { $0.releaseMappedPages() } }
-}
-
-struct PatcherWeights: Sendable {
-    let embed: EmbeddingTable
-    let layers: [TransformerLayerWeights]
-    let norm: [Float]
-    let lmHead: LinearWeight
-}
+import ByteTransformer
+import ModelCore
 
 /// Every parameter of `BltForCausalLM`, validated against the config.
 struct BLTWeights: Sendable {
-    let patcher: PatcherWeights?
+    let patcher: ByteTransformerWeights?
     let encoderEmbed: EmbeddingTable
     let hashEmbed: EmbeddingTable?
     let encoderLayers: [TransformerLayerWeights]
@@ -59,28 +18,13 @@ struct BLTWeights: Sendable {
     let lmHead: LinearWeight
 }
 
-/// Name and expected shape of one checkpoint tensor.
-public struct TensorSpec: Sendable, Equatable {
-    public let name: String
-    public let shape: [Int]
-}
-
 extension BLTConfig {
     /// Every tensor `BltForCausalLM` stores for this config, with the shape transformers expects, in a
     /// stable order. Non-persistent buffers (`rotary_emb.inv_freq`) are not part of checkpoints.
     public var expectedTensors: [TensorSpec] {
         var specs: [TensorSpec] = []
         func layer(_ prefix: String, _ s: BLTStackConfig) {
-            let d = s.hiddenSize, hd = s.headDim
-            specs.append(TensorSpec(name: "\(prefix).input_layernorm.weight", shape: [d]))
-            specs.append(TensorSpec(name: "\(prefix).self_attn.q_proj.weight", shape: [s.numAttentionHeads * hd, d]))
-            specs.append(TensorSpec(name: "\(prefix).self_attn.k_proj.weight", shape: [s.numKeyValueHeads * hd, d]))
-            specs.append(TensorSpec(name: "\(prefix).self_attn.v_proj.weight", shape: [s.numKeyValueHeads * hd, d]))
-            specs.append(TensorSpec(name: "\(prefix).self_attn.o_proj.weight", shape: [d, s.numAttentionHeads * hd]))
-            specs.append(TensorSpec(name: "\(prefix).post_attention_layernorm.weight", shape: [d]))
-            specs.append(TensorSpec(name: "\(prefix).mlp.gate_proj.weight", shape: [s.intermediateSize, d]))
-            specs.append(TensorSpec(name: "\(prefix).mlp.up_proj.weight", shape: [s.intermediateSize, d]))
-            specs.append(TensorSpec(name: "\(prefix).mlp.down_proj.weight", shape: [d, s.intermediateSize]))
+            specs += TransformerLayerWeights.tensorSpecs(prefix: prefix, s)
         }
         func cross(_ prefix: String, _ s: BLTStackConfig) {
             let d = s.hiddenSize, hd = s.headDim
@@ -91,12 +35,7 @@ extension BLTConfig {
             specs.append(TensorSpec(name: "\(prefix).v_proj.weight", shape: [s.numKeyValueHeads * hd, d]))
             specs.append(TensorSpec(name: "\(prefix).o_proj.weight", shape: [d, s.numAttentionHeads * hd]))
         }
-        if patchInForward {
-            specs.append(TensorSpec(name: "model.patcher.embed_tokens.weight", shape: [patcher.vocabSize, patcher.hiddenSize]))
-            for l in 0..<patcher.numHiddenLayers { layer("model.patcher.layers.\(l)", patcher) }
-            specs.append(TensorSpec(name: "model.patcher.norm.weight", shape: [patcher.hiddenSize]))
-            specs.append(TensorSpec(name: "model.patcher.lm_head.weight", shape: [patcher.vocabSize, patcher.hiddenSize]))
-        }
+        if patchInForward { specs += ByteTransformerWeights.tensorSpecs(prefix: "model.patcher", patcher) }
         specs.append(TensorSpec(name: "model.local_encoder.embed_tokens.weight", shape: [encoder.vocabSize, encoder.hiddenSize]))
         specs.append(TensorSpec(name: "model.encoder_hash_tok_embedding.weight",
                                 shape: [hashTableCount * hashByteGroupVocab, encoder.hiddenSize]))
@@ -124,17 +63,7 @@ extension BLTWeights {
     /// `expectedTensors` order is thrown), then prepares dense weights for `precision` (see
     /// `MatrixPrecision`) and keeps embedding tables mapped.
     init(config: BLTConfig, files: CheckpointFiles, precision: MatrixPrecision = .fp32) throws(CheckpointError) {
-        for spec in config.expectedTensors {
-            guard let slice = files.tensors[spec.name] else {
-                throw .missingTensor(name: spec.name, expectedShape: spec.shape, directory: files.directory)
-            }
-            guard slice.dtype.isFloatWeight else {
-                throw .unsupportedDType(path: slice.path, tensor: spec.name, dtype: slice.dtype.rawValue)
-            }
-            guard slice.shape == spec.shape else {
-                throw .wrongShape(path: slice.path, tensor: spec.name, expected: spec.shape, actual: slice.shape)
-            }
-        }
+        try files.validate(config.expectedTensors)
         let t = files.tensors
         func dense(_ name: String) -> [Float] { t[name]!.floats() }
         func linear(_ name: String) -> LinearWeight {
@@ -145,13 +74,7 @@ extension BLTWeights {
             return EmbeddingTable(rows: s.shape[0], columns: s.shape[1], slice: s)
         }
         func layer(_ p: String) -> TransformerLayerWeights {
-            TransformerLayerWeights(
-                inputNorm: dense("\(p).input_layernorm.weight"),
-                q: linear("\(p).self_attn.q_proj.weight"), k: linear("\(p).self_attn.k_proj.weight"),
-                v: linear("\(p).self_attn.v_proj.weight"), o: linear("\(p).self_attn.o_proj.weight"),
-                postNorm: dense("\(p).post_attention_layernorm.weight"),
-                gate: linear("\(p).mlp.gate_proj.weight"), up: linear("\(p).mlp.up_proj.weight"),
-                down: linear("\(p).mlp.down_proj.weight"))
+            TransformerLayerWeights(prefix: p, tensors: t, precision: precision)
         }
         func cross(_ p: String) -> CrossAttentionWeights {
             CrossAttentionWeights(
@@ -160,11 +83,7 @@ extension BLTWeights {
                 v: linear("\(p).v_proj.weight"), o: linear("\(p).o_proj.weight"))
         }
         if config.patchInForward {
-            patcher = PatcherWeights(
-                embed: table("model.patcher.embed_tokens.weight"),
-                layers: (0..<config.patcher.numHiddenLayers).map { layer("model.patcher.layers.\($0)") },
-                norm: dense("model.patcher.norm.weight"),
-                lmHead: linear("model.patcher.lm_head.weight"))
+            patcher = ByteTransformerWeights(prefix: "model.patcher", stack: config.patcher, tensors: t, precision: precision)
         } else {
             patcher = nil
         }

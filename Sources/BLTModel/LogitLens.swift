@@ -19,7 +19,7 @@ extension BLTModel {
             throw HookError.shapeMismatch(name: "unembed", expected: [residual.rows, d], actual: residual.shape)
         }
         let normed = RMSNorm.apply(residual.values, columns: d, weight: weights.decoderNorm, eps: config.decoder.rmsNormEps)
-        let logits = try linear(normed, rows: residual.rows, weights.lmHead)
+        let logits = try blocks.linear(normed, rows: residual.rows, weights.lmHead)
         return HookTensor(validShape: [residual.rows, config.vocabSize], values: logits)
     }
 

@@ -74,6 +74,18 @@ public struct ComputeAllocation: Sendable, Equatable, Codable {
             }
         }
 
+        if shape.isEntropyModelOnly {
+            // A standalone byte-level transformer: all of its work is the "patcher" stack, per byte.
+            let zeros = [Double](repeating: 0, count: n)
+            self.patcher = patcherFLOPs
+            self.embedding = zeros
+            self.encoder = zeros
+            self.global = zeros
+            self.decoder = zeros
+            self.unattributed = 0
+            self.patchLengths = patchLengths
+            return
+        }
         let embeddingFLOPs = [Double](repeating: Double(shape.hashEmbeddingTables * shape.encoder.hidden), count: n)
 
         // Encoder: own layers and the k/v projections of the byte in each cross-attention application.

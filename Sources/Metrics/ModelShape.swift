@@ -84,6 +84,9 @@ public struct ModelShape: Sendable, Equatable, Codable {
     public var decoderCrossAttentionAllLayers: Bool
     /// Number of hash n-gram embedding tables added to each byte embedding (F·|G|, 6 for blt-1b).
     public var hashEmbeddingTables: Int
+    /// A model that is only an entropy model (a standalone byte-level transformer, `entropyModelOnly`): only
+    /// `patcher` is counted; encoder, global and decoder are placeholders of zero layers and count nothing.
+    public var isEntropyModelOnly: Bool = false
 
     /// - Throws: `.outOfRange` for `vocabulary < 1`, `crossAttentionK < 1`, `hashEmbeddingTables < 0`, or an
     ///   encoder and decoder with different hidden sizes (BLT requires De = Dd).
@@ -113,6 +116,18 @@ public struct ModelShape: Sendable, Equatable, Codable {
         self.encoderCrossAttentionAllLayers = encoderCrossAttentionAllLayers
         self.decoderCrossAttentionAllLayers = decoderCrossAttentionAllLayers
         self.hashEmbeddingTables = hashEmbeddingTables
+    }
+
+    /// A standalone byte-level transformer of `stack` with a `vocabulary`-row LM head: its FLOPs are the
+    /// patcher's (layers, attention and LM head per byte); no other stack exists.
+    public static func entropyModelOnly(_ stack: StackShape, vocabulary: Int) throws -> ModelShape {
+        let none = try StackShape(layers: 0, hidden: stack.hidden, heads: stack.heads, kvHeads: stack.kvHeads,
+                                  intermediate: stack.intermediate)
+        var shape = try ModelShape(patcher: stack, encoder: none, global: none, decoder: none, vocabulary: vocabulary,
+                                   crossAttentionK: 1, encoderCrossAttentionAllLayers: false,
+                                   decoderCrossAttentionAllLayers: false, hashEmbeddingTables: 0)
+        shape.isEntropyModelOnly = true
+        return shape
     }
 
     /// True when the global transformer has an input projection (encoder.hidden·k ≠ global.hidden, 7B).

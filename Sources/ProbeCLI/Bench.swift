@@ -110,7 +110,7 @@ struct Bench: AsyncParsableCommand {
                                                                       releasesMappedWeightsAfterUse: releaseWeights))
         Self.say("  ByteLens loaded in \(String(format: "%.1f", Date().timeIntervalSince(loadStart))) s, "
               + "peak RSS so far \(Self.gigabytes(Self.peakRSS()))")
-        let shape = try Self.modelShape(loaded.config)
+        let shape = try loaded.computeShape()
         let reducerKind: SparsityHooks.Kind? = hooks == .none ? nil : hooks == .fastReducers ? .fast : .metrics
         let points: [String] = hookPoints == .layers ? ["*.blocks.*.hook_resid_post"]
             : ["*.blocks.*.hook_resid_post", "*hook_mlp_act"]
@@ -212,18 +212,6 @@ struct Bench: AsyncParsableCommand {
         let seconds = clock.finish()
         return Timed(seconds: seconds, stages: clock.stageSeconds(), patchLengths: result.patchLengths,
                      reducerSeconds: results?.seconds ?? 0, reducedValues: results?.values ?? 0)
-    }
-
-    static func modelShape(_ c: BLTConfig) throws -> ModelShape {
-        func stack(_ s: BLTStackConfig) throws -> StackShape {
-            try StackShape(layers: s.numHiddenLayers, hidden: s.hiddenSize, heads: s.numAttentionHeads,
-                           kvHeads: s.numKeyValueHeads, intermediate: s.intermediateSize, window: s.slidingWindow)
-        }
-        return try ModelShape(
-            patcher: c.patchInForward ? try stack(c.patcher) : nil, encoder: try stack(c.encoder),
-            global: try stack(c.global), decoder: try stack(c.decoder), vocabulary: c.vocabSize,
-            crossAttentionK: c.crossAttnK, encoderCrossAttentionAllLayers: c.encoder.crossAttnAllLayers,
-            decoderCrossAttentionAllLayers: c.decoder.crossAttnAllLayers, hashEmbeddingTables: c.hashTableCount)
     }
 
     // MARK: Formatting and process statistics

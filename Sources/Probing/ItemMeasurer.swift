@@ -1,5 +1,5 @@
-import BLTModel
 import HDF5Store
+import ModelCore
 import Ladders
 import Metrics
 
@@ -14,7 +14,8 @@ import Metrics
 /// last byte before the answer span (``ProbePosition``), for byte-level hooks, and the patch containing it
 /// for patch-level hooks.
 struct ItemMeasurer: Sendable {
-    let model: BLTModel
+    /// Any model behind the seam (the BLT, a standalone entropy model, a random-initialised control).
+    let model: any ByteLevelModel
     let plan: StudyPlan
     /// Reference profile per measured hook (outlier dimensions and z-score moments).
     let profiles: [String: ReferenceProfile]
@@ -24,7 +25,7 @@ struct ItemMeasurer: Sendable {
         let collector = ActivationCollector()
         let patching = plan.patching(for: item)
         // The entropy model's logits give its log-probability of each byte (per-byte measured difficulty).
-        let patcherLogits = model.config.patchInForward ? [StudyPlan.patcherLogitsHook] : []
+        let patcherLogits = model.hasEntropyModel ? [StudyPlan.patcherLogitsHook] : []
         let names = Array(Set(plan.measuredHooks.map(\.name) + plan.activationHooks.map(\.name) + patcherLogits))
         let result = try model.forward(bytes: item.bytes, options: ForwardOptions(
             patching: patching, hooks: collector.hookSet(capturing: names), computeLogits: true))

@@ -54,18 +54,3 @@ public enum ItemMetrics {
         answerLossBits, answerExactMatch,
     ]
 }
-
-extension ModelShape {
-    /// The dimensions of a BLT config, for FLOP attribution.
-    public init(config c: BLTConfig) throws {
-        func stack(_ s: BLTStackConfig) throws -> StackShape {
-            try StackShape(layers: s.numHiddenLayers, hidden: s.hiddenSize, heads: s.numAttentionHeads,
-                       kvHeads: s.numKeyValueHeads, intermediate: s.intermediateSize, window: s.slidingWindow)
-        }
-        try self.init(patcher: c.patchInForward ? try stack(c.patcher) : nil, encoder: try stack(c.encoder),
-                      global: try stack(c.global), decoder: try stack(c.decoder), vocabulary: c.vocabSize, crossAttentionK: c.crossAttnK,
-                      encoderCrossAttentionAllLayers: c.encoder.crossAttnAllLayers,
-                      decoderCrossAttentionAllLayers: c.decoder.crossAttnAllLayers,
-                      hashEmbeddingTables: c.hashTableCount)
-    }
-}

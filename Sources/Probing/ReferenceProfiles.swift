@@ -17,7 +17,7 @@ import Metrics
 /// Deterministic: each item's statistics are computed on their own and merged in item order, so the
 /// profile does not depend on `--threads`.
 enum ReferenceProfiles {
-    static func build(model: BLTModel, plan: StudyPlan, threads: Int,
+    static func build(model: any ByteLevelModel, plan: StudyPlan, threads: Int,
                       progress: (Int) -> Void = { _ in }) throws -> [String: ReferenceProfile] {
         guard !plan.measuredHooks.isEmpty else { return [:] }
         var totals: [String: ReferenceStatistics] = [:]
@@ -38,7 +38,7 @@ enum ReferenceProfiles {
     }
 
     /// Statistics of one item's reference vectors, per hook.
-    static func statistics(of item: LadderItem, model: BLTModel, plan: StudyPlan) throws -> [String: ReferenceStatistics] {
+    static func statistics(of item: LadderItem, model: any ByteLevelModel, plan: StudyPlan) throws -> [String: ReferenceStatistics] {
         let collector = ActivationCollector()
         let result = try model.forward(bytes: item.bytes, options: ForwardOptions(
             patching: plan.patching, hooks: collector.hookSet(capturing: plan.measuredHooks.map(\.name)), computeLogits: false))

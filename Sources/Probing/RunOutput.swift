@@ -23,7 +23,7 @@ public enum RunOutput {
             && request.saveActivationPatterns.isEmpty && request.patching == defaults.patching
             && request.referenceItems == defaults.referenceItems && request.controlPatchSize == defaults.controlPatchSize
             && request.bootstrapResamples == defaults.bootstrapResamples && request.patchControl == defaults.patchControl
-            && request.probePosition == defaults.probePosition
+            && request.probePosition == defaults.probePosition && request.modelSource == .blt
     }
 
     /// `Reports/<slug>` for the canonical study, else `runs/<slug>-<8 hex digits of the spec hash>`.
@@ -36,13 +36,15 @@ public enum RunOutput {
     /// different for different studies (a collision only shares a folder, and the replacement check
     /// below still refuses to overwrite a different study).
     public static func specHash(_ request: StudyRequest) -> String {
-        let fields: [String] = [
+        var fields: [String] = [
             request.dataset, request.modelDirectory ?? "", (request.levels ?? ["*"]).joined(separator: ","),
             request.limit.map(String.init) ?? "all", String(request.seed), request.hookPatterns.joined(separator: ","),
             request.measures.map(\.rawValue).joined(separator: ","), request.saveActivationPatterns.joined(separator: ","),
             request.patching, String(request.referenceItems), String(request.controlPatchSize), String(request.bootstrapResamples),
             String(request.patchControl), "\(request.probePosition)",
         ]
+        // Added only for non-default sources, so the hashes (and folders) of existing studies do not change.
+        if request.modelSource != .blt { fields.append(request.modelSource.description) }
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325
         for byte in fields.joined(separator: "\u{1F}").utf8 {
             hash ^= UInt64(byte)

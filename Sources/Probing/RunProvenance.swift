@@ -30,7 +30,7 @@ enum RunProvenance {
     /// must reproduce it exactly, so it holds no paths of the output and no times.
     static func configJSON(plan: StudyPlan, statisticsSeed: UInt64) -> String {
         let r = plan.request
-        let object: [String: Any] = [
+        var object: [String: Any] = [
             "dataset": r.dataset,
             "ladders": plan.ladders.map(\.name),
             "levels": plan.selectedLevels.map { $0.map(\.name) },
@@ -54,6 +54,8 @@ enum RunProvenance {
             "probe_position": r.probePosition.provenanceDescription,
             "model_name": plan.modelDirectory.lastPathComponent,
         ]
+        // Only for controls, so the trained model's configuration (and resumes of its runs) is unchanged.
+        if r.modelSource != .blt { object["model_source"] = r.modelSource.description }
         return canonicalJSON(object)
     }
 

@@ -97,10 +97,24 @@ public struct StudyPlan: Sendable {
 
         let modelDirectory = try locateModel(request.modelDirectory, assets: assets)
         let config = try BLTConfig(contentsOf: modelDirectory.appendingPathComponent("config.json"))
-        let catalogue = HookPoint.catalogue(for: config)
-        let measured = try HookSelection.resolve(request.hookPatterns, option: "--hooks", catalogue: catalogue)
+        let catalogue = try request.modelSource.catalogue(config: config)
+        // Hook patterns that name components the model does not have (e.g. the default `encoder`/`global`
+        // hooks for a standalone entropy model) are dropped for non-BLT sources; a pattern matching
+        // nothing at all is still an error.
+        let hookPatterns = request.modelSource.patches ? request.hookPatterns
+            : request.hookPatterns.filter { p in catalogue.contains { HookSelection.isMeasurable($0) && HookPoint.matches(pattern: p, name: $0.name) } }
+        let measured = try HookSelection.resolve(hookPatterns.isEmpty ? request.hookPatterns : hookPatterns,
+                                                 option: "--hooks", catalogue: catalogue)
         let saved = try HookSelection.resolve(request.saveActivationPatterns, option: "--save-activations", catalogue: catalogue)
-        let (patching, spec) = try parsePatching(request.patching, config: config)
+        var (patching, spec) = try parsePatching(request.patching, config: config)
+        if !request.modelSource.patches {
+            // A model without patching processes every byte as one step; only the default spec applies.
+            guard request.patching == StudyRequest(dataset: request.dataset).patching else {
+                throw ProbingError.invalidOption(name: "--patching",
+                                                 detail: "\(request.modelSource) has no patching; leave --patching at its default")
+            }
+            (patching, spec) = (.configDefault, "none (\(request.modelSource): every byte is one step)")
+        }
         guard !request.measures.isEmpty else { throw ProbingError.invalidOption(name: "--measures", detail: "no measure given") }
         let measures = request.measures.reduce(into: [SparsityMeasure]()) { if !$0.contains($1) { $0.append($1) } }
 

@@ -47,6 +47,8 @@ public struct StudyRequest: Sendable, Equatable {
     public var commandLine: [String]
     /// Where the per-item probe measures are read (`--probe`); `.promptEnd` needs task items.
     public var probePosition: ProbePosition
+    /// Which model of the checkpoint the study runs (default: the trained BLT).
+    public var modelSource: ModelSource = .blt
 
     /// The default hooks: every residual stream and MLP activation of every block (patcher, local
     /// encoder, global transformer, local decoder) and the decoder's final-norm state.

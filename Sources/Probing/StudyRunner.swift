@@ -68,6 +68,11 @@ public struct StudyRunner: Sendable {
         StudyConfiguration(bootstrapResamples: plan.request.bootstrapResamples, seed: plan.statisticsSeed)
     }
 
+    /// The model of the plan's ``ModelSource`` (the trained BLT unless the request says otherwise).
+    func loadModel() throws -> any ByteLevelModel {
+        try plan.request.modelSource.load(directory: plan.modelDirectory, config: plan.config)
+    }
+
     public func run() throws -> StudyOutcome {
         let started = Date()
         var phases: [(phase: StudyProgress.Phase, seconds: Double)] = []
@@ -77,7 +82,7 @@ public struct StudyRunner: Sendable {
             phaseStart = Date()
         }
         progress(StudyProgress(phase: .loadingModel, done: 0, total: 1, bytesDone: 0, bytesTotal: 0, elapsed: 0))
-        let model = try BLTModel(directory: plan.modelDirectory)
+        let model = try loadModel()
         let threads = plan.request.threads
         endPhase(.loadingModel)
         if shouldStop() { throw ProbingError.interruptedBeforeStart }
@@ -91,7 +96,7 @@ public struct StudyRunner: Sendable {
         }
         endPhase(.reference)
         if shouldStop() { throw ProbingError.interruptedBeforeStart }
-        let measurer = ItemMeasurer(model: model, plan: plan, profiles: profiles, shape: try ModelShape(config: plan.config))
+        let measurer = ItemMeasurer(model: model, plan: plan, profiles: profiles, shape: try model.computeShape())
 
         let provenance = try RunProvenance.make(plan: plan, statisticsSeed: plan.statisticsSeed)
         // Checkpoint every 16 items, not after each: every flush re-compresses the partially filled

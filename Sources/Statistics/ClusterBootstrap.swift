@@ -29,7 +29,7 @@ public enum ClusterBootstrap {
     /// `count` resamples of G cluster indices each, drawn with `SplitMix64(seed:)`. Deterministic.
     public static func resampleIndices(clusterCount: Int, count: Int, seed: UInt64) -> [[Int]] {
         var rng = SplitMix64(seed: seed)
-        return (0..<count).map { _ in (0..<clusterCount).map { _ in rng.nextInt(below: clusterCount) } }
+        return (0..<count).map { _ in (0..<clusterCount).map { _ in rng.nextIntMultiplyShift(below: clusterCount) } }
     }
 
     /// Confidence interval for `statistic` from explicit resamples.

@@ -169,9 +169,7 @@ public enum StudyAnalysis {
 
     /// Stable 64-bit seed for a row: FNV-1a over its identity, mixed with the base seed.
     static func rowSeed(_ base: UInt64, _ parts: [String]) -> UInt64 {
-        var h: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in parts.joined(separator: "\u{1F}").utf8 { h = (h ^ UInt64(byte)) &* 0x0000_0100_0000_01B3 }
-        var mixer = SplitMix64(seed: h ^ base)
+        var mixer = SplitMix64(seed: FNV1a64.hash(parts.joined(separator: "\u{1F}").utf8) ^ base)
         return mixer.next()
     }
 

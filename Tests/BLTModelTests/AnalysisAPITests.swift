@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import BLTModel
+@testable import ModelCore
 
 /// ActivationCache, TransformerLens aliases, the logit lenses, the activation-patching helper and the
 /// shipped-model locator.

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import BLTModel
+@testable import ModelCore
 
 /// The attention hooks (q/k/v before and after RoPE, scores, patterns, z of every self- and cross-attention,
 /// resid_pre of every stack) against transformers 5.24.0's eager attention (`attention_reference.safetensors`).

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import BLTModel
+@testable import ModelCore
 
 @Suite("bf16 compute path")
 struct BFloat16ComputeTests {

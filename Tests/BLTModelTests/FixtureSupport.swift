@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import BLTModel
+@testable import ModelCore
 
 /// Access to the committed parity fixtures (made by Notebooks-as-scripts/make_parity_fixtures.py with
 /// transformers 5.24.0; see Fixtures/README.md).

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import BLTModel
+@testable import ModelCore
 import Kernels
 
 @Suite("Hooks")
@@ -90,7 +91,7 @@ struct HookTests {
         let w = model.weights.decoderPatchProjection
         // Same product routine as the forward pass (fp32 weights are kept transposed; a different
         // sgemm layout would differ in the last bits), so equality is exact.
-        let recomputed = try model.linear(post.values, rows: post.rows, w)
+        let recomputed = try model.blocks.linear(post.values, rows: post.rows, w)
         #expect(try #require(ablated.activations["decoder.hook_patch_kv"]).values == recomputed)
         #expect(ablated.activations["decoder.hook_patch_kv"] != clean.activations["decoder.hook_patch_kv"])
         #expect(ablated.logits != clean.logits)

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import BLTModel
+@testable import ModelCore
 
 /// Broken checkpoints built from the valid `tiny_default` one in a temporary directory. Each must
 /// produce its specific `CheckpointError`, never a crash.

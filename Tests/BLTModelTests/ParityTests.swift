@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import BLTModel
+@testable import ModelCore
 
 /// Swift forward pass vs transformers 5.24.0 dumps, hook by hook.
 @Suite("Parity with transformers 5.24.0")

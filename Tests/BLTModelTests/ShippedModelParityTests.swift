@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import BLTModel
+@testable import ModelCore
 
 /// The checkpoint shipped in `Assets/models/bytelens-tiny` against transformers 5.24.0 on a held-out passage
 /// (reference made by `Notebooks-as-scripts/train_default_model.py fixture`; see Fixtures/shipped/README.md).

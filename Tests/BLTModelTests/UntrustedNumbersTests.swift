@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import BLTModel
+@testable import ModelCore
 
 /// Every number read from `config.json` or a safetensors header is untrusted: extreme values must give a
 /// typed error naming the field (or a valid model), never a trap, a hang or a huge allocation.

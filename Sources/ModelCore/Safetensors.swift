@@ -31,6 +31,8 @@ public final class MappedFile: @unchecked Sendable {
     public let size: Int
     /// True for `init(copying:name:)`: `base` is a heap allocation, not a mapping.
     private let ownsAllocation: Bool
+    /// Whether `base` is a mapping of a file (pages may be dropped and re-read), not an in-memory copy.
+    public var isFileMapping: Bool { !ownsAllocation }
 
     /// An in-memory copy of `bytes` presented like a mapped file (for parsing untrusted bytes, e.g. fuzzing).
     public init(copying bytes: [UInt8], name: String) {
@@ -82,6 +84,15 @@ public struct TensorSlice: Sendable {
     public let fileOffset: Int
     public let byteCount: Int
     public let file: MappedFile
+
+    package init(name: String, dtype: TensorDType, shape: [Int], fileOffset: Int, byteCount: Int, file: MappedFile) {
+        self.name = name
+        self.dtype = dtype
+        self.shape = shape
+        self.fileOffset = fileOffset
+        self.byteCount = byteCount
+        self.file = file
+    }
 
     public var elementCount: Int { shape.reduce(1, *) }
     public var path: String { file.path }
@@ -292,6 +303,13 @@ public struct CheckpointFiles: Sendable {
     public let directory: String
     public let tensors: [String: TensorSlice]
     public let files: [String]
+
+    /// Tensors that are not read from a directory (generated weights, see `RandomWeights`).
+    package init(label: String, tensors: [String: TensorSlice]) {
+        directory = label
+        self.tensors = tensors
+        files = []
+    }
 
     public init(directory: URL) throws(CheckpointError) {
         self.directory = directory.path

@@ -28,6 +28,8 @@ public enum CheckpointError: Error, CustomStringConvertible, Equatable {
     case missingTensor(name: String, expectedShape: [Int], directory: String)
     /// A tensor is present with a shape that does not match the config.
     case wrongShape(path: String, tensor: String, expected: [Int], actual: [Int])
+    /// Generated (random-initialised) weights would exceed `RandomWeights.maxElements`.
+    case tensorTooLarge(name: String, elements: String, limit: Int)
 
     public var description: String {
         switch self {
@@ -50,6 +52,8 @@ public enum CheckpointError: Error, CustomStringConvertible, Equatable {
         case let .duplicateTensor(name, first, second): return "tensor '\(name)' appears in both \(first) and \(second)"
         case let .missingTensor(name, shape, directory):
             return "\(directory): missing tensor '\(name)' (expected shape \(shape))"
+        case let .tensorTooLarge(name, elements, limit):
+            return "random initialisation: tensor '\(name)' needs \(elements) values, more than the limit of \(limit)"
         case let .wrongShape(path, tensor, expected, actual):
             return "\(path): tensor '\(tensor)' has shape \(actual), expected \(expected)"
         }

@@ -1,8 +1,16 @@
 import Kernels
 
-extension BLTModel {
+/// The computations every Llama-style stack shares, with their hook points: dense products in the
+/// model's matrix precision, self-attention with RoPE, a pre-norm block, and BLT's cross-attention.
+/// A model holds one value and calls it from its forward pass.
+package struct TransformerBlocks: Sendable {
+    /// `LoadOptions.releasesMappedWeightsAfterUse`: drop a block's mapped weight pages once it has run.
+    package let releasesMappedWeights: Bool
+
+    package init(releasesMappedWeights: Bool) { self.releasesMappedWeights = releasesMappedWeights }
+
     /// `x · Wᵀ` for a `[rows, in]` input.
-    func linear(_ x: [Float], rows: Int, _ w: LinearWeight) throws -> [Float] {
+    package func linear(_ x: [Float], rows: Int, _ w: LinearWeight) throws -> [Float] {
         var out = [Float](repeating: 0, count: rows * w.outFeatures)
         if out.isEmpty || w.inFeatures == 0 { return out }
         try x.withUnsafeBufferPointer { xp in
@@ -23,7 +31,7 @@ extension BLTModel {
     /// `x · Wᵢᵀ` for several weights sharing one `[rows, in]` input, packed one after another in one
     /// buffer (block `i` is `[rows, Wᵢ.outFeatures]` at offset `rows · Σ_{j<i} Wⱼ.outFeatures`). fp32
     /// products run in one parallel region (`Linear.applyConcurrently`); bf16 ones one after another.
-    func linearPacked(_ x: [Float], rows: Int, _ ws: [LinearWeight]) throws -> [Float] {
+    package func linearPacked(_ x: [Float], rows: Int, _ ws: [LinearWeight]) throws -> [Float] {
         let total = ws.reduce(0) { $0 + $1.outFeatures }
         var out = [Float](repeating: 0, count: rows * total)
         if out.isEmpty { return out }
@@ -65,7 +73,7 @@ extension BLTModel {
 
     /// Self-attention without the residual: `o_proj(Attn(RoPE(q), RoPE(k), v))` over `normed`. The
     /// attention hooks of `module` fire only when one of them is requested.
-    func selfAttention(_ normed: [Float], rows: Int, layer: TransformerLayerWeights, stack s: BLTStackConfig,
+    package func selfAttention(_ normed: [Float], rows: Int, layer: TransformerLayerWeights, stack s: TransformerStackConfig,
                        rope: RotaryEmbedding, ranges: KeyRanges, module: HookModule, runner: HookRunner) throws -> [Float] {
         let hd = s.headDim
         let qCount = rows * s.numAttentionHeads * hd, kCount = rows * s.numKeyValueHeads * hd
@@ -96,8 +104,8 @@ extension BLTModel {
     /// Attention of pre-projected (and rotated) q, k, v into `out` (`[queryRows, H·hd]`), firing
     /// the module's `hook_attn_scores`, `hook_pattern` and `hook_z` when `module` is given. Scores and
     /// patterns are materialised only when one of them is requested; otherwise the fused kernel runs.
-    func attend(query q: UnsafePointer<Float>, key k: UnsafePointer<Float>, value v: UnsafePointer<Float>,
-                queryRows: Int, keyRows: Int, stack s: BLTStackConfig, ranges: KeyRanges, module: HookModule?,
+    package func attend(query q: UnsafePointer<Float>, key k: UnsafePointer<Float>, value v: UnsafePointer<Float>,
+                queryRows: Int, keyRows: Int, stack s: TransformerStackConfig, ranges: KeyRanges, module: HookModule?,
                 runner: HookRunner, into out: UnsafeMutableBufferPointer<Float>) throws {
         let heads = s.numAttentionHeads, kvHeads = s.numKeyValueHeads, hd = s.headDim
         guard let module else {
@@ -122,7 +130,7 @@ extension BLTModel {
     }
 
     /// One `BltTransformerLayer` in place on `x` (`[rows, D]`), firing the five block hooks.
-    func transformerLayer(_ x: inout [Float], rows: Int, layer: TransformerLayerWeights, stack s: BLTStackConfig,
+    package func transformerLayer(_ x: inout [Float], rows: Int, layer: TransformerLayerWeights, stack s: TransformerStackConfig,
                           rope: RotaryEmbedding, ranges: KeyRanges, component: HookComponent, index l: Int,
                           runner: HookRunner) throws {
         let d = s.hiddenSize
@@ -153,8 +161,8 @@ extension BLTModel {
 
     /// `BltCrossAttention`: `o_proj(Attn(q_proj(q_norm(query)), k/v_proj(k_norm(keyValue)))) + query`
     /// (no RoPE). Returns `[queryRows, D]`. `module` (`encoder.cross.0`) owns its attention hooks.
-    func crossAttention(query: [Float], queryRows: Int, keyValue: [Float], keyRows: Int,
-                        weights w: CrossAttentionWeights, stack s: BLTStackConfig, ranges: KeyRanges,
+    package func crossAttention(query: [Float], queryRows: Int, keyValue: [Float], keyRows: Int,
+                        weights w: CrossAttentionWeights, stack s: TransformerStackConfig, ranges: KeyRanges,
                         module: HookModule, runner: HookRunner) throws -> [Float] {
         let d = s.hiddenSize, hd = s.headDim
         let hooked = runner.hasAttentionHooks && runner.activeAttentionModules.contains(module)

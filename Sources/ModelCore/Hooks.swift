@@ -26,7 +26,7 @@ public struct HookTensor: Sendable, Equatable {
     }
 
     /// For shapes the forward pass guarantees.
-    init(validShape shape: [Int], values: [Float]) {
+    package init(validShape shape: [Int], values: [Float]) {
         self.shape = shape
         self.values = values
     }
@@ -87,7 +87,7 @@ public struct HookPoint: Sendable, Equatable {
     /// The transformers 5.24.0 module (or expression) whose value this hook holds.
     public let transformersModule: String
 
-    init(hook: HookName, rows: HookRows, columns: Int?, keys: HookRows?, transformersModule: String) {
+    package init(hook: HookName, rows: HookRows, columns: Int?, keys: HookRows?, transformersModule: String) {
         self.hook = hook
         self.name = hook.description
         self.rows = rows
@@ -103,83 +103,6 @@ public struct HookPoint: Sendable, Equatable {
     public var shapeDescription: String {
         if let keys { return "[\(rows.rawValue), \(keys.rawValue)]" }
         return columns.map { "[\(rows.rawValue), \($0)]" } ?? "[\(rows.rawValue)]"
-    }
-
-    /// Every hook point of `config`, in the order the forward pass reaches them. The forward pass fires
-    /// exactly these names in this order (`HookCatalogueTests` enumerates a forward's fired names).
-    public static func catalogue(for config: BLTConfig) -> [HookPoint] {
-        var points: [HookPoint] = []
-        func add(_ c: HookComponent, _ scope: HookScope, _ site: HookSite, _ rows: HookRows, _ cols: Int?, _ module: String,
-                 keys: HookRows? = nil) {
-            points.append(HookPoint(hook: HookName(valid: c, scope, site), rows: rows, columns: cols, keys: keys,
-                                    transformersModule: module))
-        }
-        /// q/k/v, scores, pattern and z of one attention module (`attn` is its transformers path).
-        func attention(_ c: HookComponent, _ scope: HookScope, _ s: BLTStackConfig, queries: HookRows,
-                       keys: HookRows, _ attn: String, rotary: Bool) {
-            let hd = s.headDim, qc = s.numAttentionHeads * hd, kc = s.numKeyValueHeads * hd
-            add(c, scope, .q, queries, qc, "\(attn).q_proj (output)")
-            add(c, scope, .k, keys, kc, "\(attn).k_proj (output)")
-            add(c, scope, .v, keys, kc, "\(attn).v_proj (output)")
-            if rotary {
-                add(c, scope, .rotQ, queries, qc, "\(attn) query after apply_rotary_pos_emb")
-                add(c, scope, .rotK, keys, kc, "\(attn) key after apply_rotary_pos_emb")
-            }
-            add(c, scope, .attnScores, queries.perHead, nil,
-                "\(attn): q·kᵀ·scaling per head, masked keys -inf (eager attention)", keys: keys)
-            add(c, scope, .pattern, queries.perHead, nil, "\(attn) (output 1: eager attention weights)", keys: keys)
-            add(c, scope, .z, queries, qc, "\(attn).o_proj (input)")
-        }
-        func blocks(_ c: HookComponent, _ l: Int, _ s: BLTStackConfig, _ rows: HookRows, _ module: String) {
-            let m = "\(module).layers.\(l)"
-            add(c, .block(l), .residPre, rows, s.hiddenSize, "\(m) (input)")
-            attention(c, .attention(block: l), s, queries: rows, keys: rows, "\(m).self_attn", rotary: true)
-            add(c, .block(l), .attnOut, rows, s.hiddenSize, "\(m).self_attn (output)")
-            add(c, .block(l), .residMid, rows, s.hiddenSize, "\(m).post_attention_layernorm (input)")
-            add(c, .block(l), .mlpAct, rows, s.intermediateSize, "\(m).mlp.down_proj (input)")
-            add(c, .block(l), .mlpOut, rows, s.hiddenSize, "\(m).mlp (output)")
-            add(c, .block(l), .residPost, rows, s.hiddenSize, "\(m) (output)")
-        }
-        if config.patchInForward {
-            let p = config.patcher
-            add(.patcher, .component, .embed, .bytes, p.hiddenSize, "model.patcher.embed_tokens (output)")
-            for l in 0..<p.numHiddenLayers { blocks(.patcher, l, p, .bytes, "model.patcher") }
-            add(.patcher, .component, .logits, .bytes, p.vocabSize, "model.patcher.lm_head (output)")
-            add(.patching, .component, .entropy, .bytes, nil, "Categorical(logits=patcher logits).entropy() (nats)")
-        }
-        add(.patching, .component, .patchLengths, .patches, nil, "patch_lengths (float32 copy)")
-        let e = config.encoder, de = e.hiddenSize, k = config.crossAttnK
-        add(.encoder, .component, .embed, .bytes, de, "compute_hash_embeddings (output) = model.local_encoder.layers.0 (input)")
-        for l in 0..<e.numHiddenLayers {
-            blocks(.encoder, l, e, .bytes, "model.local_encoder")
-            if l == e.numHiddenLayers - 1 || e.crossAttnAllLayers {
-                let j = e.crossAttnAllLayers ? l : 0
-                add(.encoder, .cross(j), .pooled, .patches, de, "model.local_encoder.patch_embedding_projection (input)")
-                add(.encoder, .cross(j), .queries, .patchSlots, de, "model.local_encoder.patch_embedding_projection (output, reshaped)")
-                attention(.encoder, .cross(j), e, queries: .patchSlots, keys: .bytes,
-                          "model.local_encoder.cross_attn_layers.\(j)", rotary: false)
-                add(.encoder, .cross(j), .out, .patchSlots, de, "model.local_encoder.cross_attn_layers.\(j) (output)")
-            }
-        }
-        add(.encoder, .component, .patchEmbed, .patches, k * de, "model.local_encoder (encoder_cross_states, viewed [P, k*De])")
-        let g = config.global
-        add(.global, .component, .embed, .patches, g.hiddenSize,
-            config.encoderCrossOutputSize == nil ? "model.global_transformer.layers.0 (input; token_embedding_projection is Identity)"
-                : "model.global_transformer.token_embedding_projection (output)")
-        for l in 0..<g.numHiddenLayers { blocks(.global, l, g, .patches, "model.global_transformer") }
-        let d = config.decoder
-        add(.decoder, .component, .patchKV, .patchSlots, d.hiddenSize, "model.local_decoder.patch_embedding_projection (output, reshaped)")
-        for l in 0..<d.numHiddenLayers {
-            if l == 0 || d.crossAttnAllLayers {
-                attention(.decoder, .cross(l), d, queries: .bytes, keys: .patchSlots,
-                          "model.local_decoder.cross_attn_layers.\(l)", rotary: false)
-                add(.decoder, .cross(l), .out, .bytes, d.hiddenSize, "model.local_decoder.cross_attn_layers.\(l) (output)")
-            }
-            blocks(.decoder, l, d, .bytes, "model.local_decoder")
-        }
-        add(.decoder, .component, .finalNorm, .bytes, d.hiddenSize, "model.local_decoder.norm (output)")
-        add(.output, .component, .logits, .bytes, config.vocabSize, "lm_head (output, float32)")
-        return points
     }
 
     /// Glob match: `*` any run of characters (dots included), `?` one character, everything else literal.
@@ -305,11 +228,13 @@ public struct HookSet {
 }
 
 /// Thrown inside the forward pass once the deepest requested hook has run and logits are not needed.
-struct EarlyStop: Error {}
+package struct EarlyStop: Error {
+    package init() {}
+}
 
 /// Per-call hook dispatcher: resolves patterns against the catalogue once, then runs the actions at
 /// each hook point.
-final class HookRunner {
+package final class HookRunner {
     private struct Actions {
         var capture = false
         var reducers: [(UnsafeBufferPointer<Float>, HookInfo) -> Void] = []
@@ -320,11 +245,11 @@ final class HookRunner {
     private let index: [HookName: Int]
     private var actions: [HookName: Actions] = [:]
     /// Catalogue index of the deepest hook with any action (nil when no hooks).
-    let deepestIndex: Int?
+    package let deepestIndex: Int?
     private let stopAfterDeepest: Bool
-    var captured: [String: HookTensor] = [:]
+    package var captured: [String: HookTensor] = [:]
 
-    init(hooks: HookSet, catalogue: [HookPoint], stopAfterDeepest: Bool) throws(HookError) {
+    package init(hooks: HookSet, catalogue: [HookPoint], stopAfterDeepest: Bool) throws(HookError) {
         self.catalogue = catalogue
         var table: [HookName: Int] = [:]
         for (i, p) in catalogue.enumerated() { table[p.hook] = i }
@@ -360,18 +285,18 @@ final class HookRunner {
     }
 
     /// Whether `hook` has a capture, reducer or intervention in this call.
-    func isActive(_ hook: HookName) -> Bool { actions[hook] != nil }
+    package func isActive(_ hook: HookName) -> Bool { actions[hook] != nil }
 
     /// Whether any hook inside an attention module (q/k/v, scores, pattern, z) is active: when not,
     /// attention runs its fused kernel.
-    var hasAttentionHooks: Bool { !activeAttentionModules.isEmpty }
+    package var hasAttentionHooks: Bool { !activeAttentionModules.isEmpty }
     /// Attention modules (`global.blocks.3.attn`, `decoder.cross.0`) with an active hook.
-    private(set) var activeAttentionModules: Set<HookModule> = []
+    package private(set) var activeAttentionModules: Set<HookModule> = []
 
     /// Runs interventions, reducers and captures on `buffer` (`rows × columns`), then stops the
     /// forward pass if this was the deepest requested hook and logits are not needed.
     /// - Throws: `HookError.uncatalogued` if `hook` is not in the catalogue (a ByteLens bug).
-    func fire(_ hook: HookName, _ buffer: UnsafeMutableBufferPointer<Float>, rows: Int, columns: Int) throws {
+    package func fire(_ hook: HookName, _ buffer: UnsafeMutableBufferPointer<Float>, rows: Int, columns: Int) throws {
         guard let position = index[hook] else { throw HookError.uncatalogued(name: hook.description) }
         if let a = actions[hook] {
             let info = HookInfo(hook: hook, name: catalogue[position].name, rows: rows, columns: columns)
@@ -386,7 +311,7 @@ final class HookRunner {
     }
 
     /// Array convenience for `fire`.
-    func fire(_ hook: HookName, _ values: inout [Float], rows: Int, columns: Int) throws {
+    package func fire(_ hook: HookName, _ values: inout [Float], rows: Int, columns: Int) throws {
         guard actions[hook] != nil || stopAfterDeepest || index[hook] == nil else { return }
         try values.withUnsafeMutableBufferPointer { try fire(hook, $0, rows: rows, columns: columns) }
     }

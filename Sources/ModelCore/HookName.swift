@@ -26,7 +26,7 @@ public struct HookName: Hashable, Sendable, CustomStringConvertible, LosslessStr
     }
 
     /// For combinations the catalogue and the forward pass spell out (checked in debug builds).
-    init(valid component: HookComponent, _ scope: HookScope, _ site: HookSite) {
+    package init(valid component: HookComponent, _ scope: HookScope, _ site: HookSite) {
         assert(site.occurs(in: scope.kind), "\(site) cannot occur in \(scope)")
         self.component = component
         self.scope = scope
@@ -130,8 +130,13 @@ public struct HookModule: Hashable, Sendable {
     public let component: HookComponent
     public let scope: HookScope
 
+    public init(component: HookComponent, scope: HookScope) {
+        self.component = component
+        self.scope = scope
+    }
+
     /// The hook of `site` inside this module.
-    func hook(_ site: HookSite) -> HookName { HookName(valid: component, scope, site) }
+    package func hook(_ site: HookSite) -> HookName { HookName(valid: component, scope, site) }
 }
 
 /// The last part of a hook name: what the hook holds.

@@ -41,7 +41,7 @@ public struct LoadOptions: Sendable {
 
 /// Memory behind one dense weight: a pointer into a memory-mapped checkpoint (kept alive by `file`) or a
 /// 64-byte aligned buffer owned here.
-final class WeightMemory: @unchecked Sendable {
+package final class WeightMemory: @unchecked Sendable {
     let base: UnsafeRawPointer
     private let owned: UnsafeMutableRawPointer?
     private let file: MappedFile?
@@ -66,7 +66,7 @@ final class WeightMemory: @unchecked Sendable {
     /// memory is a view of the checkpoint's memory map; no-op for owned buffers. The mapping is private and
     /// read-only, so a later access maps the same file bytes back in.
     func releaseMappedPages(byteCount: Int) {
-        guard file != nil, byteCount > 0 else { return }
+        guard let file, file.isFileMapping, byteCount > 0 else { return }
         let page = Int(sysconf(Int32(_SC_PAGESIZE)))
         let start = (Int(bitPattern: base) + page - 1) / page * page
         let end = (Int(bitPattern: base) + byteCount) / page * page
@@ -81,25 +81,25 @@ final class WeightMemory: @unchecked Sendable {
 /// fp32 weights are stored transposed, row-major `[inFeatures, outFeatures]` (oneDNN's sgemm is ~1.3-1.5x
 /// faster on that layout for products with few rows); bf16 weights keep PyTorch's `[out, in]` layout
 /// (the matmul primitive reads it through strides), so BF16 checkpoints are used in place.
-struct LinearWeight: Sendable {
-    let outFeatures: Int
-    let inFeatures: Int
-    let precision: MatrixPrecision
-    let memory: WeightMemory
+package struct LinearWeight: Sendable {
+    package let outFeatures: Int
+    package let inFeatures: Int
+    package let precision: MatrixPrecision
+    package let memory: WeightMemory
 
     /// `[inFeatures, outFeatures]` Float values (precision `.fp32` only).
-    var transposedFloats: UnsafePointer<Float> { memory.base.assumingMemoryBound(to: Float.self) }
+    package var transposedFloats: UnsafePointer<Float> { memory.base.assumingMemoryBound(to: Float.self) }
     /// `[outFeatures, inFeatures]` bfloat16 bit patterns (precision `.bf16` only).
-    var bfloat16: UnsafePointer<UInt16> { memory.base.assumingMemoryBound(to: UInt16.self) }
+    package var bfloat16: UnsafePointer<UInt16> { memory.base.assumingMemoryBound(to: UInt16.self) }
 
     /// See `LoadOptions.releasesMappedWeightsAfterUse`; no-op unless the weight is used in place.
-    func releaseMappedPages() {
+    package func releaseMappedPages() {
         memory.releaseMappedPages(byteCount: outFeatures * inFeatures * (precision == .bf16 ? 2 : 4))
     }
 
     /// A Float copy in PyTorch's `[outFeatures, inFeatures]` layout (for tests and tools; bf16 weights
     /// are widened exactly).
-    var values: [Float] {
+    package var values: [Float] {
         let count = outFeatures * inFeatures
         var out = [Float](repeating: 0, count: count)
         out.withUnsafeMutableBufferPointer { o in
@@ -116,7 +116,7 @@ struct LinearWeight: Sendable {
 
     /// Prepares `slice` (shape `[out, in]`, dtype F32/BF16/F16) for products in `precision`. Converted
     /// tensors' mapped pages are released afterwards, so the checkpoint does not stay resident as well.
-    init(_ slice: TensorSlice, precision: MatrixPrecision) {
+    package init(_ slice: TensorSlice, precision: MatrixPrecision) {
         outFeatures = slice.shape[0]
         inFeatures = slice.shape[1]
         self.precision = precision
@@ -224,7 +224,9 @@ extension TensorSlice {
     /// The mapping is private and read-only, so the pages are simply dropped and would be re-read from
     /// the file on a later access. Pages shared with neighbouring tensors are dropped too, harmlessly.
     func releasePages() {
-        guard byteCount > 0 else { return }
+        // Only a real file mapping may be dropped: for an in-memory copy (`MappedFile(copying:)`, generated
+        // random weights) MADV_DONTNEED would zero live heap pages.
+        guard byteCount > 0, file.isFileMapping else { return }
         let page = Int(sysconf(Int32(_SC_PAGESIZE)))
         let start = Int(bitPattern: bytes) / page * page
         let end = Int(bitPattern: bytes) + byteCount

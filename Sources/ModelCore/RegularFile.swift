@@ -8,10 +8,10 @@ import Darwin
 /// Reads small input files (config.json, the shard index) only when they are regular files of bounded
 /// size: opened with `O_NONBLOCK` and checked with `fstat`, so a FIFO or a link to `/dev/zero` is refused
 /// at once instead of hanging or reading forever.
-enum RegularFile {
-    struct Failure: Error { let reason: String }
+package enum RegularFile {
+    package struct Failure: Error { package let reason: String }
 
-    static func read(_ path: String, limit: Int) throws(Failure) -> Data {
+    package static func read(_ path: String, limit: Int) throws(Failure) -> Data {
         let fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
         guard fd >= 0 else { throw Failure(reason: String(cString: strerror(errno))) }
         defer { close(fd) }

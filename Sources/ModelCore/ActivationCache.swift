@@ -121,19 +121,3 @@ public enum ActivationCacheError: Error, Equatable, CustomStringConvertible {
         }
     }
 }
-
-extension BLTModel {
-    /// One forward pass capturing every hook matching `names` (default: every hook, attention patterns
-    /// included), returned as an `ActivationCache` (TransformerLens' `run_with_cache`).
-    public func runWithCache(bytes: [UInt8], names: [String] = ["*"], patching: PatchingStrategy = .configDefault)
-        throws -> (result: ForwardResult, cache: ActivationCache) {
-        let result = try forward(bytes: bytes, options: ForwardOptions(patching: patching, hooks: HookSet(capture: names)))
-        return (result, ActivationCache(result.activations))
-    }
-
-    /// `runWithCache` on the UTF-8 bytes of `text`.
-    public func runWithCache(text: String, names: [String] = ["*"], patching: PatchingStrategy = .configDefault)
-        throws -> (result: ForwardResult, cache: ActivationCache) {
-        try runWithCache(bytes: Array(text.utf8), names: names, patching: patching)
-    }
-}

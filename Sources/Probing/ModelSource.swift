@@ -1,0 +1,60 @@
+import BLTModel
+import ByteTransformer
+import Foundation
+import ModelCore
+
+/// Which model a study runs, built from the checkpoint in `--model`: the point where Probing meets the
+/// model seam (`ByteLevelModel`). Everything after loading — hooks, measures, FLOPs, statistics — goes
+/// through the protocol, so a new family needs a case here and nothing else in Probing.
+public enum ModelSource: Sendable, Equatable, CustomStringConvertible {
+    /// The trained BLT of the checkpoint (the default).
+    case blt
+    /// The checkpoint's entropy model alone, as a plain byte-level transformer (no patching; a non-BLT
+    /// control with the same `patcher.*` hooks).
+    case entropyModel
+    /// A BLT of the checkpoint's config with seeded random weights (the untrained control).
+    case randomInit(seed: UInt64)
+
+    /// `blt`, `entropy-model`, `random-init:SEED`.
+    public var description: String {
+        switch self {
+        case .blt: return "blt"
+        case .entropyModel: return "entropy-model"
+        case .randomInit(let seed): return "random-init:\(seed)"
+        }
+    }
+
+    /// Parses `description`'s spellings (`random-init` alone means seed 0).
+    public init?(_ text: String) {
+        switch text {
+        case "blt": self = .blt
+        case "entropy-model": self = .entropyModel
+        case "random-init": self = .randomInit(seed: 0)
+        default:
+            guard text.hasPrefix("random-init:"), let seed = UInt64(text.dropFirst("random-init:".count)) else { return nil }
+            self = .randomInit(seed: seed)
+        }
+    }
+
+    /// Whether the model patches (so patching strategies and the fixed-patching control arm apply).
+    public var patches: Bool { self != .entropyModel }
+
+    /// The hook catalogue of the model this source builds from `config`, without loading weights.
+    public func catalogue(config: BLTConfig) throws -> [HookPoint] {
+        switch self {
+        case .blt, .randomInit: return HookPoint.catalogue(for: config)
+        case .entropyModel:
+            guard config.patchInForward else { throw BLTModelError.noEntropyModel(directory: "config.json") }
+            return ByteTransformer.catalogue(stack: config.patcher)
+        }
+    }
+
+    /// Loads (or generates) the model.
+    public func load(directory: URL, config: BLTConfig) throws -> any ByteLevelModel {
+        switch self {
+        case .blt: return try BLTModel(directory: directory)
+        case .entropyModel: return try ByteTransformer(entropyModelOf: directory)
+        case .randomInit(let seed): return try BLTModel.randomlyInitialised(config: config, seed: seed, directory: directory)
+        }
+    }
+}

@@ -1,0 +1,3 @@
+// Statistics draws its resamples from the one SplitMix64 of ByteLens; callers that pass seeds or
+// generators see it through this module.
+@_exported import Randomness
