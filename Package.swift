@@ -40,7 +40,7 @@ let package = Package(
         // MARK: Numerics and the model
         // Element-wise loops in C with per-ISA clones (AVX-512 / AVX2 / baseline).
         .target(name: "CKernels"),
-        .target(name: "Kernels", dependencies: ["CDNNL", "CKernels"]),
+        .target(name: "Kernels", dependencies: ["CDNNL", "CKernels", "Parallelism"]),
         // What every byte-level model shares: checkpoints, weights, hook machinery, transformer blocks,
         // and the ByteLevelModel protocol Probing runs studies through.
         .target(name: "ModelCore", dependencies: ["Kernels", "Metrics", "Randomness"]),
@@ -51,15 +51,17 @@ let package = Package(
         // MARK: Study components (plain arrays in, plain arrays out)
         // The one seeded generator (ladder items, resamples, random-initialised weights).
         .target(name: "Randomness"),
+        // The one lock, first-error box and ordered parallel map (kernels, study items, statistics rows).
+        .target(name: "Parallelism"),
         .target(name: "Ladders", dependencies: ["Randomness"]),
         .target(name: "Metrics", dependencies: ["CKernels"]),
-        .target(name: "Statistics", dependencies: ["Randomness"]),
+        .target(name: "Statistics", dependencies: ["Randomness", "Parallelism"]),
         .target(name: "HDF5Store", dependencies: ["CHDF5"]),
         .target(name: "Plotting", dependencies: ["CPNG"]),
 
         // MARK: Study runner and CLI
         .target(name: "Probing", dependencies: [
-            "ModelCore", "ByteTransformer", "BLTModel", "Kernels", "Ladders", "Metrics", "Statistics", "HDF5Store", "Plotting",
+            "ModelCore", "ByteTransformer", "BLTModel", "Parallelism", "Kernels", "Ladders", "Metrics", "Statistics", "HDF5Store", "Plotting",
         ]),
         .target(name: "ProbeCLI", dependencies: [
             "Probing", "BLTModel", "Ladders", "Metrics", "Statistics", "HDF5Store", "Plotting",
@@ -77,6 +79,7 @@ let package = Package(
         .testTarget(name: "ByteTransformerTests", dependencies: ["ByteTransformer", "BLTModel"]),
         .testTarget(name: "BLTModelTests", dependencies: ["BLTModel", "ModelCore"], resources: [.copy("Fixtures")]),
         .testTarget(name: "RandomnessTests", dependencies: ["Randomness"]),
+        .testTarget(name: "ParallelismTests", dependencies: ["Parallelism"]),
         .testTarget(name: "LaddersTests", dependencies: ["Ladders"]),
         .testTarget(name: "MetricsTests", dependencies: ["Metrics"], resources: [.copy("Fixtures")]),
         .testTarget(name: "StatisticsTests", dependencies: ["Statistics"], resources: [.copy("Fixtures")]),

@@ -1,3 +1,4 @@
+import Parallelism
 import CKernels
 import Dispatch
 #if canImport(Glibc)
@@ -13,8 +14,8 @@ import Darwin
 /// products that start afterwards. Values below 1 are clamped to 1.
 public enum ComputeThreads {
     public static var count: Int {
-        get { storage.value }
-        set { storage.value = max(1, newValue) }
+        get { storage.withLock { $0 } }
+        set { storage.withLock { $0 = max(1, newValue) } }
     }
 
     /// The default: online CPUs, or `OMP_NUM_THREADS` if set to a smaller positive number.
@@ -30,7 +31,7 @@ public enum ComputeThreads {
         return cores
     }()
 
-    private static let storage = LockedInt(available)
+    private static let storage = Locked<Int>(available)
 
     /// Runs `body` with the kernels called from this thread single-threaded, whatever `count` says: for
     /// callers that already run several forward passes at once (one per core), where splitting each
@@ -87,23 +88,5 @@ extension Parallel {
                 }, pointer, chunks, Int32(count))
             }
         }
-    }
-}
-
-/// An `Int` behind a pthread mutex (Kernels does not import Foundation or Synchronization).
-final class LockedInt: @unchecked Sendable {
-    private var mutex = pthread_mutex_t()
-    private var stored: Int
-    init(_ value: Int) { stored = value; pthread_mutex_init(&mutex, nil) }
-    deinit { pthread_mutex_destroy(&mutex) }
-    /// Returns the value and increments it, atomically.
-    func fetchAdd() -> Int {
-        pthread_mutex_lock(&mutex); defer { pthread_mutex_unlock(&mutex) }
-        stored += 1
-        return stored - 1
-    }
-    var value: Int {
-        get { pthread_mutex_lock(&mutex); defer { pthread_mutex_unlock(&mutex) }; return stored }
-        set { pthread_mutex_lock(&mutex); stored = newValue; pthread_mutex_unlock(&mutex) }
     }
 }

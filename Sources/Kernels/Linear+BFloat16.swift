@@ -1,3 +1,4 @@
+import Parallelism
 import CDNNL
 import Dispatch
 #if canImport(Glibc)
@@ -26,7 +27,7 @@ extension Linear {
         let extent = byRows ? rows : outFeatures
         let chunks = bands > 1 ? GEMMThreading.chunks(work: work, extent: extent, bands: bands) : 1
         let shared = SendableBF16(x: UnsafePointer(input), weight: weight, out: out)
-        let failures = BF16Failures()
+        let failures = FirstError<Int>()
         Parallel.dynamic(chunks: chunks, workers: bands) { chunk in
             let (start, end) = GEMMThreading.chunkBounds(chunk, of: chunks, extent: extent, alignment: byRows ? 1 : 16)
             guard end > start else { return }
@@ -57,16 +58,16 @@ enum BF16Matmul {
     struct Key: Hashable { let thread: UInt, rows, inFeatures, outFeatures, ldOut: Int }
     static let capacity = 1024
 
+    /// oneDNN handles shared by all threads; only touched inside `cacheLock`.
     private final class Cache: @unchecked Sendable {
         var engine: dnnl_engine_t?
         var streams: [UInt: dnnl_stream_t] = [:]
         var primitives: [Key: dnnl_primitive_t] = [:]
         var descriptors: [Key: (src: dnnl_memory_desc_t, weights: dnnl_memory_desc_t, dst: dnnl_memory_desc_t)] = [:]
-        var mutex = pthread_mutex_t()
-        init() { pthread_mutex_init(&mutex, nil) }
     }
 
     private static let cache = Cache()
+    private static let cacheLock = Locked<Void>(())
 
     /// One single-threaded matmul on the calling thread (`slot` is the chunk index, for diagnostics).
     static func run(slot: Int, x: UnsafePointer<UInt16>, rows: Int, inFeatures: Int, weight: UnsafePointer<UInt16>,
@@ -75,29 +76,31 @@ enum BF16Matmul {
         let thread = UInt(bitPattern: Int(bitPattern: UInt(pthread_self())))
         let key = Key(thread: thread, rows: rows, inFeatures: inFeatures, outFeatures: outFeatures, ldOut: ldOut)
         let c = cache
-        pthread_mutex_lock(&c.mutex)
-        var status = dnnl_success
-        if c.engine == nil { status = dnnl_engine_create(&c.engine, dnnl_cpu, 0) }
-        if status == dnnl_success && c.streams[thread] == nil {
-            var stream: dnnl_stream_t?
-            status = dnnl_stream_create(&stream, c.engine, UInt32(dnnl_stream_default_flags.rawValue))
-            if status == dnnl_success { c.streams[thread] = stream }
-        }
-        if status == dnnl_success && c.primitives[key] == nil {
-            if c.primitives.count >= capacity {
-                // Other threads may be executing their primitives right now; the calling thread's own
-                // are idle, so only those are evicted.
-                for (k, primitive) in c.primitives where k.thread == thread {
-                    dnnl_primitive_destroy(primitive)
-                    c.primitives[k] = nil
-                    c.descriptors[k] = nil
-                }
+        typealias Descriptors = (src: dnnl_memory_desc_t, weights: dnnl_memory_desc_t, dst: dnnl_memory_desc_t)
+        var (status, primitive, stream, engine, found) = cacheLock.withLock {
+            _ -> (dnnl_status_t, dnnl_primitive_t?, dnnl_stream_t?, dnnl_engine_t?, Descriptors?) in
+            var status = dnnl_success
+            if c.engine == nil { status = dnnl_engine_create(&c.engine, dnnl_cpu, 0) }
+            if status == dnnl_success && c.streams[thread] == nil {
+                var stream: dnnl_stream_t?
+                status = dnnl_stream_create(&stream, c.engine, UInt32(dnnl_stream_default_flags.rawValue))
+                if status == dnnl_success { c.streams[thread] = stream }
             }
-            status = create(key, engine: c.engine, cache: c)
+            if status == dnnl_success && c.primitives[key] == nil {
+                if c.primitives.count >= capacity {
+                    // Other threads may be executing their primitives right now; the calling thread's own
+                    // are idle, so only those are evicted.
+                    for (k, primitive) in c.primitives where k.thread == thread {
+                        dnnl_primitive_destroy(primitive)
+                        c.primitives[k] = nil
+                        c.descriptors[k] = nil
+                    }
+                }
+                status = create(key, engine: c.engine, cache: c)
+            }
+            return (status, c.primitives[key], c.streams[thread], c.engine, c.descriptors[key])
         }
-        let primitive = c.primitives[key], stream = c.streams[thread], engine = c.engine
-        var descriptors = c.descriptors[key]
-        pthread_mutex_unlock(&c.mutex)
+        var descriptors = found
         guard status == dnnl_success, let primitive, let stream, var d = descriptors else {
             return status == dnnl_success ? dnnl_runtime_error : status
         }
@@ -161,12 +164,4 @@ private struct SendableBF16: @unchecked Sendable {
     let x: UnsafePointer<UInt16>
     let weight: UnsafePointer<UInt16>
     let out: UnsafeMutablePointer<Float>
-}
-
-private final class BF16Failures: @unchecked Sendable {
-    private var status: Int?
-    private var mutex = pthread_mutex_t()
-    init() { pthread_mutex_init(&mutex, nil) }
-    func record(_ s: Int) { pthread_mutex_lock(&mutex); if status == nil { status = s }; pthread_mutex_unlock(&mutex) }
-    var first: Int? { pthread_mutex_lock(&mutex); defer { pthread_mutex_unlock(&mutex) }; return status }
 }

@@ -1,3 +1,4 @@
+import Parallelism
 /// One fp32 product of a batch run by `Linear.applyConcurrently`: `out = x · transposedWeight` with the
 /// weight stored `[inFeatures, outFeatures]` (see `Linear.apply(_:rows:inFeatures:transposedWeight:...)`).
 public struct LinearProduct: @unchecked Sendable {
@@ -51,7 +52,7 @@ extension Linear {
         }
         if tasks.isEmpty { return }
         let shared = SendableBatch(products: products, tasks: tasks)
-        let failures = BatchFailures()
+        let failures = FirstError<KernelError>()
         Parallel.dynamic(chunks: tasks.count, workers: bands) { t in
             let task = shared.tasks[t]
             let p = shared.products[task.product]
@@ -77,12 +78,4 @@ extension Linear {
 private struct SendableBatch: @unchecked Sendable {
     let products: [LinearProduct]
     let tasks: [(product: Int, start: Int, end: Int, byRows: Bool)]
-}
-
-/// First error from worker threads (guarded by `LockedInt`'s sibling pattern: a pthread mutex).
-private final class BatchFailures: @unchecked Sendable {
-    private var error: KernelError?
-    private let guardCount = LockedInt(0)
-    func record(_ e: KernelError) { if guardCount.fetchAdd() == 0 { error = e } }
-    var first: KernelError? { error }
 }

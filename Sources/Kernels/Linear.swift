@@ -1,3 +1,4 @@
+import Parallelism
 import CDNNL
 import Dispatch
 #if canImport(Glibc)
@@ -71,7 +72,7 @@ public enum Linear {
         let extent = byRows ? rows : outFeatures
         let chunks = GEMMThreading.chunks(work: work, extent: extent, bands: bands)
         let shared = SendableGEMM(x: x, weight: weight, out: out)
-        let failures = FailureBox()
+        let failures = FirstError<KernelError>()
         Parallel.dynamic(chunks: chunks, workers: bands) { chunk in
             let (start, end) = GEMMThreading.chunkBounds(chunk, of: chunks, extent: extent, alignment: byRows ? 1 : 16)
             guard end > start else { return }
@@ -158,24 +159,4 @@ private struct SendableGEMM: @unchecked Sendable {
     let x: UnsafePointer<Float>
     let weight: UnsafePointer<Float>
     let out: UnsafeMutablePointer<Float>
-}
-
-/// Collects the first error from worker threads.
-private final class FailureBox: @unchecked Sendable {
-    private var error: KernelError?
-    private let lock = NSLockLike()
-    func record(_ e: KernelError) { lock.locked { if error == nil { error = e } } }
-    var first: KernelError? { lock.locked { error } }
-}
-
-/// A minimal pthread mutex (Kernels does not import Foundation).
-private final class NSLockLike: @unchecked Sendable {
-    private var mutex = pthread_mutex_t()
-    init() { pthread_mutex_init(&mutex, nil) }
-    deinit { pthread_mutex_destroy(&mutex) }
-    func locked<T>(_ body: () -> T) -> T {
-        pthread_mutex_lock(&mutex)
-        defer { pthread_mutex_unlock(&mutex) }
-        return body()
-    }
 }

@@ -1,3 +1,5 @@
+import Kernels
+import Parallelism
 import BLTModel
 import Ladders
 import Metrics
@@ -25,7 +27,9 @@ enum ReferenceProfiles {
         var done = 0
         for batch in stride(from: 0, to: plan.referenceItems.count, by: threads) {
             let items = Array(plan.referenceItems[batch..<min(batch + threads, plan.referenceItems.count)])
-            let results = try ParallelMap.run(items, threads: threads) { item in try statistics(of: item, model: model, plan: plan) }
+            let results = try orderedParallelMap(items, threads: threads) { item in
+                try ComputeThreads.serially { try statistics(of: item, model: model, plan: plan) }
+            }
             for perItem in results {
                 for (name, stats) in perItem { try totals[name]!.merge(stats) }
                 done += 1

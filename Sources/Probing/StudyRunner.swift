@@ -1,5 +1,7 @@
 import BLTModel
 import Foundation
+import Kernels
+import Parallelism
 import HDF5Store
 import Ladders
 import Metrics
@@ -132,7 +134,9 @@ public struct StudyRunner: Sendable {
             while next < plan.runItems.count {
                 if shouldStop() { throw writer.abandon() }
                 let batch = Array(plan.runItems[next..<min(next + threads, plan.runItems.count)])
-                let rows = try ParallelMap.run(batch, threads: threads) { try measurer.measure($0) }
+                // One item per thread, each running its kernels single-threaded: splitting every product over the
+                // pool as well only adds spinning threads (a study ran 15 % faster this way).
+                let rows = try orderedParallelMap(batch, threads: threads) { item in try ComputeThreads.serially { try measurer.measure(item) } }
                 for row in rows { try writer.append(row) }
                 next += batch.count
                 bytesDone += batch.reduce(0) { $0 + $1.byteLength }

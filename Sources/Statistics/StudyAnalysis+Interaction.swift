@@ -1,3 +1,4 @@
+import Parallelism
 /// Test (g), the patch-length control: the same items run under the study's patching and under
 /// fixed-size patching (the control arm). If a sparsity trend with level comes from patch size — the
 /// probe's patch shrinks on hard inputs, and the global stream pools fewer bytes — it weakens or

@@ -1,3 +1,4 @@
+import Parallelism
 /// The study's tests on plain arrays (no model needed).
 ///
 /// For one ladder, `analyze` produces, in this order:

@@ -1,9 +1,12 @@
 import Dispatch
 
 /// `(0..<count).map(body)` on up to `threads` threads, results in index order; the first error in index
-/// order is rethrown after every call has finished. The study's rows are independent (each bootstrap is
-/// seeded from the row's identity), so this gives the same rows as the serial map.
-func orderedParallelMap<T>(_ count: Int, threads: Int, _ body: (Int) throws -> T) throws -> [T] {
+/// order is rethrown after every call has finished. The one parallel map of ByteLens: the study runs items
+/// through it (a batch of one item per thread), the statistics their independent rows.
+///
+/// Workers take indices round-robin (index w, w + workers, …), each index written by one worker only, so
+/// the results equal the serial map's whenever `body` does not depend on timing.
+public func orderedParallelMap<T>(_ count: Int, threads: Int, _ body: (Int) throws -> T) throws -> [T] {
     if threads <= 1 || count <= 1 { return try (0..<count).map(body) }
     let slots = UnsafeMutableBufferPointer<Result<T, Error>?>.allocate(capacity: count)
     slots.initialize(repeating: nil)
@@ -11,23 +14,29 @@ func orderedParallelMap<T>(_ count: Int, threads: Int, _ body: (Int) throws -> T
     let shared = SharedSlots(slots)
     withoutActuallyEscaping(body) { body in
         let task = SharedTask(body)
-        // Workers take indices round-robin (index w, w + workers, …): rows cost about the same.
         let workers = min(threads, count)
         DispatchQueue.concurrentPerform(iterations: workers) { w in
             for i in stride(from: w, to: count, by: workers) {
-                shared.slots[i] = Result { try task.body(i) }   // each index written by one worker only
+                shared.slots[i] = Result { try task.body(i) }
             }
         }
     }
     return try slots.map { try $0!.get() }
 }
 
+/// `inputs.map(body)` through `orderedParallelMap`.
+public func orderedParallelMap<Input, T>(_ inputs: [Input], threads: Int, _ body: (Input) throws -> T) throws -> [T] {
+    try orderedParallelMap(inputs.count, threads: threads) { try body(inputs[$0]) }
+}
+
 private struct SharedSlots<T>: @unchecked Sendable {
+    // @unchecked: each slot is written by exactly one worker and read only after all have finished.
     let slots: UnsafeMutableBufferPointer<Result<T, Error>?>
     init(_ slots: UnsafeMutableBufferPointer<Result<T, Error>?>) { self.slots = slots }
 }
 
 private struct SharedTask<T>: @unchecked Sendable {
+    // @unchecked: callers pass bodies that are safe to run concurrently (documented above).
     let body: (Int) throws -> T
     init(_ body: @escaping (Int) throws -> T) { self.body = body }
 }
