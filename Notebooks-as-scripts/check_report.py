@@ -234,11 +234,18 @@ def main(path):
         has_log_prob = "log_prob" in f["bytes"]
     control_spec = config.get("patch_control", "none")
     control_suffix = None if control_spec in (None, "none") else "@" + control_spec
+    model_control = config.get("model_control", "none")
+    model_suffix = None if model_control in (None, "none") else "@" + model_control
+    arm_suffixes = [x for x in (control_suffix, model_suffix) if x]
     primary_hooks = config.get("primary_hooks", [])
     categorical = {l["name"] for l in manifest["ladders"] if l.get("level_scale", "numeric") != "numeric"}
 
+    def arm_of(l):
+        return next((x for x in arm_suffixes if l.endswith(x)), "")
+
     def base_ladder(l):
-        return l[: -len(control_suffix)] if control_suffix and l.endswith(control_suffix) else l
+        a = arm_of(l)
+        return l[: -len(a)] if a else l
 
     def is_primary(hook, measure):
         return measure == "hoyer" and (not primary_hooks or hook in primary_hooks)
@@ -435,25 +442,42 @@ def main(path):
                     check(f"(d) {ladder} {hook} {stratum or 'all'} partial r", r_est, rd["estimate"], rtol=1e-8)
                     check(f"(d) {ladder} {hook} {stratum or 'all'} p", p, rd["p"], atol=1e-9)
 
-    # (g) the patching interaction: each ladder against its control arm.
-    if control_suffix:
+    # (g) the patching interaction and (h) the model control: each ladder against its control arm.
+    for test, suffix, tag in (("patching_interaction", control_suffix, "g"), ("model_control_difference", model_suffix, "h")):
+        if not suffix:
+            continue
         for ladder in ladders:
-            if ladder.endswith(control_suffix) or ladder + control_suffix not in ladders:
+            if base_ladder(ladder) != ladder or ladder + suffix not in ladders:
                 continue
             for measure in measures:
                 for hook in probe_hooks:
-                    rg = next(r for r in rows if r["test"] == "patching_interaction" and r["ladder"] == ladder
+                    rg = next(r for r in rows if r["test"] == test and r["ladder"] == ladder
                               and r["hook"] == hook and r["measure"] == measure)
                     if rg["verdict"] == "insufficient data":
                         continue
-                    a_t, c_t = tables[(ladder, hook, measure)], tables[(ladder + control_suffix, hook, measure)]
+                    a_t, c_t = tables[(ladder, hook, measure)], tables[(ladder + suffix, hook, measure)]
                     keep = np.isfinite(a_t).all(axis=1) & np.isfinite(c_t).all(axis=1)
                     k = a_t.shape[1]
                     diffs = [tie_safe((0 if np.isnan(t1 := stats.kendalltau(np.arange(k), x).statistic) else t1)
                                    - (0 if np.isnan(t2 := stats.kendalltau(np.arange(k), y).statistic) else t2))
                              for x, y in zip(a_t[keep], c_t[keep])]
-                    check(f"(g) {ladder} {hook} {measure} estimate", float(np.mean(diffs)), rg["estimate"], atol=1e-12)
-                    check(f"(g) {ladder} {hook} {measure} p", float(stats.wilcoxon(diffs).pvalue), rg["p"], atol=1e-12)
+                    check(f"({tag}) {ladder} {hook} {measure} estimate", float(np.mean(diffs)), rg["estimate"], atol=1e-12)
+                    check(f"({tag}) {ladder} {hook} {measure} p", float(stats.wilcoxon(diffs).pvalue), rg["p"], atol=1e-12)
+
+    # The permutation null's calibration rows: rate = count / shuffles, exact (Clopper-Pearson) CI as scipy.
+    for r in rows:
+        if r["test"] != "permutation_null_rate":
+            continue
+        m = re.match(r"(\d+) of (\d+) shuffles", r["note"])
+        if not m:
+            failures.append(f"null row {r['ladder']} {r['measure']}: note {r['note']!r} does not give the count")
+            continue
+        k, n = int(m.group(1)), int(m.group(2))
+        check(f"null {r['ladder']} {r['measure']} shuffles", float(n), float(r["n"]))
+        check(f"null {r['ladder']} {r['measure']} rate", k / n, r["estimate"], atol=1e-15)
+        ci = stats.binomtest(k, n).proportion_ci(confidence_level=0.95, method="exact")
+        check(f"null {r['ladder']} {r['measure']} ci_low", float(ci.low), r["ci_low"], atol=1e-9)
+        check(f"null {r['ladder']} {r['measure']} ci_high", float(ci.high), r["ci_high"], atol=1e-9)
 
     # Holm families: test x ladder x primary/exploratory x strata; across ladders (within each arm)
     # when a run holds several ladders; the interaction always per ladder.
@@ -461,8 +485,8 @@ def main(path):
     across = len(main_ladders) > 1
     families = {}
     for r in rows:
-        arm = "control" if base_ladder(r["ladder"]) != r["ladder"] else "main"
-        ladder_key = arm if (across and r["test"] != "patching_interaction") else r["ladder"]
+        arm = arm_of(r["ladder"]) or "main"
+        ladder_key = arm if (across and r["test"] not in ("patching_interaction", "model_control_difference")) else r["ladder"]
         key = (r["test"], ladder_key, bool(r["is_primary"]), bool(r.get("stratum", "")))
         families.setdefault(key, []).append(r)
     for fam in families.values():

@@ -30,7 +30,7 @@ struct Run: AsyncParsableCommand {
         Output: without --out, the canonical study (a built-in ladder on the shipped model with no \
         study-changing option: --model, --levels, --limit, --seed, --hooks, --measures, \
         --save-activations, --patching, --probe, --reference-items, --control-patch-size, \
-        --no-patch-control, --bootstrap) writes \
+        --no-patch-control, --model-source, --control-model, --null-shuffles, --bootstrap) writes \
         Reports/<dataset>/, which holds the committed reports; any other run writes \
         runs/<dataset>-<spec hash>/ (gitignored). A finished run in the output folder is replaced only \
         by the same study, or with --force.
@@ -46,6 +46,8 @@ struct Run: AsyncParsableCommand {
           probe run --dataset ood --save-activations 'global.blocks.3.*post'
           probe run --dataset ood --dry-run         (items, passes, file size)
           probe run --dataset ood --resume          (continue after Ctrl-C)
+          probe run --dataset ood --control-model random-init:7   (another untrained control)
+          probe run --dataset ood --model-source random-init:0 --control-model none   (study an untrained BLT alone)
         """)
 
     @Option(name: .long, help: "Ladder (ood, noise, noise-blt, structure, tasks, tasks-*) or custom:PATH (.jsonl or folder).")
@@ -104,6 +106,18 @@ struct Run: AsyncParsableCommand {
           help: "Skip the patch-length control arm (by default every item runs again under fixed:<control-patch-size> patching, doubling the item stage).")
     var noPatchControl = false
 
+    @Option(name: .customLong("model-source"),
+            help: "Which model of --model the study runs: blt (the trained BLT), entropy-model (its entropy model alone, as a plain byte-level transformer), random-init[:SEED] (a BLT of the same config with seeded random weights).")
+    var modelSource: String = ModelSource.blt.description
+
+    @Option(name: .customLong("control-model"),
+            help: "Untrained control arm: every item runs again through a BLT of the same config with seeded random weights, cut into the trained model's patches (test (h); adds about half to the item stage). random-init[:SEED] or none.")
+    var controlModel: String = StudyRequest.defaultModelControl?.description ?? "none"
+
+    @Option(name: .customLong("null-shuffles"),
+            help: "Within-item level shuffles of the permutation null that measures the verdicts' false-positive rate per test (0: skip; at most \(StudyAnalysis.maxNullShuffles)).")
+    var nullShuffles: Int = StudyRequest.defaultNullShuffles
+
     @Option(name: .long, help: "Bootstrap resamples per confidence interval.")
     var bootstrap: Int = 2000
 
@@ -120,12 +134,26 @@ struct Run: AsyncParsableCommand {
             guard let n = Int(limit) else { throw ValidationError("--limit must be a positive integer or 'all', got '\(limit)'") }
             parsedLimit = n
         }
-        return StudyRequest(
+        guard let source = ModelSource(modelSource) else {
+            throw ValidationError("--model-source must be blt, entropy-model or random-init[:SEED], got '\(modelSource)'")
+        }
+        let control: ModelSource?
+        if controlModel == "none" { control = nil } else {
+            guard let c = ModelSource(controlModel), case .randomInit = c else {
+                throw ValidationError("--control-model must be random-init[:SEED] or none, got '\(controlModel)'")
+            }
+            control = c
+        }
+        var request = StudyRequest(
             dataset: dataset, modelDirectory: model, levels: levels.isEmpty ? nil : levels, limit: parsedLimit, seed: seed,
             hookPatterns: hooks, measures: try Self.parseMeasures(measures), saveActivationPatterns: saveActivations,
             patching: patching, threads: threads, outDirectory: out, resume: resume, referenceItems: referenceItems,
             controlPatchSize: controlPatchSize, bootstrapResamples: bootstrap, patchControl: !noPatchControl, assetsDirectory: assets,
             commandLine: ["probe"] + CommandLine.arguments.dropFirst(), probePosition: try ProbePosition(option: probe))
+        request.modelSource = source
+        request.modelControl = control
+        request.nullShuffles = nullShuffles
+        return request
     }
 
     static func parseMeasures(_ names: [String]) throws -> [SparsityMeasure] {
@@ -194,9 +222,12 @@ struct Run: AsyncParsableCommand {
                      + "\(plan.activationHooks.count) with raw activations")
         lines.append("measures: \(plan.layout.measureColumns.count) columns (\(plan.measures.map(\.rawValue).joined(separator: ", ")) × raw/no_outliers/z)")
         lines.append("patching: \(plan.patchingSpec)" + (plan.controlPatchingSpec.map { "; control arm: the same items under \($0)" } ?? "; no control arm"))
+        lines.append("control model: " + (plan.modelControl.map { "\($0) (the same items again through an untrained BLT of the same config, cut into the trained patches)" } ?? "none"))
         lines.append("primary:  \(plan.primaryHooks.joined(separator: ", ")) (pre-registered, one per component)")
         lines.append("forwards: \(estimate.forwards) (\(plan.referenceItems.count) reference + \(plan.items.count) items"
-                     + (plan.controlItems.isEmpty ? "" : " + \(plan.controlItems.count) control") + "), \(estimate.bytes) input bytes")
+                     + (plan.controlItems.isEmpty ? "" : " + \(plan.controlItems.count) control")
+                     + (plan.modelControlItems.isEmpty ? "" : " + \(plan.referenceItems.count) reference and \(plan.modelControlItems.count) items of the control model")
+                     + "), \(estimate.bytes) input bytes")
         lines.append("HDF5:     \(plan.finalPath), estimated ≤ \(DryRunEstimate.format(bytes: estimate.uncompressedBytes)) before compression "
                      + "(~\(estimate.patches) patches; deflate usually shrinks it 2-4×)")
         return lines.joined(separator: "\n")
@@ -211,16 +242,30 @@ struct Run: AsyncParsableCommand {
             let what = row.test == .entropyTracksLevel ? "entropy tracks level" : "model loss tracks level (harder for the model?)"
             lines.append("\(what) (\(row.ladder)): \(row.verdict.rawValue), τ = \(row.estimate.map { String(format: "%.3f", $0) } ?? "—"), n = \(row.n)")
         }
-        // Primary hooks only, oriented verdicts; the control arm (ladder "<ladder>@fixed:N") separately.
+        // Primary hooks only, oriented verdicts; each control arm (ladder "<ladder>@<spec>") separately.
         let primary = outcome.statistics.filter { $0.test == .sparsityTracksLevel && $0.isPrimary }
-        for control in [false, true] {
-            let rows = primary.filter { $0.ladder.contains("@") == control }
-            guard !rows.isEmpty else { continue }
+        var arms: [String] = []
+        for row in primary where !arms.contains(Self.arm(of: row.ladder)) { arms.append(Self.arm(of: row.ladder)) }
+        for arm in arms {
+            let rows = primary.filter { Self.arm(of: $0.ladder) == arm }
             let sparser = rows.filter { $0.verdict == .tracksDifficulty }.count, denser = rows.filter { $0.verdict == .tracksInversely }.count
-            lines.append("\(rows.first!.measure) at the primary hooks\(control ? " (fixed-patching control arm)" : ""): sparser on harder levels at \(sparser), "
+            let label = arm.isEmpty ? "" : (arm.hasPrefix("fixed:") ? " (fixed-patching control arm \(arm))" : " (untrained control model \(arm))")
+            lines.append("\(rows.first!.measure) at the primary hooks\(label): sparser on harder levels at \(sparser), "
                          + "denser at \(denser), of \(rows.count) (see REPORT.md)")
         }
+        // A trained-model finding survives the untrained control when (h) has the verdict of (b).
+        let h = outcome.statistics.filter { $0.test == .modelControlDifference && $0.isPrimary }
+        if !h.isEmpty {
+            let found = primary.filter { Self.arm(of: $0.ladder).isEmpty && ($0.verdict == .tracksDifficulty || $0.verdict == .tracksInversely) }
+            let beyond = found.filter { b in h.contains { $0.ladder == b.ladder && $0.hook == b.hook && $0.measure == b.measure && $0.verdict == b.verdict } }
+            lines.append("beyond the untrained control (h): \(beyond.count) of the \(found.count) primary-hook trends")
+        }
         return lines.joined(separator: "\n")
+    }
+
+    /// The control spec of a stored ladder name (`ood@fixed:4` → `fixed:4`), "" for the run's own arm.
+    static func arm(of ladder: String) -> String {
+        ladder.firstIndex(of: "@").map { String(ladder[ladder.index(after: $0)...]) } ?? ""
     }
 }
 

@@ -20,10 +20,21 @@ struct ItemMeasurer: Sendable {
     /// Reference profile per measured hook (outlier dimensions and z-score moments).
     let profiles: [String: ReferenceProfile]
     let shape: ModelShape
+    /// For the model-control arm: the trained model, whose patches for the same bytes the control model
+    /// is cut into (so the arms differ in the weights only). nil: the plan's patching for the item.
+    var patchSource: (any ByteLevelModel)? = nil
+
+    /// The patching `item` runs with: the plan's, or the trained model's patches as explicit lengths.
+    static func patching(for item: LadderItem, plan: StudyPlan, patchSource: (any ByteLevelModel)?) throws -> PatchingStrategy {
+        guard let patchSource else { return plan.patching(for: item) }
+        // No hooks and no logits: the forward stops right after patching (only the patcher runs).
+        let trained = try patchSource.forward(bytes: item.bytes, options: ForwardOptions(patching: plan.patching, computeLogits: false))
+        return .explicit(trained.patchLengths)
+    }
 
     func measure(_ item: LadderItem) throws -> ProbeRunItem {
         let collector = ActivationCollector()
-        let patching = plan.patching(for: item)
+        let patching = try Self.patching(for: item, plan: plan, patchSource: patchSource)
         // The entropy model's logits give its log-probability of each byte (per-byte measured difficulty).
         let patcherLogits = model.hasEntropyModel ? [StudyPlan.patcherLogitsHook] : []
         let names = Array(Set(plan.measuredHooks.map(\.name) + plan.activationHooks.map(\.name) + patcherLogits))

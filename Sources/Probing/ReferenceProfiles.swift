@@ -19,7 +19,8 @@ import Metrics
 /// Deterministic: each item's statistics are computed on their own and merged in item order, so the
 /// profile does not depend on `--threads`.
 enum ReferenceProfiles {
-    static func build(model: any ByteLevelModel, plan: StudyPlan, threads: Int,
+    /// `patchSource`: the trained model whose patches a control model is cut into (see ``ItemMeasurer``).
+    static func build(model: any ByteLevelModel, plan: StudyPlan, threads: Int, patchSource: (any ByteLevelModel)? = nil,
                       progress: (Int) -> Void = { _ in }) throws -> [String: ReferenceProfile] {
         guard !plan.measuredHooks.isEmpty else { return [:] }
         var totals: [String: ReferenceStatistics] = [:]
@@ -28,7 +29,7 @@ enum ReferenceProfiles {
         for batch in stride(from: 0, to: plan.referenceItems.count, by: threads) {
             let items = Array(plan.referenceItems[batch..<min(batch + threads, plan.referenceItems.count)])
             let results = try orderedParallelMap(items, threads: threads) { item in
-                try ComputeThreads.serially { try statistics(of: item, model: model, plan: plan) }
+                try ComputeThreads.serially { try statistics(of: item, model: model, plan: plan, patchSource: patchSource) }
             }
             for perItem in results {
                 for (name, stats) in perItem { try totals[name]!.merge(stats) }
@@ -42,10 +43,12 @@ enum ReferenceProfiles {
     }
 
     /// Statistics of one item's reference vectors, per hook.
-    static func statistics(of item: LadderItem, model: any ByteLevelModel, plan: StudyPlan) throws -> [String: ReferenceStatistics] {
+    static func statistics(of item: LadderItem, model: any ByteLevelModel, plan: StudyPlan,
+                           patchSource: (any ByteLevelModel)? = nil) throws -> [String: ReferenceStatistics] {
         let collector = ActivationCollector()
+        let patching = patchSource == nil ? plan.patching : try ItemMeasurer.patching(for: item, plan: plan, patchSource: patchSource)
         let result = try model.forward(bytes: item.bytes, options: ForwardOptions(
-            patching: plan.patching, hooks: collector.hookSet(capturing: plan.measuredHooks.map(\.name)), computeLogits: false))
+            patching: patching, hooks: collector.hookSet(capturing: plan.measuredHooks.map(\.name)), computeLogits: false))
         let span = (item.analysisSpan.lowerBound + 1)..<(item.analysisSpan.upperBound + 1)
         let starts = PatchLayout.starts(patchLengths: result.patchLengths)
         let patchRows = starts.indices.filter { result.patchLengths[$0] > 0 && span.contains(starts[$0]) }

@@ -37,7 +37,8 @@ struct ReportData {
     /// The study's ladders in file order (control arms excluded; see ``controlLadder(of:)``).
     var ladders: [String] {
         var out: [String] = []
-        for r in records where !out.contains(r.ladder) && !StudyArm.split(r.ladder, controlSpec: controlSpec).isControl {
+        let specs = StudyStatistics.controlSpecs(provenance)
+        for r in records where !out.contains(r.ladder) && StudyArm.split(r.ladder, controlSpecs: specs).spec == nil {
             out.append(r.ladder)
         }
         return out
@@ -49,6 +50,16 @@ struct ReportData {
     /// The stored ladder name of `ladder`'s fixed-patching control arm, if the run has one.
     func controlLadder(of ladder: String) -> String? {
         guard let spec = controlSpec else { return nil }
+        let name = StudyArm.controlLadder(ladder, spec: spec)
+        return records.contains { $0.ladder == name } ? name : nil
+    }
+
+    /// The untrained control model of the run (`random-init:0`), nil without a model-control arm.
+    var modelControlSpec: String? { StudyStatistics.modelControlSpec(provenance) }
+
+    /// The stored ladder name of `ladder`'s model-control arm, if the run has one.
+    func modelControlLadder(of ladder: String) -> String? {
+        guard let spec = modelControlSpec else { return nil }
         let name = StudyArm.controlLadder(ladder, spec: spec)
         return records.contains { $0.ladder == name } ? name : nil
     }

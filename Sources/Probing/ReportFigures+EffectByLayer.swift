@@ -38,6 +38,8 @@ extension ReportFigures {
         if let s = series("run (\(runName))", test: .sparsityTracksLevel, ladder: ladder) { level.append(s) }
         if let control = data.controlLadder(of: ladder),
            let s = series("control (\(data.controlSpec ?? "fixed"))", test: .sparsityTracksLevel, ladder: control) { level.append(s) }
+        if let untrained = data.modelControlLadder(of: ladder),
+           let s = series("untrained (\(data.modelControlSpec ?? "control"))", test: .sparsityTracksLevel, ladder: untrained) { level.append(s) }
         var panels: [TrendChart.Panel] = []
         if !level.isEmpty {
             panels.append(TrendChart.Panel(title: "(b) \(column) vs level: mean within-item Kendall τ (> 0: higher \(column) on harder levels)",
@@ -52,7 +54,7 @@ extension ReportFigures {
                                levels: hooks.map(Self.compactLabel), xLabel: "hook", panels: panels,
                                caption: "shaded: 95% BCa bootstrap CI over items (the test's own interval); τ is unit-free, so layers of different width compare")
         return [ReportFigure(fileName: "effect_by_layer_\(Self.safe(ladder)).png",
-                             caption: "Within-item effect of the level (run and fixed-patching control) and of measured loss on \(column), per hook with 95 % CIs (\(ladder)).",
+                             caption: "Within-item effect of the level (run, fixed-patching control and untrained control model) and of measured loss on \(column), per hook with 95 % CIs (\(ladder)).",
                              figure: chart)]
     }
 }

@@ -11,6 +11,8 @@ extension ReportMarkdown {
         md.append("")
         md += primarySection()
         md.append("")
+        md += nullSection()
+        md.append("")
         md += clusterSection()
         md.append("")
         md += agreementSection()
@@ -36,13 +38,64 @@ extension ReportMarkdown {
         case .tracksDifficulty: return "**\(up)** \(numbers)"
         case .tracksInversely: return "**\(down)** \(numbers)"
         case .insufficientData:
-            return r.test == .patchingInteraction && r.note.contains("no difference in any item")
-                ? "identical in both arms (before patching)" : "insufficient data"
+            guard r.note.contains("no difference in any item") else { return "insufficient data" }
+            return r.test == .patchingInteraction ? "identical in both arms (before patching)" : "identical in both models"
         case .noEvidence:
             if r.isEquivalentToZero(), let d = r.equivalenceDelta {
                 return "≈ 0 (equivalent within ±\(Self.number(d)), TOST p \(Self.pValue(r.tostP))) \(numbers)"
             }
-            return "no evidence \(numbers)"
+            return "no evidence \(numbers)" + (minimumDetectableEffect(r).map { "; MDE ≈ \(Self.number($0))" } ?? "")
+        }
+    }
+
+    /// The smallest |effect| this row's test would detect with 80 % power at the run's n: (z₁₋α′/₂ + z₀.₈) × SE,
+    /// with SE read from the row's 95 % bootstrap CI (width / 2·1.96) and α′ = α / m, m = the row's Holm
+    /// family size (the strictest Holm step). A normal approximation, shown beside "no evidence" so an
+    /// inconclusive result says how large an effect it could have missed.
+    func minimumDetectableEffect(_ r: StudyResultRow) -> Double? {
+        guard let lo = r.ciLow, let hi = r.ciHigh, hi > lo, r.test != .permutationNullRate else { return nil }
+        let family = data.statistics.filter { $0.test == r.test && $0.isPrimary == r.isPrimary && $0.stratum == r.stratum
+            && ($0.ladder == r.ladder) }.count
+        let alpha = 0.05 / Double(max(1, family))
+        let se = (hi - lo) / (2 * SpecialFunctions.normalQuantile(0.975))
+        return (SpecialFunctions.normalQuantile(1 - alpha / 2) + SpecialFunctions.normalQuantile(0.8)) * se
+    }
+
+    // MARK: The permutation null
+
+    func nullSection() -> [String] {
+        let rows = data.statistics.filter { $0.test == .permutationNullRate }
+        guard !rows.isEmpty else { return [] }
+        var lines = ["## Calibration: verdicts under a permutation null", ""]
+        let shuffles = rows.map(\.n).max() ?? 0
+        lines.append("The level labels are shuffled within every item (\(shuffles) shuffles; one permutation per item, applied to all "
+                     + "its values), and the shuffled data go through the same tests, bootstrap CIs, Holm families and verdict rule. "
+                     + "A shuffle counts as a false positive for a test when any of its primary rows gets a verdict. A calibrated "
+                     + "pipeline stays at or below α = 0.05; the interval is the exact (Clopper–Pearson) 95 % CI of the rate.")
+        lines.append("")
+        lines.append("| ladder | test | false-positive rate | 95 % CI | calibrated (≤ 0.05)? |")
+        lines.append("|---|---|---|---|---|")
+        for r in rows {
+            let label = StudyTest(rawValue: r.measure).map { "\(Self.testLabel($0)) `\($0.rawValue)`" } ?? "`\(r.measure)`"
+            let ok = (r.estimate ?? 1) <= 0.05 ? "yes" : "**no**: this test's verdicts are too liberal here"
+            lines.append("| \(r.ladder) | \(label) | \(Self.number(r.estimate)) (\(Self.cell(r.note))) | \(Self.interval(r)) | \(ok) |")
+        }
+        return lines
+    }
+
+    /// "(b)"-style letter of a test, as used throughout the report.
+    static func testLabel(_ test: StudyTest) -> String {
+        switch test {
+        case .lossTracksLevel: return "(0)"
+        case .entropyTracksLevel: return "(a)"
+        case .sparsityTracksLevel: return "(b)"
+        case .sparsityBeyondEntropy: return "(c)"
+        case .entropySparsityPatchCorrelation: return "(d)"
+        case .entropyTracksLoss: return "(e)"
+        case .sparsityTracksLoss: return "(f)"
+        case .patchingInteraction: return "(g)"
+        case .modelControlDifference: return "(h)"
+        case .permutationNullRate: return "(null)"
         }
     }
 
@@ -110,7 +163,11 @@ extension ReportMarkdown {
                      + "measured loss (does sparsity follow what is hard *for the model*?); (c) the level effect with the probe patch's "
                      + "entropy, the model's loss and the probe patch's length (indicators 2, 3, ≥ 4 bytes) held fixed (item fixed effects; "
                      + "levels of categorical ladders as indicators; max VIF shown); (b) again in the fixed-size patching control arm (same items, every patch the same length: an effect that "
-                     + "comes from patch size vanishes there); (g) the difference of the two trends.")
+                     + "comes from patch size vanishes there); (g) the difference of the two trends"
+                     + (data.modelControlSpec.map { "; (b) again in the untrained control model `\($0)` (a BLT of the same config with seeded "
+                        + "random weights, run on the same items cut into the trained model's patches: what input statistics and patch "
+                        + "structure alone produce); (h) the trained model's trend minus the control's. A finding is **beyond the "
+                        + "untrained control** only when (h) has the same verdict as (b)" } ?? "") + ".")
         let categorical = StudyStatistics.categoricalLadders(data.provenance)
         for ladder in data.ladders {
             lines.append("")
@@ -126,10 +183,13 @@ extension ReportMarkdown {
                 lines.append("- Does entropy track the model's measured loss within items? (e) \(cell(e, up: "rises with loss", down: "falls with loss"))")
             }
             let control = data.controlLadder(of: ladder)
+            let modelControl = data.modelControlLadder(of: ladder)
             let hooks = primary.isEmpty ? Array(data.layout.probeHooks.prefix(4)) : primary.filter { data.layout.probeHooks.contains($0) }
             lines.append("")
-            lines.append("| hook | (b) vs level | (f) vs measured loss | (c) beyond entropy and loss | (b) under \(data.controlSpec ?? "fixed patching") | (g) run − control | reading |")
-            lines.append("|---|---|---|---|---|---|---|")
+            let modelColumns = modelControl == nil ? "" : " (b) in untrained `\(data.modelControlSpec ?? "")` | (h) trained − untrained |"
+            lines.append("| hook | (b) vs level | (f) vs measured loss | (c) beyond entropy and loss | (b) under \(data.controlSpec ?? "fixed patching") | (g) run − control |"
+                         + modelColumns + " reading |")
+            lines.append("|---|---|---|---|---|---|" + (modelControl == nil ? "" : "---|---|") + "---|")
             let column = data.primaryColumn
             for hook in hooks {
                 let b = rows(.sparsityTracksLevel, ladder: ladder, hook: hook, measure: column).first
@@ -138,11 +198,16 @@ extension ReportMarkdown {
                 let bControl = control.flatMap { rows(.sparsityTracksLevel, ladder: $0, hook: hook, measure: column).first }
                 let g = rows(.patchingInteraction, ladder: ladder, hook: hook, measure: column).first
                 let vif = c?.maxVIF.map { " (VIF ≤ \(Self.number($0)))" } ?? ""
+                let bUntrained = modelControl.flatMap { rows(.sparsityTracksLevel, ladder: $0, hook: hook, measure: column).first }
+                let h = rows(.modelControlDifference, ladder: ladder, hook: hook, measure: column).first
+                let modelCells = modelControl == nil ? ""
+                    : " \(cell(bUntrained)) | \(cell(h, up: "sparser trend stronger when trained", down: "denser trend stronger when trained")) |"
                 lines.append("| `\(hook)` | \(cell(b)) | \(cell(f)) | \(cell(c))\(vif) | \(control == nil ? "no control arm" : cell(bControl)) | "
-                             + "\(cell(g, up: "sparser trend stronger in run", down: "denser trend stronger in run")) | \(reading(b: b, f: f, c: c, control: bControl, interaction: g, hasControl: control != nil)) |")
+                             + "\(cell(g, up: "sparser trend stronger in run", down: "denser trend stronger in run")) |" + modelCells
+                             + " \(reading(b: b, f: f, c: c, control: bControl, interaction: g, hasControl: control != nil, modelControl: modelControl == nil ? nil : .some(h))) |")
             }
         }
-        let n = data.statistics.map(\.n).max() ?? 0
+        let n = data.statistics.filter { $0.test != .permutationNullRate }.map(\.n).max() ?? 0
         if n < Self.smallN {
             lines.append("")
             lines.append("**Small sample.** n = \(n) base items per level: only large, consistent within-item effects can reach "
@@ -158,8 +223,9 @@ extension ReportMarkdown {
     }
 
     /// One sentence on what survives for a primary hook.
+    /// `modelControl`: nil without a model-control arm, else the (h) row (nil inside: not tested).
     func reading(b: StudyResultRow?, f: StudyResultRow?, c: StudyResultRow?, control: StudyResultRow?,
-                 interaction: StudyResultRow? = nil, hasControl: Bool) -> String {
+                 interaction: StudyResultRow? = nil, hasControl: Bool, modelControl: StudyResultRow?? = nil) -> String {
         guard let b, b.verdict == .tracksDifficulty || b.verdict == .tracksInversely else {
             return "no level effect" + (f.map { $0.verdict == .tracksDifficulty || $0.verdict == .tracksInversely ? "; follows measured loss (\($0.verdict == .tracksDifficulty ? "sparser" : "denser") when loss is higher)" : "" } ?? "")
         }
@@ -170,6 +236,10 @@ extension ReportMarkdown {
             parts.append(control?.verdict == b.verdict
                 ? "survives the patch-length control" + (differs ? " (but its size differs between the arms, g)" : "")
                 : "**does not survive** the patch-length control")
+        }
+        if let modelControl {
+            parts.append(modelControl?.verdict == b.verdict ? "**beyond the untrained control** (h)"
+                         : "**not beyond the untrained control** (h: \(modelControl?.verdict.rawValue ?? "not tested"))")
         }
         if let f { parts.append(f.verdict == b.verdict ? "follows measured loss" : "not explained by measured loss (f: \(f.verdict.rawValue))") }
         if let c { parts.append(c.verdict == b.verdict ? "remains beyond entropy and loss" : "not beyond entropy and loss") }

@@ -24,6 +24,7 @@ public enum RunOutput {
             && request.referenceItems == defaults.referenceItems && request.controlPatchSize == defaults.controlPatchSize
             && request.bootstrapResamples == defaults.bootstrapResamples && request.patchControl == defaults.patchControl
             && request.probePosition == defaults.probePosition && request.modelSource == .blt
+            && request.modelControl == defaults.modelControl && request.nullShuffles == defaults.nullShuffles
     }
 
     /// `Reports/<slug>` for the canonical study, else `runs/<slug>-<8 hex digits of the spec hash>`.
@@ -45,6 +46,8 @@ public enum RunOutput {
         ]
         // Added only for non-default sources, so the hashes (and folders) of existing studies do not change.
         if request.modelSource != .blt { fields.append(request.modelSource.description) }
+        if request.nullShuffles != StudyRequest.defaultNullShuffles { fields.append("null-shuffles=\(request.nullShuffles)") }
+        if request.modelControl != StudyRequest.defaultModelControl { fields.append("control-model=\(request.modelControl?.description ?? "none")") }
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325
         for byte in fields.joined(separator: "\u{1F}").utf8 {
             hash ^= UInt64(byte)

@@ -46,6 +46,8 @@ enum RunProvenance {
             "reference_rule": plan.referenceRule,
             "control_patch_size": r.controlPatchSize,
             "patch_control": plan.controlPatchingSpec ?? "none",
+            "model_control": plan.modelControl?.description ?? "none",
+            "null_shuffles": r.nullShuffles,
             "primary_hooks": plan.primaryHooks,
             "bootstrap_resamples": r.bootstrapResamples,
             "statistics_seed": String(statisticsSeed),

@@ -24,6 +24,12 @@ public struct StudyPlan: Sendable {
     /// Patching of `controlItems` and its spec (`fixed:N`), nil without a control arm.
     public let controlPatching: PatchingStrategy?
     public let controlPatchingSpec: String?
+    /// The untrained control model (nil: no model-control arm) and its items: the study's items again,
+    /// ladder names `<ladder>@<model control>` (e.g. `ood@random-init:0`), written after `controlItems`.
+    /// Each runs with the trained model's patches for the same bytes (``patching``), so the arms differ
+    /// in the weights only.
+    public let modelControl: ModelSource?
+    public let modelControlItems: [LadderItem]
     /// Pre-registered primary hooks, one per model component, fixed before any forward pass: the last
     /// block's residual stream of the patcher, encoder and global transformer, and the decoder's
     /// final-norm state (the sparsity paper's last-layer post-norm analogue), among the measured hooks.
@@ -124,6 +130,13 @@ public struct StudyPlan: Sendable {
             controlSpec = "fixed:\(request.controlPatchSize)"
             controlItems = items.map { StudyArm.controlCopy(of: $0, spec: controlSpec!) }
         }
+        // The model control: only for the trained BLT (a control of a control is not a study).
+        let modelControl = request.modelSource == .blt ? request.modelControl : nil
+        if let control = modelControl, control == .entropyModel || control == .blt {
+            throw ProbingError.invalidOption(name: "--control-model",
+                                             detail: "\(control) is not an untrained control of the same architecture; use random-init[:SEED] or none")
+        }
+        let modelControlItems = modelControl.map { m in items.map { StudyArm.controlCopy(of: $0, spec: m.description) } } ?? []
         let primaryHooks = Self.primaryHooks(measured.map(\.name))
 
         let layout = ProbeRunLayout(
@@ -144,6 +157,7 @@ public struct StudyPlan: Sendable {
 
         let plan = StudyPlan(request: request, ladders: ladders, selectedLevels: selected, items: items,
                              controlItems: controlItems, controlPatching: controlPatching, controlPatchingSpec: controlSpec,
+                             modelControl: modelControl, modelControlItems: modelControlItems,
                              primaryHooks: primaryHooks, referenceItems: reference,
                              referenceRule: referenceRulePrefix + referenceNotes.joined(separator: "; "),
                              modelDirectory: modelDirectory, config: config,
@@ -190,7 +204,16 @@ public struct StudyPlan: Sendable {
     }
 
     /// Every forward the item stage runs, in HDF5 row order: the study's items, then the control arm.
-    public var runItems: [LadderItem] { items + controlItems }
+    public var runItems: [LadderItem] { items + controlItems + modelControlItems }
+
+    /// Every control spec of the run (patch control, model control), for ``StudyArm/split(_:controlSpecs:)``.
+    public var controlSpecs: [String] { [controlPatchingSpec, modelControl?.description].compactMap { $0 } }
+
+    /// Whether `item` belongs to the model-control arm (runs through the control model).
+    public func isModelControl(_ item: LadderItem) -> Bool {
+        guard let m = modelControl else { return false }
+        return StudyArm.split(item.ladder, controlSpec: m.description).isControl
+    }
 
     /// The patching an item runs with (the control arm's for control items).
     public func patching(for item: LadderItem) -> PatchingStrategy {
@@ -238,6 +261,9 @@ public struct StudyPlan: Sendable {
     }
 
     static func checkNumbers(_ r: StudyRequest) throws {
+        guard r.nullShuffles >= 0, r.nullShuffles <= StudyAnalysis.maxNullShuffles else {
+            throw ProbingError.invalidOption(name: "--null-shuffles", detail: "must be in 0...\(StudyAnalysis.maxNullShuffles), got \(r.nullShuffles)")
+        }
         if let limit = r.limit, limit < 1 { throw ProbingError.invalidOption(name: "--limit", detail: "must be ≥ 1, got \(limit)") }
         if r.threads < 1 { throw ProbingError.invalidOption(name: "--threads", detail: "must be ≥ 1, got \(r.threads)") }
         // Upper bounds (documented in `probe run --help` errors): counts far beyond any useful run would
@@ -336,5 +362,9 @@ public struct StudyPlan: Sendable {
     public var partialPath: String { ProbeRunWriter.partialPath(for: finalPath) }
 
     /// Forward passes the run performs: the reference pass over level-0 items, then one per item.
-    public var forwardCount: Int { referenceItems.count + items.count + controlItems.count }
+    /// With a model control, its reference pass and items run as well (plus a patcher-only pass per
+    /// control item for the trained patches, not counted: it is a small fraction of a forward).
+    public var forwardCount: Int {
+        (modelControl == nil ? 1 : 2) * referenceItems.count + items.count + controlItems.count + modelControlItems.count
+    }
 }

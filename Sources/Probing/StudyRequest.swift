@@ -49,6 +49,19 @@ public struct StudyRequest: Sendable, Equatable {
     public var probePosition: ProbePosition
     /// Which model of the checkpoint the study runs (default: the trained BLT).
     public var modelSource: ModelSource = .blt
+    /// The untrained control model (`--control-model`, default `random-init:0`): every item runs a third
+    /// time through a BLT of the same config with seeded random weights, cut into the trained model's
+    /// patches, so a finding can be checked against what input statistics alone produce (test (h)).
+    /// nil = no model-control arm; ignored unless ``modelSource`` is the trained BLT.
+    public var modelControl: ModelSource? = StudyRequest.defaultModelControl
+
+    /// Within-item level shuffles of the permutation null (`--null-shuffles`; 0 = none): the verdict
+    /// pipeline's false-positive rate per test, reported beside the verdicts.
+    public var nullShuffles: Int = StudyRequest.defaultNullShuffles
+    public static let defaultNullShuffles = 200
+
+    /// The default control model: a random-initialised BLT of the checkpoint's config, seed 0.
+    public static let defaultModelControl: ModelSource? = .randomInit(seed: 0)
 
     /// The default hooks: every residual stream and MLP activation of every block (patcher, local
     /// encoder, global transformer, local decoder) and the decoder's final-norm state.

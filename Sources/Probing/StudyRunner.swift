@@ -96,9 +96,26 @@ public struct StudyRunner: Sendable {
                                    bytesDone: referenceBytes[..<done].reduce(0, +), bytesTotal: referenceBytes.reduce(0, +),
                                    elapsed: Date().timeIntervalSince(referenceStart)))
         }
+        // The model-control arm: the control model gets its own reference profile (its outlier dimensions
+        // and moments, from the same reference items cut into the trained patches); it is deterministic
+        // given the seeds and not stored in the file.
+        var controlMeasurer: ItemMeasurer? = nil
+        if let control = plan.modelControl, !plan.modelControlItems.isEmpty {
+            let controlModel = try control.load(directory: plan.modelDirectory, config: plan.config)
+            let controlProfiles = try ReferenceProfiles.build(model: controlModel, plan: plan, threads: threads, patchSource: model) { done in
+                progress(StudyProgress(phase: .reference, done: done, total: plan.referenceItems.count,
+                                       bytesDone: referenceBytes[..<done].reduce(0, +), bytesTotal: referenceBytes.reduce(0, +),
+                                       elapsed: Date().timeIntervalSince(referenceStart)))
+            }
+            controlMeasurer = ItemMeasurer(model: controlModel, plan: plan, profiles: controlProfiles,
+                                           shape: try controlModel.computeShape(), patchSource: model)
+        }
         endPhase(.reference)
         if shouldStop() { throw ProbingError.interruptedBeforeStart }
-        let measurer = ItemMeasurer(model: model, plan: plan, profiles: profiles, shape: try model.computeShape())
+        let trainedMeasurer = ItemMeasurer(model: model, plan: plan, profiles: profiles, shape: try model.computeShape())
+        let measurer = { (item: LadderItem) -> ItemMeasurer in
+            plan.isModelControl(item) ? controlMeasurer! : trainedMeasurer
+        }
 
         let provenance = try RunProvenance.make(plan: plan, statisticsSeed: plan.statisticsSeed)
         // Checkpoint every 16 items, not after each: every flush re-compresses the partially filled
@@ -136,7 +153,7 @@ public struct StudyRunner: Sendable {
                 let batch = Array(plan.runItems[next..<min(next + threads, plan.runItems.count)])
                 // One item per thread, each running its kernels single-threaded: splitting every product over the
                 // pool as well only adds spinning threads (a study ran 15 % faster this way).
-                let rows = try orderedParallelMap(batch, threads: threads) { item in try ComputeThreads.serially { try measurer.measure(item) } }
+                let rows = try orderedParallelMap(batch, threads: threads) { item in try ComputeThreads.serially { try measurer(item).measure(item) } }
                 for row in rows { try writer.append(row) }
                 next += batch.count
                 bytesDone += batch.reduce(0) { $0 + $1.byteLength }

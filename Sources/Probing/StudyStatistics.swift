@@ -19,29 +19,43 @@ public enum StudyStatistics {
         var configuration = configuration
         let config = (try? JSONSerialization.jsonObject(with: Data(reader.provenance.configJSON.utf8))) as? [String: Any] ?? [:]
         if configuration.primaryHooks.isEmpty, let hooks = config["primary_hooks"] as? [String] { configuration.primaryHooks = hooks }
-        let controlSpec = controlSpec(reader.provenance)
+        let controlSpec = controlSpec(reader.provenance), modelControl = modelControlSpec(reader.provenance)
+        let specs = controlSpecs(reader.provenance)
         let inputs = try self.inputs(reader)
         var rows: [StudyResultRow] = []
         for input in inputs { rows += try StudyAnalysis.analyze(input, configuration: configuration, threads: threads) }
-        // Holm across ladders within each arm (the group `tasks`): the control arm is its own family.
-        let isControl: (StudyResultRow) -> Bool = { StudyArm.split($0.ladder, controlSpec: controlSpec).isControl }
-        if inputs.filter({ !StudyArm.split($0.ladder, controlSpec: controlSpec).isControl }).count > 1 {
-            let main = rows.filter { !isControl($0) }, control = rows.filter(isControl)
-            rows = StudyAnalysis.correctAcrossLadders(main, alpha: configuration.alpha)
-                + (control.isEmpty ? [] : StudyAnalysis.correctAcrossLadders(control, alpha: configuration.alpha))
+        // Holm across ladders within each arm (the group `tasks`): each control arm is its own family.
+        let arm: (String) -> String? = { StudyArm.split($0, controlSpecs: specs).spec }
+        if inputs.filter({ arm($0.ladder) == nil }).count > 1 {
+            var corrected: [StudyResultRow] = []
+            for spec in [nil] + specs.map(Optional.some) {
+                let family = rows.filter { arm($0.ladder) == spec }
+                if !family.isEmpty { corrected += StudyAnalysis.correctAcrossLadders(family, alpha: configuration.alpha) }
+            }
+            rows = corrected
         }
-        // The patch-length control: each ladder against its fixed-patching arm.
-        if let spec = controlSpec {
-            for input in inputs where !StudyArm.split(input.ladder, controlSpec: spec).isControl {
-                if let control = inputs.first(where: { $0.ladder == StudyArm.controlLadder(input.ladder, spec: spec) }) {
-                    rows += try StudyAnalysis.patchingInteraction(main: input, control: control, configuration: configuration,
-                                                                  threads: threads)
-                }
+        for input in inputs where arm(input.ladder) == nil {
+            // The patch-length control (g): each ladder against its fixed-patching arm.
+            if let spec = controlSpec, let control = inputs.first(where: { $0.ladder == StudyArm.controlLadder(input.ladder, spec: spec) }) {
+                rows += try StudyAnalysis.patchingInteraction(main: input, control: control, configuration: configuration,
+                                                              threads: threads)
+            }
+            // The model control (h): each ladder against the untrained model's arm.
+            if let spec = modelControl, let control = inputs.first(where: { $0.ladder == StudyArm.controlLadder(input.ladder, spec: spec) }) {
+                rows += try StudyAnalysis.modelControlDifference(main: input, control: control, configuration: configuration,
+                                                                 threads: threads)
+            }
+        }
+        // The permutation null (calibration of the verdict pipeline), run's own arm only.
+        let shuffles = (config["null_shuffles"] as? Int) ?? 0
+        if shuffles > 0 {
+            for input in inputs where arm(input.ladder) == nil {
+                rows += try StudyAnalysis.permutationNull(input, shuffles: shuffles, configuration: configuration, threads: threads)
             }
         }
         let categorical = categoricalLadders(reader.provenance)
         return rows.map { row in
-            guard categorical.contains(StudyArm.split(row.ladder, controlSpec: controlSpec).base),
+            guard categorical.contains(StudyArm.split(row.ladder, controlSpecs: specs).base),
                   row.test != .entropySparsityPatchCorrelation else { return row }
             var r = row
             r.note = [categoricalNote, r.note].filter { !$0.isEmpty }.joined(separator: "; ")
@@ -74,9 +88,20 @@ public enum StudyStatistics {
     }
 
     /// The control arm's patching spec recorded in the run configuration (nil: no control arm).
-    public static func controlSpec(_ provenance: ProbeRunProvenance) -> String? {
+    public static func controlSpec(_ provenance: ProbeRunProvenance) -> String? { configString("patch_control", provenance) }
+
+    /// The model-control arm's model (`random-init:0`) recorded in the run configuration (nil: none;
+    /// files written before model controls have none).
+    public static func modelControlSpec(_ provenance: ProbeRunProvenance) -> String? { configString("model_control", provenance) }
+
+    /// Every control arm's spec of the run: the patch control's, then the model control's.
+    public static func controlSpecs(_ provenance: ProbeRunProvenance) -> [String] {
+        [controlSpec(provenance), modelControlSpec(provenance)].compactMap { $0 }
+    }
+
+    static func configString(_ key: String, _ provenance: ProbeRunProvenance) -> String? {
         let config = (try? JSONSerialization.jsonObject(with: Data(provenance.configJSON.utf8))) as? [String: Any] ?? [:]
-        guard let spec = config["patch_control"] as? String, spec != "none" else { return nil }
+        guard let spec = config[key] as? String, spec != "none" else { return nil }
         return spec
     }
 
@@ -109,7 +134,7 @@ public enum StudyStatistics {
         let hooks = layout.probeHooks
         var probe: [String: [Float]] = [:]
         if !hooks.isEmpty { for column in layout.measureColumns { probe[column] = try reader.probeMeasure(column) } }
-        let controlSpec = controlSpec(reader.provenance)
+        let specs = controlSpecs(reader.provenance)
         let categoricalLevels = ladderWithCategoricalLevels(reader.provenance)
 
         var ladderOrder: [String] = []
@@ -144,7 +169,7 @@ public enum StudyStatistics {
             // Measured difficulty: answer loss where the ladder's items have answers, else span loss.
             let hasAnswers = answerLoss.map { a in indices.contains { a[$0].isFinite } } ?? false
             let loss: [[Double]]? = hasAnswers ? table { answerLoss![$0] } : spanLoss.map { l in table { l[$0] } }
-            let base = StudyArm.split(ladder, controlSpec: controlSpec).base
+            let base = StudyArm.split(ladder, controlSpecs: specs).base
             return StudyInput(ladder: ladder, levels: levels.map(\.name), items: items,
                               entropyMeasure: ItemMetrics.meanEntropyBits, entropy: table { entropy[$0] },
                               sparsity: series, patches: patches, levelsAreCategories: categoricalLevels.contains(base),

@@ -13,12 +13,28 @@ extension StudyAnalysis {
     public static func patchingInteraction(main: StudyInput, control: StudyInput,
                                            configuration: StudyConfiguration = StudyConfiguration(),
                                            threads: Int = 1) throws -> [StudyResultRow] {
+        try armDifference(.patchingInteraction, main: main, control: control, configuration: configuration, threads: threads)
+    }
+
+    /// Test (h), the model control: the same as (g) with the untrained control model's arm (same items,
+    /// same patches, random weights) in place of the fixed-patching arm. "Tracks difficulty" = the trend
+    /// towards sparser on harder inputs is stronger in the trained model than in the control; a (b)
+    /// finding is beyond the control when (h) has the same verdict. Holm per ladder × primary/exploratory.
+    public static func modelControlDifference(main: StudyInput, control: StudyInput,
+                                              configuration: StudyConfiguration = StudyConfiguration(),
+                                              threads: Int = 1) throws -> [StudyResultRow] {
+        try armDifference(.modelControlDifference, main: main, control: control, configuration: configuration, threads: threads)
+    }
+
+    /// Mean over items of (within-item τ of sparsity vs level in `main`) − (the same in `control`), per
+    /// sparsity series present in both, items paired by id; Wilcoxon p, cluster-bootstrap CI.
+    static func armDifference(_ test: StudyTest, main: StudyInput, control: StudyInput,
+                              configuration: StudyConfiguration, threads: Int) throws -> [StudyResultRow] {
         guard main.levels == control.levels else {
             throw StatisticsError.invalidParameter(name: "control", reason: "levels \(control.levels) differ from \(main.levels)")
         }
         let controlItem = Dictionary(control.items.enumerated().map { ($1, $0) }, uniquingKeysWith: { a, _ in a })
         let controlSeries = Dictionary(control.sparsity.map { ("\($0.hook)|\($0.measure)", $0) }, uniquingKeysWith: { a, _ in a })
-        let test = StudyTest.patchingInteraction
         let rows = try orderedParallelMap(main.sparsity.count, threads: threads) { s -> StudyResultRow? in
             let series = main.sparsity[s]
             guard let other = controlSeries["\(series.hook)|\(series.measure)"] else { return nil }

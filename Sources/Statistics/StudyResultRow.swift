@@ -19,6 +19,13 @@ public enum StudyTest: String, Sendable, Codable, CaseIterable {
     /// (g) Patch-length control: does the within-item trend of sparsity with level differ between the
     /// run's patching and the paired fixed-size-patching control arm (same items)?
     case patchingInteraction = "patching_interaction"
+    /// (h) Model control: is the within-item trend of sparsity with level different in the trained model
+    /// than in an untrained (random-initialised) model of the same architecture run on the same items
+    /// with the same patches? A trained-model finding is "beyond the control" only when this differs.
+    case modelControlDifference = "model_control_difference"
+    /// Calibration, not a test: the family-wise false-positive rate of the verdict pipeline for the
+    /// test named in `measure`, over within-item shuffles of the level labels (the permutation null).
+    case permutationNullRate = "permutation_null_rate"
 
     /// The question in plain words, as shown in reports.
     public var question: String {
@@ -31,6 +38,8 @@ public enum StudyTest: String, Sendable, Codable, CaseIterable {
         case .entropyTracksLoss: return "Does per-item entropy track the model's measured loss within items?"
         case .sparsityTracksLoss: return "Does hidden-state sparsity track the model's measured loss within items?"
         case .patchingInteraction: return "Does the sparsity trend with level change under fixed-size patching?"
+        case .modelControlDifference: return "Is the sparsity trend with level different in the trained model than in the untrained control model?"
+        case .permutationNullRate: return "How often does the verdict pipeline call an effect when the levels are shuffled within items?"
         }
     }
 
@@ -42,6 +51,8 @@ public enum StudyTest: String, Sendable, Codable, CaseIterable {
         case .entropySparsityPatchCorrelation: return "partial_correlation_within_sequence"
         case .entropyTracksLoss, .sparsityTracksLoss: return "mean_within_item_kendall_tau_b_vs_loss"
         case .patchingInteraction: return "mean_within_item_tau_difference_run_minus_fixed"
+        case .modelControlDifference: return "mean_within_item_tau_difference_trained_minus_control"
+        case .permutationNullRate: return "family_wise_false_positive_rate_over_shuffles"
         }
     }
 
@@ -50,7 +61,9 @@ public enum StudyTest: String, Sendable, Codable, CaseIterable {
         switch self {
         case .entropyTracksLevel, .sparsityTracksLevel, .lossTracksLevel: return "page_L_two_sided"
         case .sparsityBeyondEntropy, .entropySparsityPatchCorrelation: return "cluster_robust_t_by_item"
-        case .entropyTracksLoss, .sparsityTracksLoss, .patchingInteraction: return "wilcoxon_signed_rank_two_sided"
+        case .entropyTracksLoss, .sparsityTracksLoss, .patchingInteraction, .modelControlDifference:
+            return "wilcoxon_signed_rank_two_sided"
+        case .permutationNullRate: return "none"
         }
     }
 }

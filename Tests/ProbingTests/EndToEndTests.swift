@@ -17,6 +17,8 @@ import Testing
         #expect(plan.items.count == 12)
         #expect(plan.controlItems.count == 12)
         #expect(plan.controlItems.allSatisfy { $0.ladder.hasSuffix("@fixed:4") })
+        #expect(plan.modelControlItems.count == 12)
+        #expect(plan.modelControlItems.allSatisfy { $0.ladder.hasSuffix("@random-init:0") })
         let outcome = try isolatedRunner(plan).run()
 
         // The file: finished, no partial left, complete item set.
@@ -25,13 +27,14 @@ import Testing
         let reader = try ProbeRunReader(path: outcome.finalPath)
         defer { reader.close() }
         #expect(reader.status == ProbeRunSchema.Status.complete)
-        #expect(reader.completedItemCount == 24)
+        #expect(reader.completedItemCount == 36)
         #expect(reader.layout.probeHooks == plan.measuredHooks.map(\.name))
         #expect(reader.layout.measureColumns.count == 12)
         let records = try reader.itemRecords()
-        #expect(records.map(\.levelIndex) == [0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2].repeated(2))
-        #expect(records.map(\.baseItemID) == ["item0", "item1", "item2", "item3"].repeated(6))
-        #expect(records[12...].allSatisfy { $0.ladder == records[0].ladder + "@fixed:4" })
+        #expect(records.map(\.levelIndex) == [0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2].repeated(3))
+        #expect(records.map(\.baseItemID) == ["item0", "item1", "item2", "item3"].repeated(9))
+        #expect(records[12..<24].allSatisfy { $0.ladder == records[0].ladder + "@fixed:4" })
+        #expect(records[24...].allSatisfy { $0.ladder == records[0].ladder + "@random-init:0" })
 
         // Values against a direct forward pass of the same bytes.
         let model = try BLTModel(path: TestPaths.model)
@@ -93,6 +96,13 @@ import Testing
         let control = try reader.item(at: 12)
         #expect(control.bytes.value == (try reader.item(at: 0)).bytes.value)
         #expect(control.patches.length.dropFirst().dropLast().allSatisfy { $0 == 4 })
+        // The model-control arm ran the same bytes, cut into the trained model's patches, through random weights.
+        for index in [0, 7] {
+            let trained = try reader.item(at: index), untrained = try reader.item(at: 24 + index)
+            #expect(untrained.bytes.value == trained.bytes.value)
+            #expect(untrained.patches.length == trained.patches.length)
+            #expect(untrained.probeMeasures.values["hoyer"] != trained.probeMeasures.values["hoyer"])
+        }
 
         // Statistics per arm: entropy, loss and loss-association rows; (b)/(c)/(f) rows for every probe
         // hook × column, (d) rows per patch hook × column plus the primary strata; (g) per hook × column.
@@ -100,19 +110,24 @@ import Testing
         let hooks = layout.probeHooks.count, columns = layout.measureColumns.count
         let primaryPatchHooks = plan.primaryHooks.filter { layout.patchLevelHooks.contains($0) }.count
         for test in ["entropy_tracks_level", "loss_tracks_level", "entropy_tracks_loss"] {
-            #expect(rows.filter { $0.test == test }.count == 2)
+            #expect(rows.filter { $0.test == test }.count == 3)
         }
         for test in ["sparsity_tracks_level", "sparsity_beyond_entropy", "sparsity_tracks_loss"] {
-            #expect(rows.filter { $0.test == test }.count == 2 * hooks * columns)
+            #expect(rows.filter { $0.test == test }.count == 3 * hooks * columns)
         }
         #expect(rows.filter { $0.test == "entropy_sparsity_patch_correlation" && $0.stratum.isEmpty }.count
-                == 2 * layout.patchLevelHooks.count * columns)
+                == 3 * layout.patchLevelHooks.count * columns)
         #expect(rows.filter { $0.test == "entropy_sparsity_patch_correlation" && !$0.stratum.isEmpty }.count
-                == 2 * primaryPatchHooks * PatchLengthStratum.all.count)
+                == 3 * primaryPatchHooks * PatchLengthStratum.all.count)
         #expect(rows.filter { $0.test == "patching_interaction" }.count == hooks * columns)
+        #expect(rows.filter { $0.test == "model_control_difference" }.count == hooks * columns)
+        // The permutation null: one calibration row per trend test of the run's own arm, 20 shuffles each.
+        let null = rows.filter { $0.test == "permutation_null_rate" }
+        #expect(null.map(\.measure) == StudyAnalysis.nullTests.map(\.rawValue))
+        #expect(null.allSatisfy { $0.n == 20 && ($0.estimate ?? -1) >= 0 && ($0.estimate ?? 2) <= 1 })
         // Every row of a lower-is-sparser measure says so, and its verdict is oriented accordingly.
         for row in rows where row.measure.hasPrefix("participation_ratio") { #expect(row.direction == "lower_is_sparser") }
-        #expect(rows.allSatisfy { $0.n == 4 || $0.verdict == "insufficient data" })
+        #expect(rows.allSatisfy { $0.n == 4 || $0.verdict == "insufficient data" || $0.test == "permutation_null_rate" })
         // Recomputing from the finished file reproduces the stored rows exactly.
         let recomputed = try StudyStatistics.analyze(reader, configuration: StudyRunner(plan: plan).statisticsConfiguration)
         #expect(StudyStatistics.storedRows(recomputed) == rows)
@@ -138,7 +153,9 @@ import Testing
                         "## Test (d) with patch length controlled"] {
             #expect(report.contains(heading), "\(heading)")
         }
-        #expect(report.contains("| hook | (b) vs level | (f) vs measured loss | (c) beyond entropy and loss | (b) under fixed:4 | (g) run − control | reading |"))
+        #expect(report.contains("| hook | (b) vs level | (f) vs measured loss | (c) beyond entropy and loss | (b) under fixed:4 | (g) run − control |"
+                                + " (b) in untrained `random-init:0` | (h) trained − untrained | reading |"))
+        #expect(report.contains("## Calibration: verdicts under a permutation null"))
         for hook in plan.primaryHooks { #expect(report.contains("| `\(hook)` |")) }
         #expect(report.contains("**Small sample.** n = 4"))
         for figure in figures { #expect(report.contains("(figures/\(figure.fileName))")) }

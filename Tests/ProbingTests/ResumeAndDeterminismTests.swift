@@ -14,7 +14,7 @@ import Testing
         let a = try isolatedRunner(try StudyPlan.prepare(TinyLadder.request(dataset: dataset, out: dir.file("a")))).run()
         let b = try isolatedRunner(try StudyPlan.prepare(TinyLadder.request(dataset: dataset, out: dir.file("b"), threads: 2))).run()
         let itemsA = try allItems(a.finalPath)
-        #expect(itemsA.count == 24)   // 12 items + the same 12 under fixed-size patching
+        #expect(itemsA.count == 36)   // 12 items + the same 12 under fixed-size patching + through the untrained control
         #expect(itemsA == (try allItems(b.finalPath)))
         #expect(a.statistics == b.statistics)
 

@@ -26,9 +26,10 @@ import Testing
         #expect(stored.activations["patch_level/global.blocks.1.hook_resid_post"] == direct.activations["global.blocks.1.hook_resid_post"]!.values)
         #expect(stored.activations["byte_level/decoder.hook_final_norm"] == direct.activations["decoder.hook_final_norm"]!.values)
         #expect(reader.layout.byteLevelHooks.isEmpty)
-        // Per arm: (a), (0), (e); (b), (c), (f) for 3 columns; (d) for 3 columns plus the primary hook's
-        // length strata. Then (g) for 3 columns across the arms.
-        #expect(try reader.statistics().count == 2 * (3 + 3 * 3 + 3 + PatchLengthStratum.all.count) + 3)
+        // Per arm (run, fixed:4, random-init:0): (a), (0), (e); (b), (c), (f) for 3 columns; (d) for 3 columns
+        // plus the primary hook's length strata. Then (g) and (h) for 3 columns across the arms, and one
+        // permutation-null row per trend test.
+        #expect(try reader.statistics().count == 3 * (3 + 3 * 3 + 3 + PatchLengthStratum.all.count) + 3 + 3 + StudyAnalysis.nullTests.count)
     }
 
     @Test(arguments: ["fixed:3", "space", "monotonic:0.5"])

@@ -57,10 +57,13 @@ enum TinyLadder {
     }
 
     /// A request for the tiny ladder on the fixture model, kept fast (200 bootstrap resamples).
+    /// The tiny study with every arm (run, fixed:4, random-init:0) and a 20-shuffle permutation null.
     static func request(dataset: String, out: String, resume: Bool = false, threads: Int = 1) -> StudyRequest {
-        StudyRequest(dataset: "custom:\(dataset)", modelDirectory: TestPaths.model, seed: 7, threads: threads,
-                     outDirectory: out, resume: resume, bootstrapResamples: 200, assetsDirectory: TestPaths.assets,
-                     commandLine: ["probe", "run", "--dataset", "custom:tiny.jsonl"])
+        var r = StudyRequest(dataset: "custom:\(dataset)", modelDirectory: TestPaths.model, seed: 7, threads: threads,
+                             outDirectory: out, resume: resume, bootstrapResamples: 200, assetsDirectory: TestPaths.assets,
+                             commandLine: ["probe", "run", "--dataset", "custom:tiny.jsonl"])
+        r.nullShuffles = 20
+        return r
     }
 }
 

@@ -116,7 +116,8 @@ private func input(items: Int, levels: Int = 5, entropySlope: Double = 1, seed: 
     #expect(Verdict.tracksDifficulty.rawValue == "tracks difficulty")
     #expect(StudyTest.allCases.map(\.rawValue) == ["entropy_tracks_level", "sparsity_tracks_level", "sparsity_beyond_entropy",
                                                    "entropy_sparsity_patch_correlation", "loss_tracks_level",
-                                                   "entropy_tracks_loss", "sparsity_tracks_loss", "patching_interaction"])
+                                                   "entropy_tracks_loss", "sparsity_tracks_loss", "patching_interaction",
+                                                   "model_control_difference", "permutation_null_rate"])
 }
 
 @Test func studyRejectsMalformedInputWithTypedErrors() {
