@@ -305,6 +305,7 @@ def main(path):
 
     answer_loss = np.asarray(items["answer_loss_bits"].values, float) if "answer_loss_bits" in items else None
     tables = {}
+    signal_tables = {}
     for ladder in ladders:
         sel_items = [i for i, l in enumerate(text(items["ladder"].values)) if l == ladder]
         e_table = paired(items, ladder, entropy)
@@ -340,6 +341,7 @@ def main(path):
             check(f"{label} wilcoxon p", float(stats.wilcoxon(taus).pvalue), row["p"], atol=1e-12)
             check(f"{label} tost p", tost_mean(taus), row["tost_p"], atol=1e-12)
 
+        signal_tables[ladder] = (e_table, loss_table)
         if loss_table is not None:
             re_ = next(r for r in rows if r["test"] == "entropy_tracks_loss" and r["ladder"] == ladder)
             loss_assoc(f"(e) {ladder}", e_table, re_)
@@ -492,6 +494,104 @@ def main(path):
     for fam in families.values():
         for r, q in zip(fam, holm([r["p"] for r in fam])):
             check(f"holm {r['test']} {r['ladder']} {r['hook']} {r['measure']}", q, r["p_corrected"], atol=1e-12)
+
+    # REPORT.md's predictor tables: AUROC (first vs last level, adjacent levels) and Spearman rho of entropy,
+    # loss, the primary hooks' hoyer and the out-of-fold ridge judge, recomputed with numpy/scipy and compared
+    # with the 4 significant digits the report prints.
+    report_path = pathlib.Path(path).with_name("REPORT.md")
+    if report_path.exists() and "## Difficulty signals as predictors" in report_path.read_text():
+        body = report_path.read_text().split("## Difficulty signals as predictors", 1)[1].split("\n## ", 1)[0]
+
+        def auroc(neg, pos):
+            neg, pos = neg[np.isfinite(neg)], pos[np.isfinite(pos)]
+            if not len(neg) or not len(pos):
+                return None
+            ranks = stats.rankdata(np.concatenate([neg, pos]))
+            return float((ranks[len(neg):].sum() - len(pos) * (len(pos) + 1) / 2) / (len(pos) * len(neg)))
+
+        def fmt(v):
+            return "—" if v is None or (isinstance(v, float) and not math.isfinite(v)) else f"{v:.4g}"
+
+        def partial_within_levels(table, loss_t, e_t):
+            ok = np.isfinite(table) & np.isfinite(loss_t) & np.isfinite(e_t)
+            if ok.sum() < 4:
+                return "—"
+            lv = np.nonzero(ok)[1]
+            x, y, e = table[ok], loss_t[ok], e_t[ok]
+            levels_present = sorted(set(lv))
+            z = np.column_stack([e] + [(lv == l).astype(float) for l in levels_present])
+            rx = x - z @ np.linalg.lstsq(z, x, rcond=None)[0]
+            ry = y - z @ np.linalg.lstsq(z, y, rcond=None)[0]
+            r = float(np.corrcoef(rx, ry)[0, 1])
+            df = len(x) - 2 - 1 - (len(levels_present) - 1)
+            t = r * math.sqrt(df / max(1e-300, 1 - r * r))
+            p = float(2 * stats.t.sf(abs(t), df))
+            shown_p = f"{p:.1e}" if p < 1e-3 else f"{p:.3g}"
+            return f"{r:.4g} (p {shown_p})"
+
+        def prediction_cells(table, loss_t, e_t=None):
+            k = table.shape[1]
+            ext = auroc(table[:, 0], table[:, k - 1])
+            adj = [a for a in (auroc(table[:, l], table[:, l + 1]) for l in range(k - 1)) if a is not None]
+            lv, val = np.nonzero(np.isfinite(table))[1].astype(float), table[np.isfinite(table)]
+            rho_level = float(stats.spearmanr(val, lv).statistic) if len(val) >= 3 else None
+            rho_loss = None
+            if loss_t is not None:
+                ok = np.isfinite(table) & np.isfinite(loss_t)
+                if ok.sum() >= 3:
+                    rho_loss = float(stats.spearmanr(table[ok], loss_t[ok]).statistic)
+            cells = [fmt(ext), fmt(float(np.mean(adj)) if adj else None), fmt(rho_level), fmt(rho_loss)]
+            return cells + [partial_within_levels(table, loss_t, e_t) if (e_t is not None and loss_t is not None) else "—"]
+
+        def ridge_oof(x, y, groups, folds=5, lam=1.0):
+            out = np.full(len(y), np.nan)
+            usable = np.isfinite(y) & np.isfinite(x).all(axis=1)
+            for fold in range(folds):
+                tr = usable & (groups % folds != fold)
+                te = usable & (groups % folds == fold)
+                if tr.sum() < 2 or not te.any():
+                    continue
+                mu, sd = x[tr].mean(axis=0), x[tr].std(axis=0)
+                sd[sd == 0] = 1
+                z = (x[tr] - mu) / sd
+                beta = np.linalg.solve(z.T @ z + lam * np.eye(x.shape[1]), z.T @ (y[tr] - y[tr].mean()))
+                out[te] = y[tr].mean() + ((x[te] - mu) / sd) @ beta
+            return out
+
+        raw_measures = [m for m in measures if not m.endswith(("_no_outliers", "_z"))]
+        item_ladders = text(items["ladder"].values)
+        for ladder in ladders:
+            if base_ladder(ladder) != ladder or ladder not in signal_tables:
+                continue
+            section = body.split(f"**{ladder}**", 1)
+            if len(section) < 2:
+                failures.append(f"REPORT.md has no predictor table for {ladder}")
+                continue
+            lines = [l for l in section[1].split("\n\n", 2)[1].splitlines() if l.startswith("| ") and not l.startswith("| signal")]
+            shown = {l.split(" | ")[0][2:]: [c.split(" [")[0].strip(" |") for c in l.split(" | ")[1:]] for l in lines}
+            e_table, loss_t = signal_tables[ladder]
+            expected = {"entropy `mean_entropy_bits`": prediction_cells(e_table, loss_t)}
+            if loss_t is not None:
+                metric = "answer_loss_bits" if (answer_loss is not None and np.isfinite(answer_loss[[i for i, l in enumerate(item_ladders) if l == ladder]]).any()) else "bits_per_byte"
+                expected[f"measured loss `{metric}`"] = prediction_cells(loss_t, loss_t)
+            for hook in (primary_hooks or probe_hooks[:4]):
+                if hook in probe_hooks:
+                    expected[f"`hoyer` at `{hook}`"] = prediction_cells(tables[(ladder, hook, "hoyer")], loss_t, e_table)
+            sel = [i for i, l in enumerate(item_ladders) if l == ladder]
+            level_idx = np.asarray(items["level_index"].values).astype(int)
+            level_ids = sorted({int(level_idx[i]) for i in sel})
+            bases_all = text(items["base_item_id"].values)
+            base_ids = list(dict.fromkeys(bases_all[i] for i in sel))
+            x = np.column_stack([np.asarray(probe[m].values, float)[sel, h] for m in raw_measures for h in range(len(probe_hooks))])
+            y = np.array([level_ids.index(int(level_idx[i])) for i in sel], float)
+            g = np.array([base_ids.index(bases_all[i]) for i in sel])
+            judge = np.full((len(base_ids), len(level_ids)), np.nan)
+            judge[g, y.astype(int)] = ridge_oof(x, y, g)
+            expected["**learned judge** (ridge, out of fold)"] = prediction_cells(judge, loss_t, e_table)
+            for name, cells in expected.items():
+                checked += 1
+                if shown.get(name) != cells:
+                    failures.append(f"predictors {ladder} {name}: numpy {cells} vs REPORT.md {shown.get(name)}")
 
     # REPORT.md next to the file shows the stored entropy estimate with 4 significant digits.
     report = pathlib.Path(path).with_name("REPORT.md")

@@ -4,8 +4,10 @@ import Parallelism
 /// when there is none?
 ///
 /// Each shuffle permutes the level labels *within every item* (one permutation per item, applied to
-/// all of that item's values alike: entropy, loss, covariates and every sparsity series), which keeps
-/// everything about the items and destroys any relation to the level. The shuffled input then goes
+/// all of that item's values alike: entropy, covariates and every sparsity series), which keeps
+/// everything about the items and destroys any relation to the level; the model's loss gets a second,
+/// independent permutation per item, which also destroys its within-item association with entropy and
+/// sparsity (the level shuffle alone would keep it, so (e) and (f) would have no null). The shuffled input then goes
 /// through ``analyze(_:configuration:threads:)`` — the same tests, bootstrap CIs, Holm families and
 /// oriented verdict rule as the real analysis — and every row whose verdict is "tracks difficulty" or
 /// "tracks inversely" counts as a false positive.
@@ -41,14 +43,15 @@ extension StudyAnalysis {
         let fired = try orderedParallelMap(shuffles, threads: threads) { s -> Set<StudyTest> in
             var rng = SplitMix64(seed: rowSeed(configuration.seed, ["permutation-null", input.ladder, String(s)]))
             let permutations = input.items.map { _ in rng.permutation(of: levelCount) }
+            let lossPermutations = input.items.map { _ in rng.permutation(of: levelCount) }
             var shuffled = reduced
-            func permute(_ table: [[Double]]) -> [[Double]] {
-                table.enumerated().map { i, row in permutations[i].map { row[$0] } }
+            func permute(_ table: [[Double]], _ by: [[Int]] = permutations) -> [[Double]] {
+                table.enumerated().map { i, row in by[i].map { row[$0] } }
             }
             shuffled.entropy = permute(reduced.entropy)
-            shuffled.loss = reduced.loss.map(permute)
-            shuffled.probeEntropy = reduced.probeEntropy.map(permute)
-            shuffled.probePatchLength = reduced.probePatchLength.map(permute)
+            shuffled.loss = reduced.loss.map { permute($0, lossPermutations) }
+            shuffled.probeEntropy = reduced.probeEntropy.map { permute($0) }
+            shuffled.probePatchLength = reduced.probePatchLength.map { permute($0) }
             for k in shuffled.sparsity.indices { shuffled.sparsity[k].values = permute(reduced.sparsity[k].values) }
             var config = configuration
             config.seed = rowSeed(configuration.seed, ["permutation-null-bootstrap", String(s)])
