@@ -377,7 +377,7 @@ void measure_core(const double *h, const float *hf, const int fromFloats, long d
 
     if (!(energy > 0)) {
         // Zero vector: the values of a constant vector, and every entry counts as near zero.
-        double zero[10] = {0, 0, top[0], top[1], top[2], 1, 1, 1, 0, 0};
+        double zero[BL_SPARSITY_VALUES] = {0, 0, top[0], top[1], top[2], 1, 1, 1, 0, 0};
         memcpy(out, zero, sizeof zero);
         return;
     }
@@ -484,11 +484,11 @@ static void rows_chunk(void *ctx, long chunk) {
         const float *row = job->x + r * cols;
         double *out = job->out + r * job->stride;
         bl_sparsity_values_f32(row, cols, work, out);
-        out += 10;
+        out += BL_SPARSITY_VALUES;
         if (job->kept) {
             for (long j = 0; j < job->keptCount; j++) keptValues[j] = row[job->kept[j]];
             bl_sparsity_values_f32(keptValues, job->keptCount, work, out);
-            out += 10;
+            out += BL_SPARSITY_VALUES;
         }
         if (job->zDims) {
             for (long j = 0; j < job->zCount; j++) {
@@ -507,7 +507,7 @@ static long setup_rows_job(rows_job *job, const float *x, long rows, long cols, 
                            const long *zDims, long zCount, const double *zMean, const double *zStd, double *out,
                            int workers) {
     *job = (rows_job){x, rows, cols, kept, keptCount, zDims, zCount, zMean, zStd, out,
-                      10 * (1 + (kept != 0) + (zDims != 0)), 1};
+                      BL_SPARSITY_VALUES * (1 + (kept != 0) + (zDims != 0)), 1};
     long per = 32768 / cols, spread = (rows + 4L * workers - 1) / (4L * workers);
     if (spread < per) per = spread;
     job->rowsPerChunk = per < 1 ? 1 : per;

@@ -132,7 +132,7 @@ struct VariantPlan {
         zScores = !(reference?.zScoredDimensions.isEmpty ?? true)
     }
 
-    var stride: Int { 10 * (1 + (removesOutliers ? 1 : 0) + (zScores ? 1 : 0)) }
+    var stride: Int { SparsityValues.packedCount * (1 + (removesOutliers ? 1 : 0) + (zScores ? 1 : 0)) }
 
     /// Measures `rows` rows of `cols` floats into `out` (`stride` doubles per row) on up to `threads` threads.
     func measure(_ x: UnsafePointer<Float>, rows: Int, cols: Int, into out: UnsafeMutablePointer<Double>,
@@ -166,11 +166,11 @@ struct VariantPlan {
     func row(_ p: UnsafePointer<Double>, dimension d: Int) -> SparsityRow {
         let raw = SparsityValues(packed: p, dimension: d)
         guard let reference else { return SparsityRow(raw: raw, withoutOutliers: nil, zScored: nil) }
-        var next = p + 10
+        var next = p + SparsityValues.packedCount
         var withoutOutliers = raw
         if removesOutliers {
             withoutOutliers = SparsityValues(packed: next, dimension: reference.keptDimensions.count)
-            next += 10
+            next += SparsityValues.packedCount
         }
         let zScored = zScores ? SparsityValues(packed: next, dimension: reference.zScoredDimensions.count) : nil
         return SparsityRow(raw: raw, withoutOutliers: withoutOutliers, zScored: zScored)

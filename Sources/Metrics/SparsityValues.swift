@@ -66,7 +66,7 @@ public struct SparsityValues: Sendable, Equatable, Codable {
         let d = vector.count
         let work = UnsafeMutableBufferPointer<Double>.allocate(capacity: SparsityValues.workCount(d))
         defer { work.deallocate() }
-        var out = [Double](repeating: 0, count: 10)
+        var out = [Double](repeating: 0, count: Self.packedCount)
         out.withUnsafeMutableBufferPointer { bl_sparsity_values_f32(vector.baseAddress!, d, work.baseAddress!, $0.baseAddress!) }
         self = SparsityValues(packed: out, dimension: d)
     }
@@ -79,7 +79,11 @@ public struct SparsityValues: Sendable, Equatable, Codable {
     /// Doubles of workspace the kernel needs for a vector of d entries (`BL_SPARSITY_WORK_DOUBLES`).
     static func workCount(_ d: Int) -> Int { 4 * d }
 
-    /// Values from ten packed doubles at `p` (`SparsityMeasure.allCases` order).
+    /// Doubles the kernel packs per vector, one per ``SparsityMeasure`` (the C side's `BL_SPARSITY_VALUES`;
+    /// a test checks they agree).
+    public static let packedCount = Int(BL_SPARSITY_VALUES)
+
+    /// Values from ``packedCount`` packed doubles at `p` (`SparsityMeasure.allCases` order).
     init(packed p: UnsafePointer<Double>, dimension: Int) {
         self.init(hoyer: p[0], gini: p[1], top1Energy: p[2], top5Energy: p[3], top10Energy: p[4],
                   participationRatio: p[5], energyEffectiveDimension: p[6], nearZeroFraction: p[7],

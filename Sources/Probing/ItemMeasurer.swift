@@ -33,13 +33,12 @@ struct ItemMeasurer: Sendable {
     }
 
     func measure(_ item: LadderItem) throws -> ProbeRunItem {
-        let collector = ActivationCollector()
         let patching = try Self.patching(for: item, plan: plan, patchSource: patchSource)
         // The entropy model's logits give its log-probability of each byte (per-byte measured difficulty).
         let patcherLogits = model.hasEntropyModel ? [StudyPlan.patcherLogitsHook] : []
         let names = Array(Set(plan.measuredHooks.map(\.name) + plan.activationHooks.map(\.name) + patcherLogits))
         let result = try model.forward(bytes: item.bytes, options: ForwardOptions(
-            patching: patching, hooks: collector.hookSet(capturing: names), computeLogits: true))
+            patching: patching, hooks: HookSet(capture: names), computeLogits: true))
         let n = result.inputIDs.count
         let lengths = result.patchLengths
         let p = lengths.count
@@ -66,7 +65,7 @@ struct ItemMeasurer: Sendable {
             }
         }
         var patcherLosses: [Double]? = nil
-        if let logits = collector.activation(StudyPlan.patcherLogitsHook), logits.rows == n {
+        if let logits = result.activations[StudyPlan.patcherLogitsHook], logits.rows == n {
             patcherLosses = try logits.values.withUnsafeBufferPointer {
                 try ByteEntropy.nextByteLosses(logits: $0, rows: n, vocabulary: logits.columns, ids: result.inputIDs)
             }
@@ -111,7 +110,7 @@ struct ItemMeasurer: Sendable {
             plan.measures.map { (v.columnName($0), $0, v) }
         }
         for (hookIndex, hook) in plan.measuredHooks.enumerated() {
-            guard let activation = collector.activation(hook.name) else {
+            guard let activation = result.activations[hook.name] else {
                 throw ProbingError.nonFiniteModelOutput(item: label, detail: "hook \(hook.name) did not fire")
             }
             var reducer = try SparsityReducer(dimension: activation.columns, reference: profiles[hook.name])
@@ -139,7 +138,7 @@ struct ItemMeasurer: Sendable {
 
         var activations: [String: [Float]] = [:]
         for spec in plan.layout.activations {
-            activations[spec.key] = collector.activation(spec.hook)?.values ?? []
+            activations[spec.key] = result.activations[spec.hook]?.values ?? []
         }
 
         let span = (item.analysisSpan.lowerBound + 1)..<(item.analysisSpan.upperBound + 1)

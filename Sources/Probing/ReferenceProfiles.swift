@@ -45,16 +45,15 @@ enum ReferenceProfiles {
     /// Statistics of one item's reference vectors, per hook.
     static func statistics(of item: LadderItem, model: any ByteLevelModel, plan: StudyPlan,
                            patchSource: (any ByteLevelModel)? = nil) throws -> [String: ReferenceStatistics] {
-        let collector = ActivationCollector()
         let patching = patchSource == nil ? plan.patching : try ItemMeasurer.patching(for: item, plan: plan, patchSource: patchSource)
         let result = try model.forward(bytes: item.bytes, options: ForwardOptions(
-            patching: patching, hooks: collector.hookSet(capturing: plan.measuredHooks.map(\.name)), computeLogits: false))
+            patching: patching, hooks: HookSet(capture: plan.measuredHooks.map(\.name)), computeLogits: false))
         let span = (item.analysisSpan.lowerBound + 1)..<(item.analysisSpan.upperBound + 1)
         let starts = PatchLayout.starts(patchLengths: result.patchLengths)
         let patchRows = starts.indices.filter { result.patchLengths[$0] > 0 && span.contains(starts[$0]) }
         var out: [String: ReferenceStatistics] = [:]
         for hook in plan.measuredHooks {
-            guard let a = collector.activation(hook.name) else { continue }
+            guard let a = result.activations[hook.name] else { continue }
             var stats = try ReferenceStatistics(dimension: a.columns)
             let rows = HookSelection.scope(of: hook) == .patch ? patchRows : Array(span)
             try a.values.withUnsafeBufferPointer { buffer in

@@ -194,7 +194,7 @@ public enum StudyStatistics {
                 guard len > 0, span.contains(start) else { continue }
                 item.append(itemPosition[records[i].baseItemID]!)
                 level.append(levelPosition[records[i].levelIndex]!)
-                entropy.append(Double(stored.patches.meanEntropy[j]) / 0.693_147_180_559_945_309_4)
+                entropy.append(ByteEntropy.bits(fromNats: Double(stored.patches.meanEntropy[j])))
                 length.append(Double(len))
                 position.append(Double(start))
                 for (h, _) in hooks.enumerated() {

@@ -61,6 +61,9 @@ void bl_pool_wake(void);
 /// Doubles of workspace bl_sparsity_values needs for a vector of d entries.
 #define BL_SPARSITY_WORK_DOUBLES(d) (4 * (d))
 
+/// Doubles per measured vector: one per case of Metrics.SparsityMeasure (SparsityValues.packedCount).
+#define BL_SPARSITY_VALUES 10
+
 /// The ten measures of Metrics.SparsityMeasure, in its order (Hoyer, Gini, top-1/5/10 % energy,
 /// participation ratio / d, energy effective dimension / d, near-zero fraction, excess kurtosis, L2),
 /// of the finite vector h[0..<d], d ≥ 1, into out[0..<10]; `work` holds BL_SPARSITY_WORK_DOUBLES(d).
