@@ -22,6 +22,9 @@ public struct BLTConfig: Sendable, Equatable {
     public var patchingThreshold: Double
     public var maxPatchLength: Int?
     public var localAttentionWindowLength: Int?
+    /// The context the checkpoint declares (top-level `max_position_embeddings`, in tokens = bytes + BOS),
+    /// nil when absent. Longer inputs still run (RoPE extrapolates), but outside what the model was built for.
+    public var maxPositionEmbeddings: Int?
     public var crossAttnK: Int
     public var hashByteGroupSizes: [Int]
     public var hashByteGroupVocab: Int
@@ -90,6 +93,7 @@ extension BLTConfig {
         patchingThreshold = try top.double("patching_threshold") ?? 1.335442066192627
         maxPatchLength = try top.int("max_patch_length")
         localAttentionWindowLength = try top.has("local_attention_window_len") ? top.int("local_attention_window_len") : 512
+        maxPositionEmbeddings = try top.int("max_position_embeddings")
         crossAttnK = try top.int("cross_attn_k") ?? 2
         hashByteGroupSizes = try top.intArray("encoder_hash_byte_group_size") ?? [3, 4, 5, 6, 7, 8]
         if hashByteGroupSizes.isEmpty { hashByteGroupSizes = [3, 4, 5, 6, 7, 8] }  // `x or default`
@@ -231,6 +235,7 @@ extension BLTConfig {
         if let m = maxPatchLength { try L.check(m, 1...L.positions, field: "max_patch_length", path: path) }
         if let p = patchSize { try L.check(p, 0...L.positions, field: "patch_size", path: path) }
         if let w = localAttentionWindowLength { try L.check(w, 1...L.positions, field: "local_attention_window_len", path: path) }
+        if let m = maxPositionEmbeddings { try L.check(m, 1...L.positions, field: "max_position_embeddings", path: path) }
         if !patchingThreshold.isFinite {
             throw .invalidValue(path: path, field: "patching_threshold", value: "\(patchingThreshold)", reason: "must be finite")
         }

@@ -223,8 +223,11 @@ public final class ProbeRunWriter {
         try file.setAttribute(ProbeRunSchema.Attribute.status, ProbeRunSchema.Status.complete)
         try file.flush()
         closeHandles()
+        // The file's bytes reach the disk before it replaces anything and before the journal (the only
+        // other copy of the items) goes: a power loss after this point leaves a complete probe.h5.
+        try SafeFile.syncFile(partialPath)
         try SafeFile.renameIntoPlace(partialPath, finalPath)
-        // The final file is in place: the journal has served its purpose.
+        // The final file is in place (and its folder entry synced): the journal has served its purpose.
         journal?.close()
         journal = nil
         unlink(ProbeRunJournal.path(for: finalPath))

@@ -108,6 +108,15 @@ public enum SafeFile {
         syncFolder(of: destination)
     }
 
+    /// fsync of an existing regular file's data and metadata (opened read-only, no following of a link).
+    /// - Throws: `HDF5Error.fileSystem` naming the file when it cannot be opened or synced (EIO, ENOSPC).
+    public static func syncFile(_ path: String) throws {
+        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)
+        guard fd >= 0 else { throw HDF5Error.fileSystem(path: path, detail: "cannot open to fsync: \(String(cString: strerror(errno)))") }
+        defer { close(fd) }
+        guard fsync(fd) == 0 else { throw HDF5Error.fileSystem(path: path, detail: "fsync failed: \(String(cString: strerror(errno)))") }
+    }
+
     /// fsync of the folder holding `path` (best effort: some file systems refuse it).
     public static func syncFolder(of path: String) {
         let folder = URL(fileURLWithPath: path).deletingLastPathComponent().path

@@ -79,29 +79,15 @@ extension LadderItem {
         return String(decoding: try encoder.encode(LadderItemRecord(self)), as: UTF8.self)
     }
 
-    /// Writes `items` as JSONL to `path` atomically (temporary file, then rename).
-    public static func writeJSONL(_ items: [LadderItem], to path: String) throws {
-        var data = Data()
+    /// `items` as JSONL bytes, one `jsonLine()` per item, each ending in a newline. Writing them is the
+    /// caller's (the CLI writes through `SafeFile.atomicWrite`: an exclusive, unpredictable temporary name
+    /// next to the destination, fsync, rename over a regular file or nothing).
+    public static func jsonlBytes(_ items: [LadderItem]) throws -> [UInt8] {
+        var data: [UInt8] = []
         for item in items {
-            data.append(contentsOf: Array(try item.jsonLine().utf8))
+            data += Array(try item.jsonLine().utf8)
             data.append(10)
         }
-        let url = URL(fileURLWithPath: path)
-        var isDir: ObjCBool = false
-        let parent = url.deletingLastPathComponent().path
-        guard FileManager.default.fileExists(atPath: parent, isDirectory: &isDir), isDir.boolValue else {
-            throw LadderError.cannotWrite(path: path, detail: "directory \(parent) does not exist")
-        }
-        let tmp = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).\(ProcessInfo.processInfo.processIdentifier).tmp")
-        do {
-            try data.write(to: tmp)
-            // POSIX rename replaces an existing file atomically (same directory, same filesystem).
-            guard rename(tmp.path, url.path) == 0 else {
-                throw LadderError.cannotWrite(path: path, detail: "rename failed (errno \(errno))")
-            }
-        } catch {
-            try? FileManager.default.removeItem(at: tmp)
-            throw LadderError.cannotWrite(path: path, detail: "\(error)")
-        }
+        return data
     }
 }

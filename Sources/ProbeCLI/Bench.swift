@@ -81,15 +81,32 @@ struct Bench: AsyncParsableCommand {
     @Flag(name: .customLong("gemm-rate"), help: "Also compare ByteLens' products with oneDNN's own threaded sgemm on the model's shapes.")
     var gemmRate = false
 
+    /// Caps of the numeric options (every value is untrusted): an input of at most 1 MiB per forward,
+    /// at most 1,000 timed and 100 warm-up forwards per size, 64 sizes and 256 threads.
+    static let maxSizeBytes = 1 << 20, maxRepeats = 1000, maxWarmup = 100, maxSizes = 64, maxThreads = 256
+
     func validate() throws {
-        guard !parsedSizes.isEmpty, parsedSizes.allSatisfy({ $0 > 0 }) else {
-            throw ValidationError("--sizes needs comma-separated positive integers, got '\(sizes)'")
+        let fields = sizes.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+        guard !fields.isEmpty, fields.count <= Self.maxSizes else {
+            throw ValidationError("--sizes takes 1 to \(Self.maxSizes) comma-separated sizes, got \(fields.count)")
         }
-        guard repeats >= 1 else { throw ValidationError("--repeats must be at least 1") }
-        guard warmup >= 0 else { throw ValidationError("--warmup must be non-negative") }
-        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
+        for field in fields {
+            guard let size = Int(field), (1...Self.maxSizeBytes).contains(size) else {
+                throw ValidationError("--sizes: '\(field)' is not a size in 1...\(Self.maxSizeBytes) bytes (in '\(sizes)')")
+            }
+        }
+        guard (1...Self.maxRepeats).contains(repeats) else {
+            throw ValidationError("--repeats must be in 1...\(Self.maxRepeats), got \(repeats)")
+        }
+        guard (0...Self.maxWarmup).contains(warmup) else {
+            throw ValidationError("--warmup must be in 0...\(Self.maxWarmup), got \(warmup)")
+        }
+        if let threads, !(1...Self.maxThreads).contains(threads) {
+            throw ValidationError("--threads must be in 1...\(Self.maxThreads), got \(threads)")
+        }
     }
 
+    /// The sizes of `--sizes` (``validate()`` has checked every field).
     private var parsedSizes: [Int] { sizes.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) } }
 
     func run() async throws {

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import HDF5Store
 import Ladders
 
 /// `probe datasets`: list, show and export the difficulty ladders.
@@ -164,7 +165,7 @@ extension Datasets {
                 let levels = try level.map { [try ladder.level($0)] }
                 items += try ladder.items(levels: levels, limit: limit)
             }
-            try LadderItem.writeJSONL(items, to: out)
+            try SafeFile.atomicWrite(try LadderItem.jsonlBytes(items), to: out)
             print("wrote \(items.count) items to \(out)")
         }
     }

@@ -41,8 +41,19 @@ struct Trace: AsyncParsableCommand {
     @Option(name: .long, help: "Output HDF5 file.")
     var out: String
 
+    @Option(name: .customLong("max-bytes"),
+            help: "Refuse inputs longer than this (default \(Trace.defaultMaxBytes); at most \(Trace.hardMaxBytes)): the global transformer's attention grows with the square of the patch count.")
+    var maxBytes: Int = Trace.defaultMaxBytes
+
+    /// Default and hard caps of `--max-bytes`: 256 KiB runs in well under a minute on 2 cores with the
+    /// shipped model; 16 MiB bounds memory for any checkpoint.
+    static let defaultMaxBytes = 1 << 18, hardMaxBytes = 1 << 24
+
     func validate() throws {
         if (text == nil) == (textFile == nil) { throw ValidationError("give exactly one of --text or --text-file") }
+        guard (1...Self.hardMaxBytes).contains(maxBytes) else {
+            throw ValidationError("--max-bytes must be in 1...\(Self.hardMaxBytes), got \(maxBytes)")
+        }
     }
 
     func run() async throws {
@@ -56,7 +67,16 @@ struct Trace: AsyncParsableCommand {
         } else {
             bytes = try Self.readRegularFile(textFile!, option: "--text-file")
         }
+        guard bytes.count <= maxBytes else {
+            throw TraceError(description: "the input has \(bytes.count) bytes, more than --max-bytes \(maxBytes) (the global "
+                             + "transformer's attention cost grows with the square of the patch count); raise --max-bytes "
+                             + "(at most \(Self.hardMaxBytes)) or trace a shorter excerpt")
+        }
         let loaded = try BLTModel(directory: try ModelOption.directory(model))
+        if let context = loaded.config.maxPositionEmbeddings, bytes.count + 1 > context {
+            FileHandle.standardError.write(Data(("probe trace: warning: \(bytes.count + 1) tokens (bytes + BOS) exceed the checkpoint's "
+                + "max_position_embeddings \(context); positions past it are outside what the model was built for\n").utf8))
+        }
         let (strategy, _) = try patching.resolve(config: loaded.config)
         var hookSet = HookSet()
         for pattern in hooks { hookSet.capture(pattern) }

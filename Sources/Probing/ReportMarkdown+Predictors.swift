@@ -24,7 +24,7 @@ extension ReportMarkdown {
             let predictions = (try? predictions(ladder: ladder)) ?? []
             guard !predictions.isEmpty else { continue }
             lines.append("")
-            lines.append("**\(ladder)**")
+            lines.append("**\(Self.cell(ladder))**")
             lines.append("")
             lines.append("| signal | AUROC first vs last level | AUROC adjacent levels | ρ with level | ρ with measured loss | r with loss given entropy, within levels |")
             lines.append("|---|---|---|---|---|---|")

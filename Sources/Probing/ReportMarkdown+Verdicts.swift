@@ -83,7 +83,7 @@ extension ReportMarkdown {
             let label = StudyTest(rawValue: r.measure).map { "\(Self.testLabel($0)) `\($0.rawValue)`" } ?? "`\(r.measure)`"
             let ok = (r.estimate ?? 1) <= 0.05 ? "yes"
                 : ((r.ciLow ?? 1) > 0.05 ? "**no**: this test's verdicts are too liberal here" : "above 0.05, but its CI includes 0.05")
-            lines.append("| \(r.ladder) | \(label) | \(Self.number(r.estimate)) (\(Self.cell(r.note))) | \(Self.interval(r)) | \(ok) |")
+            lines.append("| \(Self.cell(r.ladder)) | \(label) | \(Self.number(r.estimate)) (\(Self.cell(r.note))) | \(Self.interval(r)) | \(ok) |")
         }
         return lines
     }
@@ -118,7 +118,7 @@ extension ReportMarkdown {
         lines.append("|---|---|---|---|---|---|")
         for ladder in data.ladders {
             guard let row = rows(.lossTracksLevel, ladder: ladder).first else {
-                lines.append("| \(ladder) | — | — | — | not measured (file has no loss) | — |")
+                lines.append("| \(Self.cell(ladder)) | — | — | — | not measured (file has no loss) | — |")
                 continue
             }
             let levels = data.levels(of: ladder)
@@ -138,7 +138,7 @@ extension ReportMarkdown {
             case .noEvidence: answer = "no evidence that it does"
             case .insufficientData: answer = "insufficient data"
             }
-            lines.append("| \(ladder) | `\(row.measure)` | \(loss) | \(accuracy) | \(cell(row, up: "rises", down: "falls")) | \(answer) |")
+            lines.append("| \(Self.cell(ladder)) | `\(row.measure)` | \(loss) | \(accuracy) | \(cell(row, up: "rises", down: "falls")) | \(answer) |")
         }
         return lines
     }
@@ -176,10 +176,10 @@ extension ReportMarkdown {
         let categorical = StudyStatistics.categoricalLadders(data.provenance)
         for ladder in data.ladders {
             lines.append("")
-            lines.append("**\(ladder)**")
+            lines.append("**\(Self.cell(ladder))**")
             lines.append("")
             if categorical.contains(ladder) {
-                lines.append("**\(ladder)**: trend questions not applicable — the levels of this ladder are categories, not a difficulty "
+                lines.append("**\(Self.cell(ladder))**: trend questions not applicable — the levels of this ladder are categories, not a difficulty "
                              + "order (compare levels in the per-level summary; the rows below are shown for completeness only).")
                 lines.append("")
             }
@@ -273,7 +273,7 @@ extension ReportMarkdown {
                 if verdicts.contains(.tracksInversely) { down += 1 }
             }
             let described = clusters.map { c in c.count == 1 ? "`\(hooks[c[0]])`" : "{\(c.map { "`\(hooks[$0])`" }.joined(separator: ", "))}" }
-            lines.append("| \(ladder) | \(clusters.count) of \(hooks.count) hooks | \(up) | \(down) | <details><summary>list</summary>\(described.joined(separator: " · "))</details> |")
+            lines.append("| \(Self.cell(ladder)) | \(clusters.count) of \(hooks.count) hooks | \(up) | \(down) | <details><summary>list</summary>\(described.joined(separator: " · "))</details> |")
         }
         return lines
     }
@@ -287,7 +287,7 @@ extension ReportMarkdown {
                      + "? insufficient data. Measures that disagree at a hook mean the \"sparsity\" effect depends on how sparsity is measured.")
         for ladder in data.ladders {
             lines.append("")
-            lines.append("**\(ladder)**")
+            lines.append("**\(Self.cell(ladder))**")
             lines.append("")
             lines.append("| hook | " + columns.map { "`\($0)`" }.joined(separator: " | ") + " | agree? |")
             lines.append("|---|" + String(repeating: "---|", count: columns.count + 1))
@@ -327,7 +327,7 @@ extension ReportMarkdown {
             let hooks = Array(Set(strata.filter { $0.ladder == ladder }.map(\.hook))).sorted()
             for hook in hooks {
                 lines.append("")
-                lines.append("**\(ladder)**, `\(hook)`, `\(data.primaryColumn)`")
+                lines.append("**\(Self.cell(ladder))**, `\(hook)`, `\(data.primaryColumn)`")
                 lines.append("")
                 lines.append("| patches | n items | partial r [95 % CI], Holm p |")
                 lines.append("|---|---|---|")

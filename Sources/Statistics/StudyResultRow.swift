@@ -195,7 +195,7 @@ extension StudyResultRow {
         for r in rows {
             let measure = r.isPrimary ? "**\(r.measure)**" : r.measure
             let ci = (r.ciLow == nil || r.ciHigh == nil) ? "—" : "[\(number(r.ciLow)), \(number(r.ciHigh))]"
-            lines.append("| \(r.test.rawValue) | \(r.ladder) | \(r.hook.isEmpty ? "—" : r.hook) | \(measure) | \(r.n) | "
+            lines.append("| \(r.test.rawValue) | \(MarkdownText.cell(r.ladder)) | \(r.hook.isEmpty ? "—" : r.hook) | \(measure) | \(r.n) | "
                          + "\(number(r.estimate)) | \(ci) | \(pValue(r.p)) | \(pValue(r.correctedP)) | \(r.verdict.rawValue) |")
         }
         return lines.joined(separator: "\n") + "\n"

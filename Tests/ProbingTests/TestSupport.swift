@@ -56,8 +56,7 @@ enum TinyLadder {
         return path
     }
 
-    /// A request for the tiny ladder on the fixture model, kept fast (200 bootstrap resamples).
-    /// The tiny study with every arm (run, fixed:4, random-init:0) and a 20-shuffle permutation null.
+    /// A request for the tiny ladder on the fixture model, kept fast (200 bootstrap resamples): the tiny study with every arm (run, fixed:4, random-init:0) and a 20-shuffle permutation null.
     static func request(dataset: String, out: String, resume: Bool = false, threads: Int = 1) -> StudyRequest {
         var r = StudyRequest(dataset: "custom:\(dataset)", modelDirectory: TestPaths.model, seed: 7, threads: threads,
                              outDirectory: out, resume: resume, bootstrapResamples: 200, assetsDirectory: TestPaths.assets,

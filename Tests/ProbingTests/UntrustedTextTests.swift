@@ -19,6 +19,24 @@ struct UntrustedTextTests {
         #expect(ReportMarkdown.cell("p=0.05") == "p=0.05")
     }
 
+    @Test func aHostileDatasetNameCannotInjectMarkdownIntoTheReport() throws {
+        // The ladder of a custom dataset is named after its path, which may hold any byte but "/" and NUL.
+        let dir = try TemporaryDirectory()
+        let plain = try TinyLadder.write(in: dir)
+        let hostile = dir.file("x | y\n# injected heading\n<b>bold.jsonl")
+        try FileManager.default.copyItem(atPath: plain, toPath: hostile)
+        var request = TinyLadder.request(dataset: hostile, out: dir.file("out"))
+        request.patchControl = false
+        request.modelControl = nil
+        request.nullShuffles = 0
+        let outcome = try isolatedRunner(try StudyPlan.prepare(request)).run()
+        let report = try String(contentsOfFile: outcome.report.reportPath, encoding: .utf8)
+        #expect(report.contains("injected heading"))
+        for line in report.split(separator: "\n", omittingEmptySubsequences: false) {
+            #expect(!line.hasPrefix("# injected") && !line.contains("<b>"), "\(line)")
+        }
+    }
+
     @Test func longItemIDsAreShortenedWithAHash() {
         let a = String(repeating: "x", count: 230) + "a"
         let b = String(repeating: "x", count: 230) + "b"
