@@ -40,7 +40,7 @@ import xarray as xr
 
 NOT_A_VARIABLE = b"This is a netCDF dimension but not a netCDF variable."
 FAILURES: list[str] = []
-CHECKS = {"h5py datasets": 0, "xarray groups": 0, "xarray variables": 0, "attributes": 0}
+CHECKS = {"h5py datasets": 0, "xarray groups": 0, "xarray variables": 0, "attributes": 0, "units attributes": 0}
 
 
 def fail(message: str) -> None:
@@ -168,6 +168,13 @@ def check_xarray(path: Path, expected: dict) -> None:
                     fail(f"{path.name}:{key} xarray strings are not str")
                 if not same_values(np.asarray(got), want):
                     fail(f"{path.name}:{key} xarray values differ from what Swift wrote")
+                # Schema v2 of a probe run: every numeric variable says what it is and its units
+                # (booleans and strings excepted), so xarray users see them without the schema document.
+                if path.name == "probe_run.h5" and spec["dtype"] not in ("string", "bool"):
+                    CHECKS["units attributes"] += 1
+                    for attribute in ("units", "long_name"):
+                        if not str(variable.attrs.get(attribute, "")):
+                            fail(f"{path.name}:{key} has no '{attribute}' attribute in xarray")
 
 
 # %% [markdown]

@@ -65,7 +65,7 @@ def close(a, b, rtol=RTOL, atol=0.0):
 def load(path):
     with h5py.File(path, "r") as f:
         assert f.attrs["schema"] == "bytelens.probe-run", f.attrs["schema"]
-        assert int(f.attrs["schema_version"]) == 1
+        assert int(f.attrs["schema_version"]) in (1, 2)
         assert f.attrs["status"] == "complete", "run did not finish"
         stats_group = f["statistics"]
         table = {name: stats_group[name][()] for name in stats_group}

@@ -28,7 +28,7 @@ extension HDF5Group {
 }
 
 extension HDF5Dataset {
-    /// `name  float32[164, 2]  (byte, byte_hook)  chunked [819, 2] shuffle+deflate`.
+    /// `name  float32[164, 2]  (byte, hook)  chunked [819, 2] shuffle+deflate`.
     public func summaryLine() throws -> String {
         let name = path.split(separator: "/").last.map(String.init) ?? path
         let shape = try self.shape()

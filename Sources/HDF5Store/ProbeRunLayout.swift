@@ -43,6 +43,17 @@ public struct ProbeRunActivationSpec: Sendable, Equatable, Codable, Hashable {
     public var key: String { "\(scope.groupName)/\(hook)" }
 }
 
+/// `long_name` and CF-style `units` of a column.
+public struct ProbeRunColumnDescription: Sendable, Equatable, Codable, Hashable {
+    public var longName: String
+    public var units: String
+
+    public init(longName: String, units: String) {
+        self.longName = longName
+        self.units = units
+    }
+}
+
 /// What a probe run contains besides the fixed columns: fixed when the file is created and checked
 /// again on resume (a partial file written with another layout is refused).
 public struct ProbeRunLayout: Sendable, Equatable, Codable {
@@ -58,15 +69,47 @@ public struct ProbeRunLayout: Sendable, Equatable, Codable {
     public var itemMetricNames: [String]
     /// Raw activations to keep (optional; can be large).
     public var activations: [ProbeRunActivationSpec]
+    /// `long_name` and `units` of item metrics by name (written as attributes of their `/items` columns);
+    /// a metric without an entry gets a generic `long_name` and units `"1"`.
+    public var itemMetricDescriptions: [String: ProbeRunColumnDescription]
 
     public init(byteLevelHooks: [String], patchLevelHooks: [String], probeHooks: [String],
-                measureColumns: [String], itemMetricNames: [String], activations: [ProbeRunActivationSpec] = []) {
+                measureColumns: [String], itemMetricNames: [String], activations: [ProbeRunActivationSpec] = [],
+                itemMetricDescriptions: [String: ProbeRunColumnDescription] = [:]) {
         self.byteLevelHooks = byteLevelHooks
         self.patchLevelHooks = patchLevelHooks
         self.probeHooks = probeHooks
         self.measureColumns = measureColumns
         self.itemMetricNames = itemMetricNames
         self.activations = activations
+        self.itemMetricDescriptions = itemMetricDescriptions
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case byteLevelHooks, patchLevelHooks, probeHooks, measureColumns, itemMetricNames, activations, itemMetricDescriptions
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        byteLevelHooks = try c.decode([String].self, forKey: .byteLevelHooks)
+        patchLevelHooks = try c.decode([String].self, forKey: .patchLevelHooks)
+        probeHooks = try c.decode([String].self, forKey: .probeHooks)
+        measureColumns = try c.decode([String].self, forKey: .measureColumns)
+        itemMetricNames = try c.decode([String].self, forKey: .itemMetricNames)
+        activations = try c.decodeIfPresent([ProbeRunActivationSpec].self, forKey: .activations) ?? []
+        // Absent in v1 files.
+        itemMetricDescriptions = try c.decodeIfPresent([String: ProbeRunColumnDescription].self, forKey: .itemMetricDescriptions) ?? [:]
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(byteLevelHooks, forKey: .byteLevelHooks)
+        try c.encode(patchLevelHooks, forKey: .patchLevelHooks)
+        try c.encode(probeHooks, forKey: .probeHooks)
+        try c.encode(measureColumns, forKey: .measureColumns)
+        try c.encode(itemMetricNames, forKey: .itemMetricNames)
+        try c.encode(activations, forKey: .activations)
+        if !itemMetricDescriptions.isEmpty { try c.encode(itemMetricDescriptions, forKey: .itemMetricDescriptions) }
     }
 
     /// Names must be usable as HDF5 link names and unique; widths positive.

@@ -32,11 +32,13 @@ public struct ProbeRunReferenceProfile: Sendable, Equatable {
 }
 
 /// The `/reference` group (schema v1 addition; files without it still read): hooks on a coordinate axis
-/// `reference_hook`, ragged per-hook data as flat values + offsets, like the rest of the file.
+/// `hook` (`reference_hook` in v1 files), ragged per-hook data as flat values + offsets, like the rest of the file.
 extension ProbeRunSchema {
     public enum Reference {
         public static let group = "reference"
-        public static let hookDimension = "reference_hook"
+        public static let hookDimension = "hook"
+        /// The hook axis' name in v1 files.
+        static let hookDimensionV1 = "reference_hook"
         public static let outlierDimension = "outlier"
         public static let valueDimension = "reference_value"
     }
@@ -60,7 +62,7 @@ extension ProbeRunWriter {
             }
         }
         let group = try file.createGroup(R.group)
-        try group.setAttribute("schema_group", "bytelens.probe-run v1 /\(R.group)")
+        try group.setAttribute("schema_group", "bytelens.probe-run v\(ProbeRunSchema.version) /\(R.group)")
         try group.setAttribute("reference_rule", rule)
         try group.createCoordinateDimension(R.hookDimension, strings: profiles.map(\.hook))
             .setAttribute("long_name", "hook point names")
@@ -74,22 +76,19 @@ extension ProbeRunWriter {
             return out
         }
         let hooks = [R.hookDimension]
-        try group.createDataset("vector_count", values: profiles.map { Int64($0.vectorCount) }, dimensions: hooks)
-            .setAttribute("long_name", "reference vectors per hook")
-        try group.createDataset("width", values: profiles.map { Int64($0.mean.count) }, dimensions: hooks)
-            .setAttribute("long_name", "hidden width of the hook (rows of mean/std on the reference_value axis)")
-        try group.createDataset("value_offset", values: offsets(profiles.map(\.mean.count)), dimensions: hooks)
-            .setAttribute("long_name", "first row of the hook on the reference_value axis")
-        try group.createDataset("outlier_offset", values: offsets(profiles.map(\.outlierDimensions.count)), dimensions: hooks)
-            .setAttribute("long_name", "first row of the hook on the outlier axis")
-        try group.createDataset("outlier_count", values: profiles.map { Int64($0.outlierDimensions.count) }, dimensions: hooks)
-            .setAttribute("long_name", "outlier dimensions of the hook")
-        try group.createDataset("outlier_dimension", values: outliers.map { Int32($0) }, dimensions: [R.outlierDimension])
-            .setAttribute("long_name", "outlier dimension indices (ascending per hook), dropped by the _no_outliers variants")
-        try group.createDataset("mean", values: profiles.flatMap(\.mean), dimensions: [R.valueDimension])
-            .setAttribute("long_name", "per-dimension mean of h on the reference set (z-score centre)")
-        try group.createDataset("std", values: profiles.flatMap(\.standardDeviation), dimensions: [R.valueDimension])
-            .setAttribute("long_name", "per-dimension population standard deviation of h on the reference set (z-score scale; 0 = dimension left out)")
+        /// Every numeric dataset here is dimensionless (counts, indices) or in the hidden state's own units.
+        func describe(_ dataset: HDF5Dataset, _ longName: String) throws {
+            try dataset.setAttribute("long_name", longName)
+            try dataset.setAttribute("units", "1")
+        }
+        try describe(group.createDataset("vector_count", values: profiles.map { Int64($0.vectorCount) }, dimensions: hooks), "reference vectors per hook")
+        try describe(group.createDataset("width", values: profiles.map { Int64($0.mean.count) }, dimensions: hooks), "hidden width of the hook (rows of mean/std on the reference_value axis)")
+        try describe(group.createDataset("value_offset", values: offsets(profiles.map(\.mean.count)), dimensions: hooks), "first row of the hook on the reference_value axis")
+        try describe(group.createDataset("outlier_offset", values: offsets(profiles.map(\.outlierDimensions.count)), dimensions: hooks), "first row of the hook on the outlier axis")
+        try describe(group.createDataset("outlier_count", values: profiles.map { Int64($0.outlierDimensions.count) }, dimensions: hooks), "outlier dimensions of the hook")
+        try describe(group.createDataset("outlier_dimension", values: outliers.map { Int32($0) }, dimensions: [R.outlierDimension]), "outlier dimension indices (ascending per hook), dropped by the _no_outliers variants")
+        try describe(group.createDataset("mean", values: profiles.flatMap(\.mean), dimensions: [R.valueDimension]), "per-dimension mean of h on the reference set (z-score centre)")
+        try describe(group.createDataset("std", values: profiles.flatMap(\.standardDeviation), dimensions: [R.valueDimension]), "per-dimension population standard deviation of h on the reference set (z-score scale; 0 = dimension left out)")
         try file.flush()
     }
 }
@@ -101,7 +100,7 @@ extension ProbeRunReader {
         typealias R = ProbeRunSchema.Reference
         guard try file.contains(R.group) else { return nil }
         let group = try file.group(R.group)
-        let hooks = try group.dataset(R.hookDimension).readStrings()
+        let hooks = try group.dataset(try group.contains(R.hookDimension) ? R.hookDimension : R.hookDimensionV1).readStrings()
         let counts = try group.dataset("vector_count").read(as: Int64.self)
         let widths = try group.dataset("width").read(as: Int64.self)
         let valueOffsets = try group.dataset("value_offset").read(as: Int64.self)

@@ -26,7 +26,9 @@ extension ProbeRunWriter {
             plan.append((S.Group.items, column.name, column.type, [S.Dimension.item], 1, column.meaning, column.units))
         }
         for name in layout.itemMetricNames {
-            plan.append((S.Group.items, name, .float64, [S.Dimension.item], 1, "per-item metric '\(name)' (NaN if undefined)", nil))
+            let description = layout.itemMetricDescriptions[name]
+            plan.append((S.Group.items, name, .float64, [S.Dimension.item], 1,
+                         (description?.longName ?? "per-item metric '\(name)'") + " (NaN if undefined)", description?.units ?? "1"))
         }
         for column in S.byteColumns {
             plan.append((S.Group.bytes, column.name, column.type, [S.Dimension.byte], 1, column.meaning, column.units))
@@ -40,13 +42,13 @@ extension ProbeRunWriter {
         for (group, hooks, rowDimension, hookDimension, what) in measureGroups where !hooks.isEmpty {
             for column in layout.measureColumns {
                 plan.append(("\(S.Group.measures)/\(group)", column, .float32, [rowDimension, hookDimension], hooks.count,
-                             "sparsity measure '\(column)' per \(what) and hook (NaN if not computed)", nil))
+                             "sparsity measure '\(column)' per \(what) and hook (NaN if not computed)", "1"))
             }
         }
         for spec in layout.activations {
             plan.append(("\(S.Group.activations)/\(spec.scope.groupName)", spec.hook, .float32,
                          [spec.scope.dimension, S.hiddenDimension(width: spec.width)], spec.width,
-                         "raw activations of hook '\(spec.hook)' per \(spec.scope.rawValue) row", nil))
+                         "raw activations of hook '\(spec.hook)' per \(spec.scope.rawValue) row", "1"))
         }
         return plan
     }
@@ -95,7 +97,7 @@ extension ProbeRunWriter {
             columns["\(entry.group)/\(entry.name)"] = (dataset, entry.dimensions[0])
         }
         for group in [S.Group.items, S.Group.bytes, S.Group.patches] {
-            try Self.openGroup(group, in: file).setAttribute("schema_group", "bytelens.probe-run v1 /\(group)")
+            try Self.openGroup(group, in: file).setAttribute("schema_group", "bytelens.probe-run v\(S.version) /\(group)")
         }
     }
 
@@ -184,7 +186,9 @@ extension ProbeRunWriter {
         try numbers("max_vif", rows.map { $0.maxVIF ?? nan })
         try strings("stratum", rows.map(\.stratum))
         for column in S.statisticColumns {
-            try group.dataset(column.name).setAttribute("long_name", column.meaning)
+            let dataset = try group.dataset(column.name)
+            try dataset.setAttribute("long_name", column.meaning)
+            if let units = column.units { try dataset.setAttribute("units", units) }
         }
     }
 }

@@ -153,6 +153,8 @@ public final class ProbeRunWriter {
         try appendColumn("bytes/value", item.bytes.value)
         try appendColumn("bytes/entropy", item.bytes.entropy)
         try appendColumn("bytes/patch_id", item.bytes.patchID)
+        let patchOffset = Int64(patchRowCount)
+        try appendColumn("bytes/patch_index", item.bytes.patchID.map { patchOffset + Int64($0) })
         try appendColumn("bytes/is_patch_start", item.bytes.isPatchStart)
         try appendColumn("bytes/log_prob", item.bytes.logProb)
         try appendColumn("bytes/entropy_model_log_prob", item.bytes.entropyModelLogProb)

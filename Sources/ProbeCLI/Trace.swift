@@ -5,6 +5,8 @@ import Foundation
 import Glibc
 #endif
 import HDF5Store
+import Ladders
+import Probing
 
 /// `probe trace`: one forward pass, written to HDF5.
 struct Trace: AsyncParsableCommand {
@@ -77,7 +79,7 @@ struct Trace: AsyncParsableCommand {
             FileHandle.standardError.write(Data(("probe trace: warning: \(bytes.count + 1) tokens (bytes + BOS) exceed the checkpoint's "
                 + "max_position_embeddings \(context); positions past it are outside what the model was built for\n").utf8))
         }
-        let (strategy, _) = try patching.resolve(config: loaded.config)
+        let (strategy, normalizedPatching) = try patching.resolve(config: loaded.config)
         var hookSet = HookSet()
         for pattern in hooks { hookSet.capture(pattern) }
         let started = Date()
@@ -87,7 +89,13 @@ struct Trace: AsyncParsableCommand {
             throw TraceError(description: "the forward pass produced a non-finite value (\(bad)); the checkpoint's weights "
                              + "are probably damaged; nothing was written to \(out)")
         }
-        try Self.write(result, model: loaded, bytes: bytes, to: out)
+        let provenance = TraceProvenance(
+            modelFiles: try FileProvenance.modelFiles(in: loaded.directory),
+            gitCommit: FileProvenance.gitCommit(in: (try? AssetLocator.locate())?.deletingLastPathComponent()
+                                                ?? URL(fileURLWithPath: ".")),
+            patching: normalizedPatching, commandLine: ["probe"] + CommandLine.arguments.dropFirst(),
+            createdUTC: ProbeRunProvenance.utcNow())
+        try Self.write(result, model: loaded, bytes: bytes, provenance: provenance, to: out)
         print("wrote \(out): N = \(result.inputIDs.count) tokens, P = \(result.patchLengths.count) patches, "
               + "\(result.activations.count) hooks, forward \(String(format: "%.3f", seconds)) s")
     }
@@ -138,11 +146,12 @@ struct Trace: AsyncParsableCommand {
     /// Writes the trace under an unpredictable temporary name in the destination directory (created
     /// exclusively, so a planted symlink is never followed), then renames it over `path`, which must be a
     /// regular file or absent.
-    static func write(_ result: ForwardResult, model: BLTModel, bytes: [UInt8], to path: String) throws {
+    static func write(_ result: ForwardResult, model: BLTModel, bytes: [UInt8], provenance: TraceProvenance,
+                      to path: String) throws {
         try SafeFile.checkOutput(path, what: "--out")
         let temporary = SafeFile.temporaryPath(near: path)
         do {
-            try writeFile(result, model: model, bytes: bytes, at: temporary)
+            try writeFile(result, model: model, bytes: bytes, provenance: provenance, at: temporary)
             try SafeFile.renameIntoPlace(temporary, path)
         } catch {
             unlink(temporary)
@@ -162,16 +171,31 @@ struct Trace: AsyncParsableCommand {
         }
     }
 
-    private static func writeFile(_ result: ForwardResult, model: BLTModel, bytes: [UInt8], at path: String) throws {
+    private static func writeFile(_ result: ForwardResult, model: BLTModel, bytes: [UInt8], provenance: TraceProvenance,
+                                  at path: String) throws {
         let file = try HDF5File.create(at: path, overwrite: false)
+        try file.setAttribute("schema", TraceProvenance.schema)
+        try file.setAttribute("schema_version", Int64(TraceProvenance.schemaVersion))
+        try file.setAttribute("tool_version", ByteLensVersion.current)
+        try file.setAttribute("git_commit", provenance.gitCommit)
+        try file.setAttribute("model_files", provenance.modelFiles.map(\.path))
+        try file.setAttribute("model_sha256", provenance.modelFiles.map(\.sha256))
+        try file.setAttribute("patching", provenance.patching)
+        try file.setAttribute("command_line", provenance.commandLine)
+        try file.setAttribute("created_utc", provenance.createdUTC)
+        try file.setAttribute("hdf5_version", HDF5File.libraryVersion)
         try file.setAttribute("model_directory", model.directory.path)
         try file.setAttribute("n_bytes", Int64(bytes.count))
-        try file.setAttribute("entropy_units", "nats")
+        try file.setAttribute("entropy_units", "nat")
         // Named dimensions (netCDF-4 dimension scales) so xarray opens the file without phony_dims:
         // "position" (N bytes incl. BOS), "patch" (P), "patch_slot" (P*k), "vocab", and one
         // "width_<C>" per column count of the hooks.
         try file.createDataset("input_ids", values: result.inputIDs.map(Int64.init), dimensions: ["position"])
-        if let entropy = result.entropy { try file.createDataset("entropy", values: entropy, dimensions: ["position"]) }
+        if let entropy = result.entropy {
+            let dataset = try file.createDataset("entropy", values: entropy, dimensions: ["position"])
+            try dataset.setAttribute("units", "nat")
+            try dataset.setAttribute("long_name", "next-byte entropy of the entropy model at each position")
+        }
         try file.createDataset("patch_lengths", values: result.patchLengths.map(Int64.init), dimensions: ["patch"])
         try file.createDataset("patch_ids", values: result.patchIDs.map(Int64.init), dimensions: ["position"])
         try file.createDataset("decoder_patch_ids", values: result.decoderPatchIDs.map(Int64.init), dimensions: ["position"])
@@ -203,6 +227,18 @@ struct Trace: AsyncParsableCommand {
         group.close()
         file.close()
     }
+}
+
+/// What made a trace file, written as its root attributes (`schema` "bytelens.trace", version 1; the
+/// trace layout is otherwise unchanged from the files written before these attributes existed).
+struct TraceProvenance {
+    static let schema = "bytelens.trace"
+    static let schemaVersion = 1
+    var modelFiles: [ProbeRunModelFile]
+    var gitCommit: String
+    var patching: String
+    var commandLine: [String]
+    var createdUTC: String
 }
 
 /// A trace that cannot be written (non-finite model output).

@@ -1,4 +1,5 @@
 import BLTModel
+import HDF5Store
 import Metrics
 
 /// The per-item scalar columns of `/items` (after the fixed columns), in order. Entropies in bits;
@@ -45,6 +46,26 @@ public enum ItemMetrics {
     /// Mean byte-aligned entropy over that patch, bits: the entropy *local to the probe*, the covariate
     /// of test (c) (the span mean says little about the state at the probe).
     public static let probePatchEntropyBits = "probe_patch_entropy_bits"
+
+    /// `long_name` and `units` of every metric, written as attributes of its `/items` column.
+    public static let descriptions: [String: ProbeRunColumnDescription] = [
+        contentBytes: .init(longName: "bytes in the analysis span", units: "byte"),
+        meanEntropyBits: .init(longName: "mean next-byte entropy of the entropy model over the analysis span", units: "bit"),
+        bitsPerByte: .init(longName: "the model's next-byte loss over the analysis span", units: "bit/byte"),
+        patchesPerByte: .init(longName: "non-empty patches starting in the span per span byte", units: "patch/byte"),
+        meanPatchLength: .init(longName: "mean length of the patches starting in the span", units: "byte"),
+        meanFirstByteEntropyBits: .init(longName: "mean entropy about the first bytes of the span's patches", units: "bit"),
+        scoredEntropyBits: .init(longName: "mean entropy over the task's scored answer bytes", units: "bit"),
+        shiftBitsPerByte: .init(longName: "byte-trigram surprisal of the span against the training text", units: "bit/byte"),
+        shiftBitsPerScalar: .init(longName: "byte-trigram surprisal of the span per Unicode scalar", units: "bit/scalar"),
+        flopsPerByte: .init(longName: "forward FLOPs per span byte under the run's patching", units: "FLOP/byte"),
+        globalFLOPsFraction: .init(longName: "share of the FLOPs spent in the global transformer", units: "1"),
+        fixedPatchingFLOPsPerByte: .init(longName: "forward FLOPs per span byte under fixed-size patching (control)", units: "FLOP/byte"),
+        probePatchLength: .init(longName: "length of the patch containing the probe position", units: "byte"),
+        probePatchEntropyBits: .init(longName: "mean entropy over the patch containing the probe position", units: "bit"),
+        answerLossBits: .init(longName: "teacher-forced loss over the scored answer bytes", units: "bit/byte"),
+        answerExactMatch: .init(longName: "1 if greedy decoding gives every scored answer byte, else 0", units: "1"),
+    ]
 
     /// Column order of `/items` metrics. New metrics are appended at the end (readers look them up by name).
     public static let names = [

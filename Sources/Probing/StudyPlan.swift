@@ -145,7 +145,8 @@ public struct StudyPlan: Sendable {
             probeHooks: measured.map(\.name),
             measureColumns: variants.flatMap { v in measures.map { v.columnName($0) } },
             itemMetricNames: ItemMetrics.names,
-            activations: saved.map { ProbeRunActivationSpec(hook: $0.name, scope: HookSelection.scope(of: $0), width: $0.columns!) })
+            activations: saved.map { ProbeRunActivationSpec(hook: $0.name, scope: HookSelection.scope(of: $0), width: $0.columns!) },
+            itemMetricDescriptions: ItemMetrics.descriptions)
 
         let out = URL(fileURLWithPath: request.outDirectory ?? RunOutput.defaultDirectory(for: request)).standardizedFileURL
         try checkWritable(out, create: !dryRun)

@@ -121,6 +121,9 @@ struct InteropFileTests {
         column("/bytes/value", "int16", dims: b, items.flatMap { $0.bytes.value.map { .int(Int64($0)) } })
         column("/bytes/entropy", "float32", dims: b, items.flatMap { $0.bytes.entropy.map(f) })
         column("/bytes/patch_id", "int32", dims: b, items.flatMap { $0.bytes.patchID.map { .int(Int64($0)) } })
+        let patchOffsets = items.indices.map { i in items[..<i].reduce(0) { $0 + $1.patches.count } }
+        column("/bytes/patch_index", "int64", dims: b, items.indices.flatMap { i in
+            items[i].bytes.patchID.map { JSONValue.int(Int64(patchOffsets[i]) + Int64($0)) } })
         column("/bytes/is_patch_start", "bool", dims: b, items.flatMap { $0.bytes.isPatchStart.map(JSONValue.bool) })
         column("/bytes/log_prob", "float32", dims: b, items.flatMap { $0.bytes.logProb.map(f) })
         column("/bytes/entropy_model_log_prob", "float32", dims: b, items.flatMap { $0.bytes.entropyModelLogProb.map(f) })
@@ -132,8 +135,8 @@ struct InteropFileTests {
         column("/patches/first_byte_entropy", "float32", dims: p, items.flatMap { $0.patches.firstByteEntropy.map(f) })
         // /measures
         let groups: [(String, String, String, [String], KeyPath<ProbeRunItem, ProbeRunMeasureRows>)] = [
-            ("byte_level", "byte", "byte_hook", layout.byteLevelHooks, \.byteMeasures),
-            ("patch_level", "patch", "patch_hook", layout.patchLevelHooks, \.patchMeasures),
+            ("byte_level", "byte", "hook", layout.byteLevelHooks, \.byteMeasures),
+            ("patch_level", "patch", "hook", layout.patchLevelHooks, \.patchMeasures),
             ("probe", "item", "hook", layout.probeHooks, \.probeMeasures)]
         for (group, rowDimension, hookDimension, hooks, keyPath) in groups {
             column("/measures/\(group)/\(hookDimension)", "string", dims: [hookDimension], hooks.map(JSONValue.string))
@@ -186,7 +189,7 @@ struct InteropFileTests {
         expected["/patch"] = .dimensionOnly(length: patchOffset)
         expected["/statistics/result"] = .dimensionOnly(length: stats.count)
         expected["@root"] = .object([
-            "schema": .string(ProbeRunSchema.name), "schema_version": .int(1), "status": .string("complete"),
+            "schema": .string(ProbeRunSchema.name), "schema_version": .int(2), "status": .string("complete"),
             "completed_items": .int(Int64(count)), "seed": .uint(provenance.seed), "git_commit": .string(provenance.gitCommit),
             "hdf5_version": .string(HDF5File.libraryVersion), "started_utc": .string(provenance.startedUTC),
             "finished_utc": .string("2026-11-29T05:00:00Z"),

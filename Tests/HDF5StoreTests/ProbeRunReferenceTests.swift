@@ -31,7 +31,7 @@ struct ProbeRunReferenceTests {
         let group = try file.group(ProbeRunSchema.Reference.group)
         #expect(try group.dataset("outlier_dimension").axisLabel(0) == "outlier")
         #expect(try group.dataset("mean").axisLabel(0) == "reference_value")
-        #expect(try group.dataset("vector_count").axisLabel(0) == "reference_hook")
+        #expect(try group.dataset("vector_count").axisLabel(0) == "hook")
         #expect(try group.dataset("mean").read(as: Double.self).count == 9)
     }
 

@@ -12,7 +12,7 @@ struct ProbeRunWriterTests {
         #expect(!FileManager.default.fileExists(atPath: ProbeRunWriter.partialPath(for: path)))
 
         let reader = try ProbeRunReader(path: path)
-        #expect(reader.schemaVersion == 1)
+        #expect(reader.schemaVersion == 2)
         #expect(reader.status == "complete")
         #expect(reader.completedItemCount == 9)
         #expect(reader.layout == ProbeRunFixture.layout)
@@ -59,12 +59,12 @@ struct ProbeRunWriterTests {
         #expect(try file.group("bytes").dataset("entropy").shape() == [totalBytes])
         #expect(try file.dataset("byte").shape() == [totalBytes])
         #expect(try file.group("measures").group("byte_level").dataset("hoyer").shape() == [totalBytes, 2])
-        #expect(try file.group("measures").group("byte_level").dataset("byte_hook").readStrings()
+        #expect(try file.group("measures").group("byte_level").dataset("hook").readStrings()
                 == ProbeRunFixture.layout.byteLevelHooks)
         let itemIndex = try file.group("bytes").dataset("item_index").read(as: Int32.self)
         #expect(itemIndex == (0..<6).flatMap { Array(repeating: Int32($0), count: ProbeRunFixture.item($0).bytes.count) })
         #expect(try file.group("bytes").dataset("is_patch_start").elementType == .bool)
-        #expect(try file.group("bytes").dataset("entropy").stringAttribute("units") == "nats")
+        #expect(try file.group("bytes").dataset("entropy").stringAttribute("units") == "nat")
     }
 
     @Test func malformedItemsAreRejectedWithoutWriting() throws {
@@ -168,12 +168,12 @@ struct ProbeRunWriterTests {
         }
         let newer = directory.file("newer.h5")
         try ProbeRunFixture.writeComplete(to: newer, count: 1)
-        try HDF5File.open(newer, mode: .readWrite).setAttribute("schema_version", Int64(2))
+        try HDF5File.open(newer, mode: .readWrite).setAttribute("schema_version", Int64(3))
         do {
             _ = try ProbeRunReader(path: newer)
             Issue.record("a newer schema version must be refused")
         } catch let error as ProbeRunError {
-            #expect(error.description.contains("schema version 2 is newer"))
+            #expect(error.description.contains("schema version 3 is newer"))
         }
         let other = directory.file("other.h5")
         try HDF5File.create(at: other).setAttribute("schema", "someone.else")
@@ -214,13 +214,13 @@ struct ProbeRunSummaryTests {
         try ProbeRunFixture.writeComplete(to: path, count: 3)
         let text = try ProbeRunReader(path: path).summary(itemLimit: 2)
         for expected in [
-            "schema: bytelens.probe-run version 1", "status: complete, 3 complete item(s)",
+            "schema: bytelens.probe-run version 2", "status: complete, 3 complete item(s)",
             "tool: 0.1.0-test (git 0123456789abcdef)", "seed: 7",
             "command: probe run --dataset ood --name 'naïve ✓'", "hdf5 \(HDF5File.libraryVersion)",
             "model.safetensors  sha256 " + String(repeating: "ab", count: 32),
             "statistics: 2 row(s): 1 insufficient data, 1 tracks difficulty",
-            "      hoyer  float32[", "(byte, byte_hook)  chunked", "shuffle+deflate",
-            "  byte  float32[", "dimension", "      byte_hook  string[2]  coordinate",
+            "      hoyer  float32[", "(byte, hook)  chunked", "shuffle+deflate",
+            "  byte  float32[", "dimension", "      hook  string[2]  coordinate",
             "first 2 item(s):", "[1] script_distance level 1",
         ] {
             #expect(text.contains(expected), "missing '\(expected)' in:\n\(text)")
