@@ -64,7 +64,7 @@ let package = Package(
             "ModelCore", "ByteTransformer", "BLTModel", "Parallelism", "Kernels", "Ladders", "Metrics", "Statistics", "HDF5Store", "Plotting",
         ]),
         .target(name: "ProbeCLI", dependencies: [
-            "Probing", "BLTModel", "Ladders", "Metrics", "Statistics", "HDF5Store", "Plotting",
+            "Probing", "BLTModel", "Ladders", "Metrics", "Statistics", "HDF5Store", "Plotting", "Parallelism",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "probe", dependencies: ["ProbeCLI"]),
@@ -83,7 +83,7 @@ let package = Package(
         .testTarget(name: "LaddersTests", dependencies: ["Ladders"]),
         .testTarget(name: "MetricsTests", dependencies: ["Metrics"], resources: [.copy("Fixtures")]),
         .testTarget(name: "StatisticsTests", dependencies: ["Statistics"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "HDF5StoreTests", dependencies: ["HDF5Store"], exclude: ["SchemaV1"]),
+        .testTarget(name: "HDF5StoreTests", dependencies: ["HDF5Store", "Parallelism"], exclude: ["SchemaV1"]),
         .testTarget(name: "PlottingTests", dependencies: ["Plotting"], resources: [.copy("Golden")]),
         .testTarget(name: "ProbingTests", dependencies: ["Probing"]),
         .testTarget(name: "ProbeCLITests", dependencies: ["ProbeCLI"]),

@@ -5,6 +5,7 @@ import HDF5Store
 import Metrics
 import Probing
 import Statistics
+import Parallelism
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)

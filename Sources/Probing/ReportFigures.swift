@@ -1,5 +1,6 @@
 import BLTModel
 import HDF5Store
+import Metrics
 import Plotting
 import Statistics
 
@@ -13,7 +14,6 @@ struct ReportFigure {
 /// Builds the report's figures from `ReportData` (stored values only).
 struct ReportFigures {
     let data: ReportData
-    static let ln2 = 0.693_147_180_559_945_309_4
 
     func all() throws -> [ReportFigure] {
         var out: [ReportFigure] = []
@@ -159,7 +159,7 @@ struct ReportFigures {
         var x: [Double] = [], y: [Double] = []
         for (_, stored, rows) in try spanPatches(ladder) {
             for j in rows {
-                x.append(Double(stored.patches.meanEntropy[j]) / Self.ln2)
+                x.append(ByteEntropy.bits(fromNats: Double(stored.patches.meanEntropy[j])))
                 y.append(Double(stored.patchMeasures.value(column, row: j, hook: h, hookCount: data.layout.patchLevelHooks.count) ?? .nan))
             }
         }
@@ -206,7 +206,7 @@ struct ReportFigures {
         }
         if starts.first != 0 { starts.insert(0, at: 0); rows.insert(rows.first ?? 0, at: 0) }
         return ItemView(bytes: (1..<n).map { UInt8(clamping: max(0, Int(stored.bytes.value[$0]))) },
-                        entropyBits: (1..<n).map { Double(stored.bytes.entropy[$0]) / Self.ln2 },
+                        entropyBits: (1..<n).map { ByteEntropy.bits(fromNats: Double(stored.bytes.entropy[$0])) },
                         patchStarts: starts, patchRows: rows)
     }
 

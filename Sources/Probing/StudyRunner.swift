@@ -1,11 +1,11 @@
 import BLTModel
 import Foundation
 import Kernels
-import Parallelism
 import HDF5Store
 import Ladders
 import Metrics
 import Statistics
+import Parallelism
 
 /// Where a run is, for progress displays.
 public struct StudyProgress: Sendable {
@@ -45,7 +45,7 @@ public struct StudyOutcome: Sendable {
 /// (rename to `probe.h5`) and rebuilds figures and REPORT.md from the finished file alone (the same code
 /// path as `probe report`).
 ///
-/// Interrupts: between items the runner checks `shouldStop` (by default ``HDF5Store/InterruptSignal``);
+/// Interrupts: between items the runner checks `shouldStop` (by default ``Parallelism/InterruptSignal``);
 /// when set it finishes the items in flight, checkpoints and closes the partial file and throws
 /// ``HDF5Store/ProbeRunError/interrupted(partialPath:completedItems:)``. A failing item does the same and
 /// rethrows the item's error. `--resume` (``StudyRequest/resume``) continues from the last complete item

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import HDF5Store
+import Parallelism
 
 @Suite("Probe-run resume after crashes, kills and interrupts")
 struct ProbeRunResumeTests {
