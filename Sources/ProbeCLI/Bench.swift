@@ -3,6 +3,7 @@ import BLTModel
 import Foundation
 import Kernels
 import Metrics
+import Probing
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -43,6 +44,7 @@ struct Bench: AsyncParsableCommand {
           probe bench --model .checkpoints/blt-1b-shape --sizes 512 --repeats 3 --compute bf16
           probe bench --model .checkpoints/blt-1b-shape --sizes 512 --repeats 3 --compute bf16 --release-weights
           probe bench --model .checkpoints/blt-small --sizes 1024 --gemm-rate
+          probe bench --study ood --study-limit 8
         """)
 
     @Option(name: .long, help: ModelOption.help)
@@ -81,9 +83,20 @@ struct Bench: AsyncParsableCommand {
     @Flag(name: .customLong("gemm-rate"), help: "Also compare ByteLens' products with oneDNN's own threaded sgemm on the model's shapes.")
     var gemmRate = false
 
+    @Option(name: .long, help: "Time a whole study on this dataset (as `probe run --dataset`, in a temporary folder) and state its item stage's GFLOP/s as a fraction of the fp32 GEMM peak measured in the same run.")
+    var study: String?
+
+    @Option(name: .customLong("study-limit"), help: "With --study: items per level (1...\(Bench.maxStudyLimit)).")
+    var studyLimit: Int = 8
+
+    @Option(name: .customLong("null-shuffles"), help: "With --study: permutation-null shuffles, as in `probe run`.")
+    var nullShuffles: Int = StudyRequest.defaultNullShuffles
+
     /// Caps of the numeric options (every value is untrusted): an input of at most 1 MiB per forward,
     /// at most 1,000 timed and 100 warm-up forwards per size, 64 sizes and 256 threads.
     static let maxSizeBytes = 1 << 20, maxRepeats = 1000, maxWarmup = 100, maxSizes = 64, maxThreads = 256
+    /// Cap of `--study-limit` (the generated ladders make at most 1,000 items per level).
+    static let maxStudyLimit = 1000
 
     func validate() throws {
         let fields = sizes.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
@@ -104,6 +117,9 @@ struct Bench: AsyncParsableCommand {
         if let threads, !(1...Self.maxThreads).contains(threads) {
             throw ValidationError("--threads must be in 1...\(Self.maxThreads), got \(threads)")
         }
+        guard (1...Self.maxStudyLimit).contains(studyLimit) else {
+            throw ValidationError("--study-limit must be in 1...\(Self.maxStudyLimit), got \(studyLimit)")
+        }
     }
 
     /// The sizes of `--sizes` (``validate()`` has checked every field).
@@ -112,6 +128,10 @@ struct Bench: AsyncParsableCommand {
     func run() async throws {
         let threadCount = threads ?? ComputeThreads.available
         ComputeThreads.count = threadCount
+        if let study {
+            try runStudyBench(dataset: study, threadCount: threadCount)
+            return
+        }
         let precision = compute
         let model = try ModelOption.directory(self.model).path
         Self.say("probe bench: \(model)")
