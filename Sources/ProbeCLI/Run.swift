@@ -51,39 +51,7 @@ struct Run: AsyncParsableCommand {
           probe run --dataset ood --model-source random-init:0 --control-model none   (study an untrained BLT alone)
         """)
 
-    @Option(name: .long, help: "Ladder (ood, noise, noise-blt, structure, tasks, tasks-*) or custom:PATH (.jsonl or folder).")
-    var dataset: String = "ood"
-
-    @Option(name: .long, help: "Checkpoint directory in Hugging Face layout (default: the shipped model, Assets/models/\(StudyPlan.defaultModelName)/).")
-    var model: String?
-
-    @Option(name: .long, parsing: .upToNextOption, help: "Level indices or names (default: all levels).")
-    var levels: [String] = []
-
-    @Option(name: .long, help: "Base items per level, or 'all'.")
-    var limit: String = String(StudyRequest.defaultLimit)
-
-    @Option(name: .long, help: "Base seed of the item generators (and of the bootstrap).")
-    var seed: UInt64 = 0
-
-    @Option(name: .long, parsing: .upToNextOption, help: "Hook globs to measure (see `probe hooks`).")
-    var hooks: [String] = StudyRequest.defaultHookPatterns
-
-    @Option(name: .long, parsing: .upToNextOption,
-            help: "Sparsity measures, or 'all': \(SparsityMeasure.allCases.map(\.rawValue).joined(separator: ", ")).")
-    var measures: [String] = StudyRequest.defaultMeasures.map(\.rawValue)
-
-    @Option(name: .customLong("save-activations"), parsing: .upToNextOption, help: "Hook globs whose raw activations are stored.")
-    var saveActivations: [String] = []
-
-    @Option(name: .long, help: PatchingSpec.optionHelp)
-    var patching: String = "entropy"
-
-    @Option(name: .long, help: "Items processed in parallel (default: the active cores, at most 4); results do not depend on it.")
-    var threads: Int = min(4, ProcessInfo.processInfo.activeProcessorCount)
-
-    @Option(name: .long, help: "Output directory (default: Reports/<dataset>/ for the canonical study, else runs/<dataset>-<spec hash>/).")
-    var out: String?
+    @OptionGroup var study: StudyOptions
 
     @Flag(name: .long, help: "Replace a finished run of another study in the output folder.")
     var force = false
@@ -94,77 +62,23 @@ struct Run: AsyncParsableCommand {
     @Flag(name: .long, help: "Continue <out>/probe.h5.partial from its last complete item.")
     var resume = false
 
-    @Option(name: .long, help: "Where per-item probe measures are read: suffix (last byte of the probe suffix) or prompt-end (last byte before the answer; task ladders only).")
-    var probe: String = ProbePosition.suffix.rawValue
+    @Option(name: .long, help: ArgumentHelp("Run only shard I of N (zero-based) into <out>/shards/; `probe merge` joins the shards. Default inside a Slurm array: SLURM_ARRAY_TASK_ID/SLURM_ARRAY_TASK_COUNT; 'none' turns that off.", valueName: "I/N|none"))
+    var shard: String?
 
-    @Option(name: .customLong("reference-items"), help: "Held-out level-0 items per ladder (the base items after the analysed ones; at most --limit) that define outlier dimensions and z-score moments.")
-    var referenceItems: Int = 32
+    @Flag(name: .customLong("resume-if-partial"), help: "Resume when <out>'s partial file exists, else start (for scheduler retries).")
+    var resumeIfPartial = false
 
-    @Option(name: .customLong("control-patch-size"), help: "Patch size of the fixed-patching control (compute accounting and the patch-length control arm).")
-    var controlPatchSize: Int = 4
-
-    @Flag(name: .customLong("no-patch-control"),
-          help: "Skip the patch-length control arm (by default every item runs again under fixed:<control-patch-size> patching, doubling the item stage).")
-    var noPatchControl = false
-
-    @Option(name: .customLong("model-source"),
-            help: "Which model of --model the study runs: blt (the trained BLT), entropy-model (its entropy model alone, as a plain byte-level transformer), random-init[:SEED] (a BLT of the same config with seeded random weights).")
-    var modelSource: String = ModelSource.blt.description
-
-    @Option(name: .customLong("control-model"),
-            help: "Untrained control arm: every item runs again through a BLT of the same config with seeded random weights, cut into the trained model's patches (test (h); adds about half to the item stage). random-init[:SEED] or none.")
-    var controlModel: String = StudyRequest.defaultModelControl?.description ?? "none"
-
-    @Option(name: .customLong("null-shuffles"),
-            help: "Within-item level shuffles of the permutation null that measures the verdicts' false-positive rate per test (0: skip; at most \(StudyAnalysis.maxNullShuffles)).")
-    var nullShuffles: Int = StudyRequest.defaultNullShuffles
-
-    @Option(name: .long, help: "Bootstrap resamples per confidence interval.")
-    var bootstrap: Int = 2000
-
-    @Option(name: .long, help: "Assets/ directory (default: found from the current directory or BYTELENS_ASSETS).")
-    var assets: String?
-
-    func validate() throws {
-        _ = try PatchingSpec.argument(patching)
-    }
-
+    /// The request of the study options plus this run's shard and resume state.
     func request() throws -> StudyRequest {
-        var parsedLimit: Int?
-        if limit != "all" {
-            guard let n = Int(limit) else { throw ValidationError("--limit must be a positive integer or 'all', got '\(limit)'") }
-            parsedLimit = n
+        var request = try study.request()
+        request.resume = resume
+        request.shard = try StudyShard.resolve(option: shard)
+        if resumeIfPartial && !resume {
+            // Where the partial file would be: the plan is needed to know it (default --out, shard name).
+            let probePlan = try StudyPlan.prepare(request, dryRun: true)
+            request.resume = ProbeRunWriter.unfinishedRunExists(at: probePlan.finalPath)
         }
-        guard let source = ModelSource(modelSource) else {
-            throw ValidationError("--model-source must be blt, entropy-model or random-init[:SEED], got '\(modelSource)'")
-        }
-        let control: ModelSource?
-        if controlModel == "none" { control = nil } else {
-            guard let c = ModelSource(controlModel), case .randomInit = c else {
-                throw ValidationError("--control-model must be random-init[:SEED] or none, got '\(controlModel)'")
-            }
-            control = c
-        }
-        var request = StudyRequest(
-            dataset: dataset, modelDirectory: model, levels: levels.isEmpty ? nil : levels, limit: parsedLimit, seed: seed,
-            hookPatterns: hooks, measures: try Self.parseMeasures(measures), saveActivationPatterns: saveActivations,
-            patching: patching, threads: threads, outDirectory: out, resume: resume, referenceItems: referenceItems,
-            controlPatchSize: controlPatchSize, bootstrapResamples: bootstrap, patchControl: !noPatchControl, assetsDirectory: assets,
-            commandLine: ["probe"] + CommandLine.arguments.dropFirst(), probePosition: try ProbePosition(option: probe))
-        request.modelSource = source
-        request.modelControl = control
-        request.nullShuffles = nullShuffles
         return request
-    }
-
-    static func parseMeasures(_ names: [String]) throws -> [SparsityMeasure] {
-        if names == ["all"] { return SparsityMeasure.allCases }
-        return try names.map { name in
-            guard let m = SparsityMeasure(rawValue: name) else {
-                throw ProbingError.unknownMeasure(name: name, valid: SparsityMeasure.allCases.map(\.rawValue))
-            }
-            return m
-        }
     }
 
     func run() async throws {
@@ -173,6 +87,9 @@ struct Run: AsyncParsableCommand {
         if dryRun {
             print(Self.dryRunText(plan))
             return
+        }
+        if let shard = plan.request.shard {
+            FileHandle.standardError.write(Data("probe: shard \(shard) of the study: \(plan.studyItemIndices.count) of \(plan.runItems.count) items\n".utf8))
         }
         let existing = try RunOutput.checkReplaceable(plan, force: force)
         let note: String
@@ -231,12 +148,37 @@ struct Run: AsyncParsableCommand {
                      + "), \(estimate.bytes) input bytes")
         lines.append("HDF5:     \(plan.finalPath), estimated ≤ \(DryRunEstimate.format(bytes: estimate.uncompressedBytes)) before compression "
                      + "(~\(estimate.patches) patches; deflate usually shrinks it 2-4×)")
+        let threads = plan.request.threads
+        lines.append("time:     ~\(Self.clock(estimate.seconds(threads: threads))) for the forwards with \(threads) thread(s) (\(String(format: "%.0f", estimate.flops / 1e9)) GFLOP "
+                     + "at an assumed \(Int(DryRunEstimate.assumedFLOPsPerThread / 1e9)) GFLOP/s per thread; `probe bench --study` measures this machine)")
+        lines.append("memory:   ~\(DryRunEstimate.format(bytes: estimate.memoryBytes)) peak (rough upper bound: weights as fp32, one item's activations per thread)")
+        if let shard = plan.request.shard {
+            lines.append("shards:   this process is shard \(shard) (\(plan.studyItemIndices.count) items); all \(shard.count) shards (items share out by base item):")
+            for (index, s) in DryRunEstimate.shards(of: plan, count: shard.count).enumerated() {
+                let seconds = s.flops / (DryRunEstimate.assumedFLOPsPerThread * Double(threads))
+                lines.append("  shard \(index): \(s.items) items, \(s.bytes) bytes, ~\(Self.clock(seconds)) with \(threads) thread(s) (reference pass included)")
+            }
+        }
         return lines.joined(separator: "\n")
     }
 
+    /// `42 s`, `3 min 5 s`, `2 h 07 min`.
+    static func clock(_ seconds: Double) -> String {
+        guard seconds.isFinite, seconds >= 0 else { return "?" }
+        let s = Int(seconds.rounded(.up))
+        if s < 60 { return "\(s) s" }
+        if s < 3600 { return "\(s / 60) min \(s % 60) s" }
+        return "\(s / 3600) h \(String(format: "%02d", (s % 3600) / 60)) min"
+    }
+
     static func summary(_ outcome: StudyOutcome) -> String {
+        guard let report = outcome.report else {
+            return "wrote shard \(outcome.finalPath) (\(outcome.itemCount) items\(outcome.resumedItems > 0 ? ", \(outcome.resumedItems) from the resumed partial file" : ""))\n"
+                + String(format: "time: %.1f s; when every shard is done: probe merge %@/shard-*.h5", outcome.seconds,
+                         URL(fileURLWithPath: outcome.finalPath).deletingLastPathComponent().path)
+        }
         var lines = ["wrote \(outcome.finalPath) (\(outcome.itemCount) items\(outcome.resumedItems > 0 ? ", \(outcome.resumedItems) from the resumed partial file" : ""))",
-                     "      \(outcome.report.reportPath) with \(outcome.report.figurePaths.count) figures",
+                     "      \(report.reportPath) with \(report.figurePaths.count) figures",
                      String(format: "time: %.1f s (", outcome.seconds)
                         + outcome.phaseSeconds.map { $0.phase.rawValue + String(format: " %.1f s", $0.seconds) }.joined(separator: ", ") + ")"]
         for row in outcome.statistics where (row.test == .entropyTracksLevel || row.test == .lossTracksLevel) && !row.ladder.contains("@") {

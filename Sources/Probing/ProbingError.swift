@@ -38,6 +38,10 @@ public enum ProbingError: Error, CustomStringConvertible, Equatable {
     case interruptedBeforeStart
     /// An item failed; the partial file keeps the items before it.
     case runFailed(detail: String, partialPath: String, completedItems: Int)
+    /// `probe merge` was given shard files that are not the complete set of one study.
+    case shardSetInvalid(detail: String)
+    /// A report was asked of a shard file, which holds part of a study and no statistics.
+    case shardIsNotAStudy(path: String, shard: String)
 
     public var description: String {
         switch self {
@@ -74,6 +78,10 @@ public enum ProbingError: Error, CustomStringConvertible, Equatable {
             return "interrupted after \(finalPath) was written, before the report; `probe report \(finalPath)` builds it"
         case .interruptedBeforeStart:
             return "interrupted before the first item; nothing was written"
+        case let .shardIsNotAStudy(path, shard):
+            return "\(path) is shard \(shard) of a study: its statistics need every shard; run `probe merge` on all of them"
+        case .shardSetInvalid(let detail):
+            return "cannot merge: \(detail)"
         case let .runFailed(detail, partialPath, completedItems):
             return "\(detail)\nthe run stopped after \(completedItems) complete item(s); partial results are in \(partialPath) "
                 + "(fix the cause, then rerun with --resume to continue)"

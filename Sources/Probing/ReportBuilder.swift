@@ -25,6 +25,7 @@ public struct ReportBuilder: Sendable {
     public func write(to directory: String) throws -> ReportOutput {
         let reader = try ProbeRunReader(path: path)
         defer { reader.close() }
+        if let shard = try reader.shard() { throw ProbingError.shardIsNotAStudy(path: path, shard: "\(shard.index)/\(shard.count)") }
         let data = try ReportData(reader: reader)
         let figures = try ReportFigures(data: data).all()
         let figureDirectory = URL(fileURLWithPath: directory).appendingPathComponent("figures")

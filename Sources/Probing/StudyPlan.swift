@@ -51,8 +51,10 @@ public struct StudyPlan: Sendable {
     public let measures: [SparsityMeasure]
     public let layout: ProbeRunLayout
     public let outDirectory: URL
-    /// `<out>/probe.h5`.
+    /// `<out>/probe.h5`, or `<out>/shards/shard-IIII-of-NNNN.h5` for a shard.
     public let finalPath: String
+    /// Rows of ``runItems`` this process runs, ascending: all of them, or a shard's (``StudyShard``).
+    public let studyItemIndices: [Int]
     public let assetsDirectory: URL
 
     /// The sparsity variants every measure is stored in.
@@ -150,7 +152,22 @@ public struct StudyPlan: Sendable {
 
         let out = URL(fileURLWithPath: request.outDirectory ?? RunOutput.defaultDirectory(for: request)).standardizedFileURL
         try checkWritable(out, create: !dryRun)
-        let finalPath = out.appendingPathComponent(fileName).path
+        var finalPath = out.appendingPathComponent(fileName).path
+        let runItems = items + controlItems + modelControlItems
+        var studyItemIndices = Array(runItems.indices)
+        if let shard = request.shard {
+            let specs = [controlSpec, modelControl?.description].compactMap { $0 }
+            let groups = StudyShard.groupCount(of: runItems, controlSpecs: specs)
+            guard shard.count <= groups else {
+                throw ProbingError.invalidOption(name: "--shard",
+                    detail: "\(shard.count) shards for a study of \(groups) base items (shards keep every level of a base item together); use at most \(groups)")
+            }
+            let assignment = StudyShard.assignment(of: runItems, shards: shard.count, controlSpecs: specs)
+            studyItemIndices = runItems.indices.filter { assignment[$0] == shard.index }
+            let folder = out.appendingPathComponent(StudyShard.folder)
+            try checkWritable(folder, create: !dryRun)
+            finalPath = folder.appendingPathComponent(shard.fileName).path
+        }
         let partial = ProbeRunWriter.partialPath(for: finalPath)
         let partialExists = ProbeRunWriter.unfinishedRunExists(at: finalPath)
         if request.resume && !partialExists { throw ProbingError.nothingToResume(partialPath: partial) }
@@ -164,6 +181,7 @@ public struct StudyPlan: Sendable {
                              modelDirectory: modelDirectory, config: config,
                              measuredHooks: measured, activationHooks: saved, patching: patching, patchingSpec: spec,
                              measures: measures, layout: layout, outDirectory: out, finalPath: finalPath,
+                             studyItemIndices: studyItemIndices,
                              assetsDirectory: assets)
         if request.resume { try plan.checkResumable() }
         return plan
@@ -206,6 +224,11 @@ public struct StudyPlan: Sendable {
 
     /// Every forward the item stage runs, in HDF5 row order: the study's items, then the control arm.
     public var runItems: [LadderItem] { items + controlItems + modelControlItems }
+
+    /// The items this process runs, in study order: ``runItems``, or the shard's part of it.
+    public var itemsToRun: [LadderItem] {
+        request.shard == nil ? runItems : { let all = runItems; return studyItemIndices.map { all[$0] } }()
+    }
 
     /// Every control spec of the run (patch control, model control), for ``StudyArm/split(_:controlSpecs:)``.
     public var controlSpecs: [String] { [controlPatchingSpec, modelControl?.description].compactMap { $0 } }
@@ -366,6 +389,6 @@ public struct StudyPlan: Sendable {
     /// With a model control, its reference pass and items run as well (plus a patcher-only pass per
     /// control item for the trained patches, not counted: it is a small fraction of a forward).
     public var forwardCount: Int {
-        (modelControl == nil ? 1 : 2) * referenceItems.count + items.count + controlItems.count + modelControlItems.count
+        (modelControl == nil ? 1 : 2) * referenceItems.count + studyItemIndices.count
     }
 }

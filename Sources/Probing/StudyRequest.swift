@@ -58,6 +58,10 @@ public struct StudyRequest: Sendable, Equatable {
     /// Within-item level shuffles of the permutation null (`--null-shuffles`; 0 = none): the verdict
     /// pipeline's false-positive rate per test, reported beside the verdicts.
     public var nullShuffles: Int = StudyRequest.defaultNullShuffles
+    /// The part of the study this process runs (`--shard I/N`, or the Slurm array task); nil = all of it.
+    /// A shard writes `<out>/shards/shard-IIII-of-NNNN.h5` with its items only and no statistics;
+    /// `probe merge` makes the study's `probe.h5` and report from all shards (see ``StudyShard``).
+    public var shard: StudyShard? = nil
     public static let defaultNullShuffles = 200
 
     /// The default control model: a random-initialised BLT of the checkpoint's config, seed 0.

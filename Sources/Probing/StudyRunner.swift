@@ -30,7 +30,8 @@ public struct StudyProgress: Sendable {
 /// What a finished run produced.
 public struct StudyOutcome: Sendable {
     public var finalPath: String
-    public var report: ReportOutput
+    /// The figures and REPORT.md; nil for a shard (``StudyShard``), whose report comes from `probe merge`.
+    public var report: ReportOutput?
     public var statistics: [StudyResultRow]
     public var itemCount: Int
     /// Items that were already in the partial file (resume), 0 otherwise.
@@ -143,21 +144,22 @@ public struct StudyRunner: Sendable {
         }
 
         let itemStart = Date()
-        let itemBytes = plan.runItems.map(\.byteLength)
+        let runItems = plan.itemsToRun
+        let itemBytes = runItems.map(\.byteLength)
         let bytesTotal = itemBytes.reduce(0, +)
         var next = resumed
         var bytesDone = itemBytes[..<resumed].reduce(0, +)
         do {
-            while next < plan.runItems.count {
+            while next < runItems.count {
                 if shouldStop() { throw writer.abandon() }
-                let batch = Array(plan.runItems[next..<min(next + threads, plan.runItems.count)])
+                let batch = Array(runItems[next..<min(next + threads, runItems.count)])
                 // One item per thread, each running its kernels single-threaded: splitting every product over the
                 // pool as well only adds spinning threads (a study ran 15 % faster this way).
                 let rows = try orderedParallelMap(batch, threads: threads) { item in try ComputeThreads.serially { try measurer(item).measure(item) } }
                 for row in rows { try writer.append(row) }
                 next += batch.count
                 bytesDone += batch.reduce(0) { $0 + $1.byteLength }
-                progress(StudyProgress(phase: .items, done: next, total: plan.runItems.count, bytesDone: bytesDone - itemBytes[..<resumed].reduce(0, +),
+                progress(StudyProgress(phase: .items, done: next, total: runItems.count, bytesDone: bytesDone - itemBytes[..<resumed].reduce(0, +),
                                        bytesTotal: bytesTotal - itemBytes[..<resumed].reduce(0, +),
                                        elapsed: Date().timeIntervalSince(itemStart)))
             }
@@ -171,6 +173,34 @@ public struct StudyRunner: Sendable {
         }
 
         endPhase(.items)
+        if let shard = plan.request.shard {
+            // A shard stops here: its items and reference are in the file; the statistics and the report
+            // need every shard and come from `probe merge`.
+            do {
+                if shouldStop() { throw writer.abandon() }
+                try writer.writeShard(ProbeRunShard(index: shard.index, count: shard.count, studyItemCount: plan.runItems.count,
+                                                    studyItemIndex: plan.studyItemIndices, assignmentRule: StudyShard.assignmentRule))
+                try writer.finish(statistics: [])
+            } catch {
+                _ = writer.abandon()
+                throw error
+            }
+            return StudyOutcome(finalPath: plan.finalPath, report: nil, statistics: [], itemCount: runItems.count,
+                                resumedItems: resumed, seconds: Date().timeIntervalSince(started), phaseSeconds: phases)
+        }
+        let finished = try Self.finishStudy(writer: writer, outDirectory: plan.outDirectory.path,
+                                            configuration: statisticsConfiguration, threads: threads,
+                                            progress: progress, shouldStop: shouldStop) { endPhase($0) }
+        return StudyOutcome(finalPath: plan.finalPath, report: finished.report, statistics: finished.statistics, itemCount: runItems.count,
+                            resumedItems: resumed, seconds: Date().timeIntervalSince(started), phaseSeconds: phases)
+    }
+
+    /// The end of every study, shared by `probe run` and `probe merge`: statistics from the stored values
+    /// (read back from the partial file), `finish` (rename to the final path), then figures and REPORT.md
+    /// from the finished file alone.
+    static func finishStudy(writer: ProbeRunWriter, outDirectory: String, configuration: StudyConfiguration, threads: Int,
+                            progress: (StudyProgress) -> Void, shouldStop: () -> Bool,
+                            endPhase: (StudyProgress.Phase) -> Void) throws -> (statistics: [StudyResultRow], report: ReportOutput) {
         progress(StudyProgress(phase: .statistics, done: 0, total: 1, bytesDone: 0, bytesTotal: 0, elapsed: 0))
         let results: [StudyResultRow]
         do {
@@ -178,8 +208,8 @@ public struct StudyRunner: Sendable {
             // recomputes the statistics (every item is in the journal).
             if shouldStop() { throw writer.abandon() }
             try writer.checkpoint()
-            let reader = try ProbeRunReader(path: plan.partialPath, allowPartial: true)
-            results = try StudyStatistics.analyze(reader, configuration: statisticsConfiguration, threads: threads)
+            let reader = try ProbeRunReader(path: writer.partialPath, allowPartial: true)
+            results = try StudyStatistics.analyze(reader, configuration: configuration, threads: threads)
             reader.close()
             if shouldStop() { throw writer.abandon() }
             try writer.finish(statistics: StudyStatistics.storedRows(results))
@@ -187,14 +217,12 @@ public struct StudyRunner: Sendable {
             _ = writer.abandon()
             throw error
         }
-
         endPhase(.statistics)
-        if shouldStop() { throw ProbingError.interruptedBeforeReport(finalPath: plan.finalPath) }
+        if shouldStop() { throw ProbingError.interruptedBeforeReport(finalPath: writer.finalPath) }
         progress(StudyProgress(phase: .report, done: 0, total: 1, bytesDone: 0, bytesTotal: 0, elapsed: 0))
-        let report = try ReportBuilder(path: plan.finalPath).write(to: plan.outDirectory.path)
+        let report = try ReportBuilder(path: writer.finalPath).write(to: outDirectory)
         endPhase(.report)
-        return StudyOutcome(finalPath: plan.finalPath, report: report, statistics: results, itemCount: plan.runItems.count,
-                            resumedItems: resumed, seconds: Date().timeIntervalSince(started), phaseSeconds: phases)
+        return (results, report)
     }
 }
 

@@ -90,9 +90,9 @@ enum CLIPaths {
 
     @Test func badOptions() throws {
         #expect(throws: ProbingError.unknownMeasure(name: "sparsiness", valid: SparsityMeasureNames.all)) {
-            _ = try Run.parseMeasures(["hoyer", "sparsiness"])
+            _ = try StudyOptions.parseMeasures(["hoyer", "sparsiness"])
         }
-        #expect(try Run.parseMeasures(["all"]).count == SparsityMeasureNames.all.count)
+        #expect(try StudyOptions.parseMeasures(["all"]).count == SparsityMeasureNames.all.count)
         let command = try #require(try ProbeCommand.parseAsRoot(["run", "--limit", "many"]) as? Run)
         #expect(throws: ValidationError.self) { try command.request() }
         #expect(try #require(try ProbeCommand.parseAsRoot(["run", "--limit", "all"]) as? Run).request().limit == nil)

@@ -135,9 +135,9 @@ import Testing
         // Every figure is a valid PNG, pixel-identical to rendering the figure again from the file.
         let data = try ReportData(reader: reader)
         let figures = try ReportFigures(data: data).all()
-        #expect(figures.count == outcome.report.figurePaths.count)
+        #expect(figures.count == outcome.report!.figurePaths.count)
         #expect(figures.count >= 8)
-        for (figure, path) in zip(figures, outcome.report.figurePaths) {
+        for (figure, path) in zip(figures, outcome.report!.figurePaths) {
             #expect(path.hasSuffix(figure.fileName))
             let png = try Canvas.readPNG(path: path)
             let expected = try figure.figure.render()
@@ -147,7 +147,7 @@ import Testing
         }
 
         // REPORT.md: the difficulty check, the primary-hook verdicts with controls, clusters, agreement.
-        let report = try String(contentsOfFile: outcome.report.reportPath, encoding: .utf8)
+        let report = try String(contentsOfFile: outcome.report!.reportPath, encoding: .utf8)
         for heading in ["## Does each ladder get harder for the model?", "## Verdicts at the pre-registered primary hooks",
                         "## Exploratory: every hook, near-duplicates counted once", "## Do the measures and variants agree? (test b)",
                         "## Test (d) with patch length controlled"] {
@@ -172,11 +172,11 @@ import Testing
         try FileManager.default.copyItem(atPath: outcome.finalPath, toPath: moved)
         try FileManager.default.removeItem(atPath: dataset)
         let rebuilt = try ReportBuilder(path: moved).write(to: dir.file("elsewhere"))
-        let original = try String(contentsOfFile: outcome.report.reportPath, encoding: .utf8)
+        let original = try String(contentsOfFile: outcome.report!.reportPath, encoding: .utf8)
         let again = try String(contentsOfFile: rebuilt.reportPath, encoding: .utf8)
         #expect(again == original.replacingOccurrences(of: "`probe.h5`", with: "`run.h5`")
             .replacingOccurrences(of: "probe report probe.h5", with: "probe report run.h5"))
-        for (a, b) in zip(outcome.report.figurePaths, rebuilt.figurePaths) {
+        for (a, b) in zip(outcome.report!.figurePaths, rebuilt.figurePaths) {
             #expect(FileManager.default.contents(atPath: a) == FileManager.default.contents(atPath: b))
         }
     }

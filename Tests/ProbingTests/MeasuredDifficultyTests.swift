@@ -55,7 +55,7 @@ import Testing
             let fromBytes = -positions.reduce(0.0) { $0 + Double(stored.bytes.logProb[$1]) } / Double(positions.count) / ByteEntropy.ln2
             #expect(abs(fromBytes - loss[index]) <= 1e-5 * max(1, loss[index]))
         }
-        let report = try String(contentsOfFile: outcome.report.reportPath, encoding: .utf8)
+        let report = try String(contentsOfFile: outcome.report!.reportPath, encoding: .utf8)
         #expect(report.contains("answer loss (bits/byte)") && report.contains("greedy accuracy"))
         #expect(report.contains("prompt-end: last byte before the answer span"))
     }

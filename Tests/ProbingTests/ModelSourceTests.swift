@@ -23,7 +23,7 @@ import Testing
         // Every byte is its own step: N patches of length 1 (BOS included).
         #expect(item.patches.length.allSatisfy { $0 == 1 })
         #expect(item.bytes.entropy.dropFirst().allSatisfy { $0.isFinite })
-        #expect(FileManager.default.fileExists(atPath: outcome.report.reportPath))
+        #expect(FileManager.default.fileExists(atPath: outcome.report!.reportPath))
         #expect(reader.provenance.configJSON.contains("\"model_source\":\"entropy-model\""))
     }
 

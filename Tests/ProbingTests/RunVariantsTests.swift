@@ -50,7 +50,7 @@ import Testing
                                             entropy: try BLTModel(path: TestPaths.model).forward(bytes: plan.items[0].bytes).entropy,
                                             config: config)
         #expect(item.patches.length.map(Int.init) == expected)
-        #expect(FileManager.default.fileExists(atPath: outcome.report.reportPath))
+        #expect(FileManager.default.fileExists(atPath: outcome.report!.reportPath))
         // Test (d) runs under every strategy (a control constant within texts would be absorbed and noted).
         #expect(try reader.statistics().contains { $0.test == "entropy_sparsity_patch_correlation" })
     }
@@ -95,7 +95,7 @@ import Testing
         let rows = try reader.statistics()
         #expect(rows.filter { $0.test != "entropy_sparsity_patch_correlation" }.allSatisfy { $0.note.contains("categorical ladder") })
         #expect(rows.filter { $0.test == "entropy_sparsity_patch_correlation" }.allSatisfy { !$0.note.contains("categorical") })
-        let report = try String(contentsOfFile: outcome.report.reportPath, encoding: .utf8)
+        let report = try String(contentsOfFile: outcome.report!.reportPath, encoding: .utf8)
         #expect(report.contains("**noise-blt**: trend questions not applicable"))
     }
 }

@@ -30,7 +30,7 @@ struct UntrustedTextTests {
         request.modelControl = nil
         request.nullShuffles = 0
         let outcome = try isolatedRunner(try StudyPlan.prepare(request)).run()
-        let report = try String(contentsOfFile: outcome.report.reportPath, encoding: .utf8)
+        let report = try String(contentsOfFile: outcome.report!.reportPath, encoding: .utf8)
         #expect(report.contains("injected heading"))
         for line in report.split(separator: "\n", omittingEmptySubsequences: false) {
             #expect(!line.hasPrefix("# injected") && !line.contains("<b>"), "\(line)")

@@ -1,0 +1,136 @@
+import ArgumentParser
+import Foundation
+import BLTModel
+import Metrics
+import Probing
+import Statistics
+
+/// The options that define a study, shared by `probe run` and `probe slurm` (which writes them into
+/// its array script): the dataset, model, items, hooks, measures, patching, controls and statistics.
+struct StudyOptions: ParsableArguments {
+    @Option(name: .long, help: "Ladder (ood, noise, noise-blt, structure, tasks, tasks-*) or custom:PATH (.jsonl or folder).")
+    var dataset: String = "ood"
+
+    @Option(name: .long, help: "Checkpoint directory in Hugging Face layout (default: the shipped model, Assets/models/\(StudyPlan.defaultModelName)/).")
+    var model: String?
+
+    @Option(name: .long, parsing: .upToNextOption, help: "Level indices or names (default: all levels).")
+    var levels: [String] = []
+
+    @Option(name: .long, help: "Base items per level, or 'all'.")
+    var limit: String = String(StudyRequest.defaultLimit)
+
+    @Option(name: .long, help: "Base seed of the item generators (and of the bootstrap).")
+    var seed: UInt64 = 0
+
+    @Option(name: .long, parsing: .upToNextOption, help: "Hook globs to measure (see `probe hooks`).")
+    var hooks: [String] = StudyRequest.defaultHookPatterns
+
+    @Option(name: .long, parsing: .upToNextOption,
+            help: "Sparsity measures, or 'all': \(SparsityMeasure.allCases.map(\.rawValue).joined(separator: ", ")).")
+    var measures: [String] = StudyRequest.defaultMeasures.map(\.rawValue)
+
+    @Option(name: .customLong("save-activations"), parsing: .upToNextOption, help: "Hook globs whose raw activations are stored.")
+    var saveActivations: [String] = []
+
+    @Option(name: .long, help: PatchingSpec.optionHelp)
+    var patching: String = "entropy"
+
+    @Option(name: .long, help: "Items processed in parallel (default: the active cores, at most 4); results do not depend on it.")
+    var threads: Int = min(4, ProcessInfo.processInfo.activeProcessorCount)
+
+    @Option(name: .long, help: "Output directory (default: Reports/<dataset>/ for the canonical study, else runs/<dataset>-<spec hash>/).")
+    var out: String?
+
+    @Option(name: .long, help: "Where per-item probe measures are read: suffix (last byte of the probe suffix) or prompt-end (last byte before the answer; task ladders only).")
+    var probe: String = ProbePosition.suffix.rawValue
+
+    @Option(name: .customLong("reference-items"), help: "Held-out level-0 items per ladder (the base items after the analysed ones; at most --limit) that define outlier dimensions and z-score moments.")
+    var referenceItems: Int = 32
+
+    @Option(name: .customLong("control-patch-size"), help: "Patch size of the fixed-patching control (compute accounting and the patch-length control arm).")
+    var controlPatchSize: Int = 4
+
+    @Flag(name: .customLong("no-patch-control"),
+          help: "Skip the patch-length control arm (by default every item runs again under fixed:<control-patch-size> patching, doubling the item stage).")
+    var noPatchControl = false
+
+    @Option(name: .customLong("model-source"),
+            help: "Which model of --model the study runs: blt (the trained BLT), entropy-model (its entropy model alone, as a plain byte-level transformer), random-init[:SEED] (a BLT of the same config with seeded random weights).")
+    var modelSource: String = ModelSource.blt.description
+
+    @Option(name: .customLong("control-model"),
+            help: "Untrained control arm: every item runs again through a BLT of the same config with seeded random weights, cut into the trained model's patches (test (h); adds about half to the item stage). random-init[:SEED] or none.")
+    var controlModel: String = StudyRequest.defaultModelControl?.description ?? "none"
+
+    @Option(name: .customLong("null-shuffles"),
+            help: "Within-item level shuffles of the permutation null that measures the verdicts' false-positive rate per test (0: skip; at most \(StudyAnalysis.maxNullShuffles)).")
+    var nullShuffles: Int = StudyRequest.defaultNullShuffles
+
+    @Option(name: .long, help: "Bootstrap resamples per confidence interval.")
+    var bootstrap: Int = 2000
+
+    @Option(name: .long, help: "Assets/ directory (default: found from the current directory or BYTELENS_ASSETS).")
+    var assets: String?
+
+    func validate() throws {
+        _ = try PatchingSpec.argument(patching)
+    }
+
+    /// The study request these options describe (no shard, no resume; `probe run` adds those).
+    func request(commandLine: [String] = ["probe"] + CommandLine.arguments.dropFirst()) throws -> StudyRequest {
+        var parsedLimit: Int?
+        if limit != "all" {
+            guard let n = Int(limit) else { throw ValidationError("--limit must be a positive integer or 'all', got '\(limit)'") }
+            parsedLimit = n
+        }
+        guard let source = ModelSource(modelSource) else {
+            throw ValidationError("--model-source must be blt, entropy-model or random-init[:SEED], got '\(modelSource)'")
+        }
+        let control: ModelSource?
+        if controlModel == "none" { control = nil } else {
+            guard let c = ModelSource(controlModel), case .randomInit = c else {
+                throw ValidationError("--control-model must be random-init[:SEED] or none, got '\(controlModel)'")
+            }
+            control = c
+        }
+        var request = StudyRequest(
+            dataset: dataset, modelDirectory: model, levels: levels.isEmpty ? nil : levels, limit: parsedLimit, seed: seed,
+            hookPatterns: hooks, measures: try Self.parseMeasures(measures), saveActivationPatterns: saveActivations,
+            patching: patching, threads: threads, outDirectory: out, resume: false, referenceItems: referenceItems,
+            controlPatchSize: controlPatchSize, bootstrapResamples: bootstrap, patchControl: !noPatchControl, assetsDirectory: assets,
+            commandLine: commandLine, probePosition: try ProbePosition(option: probe))
+        request.modelSource = source
+        request.modelControl = control
+        request.nullShuffles = nullShuffles
+        return request
+    }
+
+    /// These options as `probe run` arguments, every one explicit (for the scripts `probe slurm` writes);
+    /// parsing them back gives the same request. `out` replaces `--out`.
+    func arguments(out: String) -> [String] {
+        var a = ["--dataset", dataset]
+        if let model { a += ["--model", model] }
+        if !levels.isEmpty { a += ["--levels"] + levels }
+        a += ["--limit", limit, "--seed", String(seed), "--hooks"] + hooks + ["--measures"] + measures
+        if !saveActivations.isEmpty { a += ["--save-activations"] + saveActivations }
+        a += ["--patching", patching, "--threads", String(threads), "--out", out, "--probe", probe,
+              "--reference-items", String(referenceItems), "--control-patch-size", String(controlPatchSize)]
+        if noPatchControl { a.append("--no-patch-control") }
+        a += ["--model-source", modelSource, "--control-model", controlModel, "--null-shuffles", String(nullShuffles),
+              "--bootstrap", String(bootstrap)]
+        if let assets { a += ["--assets", assets] }
+        return a
+    }
+
+    static func parseMeasures(_ names: [String]) throws -> [SparsityMeasure] {
+        if names == ["all"] { return SparsityMeasure.allCases }
+        return try names.map { name in
+            guard let m = SparsityMeasure(rawValue: name) else {
+                throw ProbingError.unknownMeasure(name: name, valid: SparsityMeasure.allCases.map(\.rawValue))
+            }
+            return m
+        }
+    }
+
+}

@@ -1,0 +1,105 @@
+import ArgumentParser
+import Foundation
+import Testing
+@testable import ProbeCLI
+import Probing
+
+/// `probe slurm` without a cluster: the scripts it writes (parsed back by bash and by the run command's
+/// own parser), its option checks, and `probe merge`'s argument handling. The real cluster run is
+/// Tests/Slurm/run.sh in CI.
+@Suite struct SlurmCommandTests {
+    static func scripts(study: [String] = ["--dataset", "ood", "--limit", "6"]) throws -> SlurmScripts {
+        let options = try StudyOptions.parse(study)
+        return SlurmScripts(probe: "/opt/by telens/probe", workingDirectory: "/home/a b/work", outDirectory: "/scratch/it's/ood",
+                            studyArguments: options.arguments(out: "/scratch/it's/ood"), shards: 4, cpusPerTask: 2, memoryMB: 1500,
+                            taskMinutes: 75, mergeMinutes: 75, jobName: "bytelens-ood", partition: "short", account: nil,
+                            extraFlags: ["--qos=low"])
+    }
+
+    @Test func theArrayScriptRunsEveryShardWithTheSameStudyAndResumesARetriedTask() throws {
+        let s = try Self.scripts()
+        let array = s.arrayScript
+        for line in ["#SBATCH --array=0-3", "#SBATCH --cpus-per-task=2", "#SBATCH --mem=1500M", "#SBATCH --time=1:15:00",
+                     "#SBATCH --partition=short", "#SBATCH --qos=low", "#SBATCH --output=/scratch/it's/ood/slurm/shard-%a.out"] {
+            #expect(array.contains(line + "\n"), "missing \(line)")
+        }
+        #expect(!array.contains("--account"))
+        #expect(array.contains("--shard \"${SLURM_ARRAY_TASK_ID}/4\" --resume-if-partial"))
+        // bash accepts both scripts, and the exec line's words are exactly the run command.
+        for script in [array, s.mergeScript] {
+            let check = Process()
+            check.executableURL = URL(fileURLWithPath: "/bin/bash")
+            check.arguments = ["-n", "-c", script]
+            try check.run()
+            check.waitUntilExit()
+            #expect(check.terminationStatus == 0)
+        }
+        let words = try Self.bashWords(of: array.split(separator: "\n").first { $0.hasPrefix("exec ") }!.dropFirst(5),
+                                       environment: ["SLURM_ARRAY_TASK_ID": "2"])
+        #expect(words.prefix(2) == ["/opt/by telens/probe", "run"])
+        #expect(words.suffix(3) == ["--shard", "2/4", "--resume-if-partial"])
+        // Parsing the script's arguments back gives the same study request as the user's options.
+        let parsed = try Run.parse(Array(words.dropFirst(2)))
+        var expected = try StudyOptions.parse(["--dataset", "ood", "--limit", "6", "--out", "/scratch/it's/ood"]).request(commandLine: [])
+        var got = try parsed.study.request(commandLine: [])
+        expected.threads = 1; got.threads = 1  // --threads is written explicitly; results do not depend on it
+        #expect(got == expected)
+        #expect(parsed.shard == "2/4" && parsed.resumeIfPartial)
+        #expect(s.mergeScript.contains("merge \"${shards[@]}\" --out '/scratch/it'\\''s/ood' --threads 2"))
+        #expect(s.mergeScript.contains("shard-*-of-0004.h5"))
+    }
+
+    /// The words bash makes of `text` (quotes and variables expanded), via `printf '%s\0'`.
+    static func bashWords(of text: Substring, environment: [String: String]) throws -> [String] {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/bash")
+        process.arguments = ["-c", "printf '%s\\0' " + text]
+        process.environment = environment
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        try process.run()
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return String(decoding: data, as: UTF8.self).split(separator: "\0", omittingEmptySubsequences: false).dropLast().map(String.init)
+    }
+
+    @Test func limitsAndUnitsOfTimeAndMemoryAreCheckedAndNamed() throws {
+        #expect(try Slurm.minutes("90") == 90)
+        #expect(try Slurm.minutes("1:30:00") == 90)
+        #expect(try Slurm.minutes("1:30") == 2)  // MM:SS, rounded up
+        #expect(try Slurm.minutes("2-00:00:00") == 2880)
+        #expect(try Slurm.megabytes("8G") == 8192)
+        #expect(try Slurm.megabytes("4000M") == 4000)
+        #expect(try Slurm.megabytes("4000") == 4000)
+        #expect(try Slurm.megabytes("2048K") == 2)
+        for bad in ["", "x", "-5", "1:2:3:4", "999999999", "400-00:00:00", "0"] {
+            #expect(throws: SlurmError.self) { try Slurm.minutes(bad) }
+        }
+        for bad in ["", "G", "8X", "-1G", "99999999999T", "0"] {
+            #expect(throws: SlurmError.self) { try Slurm.megabytes(bad) }
+        }
+        #expect(throws: SlurmError.self) { try SlurmScripts.checkDirective("short\n#SBATCH --uid=0", option: "--partition") }
+        #expect(throws: (any Error).self) { try Slurm.parse(["--dataset", "ood", "--shards", "0"]) }
+        #expect(throws: (any Error).self) { try Slurm.parse(["--dataset", "ood", "--shards", "20000"]) }
+        #expect(throws: (any Error).self) { try Slurm.parse(["--dataset", "ood", "--shards", "2", "--wait"]) }
+    }
+
+    @Test func slurmWritesBothScriptsForAValidStudyAndRefusesTooManyShards() async throws {
+        let dir = try CLIPaths.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let data = try CLIPaths.dataset(in: dir)
+        let study = ["--dataset", "custom:\(data)", "--model", CLIPaths.model, "--assets", CLIPaths.assets, "--out", dir + "/study"]
+        var command = try Slurm.parse(study + ["--shards", "3", "--probe-binary", "/usr/local/bin/probe"])
+        try await command.run()
+        let array = try String(contentsOfFile: dir + "/study/slurm/array.sbatch", encoding: .utf8)
+        #expect(array.contains("#SBATCH --array=0-2"))
+        #expect(array.contains("'/usr/local/bin/probe' 'run' '--dataset' 'custom:\(data)'"))
+        #expect(FileManager.default.fileExists(atPath: dir + "/study/slurm/merge.sbatch"))
+        // 3 base items: a fourth shard would be empty.
+        var tooMany = try Slurm.parse(study + ["--shards", "4"])
+        await #expect(throws: ProbingError.self) { try await tooMany.run() }
+        // merge needs --out unless the shards sit in one shards/ folder.
+        #expect(throws: (any Error).self) { try Merge.parse(["a/shard-0000-of-0002.h5", "b/shard-0001-of-0002.h5"]) }
+        #expect(throws: Never.self) { try Merge.parse(["x/shards/shard-0000-of-0002.h5", "x/shards/shard-0001-of-0002.h5"]) }
+    }
+}
