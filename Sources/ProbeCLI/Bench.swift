@@ -45,6 +45,7 @@ struct Bench: AsyncParsableCommand {
           probe bench --model .checkpoints/blt-1b-shape --sizes 512 --repeats 3 --compute bf16 --release-weights
           probe bench --model .checkpoints/blt-small --sizes 1024 --gemm-rate
           probe bench --study ood --study-limit 8
+          probe bench --merge 400,4000,40000      (merge copy time vs items, synthetic shards)
         """)
 
     @Option(name: .long, help: ModelOption.help)
@@ -92,6 +93,12 @@ struct Bench: AsyncParsableCommand {
     @Option(name: .customLong("null-shuffles"), help: "With --study: permutation-null shuffles, as in `probe run`.")
     var nullShuffles: Int = StudyRequest.defaultNullShuffles
 
+    @Option(name: .long, help: ArgumentHelp("Time `probe merge` copying synthetic shards of these item counts (comma-separated, each ≤ \(Bench.maxMergeItems)).", valueName: "counts"))
+    var merge: String?
+
+    @Option(name: .customLong("merge-shards"), help: "With --merge: shard files per count (1...64).")
+    var mergeShards: Int = 4
+
     /// Caps of the numeric options (every value is untrusted): an input of at most 1 MiB per forward,
     /// at most 1,000 timed and 100 warm-up forwards per size, 64 sizes and 256 threads.
     static let maxSizeBytes = 1 << 20, maxRepeats = 1000, maxWarmup = 100, maxSizes = 64, maxThreads = 256
@@ -117,6 +124,13 @@ struct Bench: AsyncParsableCommand {
         if let threads, !(1...Self.maxThreads).contains(threads) {
             throw ValidationError("--threads must be in 1...\(Self.maxThreads), got \(threads)")
         }
+        if let merge {
+            let counts = merge.split(separator: ",", omittingEmptySubsequences: false).map { Int($0.trimmingCharacters(in: .whitespaces)) }
+            guard !counts.isEmpty, counts.count <= Self.maxSizes, counts.allSatisfy({ $0 != nil && (10...Self.maxMergeItems).contains($0!) }) else {
+                throw ValidationError("--merge takes 1 to \(Self.maxSizes) comma-separated item counts in 10...\(Self.maxMergeItems), got '\(merge)'")
+            }
+        }
+        guard (1...64).contains(mergeShards) else { throw ValidationError("--merge-shards must be in 1...64, got \(mergeShards)") }
         guard (1...Self.maxStudyLimit).contains(studyLimit) else {
             throw ValidationError("--study-limit must be in 1...\(Self.maxStudyLimit), got \(studyLimit)")
         }
@@ -130,6 +144,11 @@ struct Bench: AsyncParsableCommand {
         ComputeThreads.count = threadCount
         if let study {
             try runStudyBench(dataset: study, threadCount: threadCount)
+            return
+        }
+        if let merge {
+            try runMergeBench(counts: merge.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) },
+                              shards: mergeShards)
             return
         }
         let precision = compute

@@ -14,7 +14,7 @@ struct Slurm: AsyncParsableCommand {
         REPORT.md, identical in values to a one-process run). --submit runs `sbatch` on both, the merge \
         with --dependency=afterany on the array, so it also runs after a failed task and names the \
         shard to redo (`sbatch --array=I <out>/slurm/array.sbatch`, which resumes it, then \
-        `sbatch <out>/slurm/merge.sbatch`). Logs: <out>/slurm/shard-<i>.out and merge.out.
+        `sbatch <out>/slurm/merge.sbatch`). Logs: <out>/slurm/task-<t>.out and merge.out. With --sweep-model A --sweep-model B the array runs every model's shards (task t: model t / N, shard t mod N) into <out>/<model folder name>/, and the merge job merges each and writes <out>/COMPARE.md (`probe compare`).
 
         --cpus-per-task defaults to --threads, --mem to the study's memory estimate (at least 1 GB), \
         --time to twice the largest shard's estimated time plus 10 minutes. The probe binary must be \
@@ -24,6 +24,7 @@ struct Slurm: AsyncParsableCommand {
           probe slurm --dataset ood --shards 4 --submit
           probe slurm --dataset noise --limit all --shards 16 --partition short --account lab42 --submit
           probe slurm --dataset ood --model ~/models/blt-1b --shards 8 --mem 16G --time 2:00:00 --sbatch-flag=--qos=normal
+          probe slurm --dataset ood --sweep-model ~/models/blt-1b --sweep-model ~/models/blt-7b --shards 8 --out runs/sweep --submit
         """)
 
     @OptionGroup var study: StudyOptions
@@ -33,6 +34,9 @@ struct Slurm: AsyncParsableCommand {
 
     @Option(name: .customLong("cpus-per-task"), help: "CPUs per task (default: --threads).")
     var cpusPerTask: Int?
+
+    @Option(name: .customLong("merge-cpus"), help: "CPUs of the merge job (default: --cpus-per-task); its statistics use every one.")
+    var mergeCPUs: Int?
 
     @Option(name: .long, help: "Memory per task, e.g. 8G or 4000M (default: the study's estimate, at least 1G).")
     var mem: String?
@@ -52,6 +56,9 @@ struct Slurm: AsyncParsableCommand {
     @Option(name: .customLong("probe-binary"), help: "The probe binary the jobs run (default: this one).")
     var probeBinary: String?
 
+    @Option(name: .customLong("sweep-model"), help: "A sweep: run the same study on each of these checkpoints (repeat; needs --out, not --model); the merge job also writes <out>/COMPARE.md side by side.")
+    var sweepModels: [String] = []
+
     @Flag(name: .long, help: "Submit both jobs with sbatch (otherwise only write the scripts).")
     var submit = false
 
@@ -66,21 +73,49 @@ struct Slurm: AsyncParsableCommand {
             throw ValidationError("--shards must be in 1...\(ProbeRunShard.maxCount), got \(shards)")
         }
         if let c = cpusPerTask, !(1...1024).contains(c) { throw ValidationError("--cpus-per-task must be in 1...1024, got \(c)") }
+        if let c = mergeCPUs, !(1...1024).contains(c) { throw ValidationError("--merge-cpus must be in 1...1024, got \(c)") }
         if wait && !submit { throw ValidationError("--wait needs --submit") }
+        if !sweepModels.isEmpty {
+            guard study.model == nil else { throw ValidationError("use either --model (one study) or --sweep-model (a sweep), not both") }
+            guard study.out != nil else { throw ValidationError("a sweep needs --out DIR (each model's study goes to DIR/<model folder name>/)") }
+            guard sweepModels.count >= 2, sweepModels.count <= 64 else {
+                throw ValidationError("--sweep-model takes 2 to 64 checkpoints, got \(sweepModels.count)")
+            }
+            let names = sweepModels.map { URL(fileURLWithPath: $0).standardizedFileURL.lastPathComponent }
+            guard Set(names).count == names.count else {
+                throw ValidationError("--sweep-model folders need distinct names (each model's study goes to <out>/<name>/), got \(names.joined(separator: ", "))")
+            }
+            guard shards * sweepModels.count <= ProbeRunShard.maxCount else {
+                throw ValidationError("--shards × models must be ≤ \(ProbeRunShard.maxCount), got \(shards * sweepModels.count)")
+            }
+        }
     }
 
     func run() async throws {
-        // Validate the whole study and count its shards' work (nothing is created: dry run).
-        var request = try study.request()
-        request.shard = try StudyShard(index: 0, count: shards)
-        let plan = try StudyPlan.prepare(request, dryRun: true)
-        let perShard = DryRunEstimate.shards(of: plan, count: shards)
-        let estimate = DryRunEstimate(plan: plan)
+        // Validate every study (each model of a sweep) and count its shards' work (nothing is created: dry run).
+        var plans: [StudyPlan] = []
+        var arguments: [[String]] = []
+        let sweepRoot = study.out.map { URL(fileURLWithPath: $0).standardizedFileURL.path }
+        for model in sweepModels.isEmpty ? [nil] : sweepModels.map(Optional.some) {
+            var options = study
+            if let model {
+                options.model = URL(fileURLWithPath: model).standardizedFileURL.path
+                options.out = sweepRoot! + "/" + URL(fileURLWithPath: model).standardizedFileURL.lastPathComponent
+            }
+            var request = try options.request()
+            request.shard = try StudyShard(index: 0, count: shards)
+            let plan = try StudyPlan.prepare(request, dryRun: true)
+            plans.append(plan)
+            arguments.append(options.arguments(out: plan.outDirectory.path))
+        }
+        let plan = plans[0]
+        let perShard = plans.flatMap { DryRunEstimate.shards(of: $0, count: shards) }
         let cpus = cpusPerTask ?? study.threads
         let largest = perShard.map(\.flops).max() ?? 0
         let estimatedMinutes = Int((largest / (DryRunEstimate.assumedFLOPsPerThread * Double(cpus)) / 60).rounded(.up))
         let taskMinutes = try time.map { try Self.minutes($0) } ?? (2 * estimatedMinutes + 10)
-        let memoryMB = try mem.map { try Self.megabytes($0) } ?? max(1024, (estimate.memoryBytes + 999_999) / 1_000_000)
+        let estimatedMemory = plans.map { DryRunEstimate(plan: $0).memoryBytes }.max() ?? 0
+        let memoryMB = try mem.map { try Self.megabytes($0) } ?? max(1024, (estimatedMemory + 999_999) / 1_000_000)
         for (option, value) in [("--partition", partition), ("--account", account)] {
             if let value { try SlurmScripts.checkDirective(value, option: option) }
         }
@@ -88,18 +123,18 @@ struct Slurm: AsyncParsableCommand {
             try SlurmScripts.checkDirective(flag, option: "--sbatch-flag")
             guard flag.hasPrefix("-") else { throw SlurmError.invalid(option: "--sbatch-flag", detail: "expected a flag such as --qos=short, got '\(flag)'") }
         }
-        let out = plan.outDirectory.path
+        let out = sweepModels.isEmpty ? plan.outDirectory.path : sweepRoot!
         let scripts = SlurmScripts(
             probe: try probeBinary.map { URL(fileURLWithPath: $0).standardizedFileURL.path } ?? Self.currentExecutable(),
             workingDirectory: FileManager.default.currentDirectoryPath, outDirectory: out,
-            studyArguments: study.arguments(out: out), shards: shards, cpusPerTask: cpus, memoryMB: memoryMB,
+            studies: zip(plans, arguments).map { SlurmScripts.Study(arguments: $1, outDirectory: $0.outDirectory.path) }, shards: shards, cpusPerTask: cpus, mergeCPUs: mergeCPUs ?? cpus, memoryMB: memoryMB,
             taskMinutes: taskMinutes, mergeMinutes: max(15, taskMinutes), jobName: "bytelens-" + StudyPlan.slug(plan.request.dataset)
                 .filter { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" },
             partition: partition, account: account, extraFlags: sbatchFlags)
         try FileManager.default.createDirectory(atPath: scripts.slurmDirectory, withIntermediateDirectories: true)
         try SafeFile.atomicWrite(Array(scripts.arrayScript.utf8), to: scripts.arrayScriptPath)
         try SafeFile.atomicWrite(Array(scripts.mergeScript.utf8), to: scripts.mergeScriptPath)
-        print("wrote \(scripts.arrayScriptPath) (\(shards) tasks: " + perShard.map { "\($0.items)" }.joined(separator: "/")
+        print("wrote \(scripts.arrayScriptPath) (\(plans.count * shards) tasks: " + perShard.map { "\($0.items)" }.joined(separator: "/")
               + " items, ~\(Run.clock(largest / (DryRunEstimate.assumedFLOPsPerThread * Double(cpus)))) each at most; "
               + "--cpus-per-task=\(cpus) --mem=\(memoryMB)M --time=\(SlurmScripts.time(minutes: taskMinutes)))")
         print("wrote \(scripts.mergeScriptPath)")
@@ -108,11 +143,12 @@ struct Slurm: AsyncParsableCommand {
             return
         }
         let arrayJob = try Self.sbatch(["--parsable", scripts.arrayScriptPath])
-        print("submitted array job \(arrayJob) (\(shards) tasks)")
+        print("submitted array job \(arrayJob) (\(plans.count * shards) tasks)")
         let mergeArguments = ["--parsable", "--dependency=afterany:\(arrayJob)"] + (wait ? ["--wait"] : []) + [scripts.mergeScriptPath]
         if wait { print("waiting for the merge job (after the array)…") }
         let mergeJob = try Self.sbatch(mergeArguments)
-        print("submitted merge job \(mergeJob); results: \(out)/probe.h5 and \(out)/REPORT.md")
+        print("submitted merge job \(mergeJob); results: " + (sweepModels.isEmpty ? "\(out)/probe.h5 and \(out)/REPORT.md"
+            : "<model>/probe.h5 and REPORT.md per model under \(out)/, and \(out)/COMPARE.md"))
     }
 
     /// Runs `sbatch ARGS`; returns the job id of `--parsable` output (`ID` or `ID;cluster`).

@@ -8,17 +8,31 @@ import Foundation
 /// `--resume-if-partial` continues its partial file. The merge job depends on the array with
 /// `afterany` (not `afterok`), so it runs even when a task failed and says which shard is missing or
 /// unfinished and how to resume it, instead of waiting forever on a dependency that can never be met.
+///
+/// A **sweep** (several models, the same study) is one array of `models × shards` tasks: task `t` runs
+/// shard `t mod N` of model `t / N` into that model's folder; the merge job merges every model and then
+/// writes the side-by-side `COMPARE.md` (`probe compare`) into the sweep folder.
 struct SlurmScripts: Equatable {
+    /// One study of the array (one model of a sweep).
+    struct Study: Equatable {
+        /// `probe run` arguments (``StudyOptions/arguments(out:)``), `--out` included.
+        var arguments: [String]
+        /// Its output folder (shards in `<out>/shards/`, merged run in `<out>/`).
+        var outDirectory: String
+    }
+
     /// Absolute path of the `probe` binary on the compute nodes.
     var probe: String
     /// Folder the jobs `cd` into (relative paths in the study options resolve against it).
     var workingDirectory: String
-    /// The study's output folder (shards go to `<out>/shards/`, the merged run to `<out>/`).
+    /// The study's output folder, or the sweep's (scripts and logs go to `<out>/slurm/`).
     var outDirectory: String
-    /// `probe run` arguments of the study (``StudyOptions/arguments(out:)``).
-    var studyArguments: [String]
+    /// One study, or one per model of a sweep.
+    var studies: [Study]
     var shards: Int
     var cpusPerTask: Int
+    /// CPUs of the merge job (its statistics run on that many threads).
+    var mergeCPUs: Int
     /// `--mem` in MB, per task.
     var memoryMB: Int
     /// `--time` in minutes, per array task and for the merge job.
@@ -42,10 +56,10 @@ struct SlurmScripts: Equatable {
     static func time(minutes: Int) -> String { "\(minutes / 60):\(String(format: "%02d", minutes % 60)):00" }
 
     /// Header lines shared by both jobs.
-    func header(name: String, output: String, minutes: Int) -> [String] {
+    func header(name: String, output: String, minutes: Int, cpus: Int) -> [String] {
         var lines = ["#!/bin/bash",
                      "#SBATCH --job-name=\(name)",
-                     "#SBATCH --cpus-per-task=\(cpusPerTask)",
+                     "#SBATCH --cpus-per-task=\(cpus)",
                      "#SBATCH --mem=\(memoryMB)M",
                      "#SBATCH --time=\(Self.time(minutes: minutes))",
                      "#SBATCH --output=\(output)"]
@@ -56,29 +70,49 @@ struct SlurmScripts: Equatable {
     }
 
     var arrayScript: String {
-        var lines = header(name: jobName, output: slurmDirectory + "/shard-%a.out", minutes: taskMinutes)
-        lines.insert("#SBATCH --array=0-\(shards - 1)", at: 2)
-        lines += ["# Written by `probe slurm`: task i runs shard i of \(shards) of the study into \(outDirectory)/shards/.",
-                  "# Resubmit one failed task with: sbatch --array=I \(arrayScriptPath)  (it resumes its partial file).",
+        var lines = header(name: jobName, output: slurmDirectory + "/task-%a.out", minutes: taskMinutes, cpus: cpusPerTask)
+        lines.insert("#SBATCH --array=0-\(studies.count * shards - 1)", at: 2)
+        lines += ["# Written by `probe slurm`: task t runs shard t mod \(shards) of study t / \(shards) (\(studies.count) "
+                    + (studies.count == 1 ? "study" : "models") + ") into <study out>/shards/.",
+                  "# Resubmit one failed task with: sbatch --array=T \(arrayScriptPath)  (it resumes its partial file).",
                   "set -euo pipefail",
                   "cd \(Self.quote(workingDirectory))",
-                  "exec " + ([probe, "run"] + studyArguments).map(Self.quote).joined(separator: " ")
-                    + " --shard \"${SLURM_ARRAY_TASK_ID}/\(shards)\" --resume-if-partial",
-                  ""]
+                  "task=${SLURM_ARRAY_TASK_ID:?run this script with sbatch --array}",
+                  "shard=$(( task % \(shards) ))"]
+        func run(_ study: Study) -> String {
+            "exec " + ([probe, "run"] + study.arguments).map(Self.quote).joined(separator: " ")
+                + " --shard \"${shard}/\(shards)\" --resume-if-partial"
+        }
+        if studies.count == 1 {
+            lines.append(run(studies[0]))
+        } else {
+            lines.append("case $(( task / \(shards) )) in")
+            for (m, study) in studies.enumerated() { lines.append("  \(m)) " + run(study) + " ;;") }
+            lines += ["esac", "echo \"task $task is outside the array 0-\(studies.count * shards - 1)\" >&2", "exit 2"]
+        }
+        lines.append("")
         return lines.joined(separator: "\n")
     }
 
     var mergeScript: String {
-        var lines = header(name: jobName + "-merge", output: slurmDirectory + "/merge.out", minutes: mergeMinutes)
-        let pattern = Self.quote(outDirectory + "/shards") + "/shard-*-of-" + shardSuffix + ".h5"
-        lines += ["# Written by `probe slurm`: runs after every array task (afterany) and merges the shards;",
-                  "# a missing or unfinished shard is named and the merge refuses.",
-                  "set -euo pipefail",
+        var lines = header(name: jobName + "-merge", output: slurmDirectory + "/merge.out", minutes: mergeMinutes, cpus: mergeCPUs)
+        lines += ["# Written by `probe slurm`: runs after every array task (afterany) and merges the shards of each study;",
+                  "# a missing or unfinished shard is named and that merge refuses.",
+                  "set -uo pipefail",
                   "cd \(Self.quote(workingDirectory))",
                   "shopt -s nullglob",
-                  "shards=(\(pattern))",
-                  "exec \(Self.quote(probe)) merge \"${shards[@]}\" --out \(Self.quote(outDirectory)) --threads \(cpusPerTask)",
-                  ""]
+                  "status=0"]
+        for study in studies {
+            let pattern = Self.quote(study.outDirectory + "/shards") + "/shard-*-of-" + shardSuffix + ".h5"
+            lines += ["shards=(\(pattern))",
+                      "\(Self.quote(probe)) merge \"${shards[@]}\" --out \(Self.quote(study.outDirectory)) --threads \(mergeCPUs) || status=1"]
+        }
+        if studies.count > 1 {
+            lines.append("[ $status = 0 ] && { \(Self.quote(probe)) compare "
+                         + studies.map { Self.quote($0.outDirectory + "/probe.h5") }.joined(separator: " ")
+                         + " --out \(Self.quote(outDirectory)) || status=1; }")
+        }
+        lines += ["exit $status", ""]
         return lines.joined(separator: "\n")
     }
 

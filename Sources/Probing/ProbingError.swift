@@ -40,6 +40,8 @@ public enum ProbingError: Error, CustomStringConvertible, Equatable {
     case runFailed(detail: String, partialPath: String, completedItems: Int)
     /// `probe merge` was given shard files that are not the complete set of one study.
     case shardSetInvalid(detail: String)
+    /// `probe compare` was given runs that are not the same study on different models.
+    case comparisonInvalid(detail: String)
     /// A report was asked of a shard file, which holds part of a study and no statistics.
     case shardIsNotAStudy(path: String, shard: String)
 
@@ -80,6 +82,8 @@ public enum ProbingError: Error, CustomStringConvertible, Equatable {
             return "interrupted before the first item; nothing was written"
         case let .shardIsNotAStudy(path, shard):
             return "\(path) is shard \(shard) of a study: its statistics need every shard; run `probe merge` on all of them"
+        case .comparisonInvalid(let detail):
+            return "cannot compare: \(detail)"
         case .shardSetInvalid(let detail):
             return "cannot merge: \(detail)"
         case let .runFailed(detail, partialPath, completedItems):

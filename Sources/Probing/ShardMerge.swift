@@ -29,9 +29,13 @@ public struct ShardMerge {
     public var force: Bool
     public var progress: (StudyProgress) -> Void
     public var shouldStop: () -> Bool
+    /// Compute the statistics and write the report (false: only the copy, for `probe bench --merge`).
+    public var statistics: Bool
 
     public init(shardPaths: [String], outDirectory: URL, commandLine: [String] = [], threads: Int = 1, force: Bool = false,
+                statistics: Bool = true,
                 progress: @escaping (StudyProgress) -> Void = { _ in }, shouldStop: @escaping () -> Bool = { false }) {
+        self.statistics = statistics
         self.shardPaths = shardPaths
         self.outDirectory = outDirectory
         self.commandLine = commandLine
@@ -191,6 +195,11 @@ public struct ShardMerge {
             throw error
         }
         endPhase(.items)
+        guard statistics else {
+            do { try writer.finish(statistics: []) } catch { _ = writer.abandon(); throw error }
+            return StudyOutcome(finalPath: finalPath, report: nil, statistics: [], itemCount: total, resumedItems: 0,
+                                seconds: Date().timeIntervalSince(started), phaseSeconds: phases)
+        }
         let configuration = try Self.statisticsConfiguration(first.reader.provenance, path: first.path)
         let finished = try StudyRunner.finishStudy(writer: writer, outDirectory: outDirectory.path, configuration: configuration,
                                                    threads: threads, progress: progress, shouldStop: shouldStop) { endPhase($0) }

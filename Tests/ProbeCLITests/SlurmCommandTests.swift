@@ -11,7 +11,7 @@ import Probing
     static func scripts(study: [String] = ["--dataset", "ood", "--limit", "6"]) throws -> SlurmScripts {
         let options = try StudyOptions.parse(study)
         return SlurmScripts(probe: "/opt/by telens/probe", workingDirectory: "/home/a b/work", outDirectory: "/scratch/it's/ood",
-                            studyArguments: options.arguments(out: "/scratch/it's/ood"), shards: 4, cpusPerTask: 2, memoryMB: 1500,
+                            studies: [.init(arguments: options.arguments(out: "/scratch/it's/ood"), outDirectory: "/scratch/it's/ood")], shards: 4, cpusPerTask: 2, mergeCPUs: 2, memoryMB: 1500,
                             taskMinutes: 75, mergeMinutes: 75, jobName: "bytelens-ood", partition: "short", account: nil,
                             extraFlags: ["--qos=low"])
     }
@@ -20,11 +20,12 @@ import Probing
         let s = try Self.scripts()
         let array = s.arrayScript
         for line in ["#SBATCH --array=0-3", "#SBATCH --cpus-per-task=2", "#SBATCH --mem=1500M", "#SBATCH --time=1:15:00",
-                     "#SBATCH --partition=short", "#SBATCH --qos=low", "#SBATCH --output=/scratch/it's/ood/slurm/shard-%a.out"] {
+                     "#SBATCH --partition=short", "#SBATCH --qos=low", "#SBATCH --output=/scratch/it's/ood/slurm/task-%a.out"] {
             #expect(array.contains(line + "\n"), "missing \(line)")
         }
         #expect(!array.contains("--account"))
-        #expect(array.contains("--shard \"${SLURM_ARRAY_TASK_ID}/4\" --resume-if-partial"))
+        #expect(array.contains("shard=$(( task % 4 ))\n"))
+        #expect(array.contains("--shard \"${shard}/4\" --resume-if-partial"))
         // bash accepts both scripts, and the exec line's words are exactly the run command.
         for script in [array, s.mergeScript] {
             let check = Process()
@@ -35,7 +36,7 @@ import Probing
             #expect(check.terminationStatus == 0)
         }
         let words = try Self.bashWords(of: array.split(separator: "\n").first { $0.hasPrefix("exec ") }!.dropFirst(5),
-                                       environment: ["SLURM_ARRAY_TASK_ID": "2"])
+                                       environment: ["shard": "2"])
         #expect(words.prefix(2) == ["/opt/by telens/probe", "run"])
         #expect(words.suffix(3) == ["--shard", "2/4", "--resume-if-partial"])
         // Parsing the script's arguments back gives the same study request as the user's options.
@@ -47,6 +48,23 @@ import Probing
         #expect(parsed.shard == "2/4" && parsed.resumeIfPartial)
         #expect(s.mergeScript.contains("merge \"${shards[@]}\" --out '/scratch/it'\\''s/ood' --threads 2"))
         #expect(s.mergeScript.contains("shard-*-of-0004.h5"))
+        #expect(!s.mergeScript.contains("compare"))
+        // A sweep: one array over models × shards, task t → model t / 4, shard t % 4; the merge compares.
+        var sweep = s
+        sweep.studies = [.init(arguments: ["--dataset", "ood", "--model", "/m/a"], outDirectory: "/s/a"),
+                         .init(arguments: ["--dataset", "ood", "--model", "/m/b"], outDirectory: "/s/b")]
+        #expect(sweep.arrayScript.contains("#SBATCH --array=0-7\n"))
+        #expect(sweep.arrayScript.contains("case $(( task / 4 )) in\n  0) exec '/opt/by telens/probe' 'run' '--dataset' 'ood' '--model' '/m/a'"))
+        #expect(sweep.mergeScript.contains("merge \"${shards[@]}\" --out '/s/b'"))
+        #expect(sweep.mergeScript.contains("compare '/s/a/probe.h5' '/s/b/probe.h5' --out '/scratch/it'\\''s/ood'"))
+        for script in [sweep.arrayScript, sweep.mergeScript] {
+            let check = Process()
+            check.executableURL = URL(fileURLWithPath: "/bin/bash")
+            check.arguments = ["-n", "-c", script]
+            try check.run()
+            check.waitUntilExit()
+            #expect(check.terminationStatus == 0)
+        }
     }
 
     /// The words bash makes of `text` (quotes and variables expanded), via `printf '%s\0'`.

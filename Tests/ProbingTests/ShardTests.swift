@@ -145,3 +145,36 @@ import Testing
         #expect(try allItems(merged.finalPath) == allItems(whole.finalPath))
     }
 }
+
+/// `probe compare`: the same study on several models, side by side.
+@Suite struct ModelComparisonTests {
+    @Test func twoModelsOfTheSameStudyAreComparedAndOtherItemsAreRefused() throws {
+        let dir = try TemporaryDirectory()
+        // A second "model": the fixture checkpoint under another folder name (same weights, another label).
+        let copy = dir.file("fixture-copy")
+        try FileManager.default.copyItem(atPath: TestPaths.model, toPath: copy)
+        let a = try isolatedRunner(try ShardTests.plan(dir, out: dir.file("a"))).run()
+        var request = TinyLadder.request(dataset: try TinyLadder.write(in: dir), out: dir.file("b"))
+        request.modelDirectory = copy
+        let b = try isolatedRunner(try StudyPlan.prepare(request)).run()
+        let comparison = try ModelComparison(paths: [a.finalPath, b.finalPath])
+        defer { comparison.close() }
+        let markdown = comparison.markdown()
+        #expect(markdown.contains("| | **tiny\\_default** | **fixture-copy** |"))
+        // Same weights, same items: every row has the same cell for both models, and every row is filled.
+        let rows = markdown.split(separator: "\n").filter { $0.hasPrefix("| (") }
+        #expect(rows.count == 2 + 3 * 4)
+        for row in rows {
+            let cells = row.split(separator: "|").map { $0.trimmingCharacters(in: .whitespaces) }
+            #expect(cells.count == 3 && cells[1] == cells[2] && cells[1] != "—", "\(row)")
+        }
+        let path = try comparison.write(to: dir.file("sweep"))
+        #expect(FileManager.default.fileExists(atPath: path))
+        // Another seed means other items: not a side-by-side of the same study.
+        let other = try isolatedRunner(try ShardTests.plan(dir, out: dir.file("c"), seed: 8)).run()
+        #expect { try ModelComparison(paths: [a.finalPath, other.finalPath]) } throws: { error in
+            "\(error)".contains("other items")
+        }
+        #expect(throws: ProbingError.self) { try ModelComparison(paths: [a.finalPath]) }
+    }
+}
