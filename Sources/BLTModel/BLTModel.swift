@@ -49,9 +49,10 @@ public struct BLTModel: ByteLevelModel {
     /// - Parameter directory: recorded as the model's directory (e.g. where `config` came from).
     /// - Throws: `CheckpointError.tensorTooLarge` above `RandomWeights.maxElements` values.
     public static func randomlyInitialised(config: BLTConfig, seed: UInt64,
-                                           directory: URL = URL(fileURLWithPath: ".")) throws -> BLTModel {
+                                           directory: URL = URL(fileURLWithPath: "."),
+                                           options: LoadOptions = LoadOptions()) throws -> BLTModel {
         let files = try RandomWeights.checkpoint(specs: config.expectedTensors, seed: seed)
-        return try BLTModel(config: config, directory: directory, files: files, options: LoadOptions(),
+        return try BLTModel(config: config, directory: directory, files: files, options: options,
                             description: "BLT, random init (seed \(seed))")
     }
 

@@ -96,8 +96,11 @@ struct Slurm: AsyncParsableCommand {
         var plans: [StudyPlan] = []
         var arguments: [[String]] = []
         let sweepRoot = study.out.map { URL(fileURLWithPath: $0).standardizedFileURL.path }
+        let cpus = cpusPerTask ?? study.threads
         for model in sweepModels.isEmpty ? [nil] : sweepModels.map(Optional.some) {
             var options = study
+            // Each task uses exactly its allocation (--threads does not change results).
+            options.threads = min(cpus, 256)
             if let model {
                 options.model = URL(fileURLWithPath: model).standardizedFileURL.path
                 options.out = sweepRoot! + "/" + URL(fileURLWithPath: model).standardizedFileURL.lastPathComponent
@@ -110,7 +113,6 @@ struct Slurm: AsyncParsableCommand {
         }
         let plan = plans[0]
         let perShard = plans.flatMap { DryRunEstimate.shards(of: $0, count: shards) }
-        let cpus = cpusPerTask ?? study.threads
         let largest = perShard.map(\.flops).max() ?? 0
         let estimatedMinutes = Int((largest / (DryRunEstimate.assumedFLOPsPerThread * Double(cpus)) / 60).rounded(.up))
         let taskMinutes = try time.map { try Self.minutes($0) } ?? (2 * estimatedMinutes + 10)

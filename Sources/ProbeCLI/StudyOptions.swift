@@ -77,6 +77,9 @@ struct StudyOptions: ParsableArguments {
         _ = try PatchingSpec.argument(patching)
     }
 
+    @Option(name: .long, help: "Precision of the matrix products: fp32 (default, parity-tested) or bf16 (bfloat16 weights, fp32 accumulation; faster with AVX512-BF16/AMX; deviation in README, Performance).")
+    var compute: MatrixPrecision = .fp32
+
     /// The study request these options describe (no shard, no resume; `probe run` adds those).
     func request(commandLine: [String] = ["probe"] + CommandLine.arguments.dropFirst()) throws -> StudyRequest {
         var parsedLimit: Int?
@@ -103,6 +106,7 @@ struct StudyOptions: ParsableArguments {
         request.modelSource = source
         request.modelControl = control
         request.nullShuffles = nullShuffles
+        request.compute = compute
         return request
     }
 
@@ -118,7 +122,7 @@ struct StudyOptions: ParsableArguments {
               "--reference-items", String(referenceItems), "--control-patch-size", String(controlPatchSize)]
         if noPatchControl { a.append("--no-patch-control") }
         a += ["--model-source", modelSource, "--control-model", controlModel, "--null-shuffles", String(nullShuffles),
-              "--bootstrap", String(bootstrap)]
+              "--bootstrap", String(bootstrap), "--compute", compute.rawValue]
         if let assets { a += ["--assets", assets] }
         return a
     }

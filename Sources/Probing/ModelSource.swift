@@ -49,12 +49,14 @@ public enum ModelSource: Sendable, Equatable, CustomStringConvertible {
         }
     }
 
-    /// Loads (or generates) the model.
-    public func load(directory: URL, config: BLTConfig) throws -> any ByteLevelModel {
+    /// Loads (or generates) the model, its matrix products in `precision` (fp32: the parity-tested
+    /// default; bf16: weights rounded to bfloat16, products accumulated in fp32, see `probe run --compute`).
+    public func load(directory: URL, config: BLTConfig, precision: MatrixPrecision = .fp32) throws -> any ByteLevelModel {
+        let options = LoadOptions(matrixPrecision: precision)
         switch self {
-        case .blt: return try BLTModel(directory: directory)
-        case .entropyModel: return try ByteTransformer(entropyModelOf: directory)
-        case .randomInit(let seed): return try BLTModel.randomlyInitialised(config: config, seed: seed, directory: directory)
+        case .blt: return try BLTModel(directory: directory, options: options)
+        case .entropyModel: return try ByteTransformer(entropyModelOf: directory, options: options)
+        case .randomInit(let seed): return try BLTModel.randomlyInitialised(config: config, seed: seed, directory: directory, options: options)
         }
     }
 }

@@ -91,6 +91,9 @@ struct ReportMarkdown {
         }
         lines.append("| seed | \(p.seed) (statistics seed \(c["statistics_seed"] as? String ?? "?"), \(c["bootstrap_resamples"].map { "\($0)" } ?? "?") bootstrap resamples) |")
         lines.append("| patching | `\(c["patching"] as? String ?? "?")` |")
+        if let compute = c["compute"] as? String {
+            lines.append("| compute | **\(Self.cell(compute))** matrix products (weights rounded to bfloat16, fp32 accumulation; not the parity-tested fp32 path) |")
+        }
         let hooks = data.layout.probeHooks
         lines.append("| hooks | \(hooks.count) measured (\(data.layout.byteLevelHooks.count) per byte, \(data.layout.patchLevelHooks.count) per patch, all at the probe position): patterns \((c["hook_patterns"] as? [String] ?? []).map { "`\($0)`" }.joined(separator: ", ")) |")
         lines.append("| measures | \((c["measures"] as? [String] ?? []).joined(separator: ", ")) in variants \((c["variants"] as? [String] ?? []).joined(separator: ", ")); primary: **hoyer** (raw) |")

@@ -25,6 +25,7 @@ public enum RunOutput {
             && request.bootstrapResamples == defaults.bootstrapResamples && request.patchControl == defaults.patchControl
             && request.probePosition == defaults.probePosition && request.modelSource == .blt
             && request.modelControl == defaults.modelControl && request.nullShuffles == defaults.nullShuffles
+            && request.compute == .fp32
     }
 
     /// `Reports/<slug>` for the canonical study, else `runs/<slug>-<8 hex digits of the spec hash>`.
@@ -48,6 +49,7 @@ public enum RunOutput {
         if request.modelSource != .blt { fields.append(request.modelSource.description) }
         if request.nullShuffles != StudyRequest.defaultNullShuffles { fields.append("null-shuffles=\(request.nullShuffles)") }
         if request.modelControl != StudyRequest.defaultModelControl { fields.append("control-model=\(request.modelControl?.description ?? "none")") }
+        if request.compute != .fp32 { fields.append("compute=\(request.compute.rawValue)") }
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325
         for byte in fields.joined(separator: "\u{1F}").utf8 {
             hash ^= UInt64(byte)

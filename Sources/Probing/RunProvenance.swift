@@ -58,6 +58,7 @@ enum RunProvenance {
         ]
         // Only for controls, so the trained model's configuration (and resumes of its runs) is unchanged.
         if r.modelSource != .blt { object["model_source"] = r.modelSource.description }
+        if r.compute != .fp32 { object["compute"] = r.compute.rawValue }
         return canonicalJSON(object)
     }
 

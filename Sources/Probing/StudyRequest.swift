@@ -1,4 +1,5 @@
 import Metrics
+import ModelCore
 
 /// Everything a user chooses for one study run (`probe run` options), before validation.
 ///
@@ -62,6 +63,10 @@ public struct StudyRequest: Sendable, Equatable {
     /// A shard writes `<out>/shards/shard-IIII-of-NNNN.h5` with its items only and no statistics;
     /// `probe merge` makes the study's `probe.h5` and report from all shards (see ``StudyShard``).
     public var shard: StudyShard? = nil
+    /// Precision of the matrix products (`--compute`): fp32 (default, parity-tested against transformers)
+    /// or bf16 (weights rounded to bfloat16, fp32 accumulation: faster on CPUs with AVX512-BF16/AMX, with
+    /// the deviation measured in README, "Performance"). Recorded in the configuration when not fp32.
+    public var compute: MatrixPrecision = .fp32
     public static let defaultNullShuffles = 200
 
     /// The default control model: a random-initialised BLT of the checkpoint's config, seed 0.

@@ -73,7 +73,7 @@ public struct StudyRunner: Sendable {
 
     /// The model of the plan's ``ModelSource`` (the trained BLT unless the request says otherwise).
     func loadModel() throws -> any ByteLevelModel {
-        try plan.request.modelSource.load(directory: plan.modelDirectory, config: plan.config)
+        try plan.request.modelSource.load(directory: plan.modelDirectory, config: plan.config, precision: plan.request.compute)
     }
 
     public func run() throws -> StudyOutcome {
@@ -102,7 +102,7 @@ public struct StudyRunner: Sendable {
         // given the seeds and not stored in the file.
         var controlMeasurer: ItemMeasurer? = nil
         if let control = plan.modelControl, !plan.modelControlItems.isEmpty {
-            let controlModel = try control.load(directory: plan.modelDirectory, config: plan.config)
+            let controlModel = try control.load(directory: plan.modelDirectory, config: plan.config, precision: plan.request.compute)
             let controlProfiles = try ReferenceProfiles.build(model: controlModel, plan: plan, threads: threads, patchSource: model) { done in
                 progress(StudyProgress(phase: .reference, done: done, total: plan.referenceItems.count,
                                        bytesDone: referenceBytes[..<done].reduce(0, +), bytesTotal: referenceBytes.reduce(0, +),

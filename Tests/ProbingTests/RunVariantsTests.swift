@@ -99,3 +99,33 @@ import Testing
         #expect(report.contains("**noise-blt**: trend questions not applicable"))
     }
 }
+
+/// `--compute bf16` in a study: recorded, never the canonical study, and close to the fp32 run.
+@Suite struct ComputePrecisionTests {
+    @Test func aBF16StudyIsRecordedAsSuchAndStaysCloseToFP32() throws {
+        let dir = try TemporaryDirectory()
+        let dataset = try TinyLadder.write(in: dir)
+        var request = TinyLadder.request(dataset: dataset, out: dir.file("fp32"))
+        request.hookPatterns = ["global.blocks.1.hook_resid_post"]
+        request.measures = [.hoyer]
+        request.modelControl = nil
+        let fp32 = try isolatedRunner(try StudyPlan.prepare(request)).run()
+        request.compute = .bf16
+        request.outDirectory = dir.file("bf16")
+        #expect(!RunOutput.isCanonical(request))
+        var fp32Request = request
+        fp32Request.compute = .fp32
+        #expect(RunOutput.specHash(request) != RunOutput.specHash(fp32Request))
+        let bf16 = try isolatedRunner(try StudyPlan.prepare(request)).run()
+        let a = try ProbeRunReader(path: fp32.finalPath), b = try ProbeRunReader(path: bf16.finalPath)
+        defer { a.close(); b.close() }
+        #expect(b.provenance.configJSON.contains("\"compute\":\"bf16\""))
+        #expect(!a.provenance.configJSON.contains("compute"))
+        #expect(try String(contentsOfFile: bf16.report!.reportPath, encoding: .utf8).contains("| compute | **bf16**"))
+        // Rounded weights change the numbers a little, not a lot (bf16 keeps 8 bits of mantissa).
+        let ea = try a.itemMetric("mean_entropy_bits"), eb = try b.itemMetric("mean_entropy_bits")
+        let deviations = zip(ea, eb).map { abs($0 - $1) }
+        #expect(deviations.max()! < 0.05)
+        #expect(deviations.contains { $0 > 0 }, "bf16 gave bit-identical entropies: the option did not reach the model")
+    }
+}

@@ -37,3 +37,16 @@ for figure in "$reference"/figures/*.png; do
     figures=$((figures + 1))
 done
 echo "slurm test: merged probe.h5, REPORT.md and $figures figures equal the one-process run"
+
+# 5. A sweep: the same small study on two checkpoints (the shipped model and the parity fixture) as one
+#    array of 2 models x 2 shards; the merge job merges each model and writes COMPARE.md side by side.
+sweep="$work/sweep"
+"$probe" slurm --dataset ood --limit 3 --sweep-model Assets/models/bytelens-tiny \
+    --sweep-model Tests/BLTModelTests/Fixtures/tiny_default --shards 2 --threads 1 --merge-cpus 2 \
+    --out "$sweep" --submit --wait > "$work/sweep.log" 2>&1 || { cat "$work/sweep.log" "$sweep"/slurm/*.out; exit 1; }
+for model in bytelens-tiny tiny_default; do
+    [ -s "$sweep/$model/probe.h5" ] && [ -s "$sweep/$model/REPORT.md" ] || { echo "slurm test: sweep: $model not merged"; exit 1; }
+done
+grep -q '\*\*bytelens-tiny\*\*' "$sweep/COMPARE.md" && grep -q '\*\*tiny\\_default\*\*' "$sweep/COMPARE.md" \
+    || { echo "slurm test: sweep: COMPARE.md lacks a model"; cat "$sweep/COMPARE.md"; exit 1; }
+echo "slurm test: sweep of 2 models x 2 shards merged per model, COMPARE.md side by side ($(grep -c '^| (' "$sweep/COMPARE.md") rows)"
