@@ -38,7 +38,8 @@ public struct ShardMerge {
         self.statistics = statistics
         self.shardPaths = shardPaths
         self.outDirectory = outDirectory
-        self.commandLine = commandLine
+        // Recorded in the merged file; `probe merge` is also how a later merge recognises a killed one's leftovers.
+        self.commandLine = commandLine.isEmpty ? ["probe", "merge"] + shardPaths : commandLine
         self.threads = threads
         self.force = force
         self.progress = progress
@@ -163,7 +164,14 @@ public struct ShardMerge {
         provenance.startedUTC = ProbeRunProvenance.utcNow()
         provenance.finishedUTC = nil
         provenance.resumedUTC = []
-        // A merge is repeatable from its inputs, so an older merge's leftovers are simply replaced.
+        // A merge is repeatable from its inputs, so an older (killed) merge's leftovers are simply replaced;
+        // an unfinished `probe run` in the same folder is somebody's work and is never deleted.
+        if ProbeRunWriter.unfinishedRunExists(at: finalPath) {
+            let leftover = try? ProbeRunWriter.resumable(at: finalPath)
+            guard let command = leftover?.provenance.commandLine, command.count >= 2, command[1] == "merge" else {
+                throw ProbingError.partialRunExists(partialPath: ProbeRunWriter.partialPath(for: finalPath))
+            }
+        }
         let writer = try ProbeRunWriter.create(at: finalPath, layout: first.reader.layout, provenance: provenance,
                                                options: ProbeRunWriterOptions(replacePartial: true,
                                                                               itemsPerCheckpoint: StudyRunner.checkpointItems))

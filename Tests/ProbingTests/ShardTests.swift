@@ -141,6 +141,26 @@ import Testing
         request.resume = true
         let resumed = try isolatedRunner(try StudyPlan.prepare(request)).run()
         #expect(resumed.resumedItems > 0)
+        // An unfinished `probe run` in the merge's output folder is somebody's work: refused, kept.
+        var other = TinyLadder.request(dataset: try TinyLadder.write(in: dir), out: out.path)
+        other.seed = 9
+        let stopOther = StopAfter(2)
+        #expect(throws: ProbeRunError.self) {
+            try StudyRunner(plan: try StudyPlan.prepare(other), progress: { stopOther.record($0) }, shouldStop: { stopOther.shouldStop }).run()
+        }
+        let partialRun = out.appendingPathComponent("probe.h5.partial").path
+        #expect(refusal(paths)?.contains("unfinished run") == true)
+        #expect(FileManager.default.fileExists(atPath: partialRun))
+        try FileManager.default.removeItem(atPath: partialRun)
+        try FileManager.default.removeItem(atPath: out.appendingPathComponent("probe.h5.journal").path)
+
+        // A merge stopped half-way (Ctrl-C, kill) leaves its own partial file; the next merge replaces it.
+        final class Calls: @unchecked Sendable { var n = 0 }
+        let calls = Calls()
+        #expect(throws: ProbeRunError.self) {
+            try ShardMerge(shardPaths: paths, outDirectory: out, shouldStop: { calls.n += 1; return calls.n > 10 }).run()
+        }
+        #expect(FileManager.default.fileExists(atPath: partialRun))
         let merged = try ShardMerge(shardPaths: paths, outDirectory: out).run()
         #expect(try allItems(merged.finalPath) == allItems(whole.finalPath))
     }
