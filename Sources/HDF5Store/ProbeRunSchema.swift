@@ -165,6 +165,12 @@ public enum ProbeRunSchema {
 
     static var itemColumnNames: [String] { itemColumns.map(\.name) }
 
+    /// The coordinate value of an item on the `item` axis: `<ladder>/<level_index>/<base_item_id>`, e.g.
+    /// `ood/3/b0012` or `ood@fixed:4/3/b0012` (control arms carry their arm in the ladder name).
+    public static func itemID(_ record: ProbeRunItemRecord) -> String {
+        "\(record.ladder)/\(record.levelIndex)/\(record.baseItemID)"
+    }
+
     /// Name of the hidden dimension for activations of width `width`.
     static func hiddenDimension(width: Int) -> String { "hidden_\(width)" }
 }

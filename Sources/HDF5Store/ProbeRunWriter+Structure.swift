@@ -73,7 +73,14 @@ extension ProbeRunWriter {
 
     func createStructure(in file: HDF5File) throws {
         typealias S = ProbeRunSchema
-        for dimension in [S.Dimension.item, S.Dimension.byte, S.Dimension.patch] {
+        // The item axis carries real coordinates, the item ids (`S.itemID`), so xarray labels items by id;
+        // byte and patch rows are plain row numbers (dimensions without variable).
+        let itemScale = try file.createDataset(S.Dimension.item, type: .string, shape: [0],
+                                               options: appendableOptions(rowBytes: 32, type: .string))
+        try itemScale.makeDimensionScale(coordinateName: S.Dimension.item)
+        try itemScale.setAttribute("long_name", "item id: <ladder>/<level_index>/<base_item_id>")
+        columns[S.Dimension.item] = (itemScale, S.Dimension.item)
+        for dimension in [S.Dimension.byte, S.Dimension.patch] {
             try file.createDimension(dimension, length: 0, unlimited: true)
         }
         for (groupPath, dimension, hooks) in hookCoordinates() {
@@ -103,6 +110,7 @@ extension ProbeRunWriter {
 
     /// Reopens every appendable column of an existing file (resume).
     func reopenColumns(in file: HDF5File) throws {
+        columns[ProbeRunSchema.Dimension.item] = (try file.dataset(ProbeRunSchema.Dimension.item), ProbeRunSchema.Dimension.item)
         for entry in columnPlan() {
             var group: HDF5Group = file
             for part in entry.group.split(separator: "/") { group = try group.group(String(part)) }

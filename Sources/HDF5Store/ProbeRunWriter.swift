@@ -148,6 +148,7 @@ public final class ProbeRunWriter {
         let byteCount = item.bytes.count
         let patchCount = item.patches.count
 
+        try column(ProbeRunSchema.Dimension.item).appendStrings([ProbeRunSchema.itemID(item.record)])
         try appendColumn("bytes/item_index", [Int32](repeating: Int32(itemIndex), count: byteCount))
         try appendColumn("bytes/position", (0..<byteCount).map { Int32($0) })
         try appendColumn("bytes/value", item.bytes.value)

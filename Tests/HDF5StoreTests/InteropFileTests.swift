@@ -184,7 +184,7 @@ struct InteropFileTests {
                                                                  values: [.string(provenance.datasetManifestJSON)])
         expected["/provenance/layout_json"] = .dataset(dtype: "string", shape: [], dims: [],
                                                        values: [.string(try ProbeRunWriter.encodeLayout(layout))])
-        expected["/item"] = .dimensionOnly(length: count)
+        column("/item", "string", dims: ["item"], items.map { .string(ProbeRunSchema.itemID($0.record)) })
         expected["/byte"] = .dimensionOnly(length: byteOffset)
         expected["/patch"] = .dimensionOnly(length: patchOffset)
         expected["/statistics/result"] = .dimensionOnly(length: stats.count)
