@@ -7,8 +7,8 @@ import Statistics
 ///
 /// The runs must hold the same items (same dataset manifest SHA-256, so every model saw the same bytes)
 /// and the same study settings apart from the model (the run configurations are compared with
-/// `model_name`, `hooks` and `primary_hooks` left out, since models of other depths have other hook
-/// names). Primary hooks are matched by role: the *k*-th pre-registered primary hook of each run is the
+/// `model_name`, `hooks`, `primary_hooks` and `patching` left out: models of other depths have other hook
+/// names, and `--patching entropy` resolves to each model's own threshold; the table shows each). Primary hooks are matched by role: the *k*-th pre-registered primary hook of each run is the
 /// same component (patcher, encoder, global, decoder final norm), whatever its layer number.
 public struct ModelComparison {
     /// One run: its file and a short label (the model folder's name).
@@ -65,7 +65,7 @@ public struct ModelComparison {
     /// The run configuration without what legitimately differs between models.
     static func studySettings(_ provenance: ProbeRunProvenance) -> String {
         var c = config(provenance)
-        for key in ["model_name", "hooks", "primary_hooks", "reference_rule"] { c[key] = nil }
+        for key in ["model_name", "hooks", "primary_hooks", "reference_rule", "patching"] { c[key] = nil }
         let data = (try? JSONSerialization.data(withJSONObject: c, options: [.sortedKeys])) ?? Data()
         return String(decoding: data, as: UTF8.self)
     }
@@ -94,10 +94,11 @@ public struct ModelComparison {
                   "The same study (same items: dataset manifest sha256 `\(first.reader.provenance.datasetManifestSHA256.prefix(16))…`, "
                   + "same settings) on \(runs.count) models. Each cell: verdict, estimate [95 % CI] as in each run's REPORT.md; "
                   + "primary hooks are matched by component (the k-th pre-registered primary hook of every model).", "",
-                  "| model | file | model files (sha256) | items |", "|---|---|---|---|"]
+                  "| model | file | patching | model files (sha256) | items |", "|---|---|---|---|---|"]
         for run in runs {
             let hashes = run.reader.provenance.modelFiles.map { "`\($0.path)` \($0.sha256.prefix(12))…" }.joined(separator: ", ")
-            md.append("| **\(MarkdownText.cell(run.label))** | `\(MarkdownText.cell(run.path))` | \(hashes) | \(run.reader.completedItemCount) |")
+            let patching = Self.config(run.reader.provenance)["patching"] as? String ?? "?"
+            md.append("| **\(MarkdownText.cell(run.label))** | `\(MarkdownText.cell(run.path))` | `\(MarkdownText.cell(patching))` | \(hashes) | \(run.reader.completedItemCount) |")
         }
         md.append("")
         let header = "| | " + runs.map { "**\(MarkdownText.cell($0.label))**" }.joined(separator: " | ") + " |"
