@@ -35,10 +35,10 @@ public struct ModelComparison {
             if let shard = try reader.shard() {
                 throw ProbingError.shardIsNotAStudy(path: path, shard: "\(shard.index)/\(shard.count)")
             }
-            let config = Self.config(reader.provenance)
-            let label = (config["model_name"] as? String) ?? URL(fileURLWithPath: reader.provenance.modelPath).lastPathComponent
+            let config = RunConfiguration(json: reader.provenance.configJSON)
+            let label = config.modelName ?? URL(fileURLWithPath: reader.provenance.modelPath).lastPathComponent
             runs.append(Run(path: path, label: label, reader: reader, rows: try reader.statistics(),
-                            primaryHooks: config["primary_hooks"] as? [String] ?? []))
+                            primaryHooks: config.primaryHooks ?? []))
         }
         let first = runs[0]
         for run in runs.dropFirst() {
@@ -58,16 +58,13 @@ public struct ModelComparison {
 
     public func close() { for run in runs { run.reader.close() } }
 
-    static func config(_ provenance: ProbeRunProvenance) -> [String: Any] {
-        (try? JSONSerialization.jsonObject(with: Data(provenance.configJSON.utf8))) as? [String: Any] ?? [:]
-    }
+    static func config(_ provenance: ProbeRunProvenance) -> RunConfiguration { RunConfiguration(json: provenance.configJSON) }
 
     /// The run configuration without what legitimately differs between models.
-    static func studySettings(_ provenance: ProbeRunProvenance) -> String {
+    static func studySettings(_ provenance: ProbeRunProvenance) -> RunConfiguration {
         var c = config(provenance)
-        for key in ["model_name", "hooks", "primary_hooks", "reference_rule", "patching"] { c[key] = nil }
-        let data = (try? JSONSerialization.data(withJSONObject: c, options: [.sortedKeys])) ?? Data()
-        return String(decoding: data, as: UTF8.self)
+        c.modelName = nil; c.hooks = nil; c.primaryHooks = nil; c.referenceRule = nil; c.patching = nil
+        return c
     }
 
     /// One cell: the oriented verdict, estimate and CI of a stored row ("—" when absent).
@@ -88,7 +85,7 @@ public struct ModelComparison {
     public func markdown() -> String {
         let first = runs[0]
         let ladders = first.rows.map(\.ladder).reduce(into: [String]()) { if !$0.contains($1) && !$1.contains(StudyArm.separator) { $0.append($1) } }
-        let primaryMeasure = (Self.config(first.reader.provenance)["primary_sparsity_measure"] as? String) ?? "hoyer"
+        let primaryMeasure = Self.config(first.reader.provenance).primarySparsityMeasure ?? "hoyer"
         let roles = ["P (entropy model)", "E (local encoder)", "G (global transformer)", "D (decoder final norm)"]
         var md = ["# ByteLens model comparison: \(MarkdownText.cell(first.reader.provenance.datasetName))", "",
                   "The same study (same items: dataset manifest sha256 `\(first.reader.provenance.datasetManifestSHA256.prefix(16))…`, "
@@ -97,7 +94,7 @@ public struct ModelComparison {
                   "| model | file | patching | model files (sha256) | items |", "|---|---|---|---|---|"]
         for run in runs {
             let hashes = run.reader.provenance.modelFiles.map { "`\($0.path)` \($0.sha256.prefix(12))…" }.joined(separator: ", ")
-            let patching = Self.config(run.reader.provenance)["patching"] as? String ?? "?"
+            let patching = Self.config(run.reader.provenance).patching ?? "?"
             md.append("| **\(MarkdownText.cell(run.label))** | `\(MarkdownText.cell(run.path))` | `\(MarkdownText.cell(patching))` | \(hashes) | \(run.reader.completedItemCount) |")
         }
         md.append("")

@@ -15,7 +15,8 @@ struct ReportData {
     let probe: [String: [Float]]
     let statistics: [StudyResultRow]
     /// Parsed `provenance.configJSON` (empty when unreadable).
-    let config: [String: Any]
+    /// The run configuration (``RunConfiguration``).
+    let config: RunConfiguration
     let reader: ProbeRunReader
 
     init(reader: ProbeRunReader) throws {
@@ -31,7 +32,7 @@ struct ReportData {
         if !layout.probeHooks.isEmpty { for c in layout.measureColumns { probe[c] = try reader.probeMeasure(c) } }
         self.probe = probe
         statistics = StudyStatistics.resultRows(try reader.statistics())
-        config = (try? JSONSerialization.jsonObject(with: Data(provenance.configJSON.utf8))) as? [String: Any] ?? [:]
+        config = RunConfiguration(json: provenance.configJSON)
     }
 
     /// The study's ladders in file order (control arms excluded; see ``controlLadder(of:)``).
@@ -65,7 +66,7 @@ struct ReportData {
     }
 
     /// Pre-registered primary hooks recorded in the run configuration (older files: none).
-    var primaryHooks: [String] { config["primary_hooks"] as? [String] ?? [] }
+    var primaryHooks: [String] { config.primaryHooks ?? [] }
 
     /// Item indices of a ladder.
     func items(of ladder: String) -> [Int] { records.indices.filter { records[$0].ladder == ladder } }

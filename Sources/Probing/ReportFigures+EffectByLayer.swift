@@ -34,7 +34,7 @@ extension ReportFigures {
                                      lower: rows.map { $0?.ciLow ?? .nan }, upper: rows.map { $0?.ciHigh ?? .nan })
         }
         var level: [TrendChart.Series] = []
-        let runName = (data.config["patching"] as? String).map { $0.hasPrefix("entropy") ? "entropy patching" : $0 } ?? "run"
+        let runName = data.config.patching.map { $0.hasPrefix("entropy") ? "entropy patching" : $0 } ?? "run"
         if let s = series("run (\(runName))", test: .sparsityTracksLevel, ladder: ladder) { level.append(s) }
         if let control = data.controlLadder(of: ladder),
            let s = series("control (\(data.controlSpec ?? "fixed"))", test: .sparsityTracksLevel, ladder: control) { level.append(s) }

@@ -179,7 +179,7 @@ struct ReportFigures {
         for (i, stored, rows) in try spanPatches(ladder) {
             lengths[position[data.records[i].levelIndex]!] += rows.map { Int(stored.patches.length[$0]) }
         }
-        let spec = data.config["patching"] as? String ?? "?"
+        let spec = data.config.patching ?? "?"
         return [ReportFigure(fileName: "patch_lengths_\(Self.safe(ladder)).png",
                              caption: "Patch lengths per level (patches starting in the analysis span; patching \(spec)) (\(ladder)).",
                              figure: PatchLengthDistribution(title: "\(ladder): patch-length distribution per level",

@@ -89,16 +89,16 @@ struct ReportMarkdown {
             lines.append("| levels of \(Self.cell(ladder)) | \(levels) |")
             lines.append("| items of \(Self.cell(ladder)) | \(data.baseItems(of: ladder).count) base items × \(data.levels(of: ladder).count) levels = \(data.items(of: ladder).count) |")
         }
-        lines.append("| seed | \(p.seed) (statistics seed \(c["statistics_seed"] as? String ?? "?"), \(c["bootstrap_resamples"].map { "\($0)" } ?? "?") bootstrap resamples) |")
-        lines.append("| patching | `\(c["patching"] as? String ?? "?")` |")
-        if let compute = c["compute"] as? String {
+        lines.append("| seed | \(p.seed) (statistics seed \(c.statisticsSeed ?? "?"), \(c.bootstrapResamples.map { "\($0)" } ?? "?") bootstrap resamples) |")
+        lines.append("| patching | `\(c.patching ?? "?")` |")
+        if let compute = c.compute {
             lines.append("| compute | **\(Self.cell(compute))** matrix products (weights rounded to bfloat16, fp32 accumulation; not the parity-tested fp32 path) |")
         }
         let hooks = data.layout.probeHooks
-        lines.append("| hooks | \(hooks.count) measured (\(data.layout.byteLevelHooks.count) per byte, \(data.layout.patchLevelHooks.count) per patch, all at the probe position): patterns \((c["hook_patterns"] as? [String] ?? []).map { "`\($0)`" }.joined(separator: ", ")) |")
-        lines.append("| measures | \((c["measures"] as? [String] ?? []).joined(separator: ", ")) in variants \((c["variants"] as? [String] ?? []).joined(separator: ", ")); primary: **hoyer** (raw) |")
-        lines.append("| probe position | \(c["probe_position"] as? String ?? "last position") |")
-        lines.append("| reference set | \(c["reference_items"].map { "\($0)" } ?? "?") level-0 items (\(Self.cell(c["reference_rule"] as? String ?? ""))) |")
+        lines.append("| hooks | \(hooks.count) measured (\(data.layout.byteLevelHooks.count) per byte, \(data.layout.patchLevelHooks.count) per patch, all at the probe position): patterns \((c.hookPatterns ?? []).map { "`\($0)`" }.joined(separator: ", ")) |")
+        lines.append("| measures | \((c.measures ?? []).joined(separator: ", ")) in variants \((c.variants ?? []).joined(separator: ", ")); primary: **hoyer** (raw) |")
+        lines.append("| probe position | \(c.probePosition ?? "last position") |")
+        lines.append("| reference set | \(c.referenceItems.map { "\($0)" } ?? "?") level-0 items (\(Self.cell(c.referenceRule ?? ""))) |")
         lines.append("| primary entropy measure | `mean_entropy_bits`: mean entropy of the entropy model about each byte of the analysis span |")
         lines.append("| tool | ByteLens \(p.toolVersion), git `\(p.gitCommit)` |")
         lines.append("| time | \(p.startedUTC) → \(p.finishedUTC ?? "?")\(p.resumedUTC.isEmpty ? "" : " (resumed \(p.resumedUTC.joined(separator: ", ")))") |")

@@ -26,40 +26,44 @@ enum RunProvenance {
             startedUTC: ProbeRunProvenance.utcNow())
     }
 
-    /// The run configuration as canonical JSON (sorted keys). It identifies the experiment: a resume
+    /// The run configuration (see ``RunConfiguration``) as stored. It identifies the experiment: a resume
     /// must reproduce it exactly, so it holds no paths of the output and no times.
-    static func configJSON(plan: StudyPlan, statisticsSeed: UInt64) -> String {
+    static func configuration(plan: StudyPlan, statisticsSeed: UInt64) -> RunConfiguration {
         let r = plan.request
-        var object: [String: Any] = [
-            "dataset": r.dataset,
-            "ladders": plan.ladders.map(\.name),
-            "levels": plan.selectedLevels.map { $0.map(\.name) },
-            "limit": r.limit.map { $0 as Any } ?? NSNull(),
-            "seed": String(r.seed),
-            "hooks": plan.measuredHooks.map(\.name),
-            "hook_patterns": r.hookPatterns,
-            "measures": plan.measures.map(\.rawValue),
-            "variants": StudyPlan.variants.map(\.rawValue),
-            "save_activations": plan.activationHooks.map(\.name),
-            "patching": plan.patchingSpec,
-            "reference_items": plan.referenceItems.count,
-            "reference_rule": plan.referenceRule,
-            "control_patch_size": r.controlPatchSize,
-            "patch_control": plan.controlPatchingSpec ?? "none",
-            "model_control": plan.modelControl?.description ?? "none",
-            "null_shuffles": r.nullShuffles,
-            "primary_hooks": plan.primaryHooks,
-            "bootstrap_resamples": r.bootstrapResamples,
-            "statistics_seed": String(statisticsSeed),
-            "primary_entropy_measure": ItemMetrics.meanEntropyBits,
-            "primary_sparsity_measure": "hoyer",
-            "probe_position": r.probePosition.provenanceDescription,
-            "model_name": plan.modelDirectory.lastPathComponent,
-        ]
-        // Only for controls, so the trained model's configuration (and resumes of its runs) is unchanged.
-        if r.modelSource != .blt { object["model_source"] = r.modelSource.description }
-        if r.compute != .fp32 { object["compute"] = r.compute.rawValue }
-        return canonicalJSON(object)
+        var c = RunConfiguration()
+        c.dataset = r.dataset
+        c.ladders = plan.ladders.map(\.name)
+        c.levels = plan.selectedLevels.map { $0.map(\.name) }
+        c.limit = r.limit.map { .count($0) } ?? .all
+        c.seed = String(r.seed)
+        c.hooks = plan.measuredHooks.map(\.name)
+        c.hookPatterns = r.hookPatterns
+        c.measures = plan.measures.map(\.rawValue)
+        c.variants = StudyPlan.variants.map(\.rawValue)
+        c.saveActivations = plan.activationHooks.map(\.name)
+        c.patching = plan.patchingSpec
+        c.referenceItems = plan.referenceItems.count
+        c.referenceRule = plan.referenceRule
+        c.controlPatchSize = r.controlPatchSize
+        c.patchControl = plan.controlPatchingSpec ?? "none"
+        c.modelControl = plan.modelControl?.description ?? "none"
+        c.nullShuffles = r.nullShuffles
+        c.primaryHooks = plan.primaryHooks
+        c.bootstrapResamples = r.bootstrapResamples
+        c.statisticsSeed = String(statisticsSeed)
+        c.primaryEntropyMeasure = ItemMetrics.meanEntropyBits
+        c.primarySparsityMeasure = "hoyer"
+        c.probePosition = r.probePosition.provenanceDescription
+        c.modelName = plan.modelDirectory.lastPathComponent
+        // Only for controls and bf16, so the trained fp32 model's configuration (and resumes of its runs) is unchanged.
+        if r.modelSource != .blt { c.modelSource = r.modelSource.description }
+        if r.compute != .fp32 { c.compute = r.compute.rawValue }
+        return c
+    }
+
+    /// ``configuration(plan:statisticsSeed:)`` as its canonical JSON.
+    static func configJSON(plan: StudyPlan, statisticsSeed: UInt64) -> String {
+        configuration(plan: plan, statisticsSeed: statisticsSeed).json
     }
 
     static func manifestJSON(plan: StudyPlan) -> String {

@@ -194,11 +194,8 @@ public struct ShardMerge {
                                            elapsed: Date().timeIntervalSince(copyStart)))
                 }
             }
-        } catch let error as ProbeRunError {
-            if case .interrupted = error { throw error }
-            _ = writer.abandon()
-            throw error
         } catch {
+            // Closes the partial file (a second abandon after an interrupt's is a no-op).
             _ = writer.abandon()
             throw error
         }
@@ -217,11 +214,11 @@ public struct ShardMerge {
 
     /// The statistics settings the shards' run recorded (bootstrap resamples, statistics seed).
     static func statisticsConfiguration(_ provenance: ProbeRunProvenance, path: String) throws -> StudyConfiguration {
-        let config = (try? JSONSerialization.jsonObject(with: Data(provenance.configJSON.utf8))) as? [String: Any] ?? [:]
-        guard let resamples = config["bootstrap_resamples"] as? Int, resamples >= 1, resamples <= 10_000_000 else {
+        let config = RunConfiguration(json: provenance.configJSON)
+        guard let resamples = config.bootstrapResamples, resamples >= 1, resamples <= 10_000_000 else {
             throw ProbingError.shardSetInvalid(detail: "\(path): config_json has no bootstrap_resamples in 1...10000000")
         }
-        guard let seedText = config["statistics_seed"] as? String, let seed = UInt64(seedText) else {
+        guard let seedText = config.statisticsSeed, let seed = UInt64(seedText) else {
             throw ProbingError.shardSetInvalid(detail: "\(path): config_json has no statistics_seed (an unsigned integer string)")
         }
         return StudyConfiguration(bootstrapResamples: resamples, seed: seed)

@@ -17,8 +17,8 @@ public enum StudyStatistics {
     public static func analyze(_ reader: ProbeRunReader, configuration: StudyConfiguration,
                                threads: Int = 1) throws -> [StudyResultRow] {
         var configuration = configuration
-        let config = (try? JSONSerialization.jsonObject(with: Data(reader.provenance.configJSON.utf8))) as? [String: Any] ?? [:]
-        if configuration.primaryHooks.isEmpty, let hooks = config["primary_hooks"] as? [String] { configuration.primaryHooks = hooks }
+        let config = RunConfiguration(json: reader.provenance.configJSON)
+        if configuration.primaryHooks.isEmpty, let hooks = config.primaryHooks { configuration.primaryHooks = hooks }
         let controlSpec = controlSpec(reader.provenance), modelControl = modelControlSpec(reader.provenance)
         let specs = controlSpecs(reader.provenance)
         let inputs = try self.inputs(reader)
@@ -47,7 +47,7 @@ public enum StudyStatistics {
             }
         }
         // The permutation null (calibration of the verdict pipeline), run's own arm only.
-        let shuffles = (config["null_shuffles"] as? Int) ?? 0
+        let shuffles = config.nullShuffles ?? 0
         if shuffles > 0 {
             for input in inputs where arm(input.ladder) == nil {
                 rows += try StudyAnalysis.permutationNull(input, shuffles: shuffles, configuration: configuration, threads: threads)
@@ -88,22 +88,19 @@ public enum StudyStatistics {
     }
 
     /// The control arm's patching spec recorded in the run configuration (nil: no control arm).
-    public static func controlSpec(_ provenance: ProbeRunProvenance) -> String? { configString("patch_control", provenance) }
+    public static func controlSpec(_ provenance: ProbeRunProvenance) -> String? { arm(RunConfiguration(json: provenance.configJSON).patchControl) }
 
     /// The model-control arm's model (`random-init:0`) recorded in the run configuration (nil: none;
     /// files written before model controls have none).
-    public static func modelControlSpec(_ provenance: ProbeRunProvenance) -> String? { configString("model_control", provenance) }
+    public static func modelControlSpec(_ provenance: ProbeRunProvenance) -> String? { arm(RunConfiguration(json: provenance.configJSON).modelControl) }
 
     /// Every control arm's spec of the run: the patch control's, then the model control's.
     public static func controlSpecs(_ provenance: ProbeRunProvenance) -> [String] {
         [controlSpec(provenance), modelControlSpec(provenance)].compactMap { $0 }
     }
 
-    static func configString(_ key: String, _ provenance: ProbeRunProvenance) -> String? {
-        let config = (try? JSONSerialization.jsonObject(with: Data(provenance.configJSON.utf8))) as? [String: Any] ?? [:]
-        guard let spec = config[key] as? String, spec != "none" else { return nil }
-        return spec
-    }
+    /// A control arm's spec, nil when the run had none (`none` or absent).
+    static func arm(_ spec: String?) -> String? { spec == "none" ? nil : spec }
 
     /// The per-item measured difficulty: the model's loss over the task's answer when the ladder has
     /// answers, else over the analysis span (bits per byte).

@@ -27,14 +27,7 @@ import Probing
         #expect(array.contains("shard=$(( task % 4 ))\n"))
         #expect(array.contains("--shard \"${shard}/4\" --resume-if-partial"))
         // bash accepts both scripts, and the exec line's words are exactly the run command.
-        for script in [array, s.mergeScript] {
-            let check = Process()
-            check.executableURL = URL(fileURLWithPath: "/bin/bash")
-            check.arguments = ["-n", "-c", script]
-            try check.run()
-            check.waitUntilExit()
-            #expect(check.terminationStatus == 0)
-        }
+        for script in [array, s.mergeScript] { #expect(try Self.bashAccepts(script)) }
         let words = try Self.bashWords(of: array.split(separator: "\n").first { $0.hasPrefix("exec ") }!.dropFirst(5),
                                        environment: ["shard": "2"])
         #expect(words.prefix(2) == ["/opt/by telens/probe", "run"])
@@ -57,14 +50,17 @@ import Probing
         #expect(sweep.arrayScript.contains("case $(( task / 4 )) in\n  0) exec '/opt/by telens/probe' 'run' '--dataset' 'ood' '--model' '/m/a'"))
         #expect(sweep.mergeScript.contains("merge \"${shards[@]}\" --out '/s/b'"))
         #expect(sweep.mergeScript.contains("compare '/s/a/probe.h5' '/s/b/probe.h5' --out '/scratch/it'\\''s/ood'"))
-        for script in [sweep.arrayScript, sweep.mergeScript] {
-            let check = Process()
-            check.executableURL = URL(fileURLWithPath: "/bin/bash")
-            check.arguments = ["-n", "-c", script]
-            try check.run()
-            check.waitUntilExit()
-            #expect(check.terminationStatus == 0)
-        }
+        for script in [sweep.arrayScript, sweep.mergeScript] { #expect(try Self.bashAccepts(script)) }
+    }
+
+    /// Whether `bash -n` parses `script` without a syntax error.
+    static func bashAccepts(_ script: String) throws -> Bool {
+        let check = Process()
+        check.executableURL = URL(fileURLWithPath: "/bin/bash")
+        check.arguments = ["-n", "-c", script]
+        try check.run()
+        check.waitUntilExit()
+        return check.terminationStatus == 0
     }
 
     /// The words bash makes of `text` (quotes and variables expanded), via `printf '%s\0'`.

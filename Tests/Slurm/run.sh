@@ -51,12 +51,12 @@ grep -q '\*\*bytelens-tiny\*\*' "$sweep/COMPARE.md" && grep -q '\*\*tiny\\_defau
     || { echo "slurm test: sweep: COMPARE.md lacks a model"; cat "$sweep/COMPARE.md"; exit 1; }
 echo "slurm test: sweep of 2 models x 2 shards merged per model, COMPARE.md side by side ($(grep -c '^| (' "$sweep/COMPARE.md") rows)"
 
-# 6. The canonical study itself: `probe slurm --dataset ood` (2 tasks, the fastest split on 2 cores) must
+# 6. The canonical study itself: `probe slurm --dataset ood --shards 4` must
 #    reproduce the committed Reports/ood/ — written by the one-process `probe --dataset ood` — line for line
 #    (times, commit and command aside) and figure for figure.
 full="$work/ood"
 start=$(date +%s)
-"$probe" slurm --dataset ood --shards 2 --threads 1 --merge-cpus 2 --out "$full" --submit --wait > "$work/ood.log" 2>&1 \
+"$probe" slurm --dataset ood --shards 4 --threads 1 --merge-cpus 2 --out "$full" --submit --wait > "$work/ood.log" 2>&1 \
     || { cat "$work/ood.log" "$full"/slurm/*.out; exit 1; }
 strip() { grep -v -e '^| time |' -e '^| tool |' -e '^probe ' "$1"; }
 diff <(strip Reports/ood/REPORT.md) <(strip "$full/REPORT.md")
@@ -65,4 +65,4 @@ for figure in Reports/ood/figures/*.png; do
     cmp "$figure" "$full/figures/$(basename "$figure")"
     figures=$((figures + 1))
 done
-echo "slurm test: probe slurm --dataset ood (2 tasks + merge, $(( $(date +%s) - start )) s) reproduces the committed Reports/ood: REPORT.md and $figures figures identical"
+echo "slurm test: probe slurm --dataset ood (4 tasks + merge, $(( $(date +%s) - start )) s) reproduces the committed Reports/ood: REPORT.md and $figures figures identical"
