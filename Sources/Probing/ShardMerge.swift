@@ -145,13 +145,7 @@ public struct ShardMerge {
 
     /// Merges, computes the statistics and writes the report.
     public func run() throws -> StudyOutcome {
-        let started = Date()
-        var phases: [(phase: StudyProgress.Phase, seconds: Double)] = []
-        var phaseStart = started
-        func endPhase(_ phase: StudyProgress.Phase) {
-            phases.append((phase, Date().timeIntervalSince(phaseStart)))
-            phaseStart = Date()
-        }
+        let clock = PhaseClock()
         let shards = try openShards()
         defer { for s in shards { s.reader.close() } }
         let first = shards[0]
@@ -199,17 +193,17 @@ public struct ShardMerge {
             _ = writer.abandon()
             throw error
         }
-        endPhase(.items)
+        clock.end(.items)
         guard statistics else {
             do { try writer.finish(statistics: []) } catch { _ = writer.abandon(); throw error }
             return StudyOutcome(finalPath: finalPath, report: nil, statistics: [], itemCount: total, resumedItems: 0,
-                                seconds: Date().timeIntervalSince(started), phaseSeconds: phases)
+                                seconds: clock.elapsed, phaseSeconds: clock.phases)
         }
         let configuration = try Self.statisticsConfiguration(first.reader.provenance, path: first.path)
         let finished = try StudyRunner.finishStudy(writer: writer, outDirectory: outDirectory.path, configuration: configuration,
-                                                   threads: threads, progress: progress, shouldStop: shouldStop) { endPhase($0) }
+                                                   threads: threads, progress: progress, shouldStop: shouldStop, clock: clock)
         return StudyOutcome(finalPath: finalPath, report: finished.report, statistics: finished.statistics, itemCount: total,
-                            resumedItems: 0, seconds: Date().timeIntervalSince(started), phaseSeconds: phases)
+                            resumedItems: 0, seconds: clock.elapsed, phaseSeconds: clock.phases)
     }
 
     /// The statistics settings the shards' run recorded (bootstrap resamples, statistics seed).

@@ -27,6 +27,22 @@ public struct StudyProgress: Sendable {
     public var elapsed: Double
 }
 
+/// Wall time of a run and of each phase as it ends (shared by `probe run` and `probe merge`).
+final class PhaseClock {
+    private let started = Date()
+    private var phaseStart = Date()
+    private(set) var phases: [(phase: StudyProgress.Phase, seconds: Double)] = []
+
+    /// Records the phase that just ended and starts timing the next.
+    func end(_ phase: StudyProgress.Phase) {
+        phases.append((phase, Date().timeIntervalSince(phaseStart)))
+        phaseStart = Date()
+    }
+
+    /// Seconds since the run started.
+    var elapsed: Double { Date().timeIntervalSince(started) }
+}
+
 /// What a finished run produced.
 public struct StudyOutcome: Sendable {
     public var finalPath: String
@@ -77,17 +93,11 @@ public struct StudyRunner: Sendable {
     }
 
     public func run() throws -> StudyOutcome {
-        let started = Date()
-        var phases: [(phase: StudyProgress.Phase, seconds: Double)] = []
-        var phaseStart = started
-        func endPhase(_ phase: StudyProgress.Phase) {
-            phases.append((phase, Date().timeIntervalSince(phaseStart)))
-            phaseStart = Date()
-        }
+        let clock = PhaseClock()
         progress(StudyProgress(phase: .loadingModel, done: 0, total: 1, bytesDone: 0, bytesTotal: 0, elapsed: 0))
         let model = try loadModel()
         let threads = plan.request.threads
-        endPhase(.loadingModel)
+        clock.end(.loadingModel)
         if shouldStop() { throw ProbingError.interruptedBeforeStart }
 
         let referenceStart = Date()
@@ -111,7 +121,7 @@ public struct StudyRunner: Sendable {
             controlMeasurer = ItemMeasurer(model: controlModel, plan: plan, profiles: controlProfiles,
                                            shape: try controlModel.computeShape(), patchSource: model)
         }
-        endPhase(.reference)
+        clock.end(.reference)
         if shouldStop() { throw ProbingError.interruptedBeforeStart }
         let trainedMeasurer = ItemMeasurer(model: model, plan: plan, profiles: profiles, shape: try model.computeShape())
         let measurer = { (item: LadderItem) -> ItemMeasurer in
@@ -172,7 +182,7 @@ public struct StudyRunner: Sendable {
             throw ProbingError.runFailed(detail: "\(error)", partialPath: plan.partialPath, completedItems: stopped.completedItems)
         }
 
-        endPhase(.items)
+        clock.end(.items)
         if let shard = plan.request.shard {
             // A shard stops here: its items and reference are in the file; the statistics and the report
             // need every shard and come from `probe merge`.
@@ -186,13 +196,13 @@ public struct StudyRunner: Sendable {
                 throw error
             }
             return StudyOutcome(finalPath: plan.finalPath, report: nil, statistics: [], itemCount: runItems.count,
-                                resumedItems: resumed, seconds: Date().timeIntervalSince(started), phaseSeconds: phases)
+                                resumedItems: resumed, seconds: clock.elapsed, phaseSeconds: clock.phases)
         }
         let finished = try Self.finishStudy(writer: writer, outDirectory: plan.outDirectory.path,
                                             configuration: statisticsConfiguration, threads: threads,
-                                            progress: progress, shouldStop: shouldStop) { endPhase($0) }
+                                            progress: progress, shouldStop: shouldStop, clock: clock)
         return StudyOutcome(finalPath: plan.finalPath, report: finished.report, statistics: finished.statistics, itemCount: runItems.count,
-                            resumedItems: resumed, seconds: Date().timeIntervalSince(started), phaseSeconds: phases)
+                            resumedItems: resumed, seconds: clock.elapsed, phaseSeconds: clock.phases)
     }
 
     /// The end of every study, shared by `probe run` and `probe merge`: statistics from the stored values
@@ -200,7 +210,7 @@ public struct StudyRunner: Sendable {
     /// from the finished file alone.
     static func finishStudy(writer: ProbeRunWriter, outDirectory: String, configuration: StudyConfiguration, threads: Int,
                             progress: (StudyProgress) -> Void, shouldStop: () -> Bool,
-                            endPhase: (StudyProgress.Phase) -> Void) throws -> (statistics: [StudyResultRow], report: ReportOutput) {
+                            clock: PhaseClock) throws -> (statistics: [StudyResultRow], report: ReportOutput) {
         progress(StudyProgress(phase: .statistics, done: 0, total: 1, bytesDone: 0, bytesTotal: 0, elapsed: 0))
         let results: [StudyResultRow]
         do {
@@ -217,11 +227,11 @@ public struct StudyRunner: Sendable {
             _ = writer.abandon()
             throw error
         }
-        endPhase(.statistics)
+        clock.end(.statistics)
         if shouldStop() { throw ProbingError.interruptedBeforeReport(finalPath: writer.finalPath) }
         progress(StudyProgress(phase: .report, done: 0, total: 1, bytesDone: 0, bytesTotal: 0, elapsed: 0))
         let report = try ReportBuilder(path: writer.finalPath).write(to: outDirectory)
-        endPhase(.report)
+        clock.end(.report)
         return (results, report)
     }
 }
