@@ -74,9 +74,16 @@ struct Run: AsyncParsableCommand {
         request.resume = resume
         request.shard = try StudyShard.resolve(option: shard)
         if resumeIfPartial && !resume {
-            // Where the partial file would be: the plan is needed to know it (default --out, shard name).
-            let probePlan = try StudyPlan.prepare(request, dryRun: true)
-            request.resume = ProbeRunWriter.unfinishedRunExists(at: probePlan.finalPath)
+            // Resume when the plan finds an unfinished run at its output path (default --out, shard name),
+            // start when it finds none; a partial file of another study is still an error.
+            var probe = request
+            probe.resume = true
+            do {
+                _ = try StudyPlan.prepare(probe, dryRun: true)
+                request.resume = true
+            } catch ProbingError.nothingToResume {
+                request.resume = false
+            }
         }
         return request
     }

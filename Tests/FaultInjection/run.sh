@@ -175,6 +175,31 @@ for phase in "loading model" "reference profile" "items" "statistics" "report"; 
     fi
 done
 
+# 5. A sharded run: kill -9 one shard mid-run and continue it with --resume-if-partial (what a resubmitted
+#    Slurm task does), then kill -9 the merge at a random moment and merge again; the merged file must
+#    equal the one-process run.
+dir="$WORK/sharded"
+"$PROBE" "${STUDY[@]}" --shard 0/2 --out "$dir" >/dev/null 2>"$dir-0.log" || fail "shard 0/2 failed: $(tail -2 "$dir-0.log")"
+"$PROBE" "${STUDY[@]}" --shard 1/2 --out "$dir" >/dev/null 2>"$dir-1.log" &
+pid=$!
+for _ in $(seq 1 3000); do [ -e "$dir/shards/shard-0001-of-0002.h5.journal" ] && break; sleep 0.01; done
+sleep "0.$(( RANDOM % 9 + 1 ))"
+kill -9 "$pid" 2>/dev/null; wait "$pid" 2>/dev/null
+if "$PROBE" "${STUDY[@]}" --shard 1/2 --resume-if-partial --out "$dir" >/dev/null 2>>"$dir-1.log"; then
+    "$PROBE" merge "$dir"/shards/shard-*-of-0002.h5 >/dev/null 2>"$dir-merge.log" &
+    pid=$!
+    for _ in $(seq 1 3000); do [ -e "$dir/probe.h5.journal" ] && break; sleep 0.01; done
+    sleep "0.$(( RANDOM % 5 ))"
+    kill -9 "$pid" 2>/dev/null; wait "$pid" 2>/dev/null
+    if "$PROBE" merge "$dir"/shards/shard-*-of-0002.h5 >/dev/null 2>>"$dir-merge.log"; then
+        compare "$dir" "shard killed and resumed, merge killed and rerun"
+    else
+        fail "merge after a killed merge: $(tail -2 "$dir-merge.log")"
+    fi
+else
+    fail "resuming a killed shard: $(tail -2 "$dir-1.log")"
+fi
+
 echo "fault injection: $PASSED passed, $FAILED failed (seed $SEED, $(( ($(now_ms) - start) / 1000 )) s)"
 if [ "$FAILED" = 0 ]; then rm -rf "$WORK"; exit 0; fi
 echo "logs kept in $WORK"

@@ -98,6 +98,28 @@ import Probing
         #expect(throws: (any Error).self) { try Slurm.parse(["--dataset", "ood", "--shards", "2", "--wait"]) }
     }
 
+    /// What a resubmitted array task does: `--resume-if-partial` resumes its shard's partial file, or starts.
+    @Test func resumeIfPartialResumesAnUnfinishedShardAndOtherwiseStarts() throws {
+        let dir = try CLIPaths.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let data = try CLIPaths.dataset(in: dir)
+        let arguments = ["--dataset", "custom:\(data)", "--model", CLIPaths.model, "--assets", CLIPaths.assets,
+                         "--out", dir + "/study", "--bootstrap", "100", "--shard", "1/3", "--resume-if-partial"]
+        #expect(try Run.parse(arguments).request().resume == false)
+        // Stop the shard after its first items: its partial file and journal stay.
+        final class Stop: @unchecked Sendable { var items = 0 }
+        let stop = Stop()
+        var request = try Run.parse(arguments).request()
+        request.commandLine = ["probe", "run"]
+        #expect(throws: (any Error).self) {
+            try StudyRunner(plan: try StudyPlan.prepare(request), progress: { if $0.phase == .items { stop.items = $0.done } },
+                            shouldStop: { stop.items >= 1 }).run()
+        }
+        #expect(FileManager.default.fileExists(atPath: dir + "/study/shards/shard-0001-of-0003.h5.partial"))
+        #expect(try Run.parse(arguments).request().resume == true)
+        #expect(try Run.parse(arguments.filter { $0 != "--resume-if-partial" }).request().resume == false)
+    }
+
     @Test func slurmWritesBothScriptsForAValidStudyAndRefusesTooManyShards() async throws {
         let dir = try CLIPaths.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: dir) }
