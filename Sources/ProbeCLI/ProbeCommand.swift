@@ -39,7 +39,9 @@ public struct ProbeCommand: AsyncParsableCommand {
                 try command.run()
             }
         } catch {
-            if error is ExitCode || error is CleanExit { exit(withError: error) }
+            // `probe --help` and `probe help X` run ArgumentParser's help command, which "fails" with a help
+            // request (exit code 0): let ArgumentParser print it, to stdout, without an "Error:" prefix.
+            if error is ExitCode || error is CleanExit || exitCode(for: error) == .success { exit(withError: error) }
             let text = message(for: error)
             if !text.isEmpty { FileHandle.standardError.write(Data("Error: \(text)\n".utf8)) }
             Foundation.exit(exitCode(for: error).rawValue)

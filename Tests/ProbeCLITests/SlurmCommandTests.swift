@@ -139,3 +139,29 @@ import Probing
         #expect(throws: Never.self) { try Merge.parse(["x/shards/shard-0000-of-0002.h5", "x/shards/shard-0001-of-0002.h5"]) }
     }
 }
+
+/// The built `probe` binary's help: on stdout, exit 0, no "Error:" (ArgumentParser's help command reaches
+/// `launch()` as a failing run; it must still print as help).
+@Suite struct HelpOutputTests {
+    @Test func helpGoesToStandardOutputWithoutAnErrorPrefix() throws {
+        let binary = URL(fileURLWithPath: CommandLine.arguments[0]).standardizedFileURL.deletingLastPathComponent()
+            .appendingPathComponent("probe")
+        // The test bundle sits next to the products of the same build (`.build/<configuration>/`).
+        try #require(FileManager.default.isExecutableFile(atPath: binary.path), "no probe binary at \(binary.path)")
+        for arguments in [["--help"], ["help", "merge"], ["slurm", "--help"]] {
+            let process = Process()
+            process.executableURL = binary
+            process.arguments = arguments
+            let out = Pipe(), err = Pipe()
+            process.standardOutput = out
+            process.standardError = err
+            try process.run()
+            let stdout = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            process.waitUntilExit()
+            #expect(process.terminationStatus == 0, "\(arguments)")
+            #expect(stdout.hasPrefix("OVERVIEW:"), "\(arguments): \(stdout.prefix(60))")
+            #expect(!stderr.contains("Error"), "\(arguments): \(stderr.prefix(60))")
+        }
+    }
+}
