@@ -7,6 +7,11 @@ extension ProbeRunReader {
         lines.append("\(path)")
         lines.append("schema: \(ProbeRunSchema.name) version \(schemaVersion) (this build reads ≤ \(ProbeRunSchema.version))")
         lines.append("status: \(status), \(completedItemCount) complete item(s)")
+        if let shard = try shard() {
+            let first = shard.studyItemIndex.first.map(String.init) ?? "-", last = shard.studyItemIndex.last.map(String.init) ?? "-"
+            lines.append("shard: \(shard.index) of \(shard.count) (zero-based) of a \(shard.studyItemCount)-item study; "
+                         + "study rows \(first)…\(last); no statistics until `probe merge`")
+        }
         lines.append("")
         lines.append("provenance:")
         lines.append("  tool: \(p.toolVersion) (git \(p.gitCommit))")

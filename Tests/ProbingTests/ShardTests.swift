@@ -79,6 +79,7 @@ import Testing
         let first = try ProbeRunReader(path: paths[0])
         #expect(try first.shard()?.studyItemIndex.count == first.completedItemCount)
         #expect(try first.statistics().isEmpty)
+        #expect(try first.summary().contains("shard: 0 of 3 (zero-based) of a 36-item study"))
         first.close()
         #expect(throws: ProbingError.self) { try ReportBuilder(path: paths[0]).write(to: dir.file("shard-report")) }
 
