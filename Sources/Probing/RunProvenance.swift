@@ -67,16 +67,23 @@ enum RunProvenance {
     }
 
     static func manifestJSON(plan: StudyPlan) -> String {
-        let ladders: [[String: Any]] = zip(plan.ladders, plan.selectedLevels).map { ladder, selected in
-            ["name": ladder.name, "summary": ladder.summary, "ordinal": ladder.isOrdinal,
-             "level_scale": ladder.levelsAreCategories ? (ladder.isOrdinal ? "ordered_categories" : "categories") : "numeric",
-             "levels": ladder.levels.map(\.name), "selected_levels": selected.map(\.index),
-             "base_items": ladder.baseItemIDs.count]
+        var manifest = DatasetManifest()
+        manifest.dataset = plan.request.dataset
+        manifest.ladders = zip(plan.ladders, plan.selectedLevels).map { ladder, selected in
+            var entry = DatasetManifest.Ladder()
+            entry.name = ladder.name
+            entry.summary = ladder.summary
+            entry.ordinal = ladder.isOrdinal
+            entry.levelScale = ladder.levelsAreCategories ? (ladder.isOrdinal ? "ordered_categories" : "categories") : "numeric"
+            entry.levels = ladder.levels.map(\.name)
+            entry.selectedLevels = selected.map(\.index)
+            entry.baseItems = ladder.baseItemIDs.count
+            return entry
         }
-        return canonicalJSON([
-            "dataset": plan.request.dataset, "ladders": ladders, "item_count": plan.items.count,
-            "item_seed_version": ItemSeed.version, "manifest_sha256_covers": "ladder, level, base item id, seed and bytes of every item",
-        ])
+        manifest.itemCount = plan.items.count
+        manifest.itemSeedVersion = ItemSeed.version
+        manifest.manifestSHA256Covers = "ladder, level, base item id, seed and bytes of every item"
+        return manifest.json
     }
 
     /// SHA-256 over every item's identity and bytes, in run order.
@@ -87,11 +94,6 @@ enum RunProvenance {
             buffer += Array(String(item.bytes.count).utf8) + [0x1F] + item.bytes + [0x1E]
         }
         return hex(SHA256.digest(buffer))
-    }
-
-    static func canonicalJSON(_ object: Any) -> String {
-        let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data()
-        return String(decoding: data, as: UTF8.self)
     }
 
     static func hex(_ bytes: [UInt8]) -> String {

@@ -68,23 +68,17 @@ public enum StudyStatistics {
 
     /// Ladders the dataset manifest marks as not ordinal (e.g. `noise-blt`).
     public static func categoricalLadders(_ provenance: ProbeRunProvenance) -> Set<String> {
-        Set(manifestLadders(provenance).compactMap { ($0["ordinal"] as? Bool) == false ? $0["name"] as? String : nil })
+        Set(manifestLadders(provenance).compactMap { $0.ordinal == false ? $0.name : nil })
     }
 
     /// Ladders whose levels are categories with a hypothesised order (manifest `level_scale`), whose
     /// level enters test (c) as indicators.
     public static func ladderWithCategoricalLevels(_ provenance: ProbeRunProvenance) -> Set<String> {
-        Set(manifestLadders(provenance).compactMap { entry in
-            guard let name = entry["name"] as? String else { return nil }
-            if let scale = entry["level_scale"] as? String { return scale == "numeric" ? nil : name }
-            return (entry["ordinal"] as? Bool) == false ? name : nil
-        })
+        Set(manifestLadders(provenance).compactMap { $0.hasCategoricalLevels ? $0.name : nil })
     }
 
-    static func manifestLadders(_ provenance: ProbeRunProvenance) -> [[String: Any]] {
-        guard let manifest = try? JSONSerialization.jsonObject(with: Data(provenance.datasetManifestJSON.utf8)) as? [String: Any],
-              let ladders = manifest["ladders"] as? [[String: Any]] else { return [] }
-        return ladders
+    static func manifestLadders(_ provenance: ProbeRunProvenance) -> [DatasetManifest.Ladder] {
+        DatasetManifest(json: provenance.datasetManifestJSON).ladders ?? []
     }
 
     /// The control arm's patching spec recorded in the run configuration (nil: no control arm).

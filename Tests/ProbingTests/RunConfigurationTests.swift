@@ -29,6 +29,9 @@ import Testing
             #expect(try Self.reserialized(json) == json)
             #expect(RunConfiguration(json: json) == configuration)
             #expect(json.contains("\"limit\":") && !json.contains("\\/"))
+            let manifest = RunProvenance.manifestJSON(plan: plan)
+            #expect(try Self.reserialized(manifest) == manifest)
+            #expect(DatasetManifest(json: manifest).ladders?.first?.levels?.count == 3)
         }
         // --limit all is stored as null and read back as .all.
         var all = RunConfiguration()
@@ -61,6 +64,7 @@ import Testing
                                        assetsDirectory: TestPaths.assets)
             let plan = try StudyPlan.prepare(request, dryRun: true)
             #expect(RunProvenance.configJSON(plan: plan, statisticsSeed: plan.statisticsSeed) == reader.provenance.configJSON, "\(name)")
+            #expect(RunProvenance.manifestJSON(plan: plan) == reader.provenance.datasetManifestJSON, "\(name)")
         }
     }
 }
