@@ -149,10 +149,16 @@ struct Run: AsyncParsableCommand {
         lines.append("patching: \(plan.patchingSpec)" + (plan.controlPatchingSpec.map { "; control arm: the same items under \($0)" } ?? "; no control arm"))
         lines.append("control model: " + (plan.modelControl.map { "\($0) (the same items again through an untrained BLT of the same config, cut into the trained patches)" } ?? "none"))
         lines.append("primary:  \(plan.primaryHooks.joined(separator: ", ")) (pre-registered, one per component)")
-        lines.append("forwards: \(estimate.forwards) (\(plan.referenceItems.count) reference + \(plan.items.count) items"
-                     + (plan.controlItems.isEmpty ? "" : " + \(plan.controlItems.count) control")
-                     + (plan.modelControlItems.isEmpty ? "" : " + \(plan.referenceItems.count) reference and \(plan.modelControlItems.count) items of the control model")
-                     + "), \(estimate.bytes) input bytes")
+        if let shard = plan.request.shard {
+            let references = (plan.modelControl == nil ? 1 : 2) * plan.referenceItems.count
+            lines.append("forwards: \(estimate.forwards) in shard \(shard) (\(references) reference + \(plan.studyItemIndices.count) of the study's "
+                         + "\(plan.runItems.count) items, every arm of its base items), \(estimate.bytes) input bytes")
+        } else {
+            lines.append("forwards: \(estimate.forwards) (\(plan.referenceItems.count) reference + \(plan.items.count) items"
+                         + (plan.controlItems.isEmpty ? "" : " + \(plan.controlItems.count) control")
+                         + (plan.modelControlItems.isEmpty ? "" : " + \(plan.referenceItems.count) reference and \(plan.modelControlItems.count) items of the control model")
+                         + "), \(estimate.bytes) input bytes")
+        }
         lines.append("HDF5:     \(plan.finalPath), estimated ≤ \(DryRunEstimate.format(bytes: estimate.uncompressedBytes)) before compression "
                      + "(~\(estimate.patches) patches; deflate usually shrinks it 2-4×)")
         let threads = plan.request.threads

@@ -86,6 +86,17 @@ enum CLIPaths {
         #expect(text.contains("control arm: the same items under fixed:4"))
         #expect(text.contains("estimated ≤"))
         #expect(!FileManager.default.fileExists(atPath: dir + "/out"))
+
+        // A shard's dry run: its own forwards, and every shard's items (they add up to the study's).
+        let sharded = try #require(try ProbeCommand.parseAsRoot([
+            "run", "--dataset", "ood", "--levels", "0", "9", "--limit", "2", "--model", CLIPaths.model,
+            "--out", dir + "/out", "--assets", CLIPaths.assets, "--shard", "1/2", "--dry-run"]) as? Run)
+        let shardPlan = try StudyPlan.prepare(try sharded.request(), dryRun: true)
+        let shardText = Run.dryRunText(shardPlan)
+        #expect(shardText.contains("forwards: 10 in shard 1/2 (4 reference + 6 of the study's 12 items"))
+        #expect(shardText.contains("  shard 0: 6 items") && shardText.contains("  shard 1: 6 items"))
+        #expect(shardPlan.finalPath.hasSuffix("/out/shards/shard-0001-of-0002.h5"))
+        #expect(!FileManager.default.fileExists(atPath: dir + "/out"))
     }
 
     @Test func badOptions() throws {
