@@ -109,13 +109,6 @@ extension Bench {
             let b = sxx > 0 ? sxy / sxx : 0, a = my - b * mx
             Self.say(String(format: "  fit: seconds = %.2f + %.3f ms × items", a, b * 1000))
         }
-        Self.say("  peak RSS of this process: \(Self.peakRSS())")
-    }
-
-    /// `VmHWM` of /proc/self/status ("unknown" elsewhere).
-    static func peakRSS() -> String {
-        guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
-              let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }) else { return "unknown" }
-        return line.dropFirst("VmHWM:".count).trimmingCharacters(in: .whitespaces)
+        Self.say("  peak RSS of this process: \(Self.gigabytes(Self.peakRSS()))")
     }
 }

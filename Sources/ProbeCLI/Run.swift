@@ -168,7 +168,7 @@ struct Run: AsyncParsableCommand {
         if let shard = plan.request.shard {
             lines.append("shards:   this process is shard \(shard) (\(plan.studyItemIndices.count) items); all \(shard.count) shards (items share out by base item):")
             for (index, s) in DryRunEstimate.shards(of: plan, count: shard.count).enumerated() {
-                let seconds = s.flops / (DryRunEstimate.assumedFLOPsPerThread * Double(threads))
+                let seconds = DryRunEstimate.seconds(flops: s.flops, threads: threads)
                 lines.append("  shard \(index): \(s.items) items, \(s.bytes) bytes, ~\(Self.clock(seconds)) with \(threads) thread(s) (reference pass included)")
             }
         }

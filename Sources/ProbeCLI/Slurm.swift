@@ -114,7 +114,8 @@ struct Slurm: AsyncParsableCommand {
         let plan = plans[0]
         let perShard = plans.flatMap { DryRunEstimate.shards(of: $0, count: shards) }
         let largest = perShard.map(\.flops).max() ?? 0
-        let estimatedMinutes = Int((largest / (DryRunEstimate.assumedFLOPsPerThread * Double(cpus)) / 60).rounded(.up))
+        let largestSeconds = DryRunEstimate.seconds(flops: largest, threads: cpus)
+        let estimatedMinutes = Int((largestSeconds / 60).rounded(.up))
         let taskMinutes = try time.map { try Self.minutes($0) } ?? (2 * estimatedMinutes + 10)
         let estimatedMemory = plans.map { DryRunEstimate(plan: $0).memoryBytes }.max() ?? 0
         let memoryMB = try mem.map { try Self.megabytes($0) } ?? max(1024, (estimatedMemory + 999_999) / 1_000_000)
@@ -137,7 +138,7 @@ struct Slurm: AsyncParsableCommand {
         try SafeFile.atomicWrite(Array(scripts.arrayScript.utf8), to: scripts.arrayScriptPath)
         try SafeFile.atomicWrite(Array(scripts.mergeScript.utf8), to: scripts.mergeScriptPath)
         print("wrote \(scripts.arrayScriptPath) (\(plans.count * shards) tasks: " + perShard.map { "\($0.items)" }.joined(separator: "/")
-              + " items, ~\(Run.clock(largest / (DryRunEstimate.assumedFLOPsPerThread * Double(cpus)))) each at most; "
+              + " items, ~\(Run.clock(largestSeconds)) each at most; "
               + "--cpus-per-task=\(cpus) --mem=\(memoryMB)M --time=\(SlurmScripts.time(minutes: taskMinutes)))")
         print("wrote \(scripts.mergeScriptPath)")
         guard submit else {

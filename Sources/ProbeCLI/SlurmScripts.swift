@@ -1,4 +1,5 @@
 import Foundation
+import Probing
 
 /// The two `sbatch` scripts of a sharded study: an array whose task `i` runs `probe run … --shard i/N`,
 /// and a merge job that runs `probe merge` on the shard files. Pure text, so it is tested without Slurm.
@@ -103,7 +104,7 @@ struct SlurmScripts: Equatable {
                   "shopt -s nullglob",
                   "status=0"]
         for study in studies {
-            let pattern = Self.quote(study.outDirectory + "/shards") + "/shard-*-of-" + shardSuffix + ".h5"
+            let pattern = Self.quote(study.outDirectory + "/shards") + "/" + StudyShard.fileNamePattern(count: shards)
             lines += ["shards=(\(pattern))",
                       "\(Self.quote(probe)) merge \"${shards[@]}\" --out \(Self.quote(study.outDirectory)) --threads \(mergeCPUs) || status=1"]
         }
@@ -114,12 +115,6 @@ struct SlurmScripts: Equatable {
         }
         lines += ["exit $status", ""]
         return lines.joined(separator: "\n")
-    }
-
-    /// `0004` for 4 shards (the file-name suffix of ``Probing/StudyShard/fileName``).
-    var shardSuffix: String {
-        let digits = String(shards)
-        return String(repeating: "0", count: max(0, 4 - digits.count)) + digits
     }
 
     /// Refuses values that would break out of an `#SBATCH` line (newlines, control characters).

@@ -55,9 +55,7 @@ public struct DryRunEstimate: Sendable {
         var total = 0.0
         if let shape {
             let passes = runItems + plan.referenceItems + (plan.modelControl == nil ? [] : plan.referenceItems)
-            for item in passes {
-                total += (try? ComputeAllocation.fixedPatching(shape: shape, byteCount: item.byteLength + 1, patchSize: 4).total) ?? 0
-            }
+            for item in passes { total += Self.forwardFLOPs(item, shape: shape) }
         }
         flops = total
         let weightFiles = (try? FileManager.default.contentsOfDirectory(atPath: plan.modelDirectory.path)) ?? []
@@ -82,9 +80,7 @@ public struct DryRunEstimate: Sendable {
         let all = plan.runItems
         let assignment = StudyShard.assignment(of: all, shards: count, controlSpecs: plan.controlSpecs)
         let shape = try? ModelShape(config: plan.config)
-        func cost(_ item: LadderItem) -> Double {
-            shape.flatMap { try? ComputeAllocation.fixedPatching(shape: $0, byteCount: item.byteLength + 1, patchSize: 4).total } ?? 0
-        }
+        func cost(_ item: LadderItem) -> Double { shape.map { forwardFLOPs(item, shape: $0) } ?? 0 }
         let reference = (plan.referenceItems + (plan.modelControl == nil ? [] : plan.referenceItems)).reduce(0) { $0 + cost($1) }
         var out = [(items: Int, bytes: Int, flops: Double)](repeating: (0, 0, reference), count: max(count, 1))
         for (item, shard) in zip(all, assignment) {
@@ -95,8 +91,16 @@ public struct DryRunEstimate: Sendable {
         return out
     }
 
+    /// One forward's FLOPs for `item` (BOS included), counted under fixed:4 patching.
+    static func forwardFLOPs(_ item: LadderItem, shape: ModelShape) -> Double {
+        (try? ComputeAllocation.fixedPatching(shape: shape, byteCount: item.byteLength + 1, patchSize: 4).total) ?? 0
+    }
+
     /// Estimated wall time of the forward passes with `threads` threads, at ``assumedFLOPsPerThread``.
-    public func seconds(threads: Int) -> Double { flops / (Self.assumedFLOPsPerThread * Double(max(threads, 1))) }
+    public func seconds(threads: Int) -> Double { Self.seconds(flops: flops, threads: threads) }
+
+    /// Estimated wall time of `flops` of forwards on `threads` threads, at ``assumedFLOPsPerThread``.
+    public static func seconds(flops: Double, threads: Int) -> Double { flops / (assumedFLOPsPerThread * Double(max(threads, 1))) }
 
     /// Human-readable size, e.g. "12.3 MB".
     public static func format(bytes: Int) -> String {

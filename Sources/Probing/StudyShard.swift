@@ -81,6 +81,9 @@ public struct StudyShard: Sendable, Equatable, CustomStringConvertible {
     /// `shard-0001-of-0004.h5`: sorts in index order and says what it is.
     public var fileName: String { "shard-\(Self.padded(index))-of-\(Self.padded(count)).h5" }
 
+    /// The glob that matches every shard file of an `count`-shard study: `shard-*-of-0004.h5`.
+    public static func fileNamePattern(count: Int) -> String { "shard-*-of-\(padded(count)).h5" }
+
     static func padded(_ n: Int) -> String {
         let digits = String(n)
         return String(repeating: "0", count: max(0, 4 - digits.count)) + digits
@@ -92,7 +95,7 @@ public struct StudyShard: Sendable, Equatable, CustomStringConvertible {
     public static func assignment(of items: [LadderItem], shards: Int, controlSpecs: [String]) -> [Int] {
         var group: [String: Int] = [:]
         return items.map { item in
-            let key = StudyArm.split(item.ladder, controlSpecs: controlSpecs).base + "\u{1F}" + item.baseItemID
+            let key = groupKey(item, controlSpecs: controlSpecs)
             if let g = group[key] { return g % max(shards, 1) }
             let g = group.count
             group[key] = g
@@ -102,6 +105,11 @@ public struct StudyShard: Sendable, Equatable, CustomStringConvertible {
 
     /// Groups (base items over all ladders) of a study: the most shards that all get items.
     public static func groupCount(of items: [LadderItem], controlSpecs: [String]) -> Int {
-        Set(items.map { StudyArm.split($0.ladder, controlSpecs: controlSpecs).base + "\u{1F}" + $0.baseItemID }).count
+        Set(items.map { groupKey($0, controlSpecs: controlSpecs) }).count
+    }
+
+    /// The group of an item: its base ladder (control arms stripped) and base item id.
+    static func groupKey(_ item: LadderItem, controlSpecs: [String]) -> String {
+        StudyArm.split(item.ladder, controlSpecs: controlSpecs).base + "\u{1F}" + item.baseItemID
     }
 }
