@@ -20,8 +20,9 @@
 #   not from stored item metrics: the span loss per item (checked against `bits_per_byte`), (0) loss
 #   tracks level, (e) entropy vs loss and (f) sparsity vs loss (mean within-item Kendall tau against
 #   the loss, two-sided Wilcoxon signed-rank p via `scipy.stats.wilcoxon`);
-# - (c) with the probe patch's entropy (recomputed from `/bytes/entropy` over the probe's patch) and
-#   the loss as covariates, the level as indicators for categorical ladders (estimate = mean indicator
+# - (c) with the probe patch's entropy (recomputed from `/bytes/entropy` over the probe's patch), the
+#   loss and the input statistics (span bytes, patch count, byte-class mix, each while its VIF < 100) as
+#   covariates, the level as indicators for categorical ladders (estimate = mean indicator
 #   coefficient, CR1 contrast p) and the TOST p;
 # - (g) the patching interaction against the fixed-patching control arm;
 # - for EVERY measure and variant (not only Hoyer): (b) tau and p, the stored direction against the
@@ -213,6 +214,24 @@ def ols_cluster_cov(y, covs, groups, clusters):
     return beta, cov, g
 
 
+def input_statistics(items, ladder):
+    """The input statistics of test (c) as items x levels tables, from the stored item metrics (files
+    written before a metric existed lack it): span bytes, span patch count, non-ASCII and other-byte share."""
+    out = []
+    if "content_bytes" not in items:
+        return out
+    nbytes = np.asarray(items["content_bytes"].values, float)
+    out.append(("span_bytes", paired(items, ladder, nbytes)))
+    if "patches_per_byte" in items:
+        out.append(("span_patch_count", paired(items, ladder, np.round(np.asarray(items["patches_per_byte"].values, float) * nbytes))))
+    if "ascii_letter_fraction" in items and "non_ascii_fraction" in items:
+        letters = np.asarray(items["ascii_letter_fraction"].values, float)
+        non_ascii = np.asarray(items["non_ascii_fraction"].values, float)
+        out.append(("non_ascii_fraction", paired(items, ladder, non_ascii)))
+        out.append(("other_byte_fraction", paired(items, ladder, 1 - letters - non_ascii)))
+    return out
+
+
 # %% The checks
 def main(path):
     rows, items, probe, patches, patch_level = load(path)
@@ -297,6 +316,22 @@ def main(path):
         ok = np.isfinite(span_loss)
         check("span loss from /bytes/log_prob vs items.bits_per_byte (max rel diff)",
               float(np.max(np.abs(span_loss[ok] - stored_bpb[ok]) / np.maximum(np.abs(stored_bpb[ok]), 1e-300))), 0.0, atol=1e-6)
+        if "non_ascii_fraction" in items:
+            # The byte-class mix (covariates of (c)) recounted from /bytes/value.
+            value = np.asarray(by["value"].values).astype(int)
+            letters = np.full(n_items, np.nan)
+            non_ascii = np.full(n_items, np.nan)
+            for i in range(n_items):
+                lo, hi = offsets[i], offsets[i + 1]
+                pos = position[lo:hi]
+                v = value[lo:hi][(pos >= span_start[i]) & (pos < span_end[i])]
+                if len(v):
+                    letters[i] = np.isin(v, list(range(65, 91)) + list(range(97, 123))).mean()
+                    non_ascii[i] = (v >= 128).mean()
+            for name, ours in (("ascii_letter_fraction", letters), ("non_ascii_fraction", non_ascii)):
+                stored = np.asarray(items[name].values, float)
+                ok = np.isfinite(ours)
+                check(f"{name} from /bytes/value vs items.{name}", float(np.max(np.abs(ours[ok] - stored[ok]))), 0.0, atol=1e-12)
         if "probe_patch_entropy_bits" in items:
             stored_pe = np.asarray(items["probe_patch_entropy_bits"].values, float)
             ok = np.isfinite(probe_entropy)
@@ -372,6 +407,9 @@ def main(path):
                     keep &= np.isfinite(paired(items, ladder, np.asarray(items["probe_patch_length"].values, float))).all(axis=1)
                 if loss_table is not None:
                     keep &= np.isfinite(loss_table).all(axis=1)
+                inputs = input_statistics(items, ladder)
+                for _, t in inputs:
+                    keep &= np.isfinite(t).all(axis=1)
                 g, k = int(keep.sum()), y_table.shape[1]
                 item = np.repeat(np.arange(g), k)
                 level = np.tile(np.arange(k), g)
@@ -387,6 +425,18 @@ def main(path):
                         within = col - np.repeat(col.reshape(g, k).mean(axis=1), k)
                         if col.any() and (np.abs(within) > 1e-12).any():
                             covs.append(col)
+                # Input statistics, each while it varies within items and its VIF against the columns
+                # already in the model is below 100.
+                accepted = [demean(c, item)[0] for c in covs]
+                for _, t in inputs:
+                    col = t[keep].ravel()
+                    within = demean(col, item)[0]
+                    if not (np.abs(within) > 1e-9 * max(np.abs(col).max(), 1e-300)).any():
+                        continue
+                    coef, *_ = np.linalg.lstsq(np.column_stack(accepted), within, rcond=None)
+                    rss = float(((within - np.column_stack(accepted) @ coef) ** 2).sum())
+                    if rss > 0 and (within ** 2).sum() / rss < 100:
+                        covs.append(col); accepted.append(within)
                 y = y_table[keep].ravel()
                 beta, cov, g_ = ols_cluster_cov(y, covs, item.tolist(), item.tolist())
                 m = len(level_cols)

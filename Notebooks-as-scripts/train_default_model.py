@@ -185,8 +185,11 @@ def next_byte_nll(logits, ids):
     return F.cross_entropy(lp, ids[:, 1:].reshape(-1), reduction="sum").item(), ids[:, 1:].numel()
 
 
-def run_stage(name, stage_id, model, forward_loss, eval_bpb, a, minutes, peak_lr, batch, work):
-    """Train `model` for `minutes` of wall time; checkpoints to work/<name>_state.pt; returns the log."""
+def run_stage(name, stage_id, model, forward_loss, eval_bpb, a, minutes, peak_lr, batch, work, total_steps=None,
+              after_step=None):
+    """Train `model` for `minutes` of wall time, or for exactly `total_steps` steps with the learning-rate
+    schedule a function of step / total_steps (reproducible whatever the machine's speed); checkpoints to
+    work/<name>_state.pt; calls `after_step(step)` after every optimizer step; returns the log."""
     state_path = os.path.join(work, f"{name}_state.pt")
     opt = make_optimizer(model.named_parameters(), peak_lr, a.weight_decay)
     step, elapsed, curve = 0, 0.0, []
@@ -198,18 +201,24 @@ def run_stage(name, stage_id, model, forward_loss, eval_bpb, a, minutes, peak_lr
         log(f"[{name}] resumed at step {step}, {elapsed / 60:.1f} min")
         if st.get("finished"):
             return curve, step, elapsed
-    budget = minutes * 60.0
+    budget = minutes * 60.0 if total_steps is None else math.inf
     data = read_bytes(a.train)
-    log(f"[{name}] train bytes {len(data):,}; budget {minutes} min; batch {batch}x{SEQ_LEN}")
+    plan = f"{total_steps} steps" if total_steps is not None else f"budget {minutes} min"
+    log(f"[{name}] train bytes {len(data):,}; {plan}; batch {batch}x{SEQ_LEN}")
     if not curve:
         curve.append(dict(step=0, minutes=0.0, mbytes=0.0, train_loss=None, val_bpb=eval_bpb()))
         log(f"[{name}] step 0 val bpb {curve[-1]['val_bpb']:.3f}")
     last_ckpt, last_eval = elapsed, elapsed
     running, running_n = 0.0, 0
     model.train()
-    while elapsed < budget and (a.max_steps is None or step < a.max_steps):
+    def finished(step, elapsed):
+        if total_steps is not None:
+            return step >= total_steps
+        return elapsed >= budget or (a.max_steps is not None and step >= a.max_steps)
+
+    while not finished(step, elapsed):
         t0 = time.time()
-        lr = lr_at(elapsed / budget, peak_lr)
+        lr = lr_at(step / total_steps if total_steps is not None else elapsed / budget, peak_lr)
         for g in opt.param_groups:
             g["lr"] = lr
         ids = batch_at(data, step, a.seed, stage_id, batch)
@@ -222,7 +231,11 @@ def run_stage(name, stage_id, model, forward_loss, eval_bpb, a, minutes, peak_lr
         running += loss.item()
         running_n += 1
         elapsed += time.time() - t0
-        done = elapsed >= budget or (a.max_steps is not None and step >= a.max_steps)
+        done = finished(step, elapsed)
+        if after_step is not None:
+            model.eval()
+            after_step(step)
+            model.train()
         if elapsed - last_eval >= a.eval_every * 60 or done:
             model.eval()
             vb = eval_bpb()
@@ -269,7 +282,7 @@ def stage_entropy(a):
     nparams = sum(p.numel() for p in patcher.parameters())
     log(f"[entropy] patcher {a.patcher_dim}x{a.patcher_layers}: {nparams:,} parameters")
     curve, step, elapsed = run_stage("entropy", 1, patcher, forward_loss, eval_bpb, a, a.entropy_minutes,
-                                     a.entropy_lr, a.entropy_batch, a.work)
+                                     a.entropy_lr, a.entropy_batch, a.work, total_steps=a.entropy_steps)
     save_file({k: v.contiguous() for k, v in patcher.state_dict().items()}, os.path.join(a.work, "patcher.safetensors"))
     with open(os.path.join(a.work, "entropy_log.json"), "w") as f:
         json.dump(dict(curve=curve, steps=step, train_minutes=elapsed / 60, parameters=nparams,
@@ -363,8 +376,14 @@ def stage_blt(a):
             tot, n = tot + s, n + c
         return tot / n / math.log(2)
 
+    stage_steps = training_stage_steps(a)
+
+    def save_stage(step):
+        if step in stage_steps:
+            save_training_stage(model, a, step)
+
     curve, step, elapsed = run_stage("blt", 2, model, forward_loss, eval_bpb, a, a.blt_minutes, a.blt_lr,
-                                     a.blt_batch, a.work)
+                                     a.blt_batch, a.work, total_steps=a.blt_steps, after_step=save_stage)
     model.model.patcher.eval()
     os.makedirs(a.out, exist_ok=True)
     model.config.use_cache = False
@@ -378,6 +397,45 @@ def stage_blt(a):
         d = (reloaded(input_ids=val[0], use_cache=False).logits - model(input_ids=val[0], use_cache=False).logits)
     log(f"[blt] done: {step} steps, {elapsed / 60:.1f} min, final val {curve[-1]['val_bpb']:.3f} bpb; "
         f"saved to {a.out}; reload max |dlogits| {d.abs().max().item():.2e}")
+
+
+# %% [markdown]
+# ## Training stages (for `Reports/training-stages/`)
+# With `--blt-steps N --save-stages 0.05,0.25,1` the BLT is saved after round(f × N) steps for each fraction f, as a
+# complete Hugging Face checkpoint in bf16 (the frozen, fully trained entropy model inside; `config.json` +
+# `model.safetensors`) under `<stages-out>/step-SSSSS-of-NNNNN/`. bf16 keeps three stages at ~15 MB each; ByteLens
+# computes in fp32 from them exactly as from an f32 checkpoint. A stage that already exists is not written again,
+# so `--resume` after a kill fills in only the missing ones.
+
+# %%
+def training_stage_steps(a):
+    if not a.save_stages:
+        return set()
+    if a.blt_steps is None:
+        raise SystemExit("--save-stages needs --blt-steps (stages are fractions of a fixed number of steps)")
+    steps = set()
+    for text in a.save_stages.split(","):
+        f = float(text)
+        if not 0 < f <= 1:
+            raise SystemExit(f"--save-stages: {text} is not a fraction in (0, 1]")
+        steps.add(max(1, round(f * a.blt_steps)))
+    return steps
+
+
+def save_training_stage(model, a, step):
+    import copy
+    path = os.path.join(a.stages_out, f"step-{step:05d}-of-{a.blt_steps:05d}")
+    if os.path.exists(os.path.join(path, "model.safetensors")):
+        return
+    tmp = path + ".tmp"
+    snapshot = copy.deepcopy(model).to(torch.bfloat16)
+    snapshot.config.use_cache = False
+    snapshot.save_pretrained(tmp)
+    if os.path.exists(path):
+        import shutil
+        shutil.rmtree(path)
+    os.replace(tmp, path)
+    log(f"[blt] stage saved: step {step} of {a.blt_steps} -> {path}")
 
 
 # %% [markdown]
@@ -656,6 +714,12 @@ def parse_args(argv=None):
     # (OpenMP barriers stall when one thread is descheduled) while 1 thread held 3,500-3,900 B/s (tiny BLT, B=8).
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--max-steps", type=int, default=None, help="stop each stage after this many steps")
+    p.add_argument("--entropy-steps", type=int, default=None,
+                   help="train the entropy model for exactly this many steps (schedule by step, no time budget)")
+    p.add_argument("--blt-steps", type=int, default=None,
+                   help="train the BLT for exactly this many steps (schedule by step, no time budget)")
+    p.add_argument("--save-stages", default=None, help="fractions of --blt-steps at which to save the BLT, e.g. 0.05,0.25,1")
+    p.add_argument("--stages-out", default="Assets/models/bytelens-tiny-stages")
     p.add_argument("--entropy-minutes", type=float, default=24)
     p.add_argument("--blt-minutes", type=float, default=55)
     p.add_argument("--entropy-lr", type=float, default=3e-3)

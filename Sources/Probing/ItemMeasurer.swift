@@ -167,6 +167,12 @@ struct ItemMeasurer: Sendable {
             if !values.isEmpty { m[ItemMetrics.probePatchEntropyBits] = ByteEntropy.bits(fromNats: values.reduce(0, +) / Double(values.count)) }
         }
         m[ItemMetrics.contentBytes] = Double(span.count)
+        if !item.analysisSpan.isEmpty {
+            let content = item.bytes[item.analysisSpan]
+            let letters = content.filter { (0x41...0x5A).contains($0) || (0x61...0x7A).contains($0) }.count
+            m[ItemMetrics.asciiLetterFraction] = Double(letters) / Double(content.count)
+            m[ItemMetrics.nonASCIIFraction] = Double(content.filter { $0 >= 0x80 }.count) / Double(content.count)
+        }
         m[ItemMetrics.shiftBitsPerByte] = item.shiftBitsPerByte ?? .nan
         m[ItemMetrics.shiftBitsPerScalar] = item.shiftBitsPerScalar ?? .nan
         if !span.isEmpty {

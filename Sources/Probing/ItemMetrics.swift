@@ -47,6 +47,12 @@ public enum ItemMetrics {
     /// of test (c) (the span mean says little about the state at the probe).
     public static let probePatchEntropyBits = "probe_patch_entropy_bits"
 
+    /// Byte-class mix of the analysis span (an input statistic, held fixed in test (c)): the share of its bytes
+    /// that are ASCII letters (A–Z, a–z), and the share that are not ASCII (≥ 0x80: UTF-8 lead and continuation
+    /// bytes, or invalid bytes). The rest (digits, spaces, punctuation, controls) is 1 − both.
+    public static let asciiLetterFraction = "ascii_letter_fraction"
+    public static let nonASCIIFraction = "non_ascii_fraction"
+
     /// `long_name` and `units` of every metric, written as attributes of its `/items` column.
     public static let descriptions: [String: ProbeRunColumnDescription] = [
         contentBytes: .init(longName: "bytes in the analysis span", units: "byte"),
@@ -65,6 +71,8 @@ public enum ItemMetrics {
         probePatchEntropyBits: .init(longName: "mean entropy over the patch containing the probe position", units: "bit"),
         answerLossBits: .init(longName: "teacher-forced loss over the scored answer bytes", units: "bit/byte"),
         answerExactMatch: .init(longName: "1 if greedy decoding gives every scored answer byte, else 0", units: "1"),
+        asciiLetterFraction: .init(longName: "share of the span's bytes that are ASCII letters", units: "1"),
+        nonASCIIFraction: .init(longName: "share of the span's bytes that are not ASCII (>= 0x80)", units: "1"),
     ]
 
     /// Column order of `/items` metrics. New metrics are appended at the end (readers look them up by name).
@@ -73,5 +81,6 @@ public enum ItemMetrics {
         scoredEntropyBits, shiftBitsPerByte, shiftBitsPerScalar, flopsPerByte, globalFLOPsFraction, fixedPatchingFLOPsPerByte,
         probePatchLength, probePatchEntropyBits,
         answerLossBits, answerExactMatch,
+        asciiLetterFraction, nonASCIIFraction,
     ]
 }

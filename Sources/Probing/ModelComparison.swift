@@ -115,7 +115,7 @@ public struct ModelComparison {
                 let role = k < roles.count ? roles[k] : "primary \(k)"
                 row("(b) \(primaryMeasure) at \(role)", .sparsityTracksLevel, hook: { $0.primaryHooks[k] }, sparsity: true)
                 row("(h) \(role): trained − untrained", .modelControlDifference, hook: { $0.primaryHooks[k] }, sparsity: true)
-                row("(c) \(role) beyond entropy and loss", .sparsityBeyondEntropy, hook: { $0.primaryHooks[k] }, sparsity: true)
+                row("(c) \(role) beyond entropy, loss and input statistics", .sparsityBeyondEntropy, hook: { $0.primaryHooks[k] }, sparsity: true)
             }
             md.append("")
         }

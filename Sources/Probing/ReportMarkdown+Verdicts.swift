@@ -166,7 +166,10 @@ extension ReportMarkdown {
         lines.append("")
         lines.append("Columns: (b) within-item τ of sparsity at the probe position against the level; (f) the same against the model's "
                      + "measured loss (does sparsity follow what is hard *for the model*?); (c) the level effect with the probe patch's "
-                     + "entropy, the model's loss and the probe patch's length (indicators 2, 3, ≥ 4 bytes) held fixed (item fixed effects; "
+                     + "entropy, the model's loss, the probe patch's length (indicators 2, 3, ≥ 4 bytes) and the input statistics held fixed "
+                     + "(the span's length in bytes, its patch count, its non-ASCII and other-byte shares, each only while its VIF against "
+                     + "the level and the other covariates is below \(Int(StudyAnalysis.maxInputCovariateVIF)): a statistic the ladder's levels "
+                     + "all but determine cannot be told apart from the level, and the reading names it; item fixed effects; "
                      + "levels of categorical ladders as indicators; max VIF shown); (b) again in the fixed-size patching control arm (same items, every patch the same length: an effect that "
                      + "comes from patch size vanishes there); (g) the difference of the two trends"
                      + (data.modelControlSpec.map { "; (b) again in the untrained control model `\($0)` (a BLT of the same config with seeded "
@@ -192,7 +195,7 @@ extension ReportMarkdown {
             let hooks = primary.isEmpty ? Array(data.layout.probeHooks.prefix(4)) : primary.filter { data.layout.probeHooks.contains($0) }
             lines.append("")
             let modelColumns = modelControl == nil ? "" : " (b) in untrained `\(data.modelControlSpec ?? "")` | (h) trained − untrained |"
-            lines.append("| hook | (b) vs level | (f) vs measured loss | (c) beyond entropy and loss | (b) under \(data.controlSpec ?? "fixed patching") | (g) run − control |"
+            lines.append("| hook | (b) vs level | (f) vs measured loss | (c) beyond entropy, loss and input statistics | (b) under \(data.controlSpec ?? "fixed patching") | (g) run − control |"
                          + modelColumns + " reading |")
             lines.append("|---|---|---|---|---|---|" + (modelControl == nil ? "" : "---|---|") + "---|")
             let column = data.primaryColumn
@@ -247,8 +250,24 @@ extension ReportMarkdown {
                          : "**not beyond the untrained control** (h: \(modelControl?.verdict.rawValue ?? "not tested"))")
         }
         if let f { parts.append(f.verdict == b.verdict ? "follows measured loss" : "not explained by measured loss (f: \(f.verdict.rawValue))") }
-        if let c { parts.append(c.verdict == b.verdict ? "remains beyond entropy and loss" : "not beyond entropy and loss") }
+        if let c {
+            let unadjusted = Self.unadjustedCovariates(c.note)
+            let except = unadjusted.isEmpty ? "" : " (not adjusted for \(unadjusted.map { "`\($0)`" }.joined(separator: ", ")): collinear with the level)"
+            parts.append((c.verdict == b.verdict ? "remains beyond entropy, loss and input statistics" : "not beyond entropy, loss and input statistics")
+                         + except)
+        }
         return parts.joined(separator: "; ")
+    }
+
+    /// The input statistics a test (c) row could not adjust for, as its note names them
+    /// ("not adjusted for a (reason), b (reason)"; see `StudyAnalysis.addInputCovariates`).
+    static func unadjustedCovariates(_ note: String) -> [String] {
+        guard let range = note.range(of: "not adjusted for ") else { return [] }
+        let list = note[range.upperBound...].split(separator: ";", maxSplits: 1).first ?? ""
+        return list.split(separator: ")").compactMap { entry in
+            let name = entry.drop { $0 == "," || $0 == " " }.split(separator: " ").first
+            return name.map(String.init)
+        }
     }
 
     // MARK: Clusters of near-duplicate hooks

@@ -122,6 +122,7 @@ public enum StudyStatistics {
         let answerLoss = try metric(answerLossMetric)
         let probeEntropy = try metric(ItemMetrics.probePatchEntropyBits)
         let probePatchLength = try metric(ItemMetrics.probePatchLength)
+        let inputStatistics = try self.inputStatistics(metric)
         let hooks = layout.probeHooks
         var probe: [String: [Float]] = [:]
         if !hooks.isEmpty { for column in layout.measureColumns { probe[column] = try reader.probeMeasure(column) } }
@@ -166,8 +167,26 @@ public enum StudyStatistics {
                               sparsity: series, patches: patches, levelsAreCategories: categoricalLevels.contains(base),
                               loss: loss, lossMeasure: loss == nil ? "" : (hasAnswers ? answerLossMetric : ItemMetrics.bitsPerByte),
                               probeEntropy: probeEntropy.map { p in table { p[$0] } },
-                              probePatchLength: probePatchLength.map { p in table { p[$0] } })
+                              probePatchLength: probePatchLength.map { p in table { p[$0] } },
+                              inputCovariates: inputStatistics.map { InputCovariate(name: $0.name, values: table($0.value)) })
         }
+    }
+
+    /// The input statistics held fixed in test (c), per stored item: the span's length in bytes, its patch
+    /// count, and its byte-class mix (non-ASCII share and "other" share; ASCII letters are the baseline). Files
+    /// written before a metric existed simply lack that covariate.
+    static func inputStatistics(_ metric: (String) throws -> [Double]?) throws -> [(name: String, value: (Int) -> Double)] {
+        var out: [(name: String, value: (Int) -> Double)] = []
+        guard let bytes = try metric(ItemMetrics.contentBytes) else { return out }
+        out.append(("span_bytes", { bytes[$0] }))
+        if let perByte = try metric(ItemMetrics.patchesPerByte) {
+            out.append(("span_patch_count", { (perByte[$0] * bytes[$0]).rounded() }))
+        }
+        if let letters = try metric(ItemMetrics.asciiLetterFraction), let nonASCII = try metric(ItemMetrics.nonASCIIFraction) {
+            out.append(("non_ascii_fraction", { nonASCII[$0] }))
+            out.append(("other_byte_fraction", { 1 - letters[$0] - nonASCII[$0] }))
+        }
+        return out
     }
 
     static func patchTable(_ reader: ProbeRunReader, indices: [Int], itemPosition: [String: Int],

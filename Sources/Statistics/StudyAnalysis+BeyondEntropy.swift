@@ -1,6 +1,11 @@
-/// Test (c): does sparsity change with the level once the entropy at the probe (and the model's own
-/// loss) are held fixed?
+/// Test (c): does sparsity change with the level once the entropy at the probe, the model's own loss,
+/// the probe patch's length and the input statistics (length, patch count, byte-class mix) are held fixed?
 extension StudyAnalysis {
+    /// An input statistic enters test (c) only while its variance inflation factor against the columns
+    /// already in the model stays below this: above it the ladder's levels (or the other covariates) all but
+    /// determine it, the level effect cannot be told apart from it, and the row's note names it instead.
+    public static let maxInputCovariateVIF = 100.0
+
     static func beyondEntropyRow(input: StudyInput, series: LevelSeries, isPrimary: Bool,
                                  configuration: StudyConfiguration) throws -> StudyResultRow {
         let test = StudyTest.sparsityBeyondEntropy
@@ -13,6 +18,7 @@ extension StudyAnalysis {
             series.values[i].allSatisfy(\.isFinite) && entropy[i].allSatisfy(\.isFinite)
                 && (loss.map { i < $0.count && $0[i].allSatisfy(\.isFinite) } ?? true)
                 && (patchLength.map { i < $0.count && $0[i].allSatisfy(\.isFinite) } ?? true)
+                && input.inputCovariates.allSatisfy { i < $0.values.count && $0.values[i].allSatisfy(\.isFinite) }
         }
         let n = kept.count
         let dropped = input.items.count - n
@@ -57,8 +63,10 @@ extension StudyAnalysis {
                 }
             }
         }
-        let covariates = levelColumns + [entropyColumn] + (loss == nil ? [] : [lossColumn]) + lengthColumns
-        let names = levelNames + [entropyName] + (loss == nil ? [] : ["loss"]) + lengthNames
+        var covariates = levelColumns + [entropyColumn] + (loss == nil ? [] : [lossColumn]) + lengthColumns
+        var names = levelNames + [entropyName] + (loss == nil ? [] : ["loss"]) + lengthNames
+        let leftOut = addInputCovariates(input.inputCovariates, kept: kept, item: item, groupCount: n,
+                                         covariates: &covariates, names: &names)
         let weights = Dictionary(uniqueKeysWithValues: levelNames.map { ($0, 1 / Double(levelNames.count)) })
         guard let fit = try OrdinaryLeastSquares.fit(y: y, covariates: covariates, names: names,
                                                      fixedEffectGroups: item, clusters: item),
@@ -76,9 +84,10 @@ extension StudyAnalysis {
             ClusterGrams.regressionCoefficients(grams.total(clusters), dimension: demeaned.count)
                 .map { $0[0..<levelCount].reduce(0, +) / Double(levelCount) }
         }
-        var row = empty(join("covariates: \(names.dropFirst(levelCount).joined(separator: ", "))"
-                             + (categorical ? "; level as categories (estimate = mean indicator coefficient vs level 0)" : ""),
-                             dropNote))
+        let covariateNote = join("covariates: \(names.dropFirst(levelCount).joined(separator: ", "))"
+                                 + (categorical ? "; level as categories (estimate = mean indicator coefficient vs level 0)" : ""),
+                                 leftOut.isEmpty ? "" : "not adjusted for \(leftOut.joined(separator: ", "))")
+        var row = empty(join(covariateNote, dropNote))
         fill(&row, estimate: contrast.estimate, p: contrast.p, interval: interval, configuration: configuration)
         row.maxVIF = varianceInflationFactors(Array(demeaned.dropFirst())).max()
         // δ in the measure's own unit: a tenth (by default) of its within-item standard deviation.
@@ -90,6 +99,34 @@ extension StudyAnalysis {
                                           delta: delta, df: fit.testDegreesOfFreedom)
         }
         return row
+    }
+}
+
+extension StudyAnalysis {
+    /// Appends each input statistic (rows of the kept items, levels in order) that varies within items and
+    /// whose VIF against the columns already in `covariates` is below ``maxInputCovariateVIF``; returns the
+    /// names left out, each with its reason.
+    static func addInputCovariates(_ inputs: [InputCovariate], kept: [Int], item: [Int], groupCount: Int,
+                                   covariates: inout [[Double]], names: inout [String]) -> [String] {
+        var leftOut: [String] = []
+        var accepted = covariates.map { demeanWithinGroups($0, codes: item, groupCount: groupCount) }
+        for covariate in inputs {
+            let column = kept.flatMap { covariate.values[$0] }
+            let within = demeanWithinGroups(column, codes: item, groupCount: groupCount)
+            let scale = column.reduce(0) { max($0, abs($1)) }
+            guard within.contains(where: { abs($0) > 1e-9 * max(scale, 1e-300) }) else {
+                leftOut.append("\(covariate.name) (constant within items)"); continue
+            }
+            let total = within.reduce(0) { $0 + $1 * $1 }
+            let rss = LeastSquares(columns: accepted, y: within).map { $0.residuals.reduce(0) { $0 + $1 * $1 } } ?? 0
+            let vif = rss > 0 ? total / rss : .infinity
+            guard vif < maxInputCovariateVIF else {
+                leftOut.append("\(covariate.name) (VIF \(vif < 1e9 ? String(Int(vif.rounded())) : "> 1e9") against the level and the other covariates)")
+                continue
+            }
+            covariates.append(column); names.append(covariate.name); accepted.append(within)
+        }
+        return leftOut
     }
 }
 

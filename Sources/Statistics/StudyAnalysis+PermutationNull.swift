@@ -52,6 +52,7 @@ extension StudyAnalysis {
             shuffled.loss = reduced.loss.map { permute($0, lossPermutations) }
             shuffled.probeEntropy = reduced.probeEntropy.map { permute($0) }
             shuffled.probePatchLength = reduced.probePatchLength.map { permute($0) }
+            for k in shuffled.inputCovariates.indices { shuffled.inputCovariates[k].values = permute(reduced.inputCovariates[k].values) }
             for k in shuffled.sparsity.indices { shuffled.sparsity[k].values = permute(reduced.sparsity[k].values) }
             var config = configuration
             config.seed = rowSeed(configuration.seed, ["permutation-null-bootstrap", String(s)])

@@ -73,15 +73,30 @@ public struct StudyInput: Sendable, Equatable, Codable {
     /// test (c) as indicators (2, 3, ≥ 4 bytes against 1), so the level effect is compared between
     /// probes in patches of the same length.
     public var probePatchLength: [[Double]]? = nil
+    /// Input statistics held fixed in test (c) besides entropy, loss and probe patch length: e.g. the text's
+    /// length in bytes, its patch count and its byte-class mix, each `values[item][level]`. They describe the
+    /// input, not the model, so a level effect that they explain is an artefact of the ladder's texts.
+    public var inputCovariates: [InputCovariate] = []
 
     public init(ladder: String, levels: [String], items: [String], entropyMeasure: String, entropy: [[Double]],
                 sparsity: [LevelSeries], patches: PatchTable? = nil, levelsAreCategories: Bool = false,
                 loss: [[Double]]? = nil, lossMeasure: String = "", probeEntropy: [[Double]]? = nil,
-                probePatchLength: [[Double]]? = nil) {
+                probePatchLength: [[Double]]? = nil, inputCovariates: [InputCovariate] = []) {
         self.ladder = ladder; self.levels = levels; self.items = items; self.entropyMeasure = entropyMeasure
         self.entropy = entropy; self.sparsity = sparsity; self.patches = patches
         self.levelsAreCategories = levelsAreCategories; self.loss = loss; self.lossMeasure = lossMeasure
         self.probeEntropy = probeEntropy; self.probePatchLength = probePatchLength
+        self.inputCovariates = inputCovariates
+    }
+}
+
+/// One named input statistic per item and level (a covariate of test (c)), `values[item][level]`.
+public struct InputCovariate: Sendable, Equatable, Codable {
+    public var name: String
+    public var values: [[Double]]
+
+    public init(name: String, values: [[Double]]) {
+        self.name = name; self.values = values
     }
 }
 

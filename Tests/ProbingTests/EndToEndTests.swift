@@ -153,9 +153,21 @@ import Testing
                         "## Test (d) with patch length controlled"] {
             #expect(report.contains(heading), "\(heading)")
         }
-        #expect(report.contains("| hook | (b) vs level | (f) vs measured loss | (c) beyond entropy and loss | (b) under fixed:4 | (g) run − control |"
+        #expect(report.contains("| hook | (b) vs level | (f) vs measured loss | (c) beyond entropy, loss and input statistics | (b) under fixed:4 | (g) run − control |"
                                 + " (b) in untrained `random-init:0` | (h) trained − untrained | reading |"))
         #expect(report.contains("## Calibration: verdicts under a permutation null"))
+        // Test (c) holds the input statistics fixed and the reading names those it could not adjust for.
+        let statisticsReader = try ProbeRunReader(path: outcome.finalPath)
+        let cRows = try statisticsReader.statistics().filter { $0.test == StudyTest.sparsityBeyondEntropy.rawValue && $0.verdict != "insufficient data" }
+        statisticsReader.close()
+        #expect(!cRows.isEmpty && cRows.allSatisfy { $0.note.contains("span_bytes") })
+        for row in cRows {
+            let unadjusted = ReportMarkdown.unadjustedCovariates(row.note)
+            #expect(unadjusted.allSatisfy { ["span_bytes", "span_patch_count", "non_ascii_fraction", "other_byte_fraction"].contains($0) },
+                    "\(unadjusted) from \(row.note)")
+        }
+        #expect(ReportMarkdown.unadjustedCovariates("covariates: a; not adjusted for x (constant within items), y (VIF > 1e9 against the level and the other covariates); 2 item(s) dropped")
+                == ["x", "y"])
         for hook in plan.primaryHooks { #expect(report.contains("| `\(hook)` |")) }
         #expect(report.contains("**Small sample.** n = 4"))
         for figure in figures { #expect(report.contains("(figures/\(figure.fileName))")) }

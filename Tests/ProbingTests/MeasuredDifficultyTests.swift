@@ -85,7 +85,17 @@ import Testing
         #expect(try reader.itemRecords().map(\.probePosition) == plan.runItems.map(\.bytes.count))  // both arms
         #expect(try reader.itemMetric(ItemMetrics.answerLossBits).allSatisfy(\.isNaN))
         #expect(try reader.itemMetric(ItemMetrics.answerExactMatch).allSatisfy(\.isNaN))
-        #expect(Array(ItemMetrics.names.suffix(2)) == [ItemMetrics.answerLossBits, ItemMetrics.answerExactMatch])
+        #expect(Array(ItemMetrics.names.suffix(4)) == [ItemMetrics.answerLossBits, ItemMetrics.answerExactMatch,
+                                                       ItemMetrics.asciiLetterFraction, ItemMetrics.nonASCIIFraction])
+        // The byte-class mix is a recount of the stored span bytes.
+        let letters = try reader.itemMetric(ItemMetrics.asciiLetterFraction)
+        let nonASCII = try reader.itemMetric(ItemMetrics.nonASCIIFraction)
+        for (i, record) in try reader.itemRecords().enumerated() {
+            let stored = try reader.item(at: i).bytes.value
+            let span = stored[record.analysisSpan].map { UInt8(truncatingIfNeeded: $0) }
+            #expect(letters[i] == Double(span.filter { ($0 | 0x20) >= 0x61 && ($0 | 0x20) <= 0x7A }.count) / Double(span.count))
+            #expect(nonASCII[i] == Double(span.filter { $0 >= 0x80 }.count) / Double(span.count))
+        }
         // The stored reference profile: one per measured hook, held-out base items named in the rule.
         let profiles = try #require(try reader.referenceProfiles())
         #expect(profiles.map(\.hook) == reader.layout.probeHooks)

@@ -79,3 +79,35 @@ private func input(slope: Double, noise: Double = 0.3, items: Int = 30, levels: 
         #expect(row.estimate! <= 0.1, "\(row.measure): \(row.note)")
     }
 }
+
+@Test func inputCovariatesRemoveALevelEffectThatTheTextsMakeAndNameWhatTheyCannotAdjustFor() throws {
+    let config = StudyConfiguration(bootstrapResamples: 300, primarySparsityMeasure: "hoyer")
+    let items = 30, levels = 4
+    var rng = SplitMix64(seed: 41)
+    // The texts get longer with the level (10 bytes per level, ± 8 per item) and sparsity follows the length
+    // alone: a level effect that the input statistics explain.
+    let length = (0..<items).map { _ in (0..<levels).map { 100 + 10 * Double($0) + 16 * (rng.nextUnit() - 0.5) } }
+    let sparsity = length.map { row in row.map { 0.05 * $0 + 0.2 * (rng.nextUnit() - 0.5) } }
+    let entropy = (0..<items).map { _ in (0..<levels).map { _ in rng.nextUnit() } }
+    var study = StudyInput(ladder: "synthetic", levels: (0..<levels).map { "L\($0)" }, items: (0..<items).map { "i\($0)" },
+                           entropyMeasure: "mean_entropy_bits", entropy: entropy,
+                           sparsity: [LevelSeries(hook: "P", measure: "hoyer", values: sparsity)])
+    let beyond = { (s: StudyInput) in try #require(try StudyAnalysis.analyze(s, configuration: config).first { $0.test == .sparsityBeyondEntropy }) }
+    let unadjusted = try beyond(study)
+    #expect(unadjusted.verdict == .tracksDifficulty)
+
+    study.inputCovariates = [
+        InputCovariate(name: "span_bytes", values: length),
+        InputCovariate(name: "constant", values: length.map { $0.map { _ in 7 } }),
+        InputCovariate(name: "twice_the_level", values: length.map { _ in (0..<levels).map { 2 * Double($0) } }),
+    ]
+    let adjusted = try beyond(study)
+    #expect(adjusted.verdict != .tracksDifficulty && abs(adjusted.estimate!) < abs(unadjusted.estimate!) / 5,
+            "\(adjusted.estimate!) vs \(unadjusted.estimate!)")
+    #expect(adjusted.note.contains("covariates: entropy, span_bytes"))
+    #expect(adjusted.note.contains("not adjusted for constant (constant within items), twice_the_level (VIF"))
+    #expect((adjusted.maxVIF ?? 0) > 1)
+    // The permutation null shuffles the covariates with the levels.
+    let null = try StudyAnalysis.permutationNull(study, shuffles: 20, configuration: config)
+    #expect(null.contains { $0.measure == StudyTest.sparsityBeyondEntropy.rawValue })
+}
