@@ -1,6 +1,7 @@
 import ArgumentParser
 import BLTModel
 import Foundation
+import Ladders
 import Metrics
 
 /// Option types and parsing shared by every subcommand, so that the same value means the same thing
@@ -34,4 +35,5 @@ extension PatchingSpec {
 }
 
 extension MatrixPrecision: ExpressibleByArgument {}
+extension ItemMatching: ExpressibleByArgument {}
 extension SparsityMeasure: ExpressibleByArgument {}

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Ladders
 import BLTModel
 import Metrics
 import Probing
@@ -80,6 +81,9 @@ struct StudyOptions: ParsableArguments {
     @Option(name: .long, help: "Precision of the matrix products: fp32 (default, parity-tested) or bf16 (bfloat16 weights, fp32 accumulation; faster with AVX512-BF16/AMX; deviation in README, Performance).")
     var compute: MatrixPrecision = .fp32
 
+    @Option(name: .long, help: "Cut every base item's levels to a common size before the study: none (default), bytes (same length in bytes, at a UTF-8 boundary) or patches (same number of patches under the run's patching). Not for ladders with answers.")
+    var match: ItemMatching = .none
+
     /// The study request these options describe (no shard, no resume; `probe run` adds those).
     func request(commandLine: [String] = ["probe"] + CommandLine.arguments.dropFirst()) throws -> StudyRequest {
         var parsedLimit: Int?
@@ -107,6 +111,7 @@ struct StudyOptions: ParsableArguments {
         request.modelControl = control
         request.nullShuffles = nullShuffles
         request.compute = compute
+        request.match = match
         return request
     }
 
@@ -122,7 +127,7 @@ struct StudyOptions: ParsableArguments {
               "--reference-items", String(referenceItems), "--control-patch-size", String(controlPatchSize)]
         if noPatchControl { a.append("--no-patch-control") }
         a += ["--model-source", modelSource, "--control-model", controlModel, "--null-shuffles", String(nullShuffles),
-              "--bootstrap", String(bootstrap), "--compute", compute.rawValue]
+              "--bootstrap", String(bootstrap), "--compute", compute.rawValue, "--match", match.rawValue]
         if let assets { a += ["--assets", assets] }
         return a
     }

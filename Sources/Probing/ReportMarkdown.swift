@@ -91,6 +91,11 @@ struct ReportMarkdown {
         }
         lines.append("| seed | \(p.seed) (statistics seed \(c.statisticsSeed ?? "?"), \(c.bootstrapResamples.map { "\($0)" } ?? "?") bootstrap resamples) |")
         lines.append("| patching | `\(c.patching ?? "?")` |")
+        if let match = c.match {
+            lines.append("| levels matched | **\(Self.cell(match))**: " + (match == "patches"
+                ? "every base item's levels cut to the same number of patches (its smallest level's) under the run's patching"
+                : "every base item's levels cut to the same length in bytes (its smallest level's, at a UTF-8 boundary)") + " |")
+        }
         if let compute = c.compute {
             lines.append("| compute | **\(Self.cell(compute))** matrix products (weights rounded to bfloat16, fp32 accumulation; not the parity-tested fp32 path) |")
         }

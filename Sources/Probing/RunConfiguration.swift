@@ -51,6 +51,8 @@ public struct RunConfiguration: Codable, Equatable, Sendable {
     public var modelSource: String?
     /// Only when not fp32 (`bf16`).
     public var compute: String?
+    /// Only when levels were matched (`bytes`, `patches`).
+    public var match: String?
 
     public init() {}
 
@@ -74,7 +76,7 @@ public struct RunConfiguration: Codable, Equatable, Sendable {
         case probePosition = "probe_position"
         case modelName = "model_name"
         case modelSource = "model_source"
-        case compute
+        case compute, match
     }
 
     public init(from decoder: any Decoder) throws {
@@ -91,6 +93,7 @@ public struct RunConfiguration: Codable, Equatable, Sendable {
         bootstrapResamples = get(.bootstrapResamples); statisticsSeed = get(.statisticsSeed)
         primaryEntropyMeasure = get(.primaryEntropyMeasure); primarySparsityMeasure = get(.primarySparsityMeasure)
         probePosition = get(.probePosition); modelName = get(.modelName); modelSource = get(.modelSource); compute = get(.compute)
+        match = get(.match)
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -125,6 +128,7 @@ public struct RunConfiguration: Codable, Equatable, Sendable {
         try c.encodeIfPresent(modelName, forKey: .modelName)
         try c.encodeIfPresent(modelSource, forKey: .modelSource)
         try c.encodeIfPresent(compute, forKey: .compute)
+        try c.encodeIfPresent(match, forKey: .match)
     }
 
     /// Canonical JSON (sorted keys, unescaped slashes): the exact text stored in `config_json`.

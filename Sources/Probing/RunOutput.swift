@@ -28,10 +28,16 @@ public enum RunOutput {
             && request.compute == .fp32
     }
 
+    /// The committed folder name of a canonical study: the dataset's slug, with `-matched-bytes` or
+    /// `-matched-patches` for a `--match` study (its own report beside the unmatched one).
+    public static func canonicalName(for request: StudyRequest) -> String {
+        StudyPlan.slug(request.dataset) + (request.match == .none ? "" : "-matched-\(request.match.rawValue)")
+    }
+
     /// `Reports/<slug>` for the canonical study, else `runs/<slug>-<8 hex digits of the spec hash>`.
     public static func defaultDirectory(for request: StudyRequest) -> String {
-        let slug = StudyPlan.slug(request.dataset)
-        return isCanonical(request) ? "Reports/\(slug)" : "\(scratchFolder)/\(slug)-\(specHash(request))"
+        isCanonical(request) ? "Reports/\(canonicalName(for: request))"
+            : "\(scratchFolder)/\(StudyPlan.slug(request.dataset))-\(specHash(request))"
     }
 
     /// FNV-1a (64-bit) of every study-changing option, as 8 hex digits: stable across runs and machines,
@@ -50,6 +56,7 @@ public enum RunOutput {
         if request.nullShuffles != StudyRequest.defaultNullShuffles { fields.append("null-shuffles=\(request.nullShuffles)") }
         if request.modelControl != StudyRequest.defaultModelControl { fields.append("control-model=\(request.modelControl?.description ?? "none")") }
         if request.compute != .fp32 { fields.append("compute=\(request.compute.rawValue)") }
+        if request.match != .none { fields.append("match=\(request.match.rawValue)") }
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325
         for byte in fields.joined(separator: "\u{1F}").utf8 {
             hash ^= UInt64(byte)

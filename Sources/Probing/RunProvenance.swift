@@ -58,6 +58,7 @@ enum RunProvenance {
         // Only for controls and bf16, so the trained fp32 model's configuration (and resumes of its runs) is unchanged.
         if r.modelSource != .blt { c.modelSource = r.modelSource.description }
         if r.compute != .fp32 { c.compute = r.compute.rawValue }
+        if r.match != .none { c.match = r.match.rawValue }
         return c
     }
 

@@ -123,6 +123,10 @@ public struct StudyPlan: Sendable {
             }
             (patching, spec) = (.configDefault, "none (\(request.modelSource): every byte is one step)")
         }
+        if request.match != .none {
+            items = try StudyMatching.apply(request.match, to: items, ladders: ladders, request: request,
+                                            modelDirectory: modelDirectory, patching: patching)
+        }
         guard !request.measures.isEmpty else { throw ProbingError.invalidOption(name: "--measures", detail: "no measure given") }
         let measures = request.measures.reduce(into: [SparsityMeasure]()) { if !$0.contains($1) { $0.append($1) } }
 

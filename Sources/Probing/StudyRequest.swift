@@ -1,3 +1,4 @@
+import Ladders
 import Metrics
 import ModelCore
 
@@ -67,6 +68,9 @@ public struct StudyRequest: Sendable, Equatable {
     /// or bf16 (weights rounded to bfloat16, fp32 accumulation: faster on CPUs with AVX512-BF16/AMX, with
     /// the deviation measured in README, "Performance"). Recorded in the configuration when not fp32.
     public var compute: MatrixPrecision = .fp32
+    /// `--match bytes|patches`: every base item's levels cut to a common length in bytes or a common number
+    /// of patches (``Ladders/ItemMatching``); recorded in the configuration when not `none`.
+    public var match: ItemMatching = .none
     public static let defaultNullShuffles = 200
 
     /// The default control model: a random-initialised BLT of the checkpoint's config, seed 0.

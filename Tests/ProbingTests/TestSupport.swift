@@ -9,6 +9,8 @@ enum TestPaths {
     /// The committed parity fixture model (random weights, transformers 5.24.0 layout).
     static let model = repository.appendingPathComponent("Tests/BLTModelTests/Fixtures/tiny_default").path
     static let assets = repository.appendingPathComponent("Assets").path
+    /// The shipped default model (trained; its entropy model makes real patches).
+    static let shippedModel = repository.appendingPathComponent("Assets/models/bytelens-tiny").path
 }
 
 /// A fresh directory, removed on deinit.
