@@ -86,7 +86,7 @@ public struct ModelComparison {
         let first = runs[0]
         let ladders = first.rows.map(\.ladder).reduce(into: [String]()) { if !$0.contains($1) && !$1.contains(StudyArm.separator) { $0.append($1) } }
         let primaryMeasure = Self.config(first.reader.provenance).primarySparsityMeasure ?? "hoyer"
-        let roles = ["P (entropy model)", "E (local encoder)", "G (global transformer)", "D (decoder final norm)"]
+        let roles = Self.roles
         var md = ["# ByteLens model comparison: \(MarkdownText.cell(first.reader.provenance.datasetName))", "",
                   "The same study (same items: dataset manifest sha256 `\(first.reader.provenance.datasetManifestSHA256.prefix(16))…`, "
                   + "same settings) on \(runs.count) models. Each cell: verdict, estimate [95 % CI] as in each run's REPORT.md; "
@@ -102,21 +102,20 @@ public struct ModelComparison {
         let rule = "|---|" + runs.map { _ in "---|" }.joined()
         for ladder in ladders {
             md += ["## \(MarkdownText.cell(ladder))", "", header, rule]
-            func row(_ title: String, _ test: StudyTest, hook: (Run) -> String, sparsity: Bool) {
-                let cells = runs.map { run in
-                    Self.cell(run.rows.first { $0.test == test.rawValue && $0.ladder == ladder && $0.hook == hook(run)
-                        && (hook(run).isEmpty || ($0.measure == primaryMeasure && $0.isPrimary)) && $0.stratum.isEmpty }, sparsity: sparsity)
-                }
+            func line(_ title: String, _ test: StudyTest, primary k: Int?) {
+                let cells = runs.map { Self.cell(row($0, test, ladder: ladder, primary: k), sparsity: k != nil) }
                 md.append("| \(title) | " + cells.joined(separator: " | ") + " |")
             }
-            row("(0) model's loss tracks level", .lossTracksLevel, hook: { _ in "" }, sparsity: false)
-            row("(a) entropy tracks level", .entropyTracksLevel, hook: { _ in "" }, sparsity: false)
+            line("(0) model's loss tracks level", .lossTracksLevel, primary: nil)
+            line("(a) entropy tracks level", .entropyTracksLevel, primary: nil)
             for k in first.primaryHooks.indices {
                 let role = k < roles.count ? roles[k] : "primary \(k)"
-                row("(b) \(primaryMeasure) at \(role)", .sparsityTracksLevel, hook: { $0.primaryHooks[k] }, sparsity: true)
-                row("(h) \(role): trained − untrained", .modelControlDifference, hook: { $0.primaryHooks[k] }, sparsity: true)
-                row("(c) \(role) beyond entropy, loss and input statistics", .sparsityBeyondEntropy, hook: { $0.primaryHooks[k] }, sparsity: true)
+                line("(b) \(primaryMeasure) at \(role)", .sparsityTracksLevel, primary: k)
+                line("(h) \(role): trained − untrained", .modelControlDifference, primary: k)
+                line("(c) \(role) beyond entropy, loss and input statistics", .sparsityBeyondEntropy, primary: k)
             }
+            md.append("")
+            md.append("![Effect size of every question across the models, with 95 % CIs (\(MarkdownText.cell(ladder))).](\(Self.chartFileName(ladder)))")
             md.append("")
         }
         md.append("Hooks per model: " + runs.map { "\(MarkdownText.cell($0.label)): " + $0.primaryHooks.map { "`\($0)`" }.joined(separator: ", ") }
@@ -129,6 +128,9 @@ public struct ModelComparison {
         let path = URL(fileURLWithPath: directory).appendingPathComponent("COMPARE.md").path
         do {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            for (ladder, chart) in charts() {
+                try chart.writePNG(to: URL(fileURLWithPath: directory).appendingPathComponent(Self.chartFileName(ladder)).path)
+            }
             try SafeFile.atomicWrite(Array(markdown().utf8), to: path)
         } catch {
             throw ProbingError.outputNotWritable(path: directory, detail: "writing COMPARE.md: \(error.localizedDescription)")

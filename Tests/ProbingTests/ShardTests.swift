@@ -191,6 +191,14 @@ import Testing
         }
         let path = try comparison.write(to: dir.file("sweep"))
         #expect(FileManager.default.fileExists(atPath: path))
+        // One chart per ladder beside COMPARE.md: both runs on x, each question with its CI, same values for both.
+        let charts = comparison.charts()
+        #expect(charts.count == 1 && charts[0].chart.levels == ["tiny_default", "fixture-copy"])
+        #expect(charts[0].chart.panels.map(\.series.count) == [2, 4, 4, 4])
+        for series in charts[0].chart.panels.flatMap(\.series) { #expect(series.mean[0] == series.mean[1] && series.mean[0].isFinite, "\(series.name)") }
+        let png = dir.file("sweep") + "/" + ModelComparison.chartFileName(charts[0].ladder)
+        #expect(FileManager.default.fileExists(atPath: png))
+        #expect(try String(contentsOfFile: path, encoding: .utf8).contains("](\(ModelComparison.chartFileName(charts[0].ladder)))"))
         // Another seed means other items: not a side-by-side of the same study.
         let other = try isolatedRunner(try ShardTests.plan(dir, out: dir.file("c"), seed: 8)).run()
         #expect { try ModelComparison(paths: [a.finalPath, other.finalPath]) } throws: { error in
