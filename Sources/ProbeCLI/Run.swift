@@ -31,8 +31,8 @@ struct Run: AsyncParsableCommand {
         Output: without --out, the canonical study (a built-in ladder on the shipped model with no \
         study-changing option: --model, --levels, --limit, --seed, --hooks, --measures, \
         --save-activations, --patching, --probe, --reference-items, --control-patch-size, \
-        --no-patch-control, --model-source, --control-model, --null-shuffles, --bootstrap) writes \
-        Reports/<dataset>/, which holds the committed reports; any other run writes \
+        --no-patch-control, --model-source, --control-model, --null-shuffles, --bootstrap, --compute) writes \
+        Reports/<dataset>/ (with --match M: Reports/<dataset>-matched-M/), which holds the committed reports; any other run writes \
         runs/<dataset>-<spec hash>/ (gitignored). A finished run in the output folder is replaced only \
         by the same study, or with --force.
 
@@ -49,6 +49,8 @@ struct Run: AsyncParsableCommand {
           probe run --dataset ood --resume          (continue after Ctrl-C)
           probe run --dataset ood --control-model random-init:7   (another untrained control)
           probe run --dataset ood --model-source random-init:0 --control-model none   (study an untrained BLT alone)
+          probe run --dataset ood --match patches   (every level of an item cut to the same patch count)
+          probe run --dataset ood --sweep-model stages/step-00281 --sweep-model stages/step-05614 --out runs/stages
         """)
 
     @OptionGroup var study: StudyOptions
@@ -88,9 +90,47 @@ struct Run: AsyncParsableCommand {
         return request
     }
 
+    @Option(name: .customLong("sweep-model"), help: "A sweep: run the same study on each of these checkpoints in turn (repeat; needs --out, not --model) into <out>/<model folder name>/, then write <out>/COMPARE.md with every question side by side (`probe compare`).")
+    var sweepModels: [String] = []
+
     func run() async throws {
+        if !sweepModels.isEmpty {
+            try runSweep()
+            return
+        }
+        try runStudy(try request())
+    }
+
+    /// Every sweep model's study in turn, then the side-by-side comparison of all of them.
+    func runSweep() throws {
+        guard study.model == nil else { throw ValidationError("use either --model (one study) or --sweep-model (a sweep), not both") }
+        guard let out = study.out else { throw ValidationError("a sweep needs --out DIR (each model's study goes to DIR/<model folder name>/)") }
+        guard sweepModels.count >= 2, sweepModels.count <= 64 else {
+            throw ValidationError("--sweep-model takes 2 to 64 checkpoints, got \(sweepModels.count)")
+        }
+        guard shard == nil else { throw ValidationError("a sweep runs whole studies; use `probe slurm --sweep-model` to shard them") }
+        let names = sweepModels.map { URL(fileURLWithPath: $0).standardizedFileURL.lastPathComponent }
+        guard Set(names).count == names.count else {
+            throw ValidationError("--sweep-model folders must have distinct names (each study goes to <out>/<name>/): \(names.joined(separator: ", "))")
+        }
+        var paths: [String] = []
+        for (model, name) in zip(sweepModels, names) {
+            var request = try request()
+            request.modelDirectory = model
+            request.outDirectory = URL(fileURLWithPath: out).appendingPathComponent(name).path
+            FileHandle.standardError.write(Data("probe: sweep model \(paths.count + 1) of \(sweepModels.count): \(model)\n".utf8))
+            try runStudy(request)
+            paths.append(URL(fileURLWithPath: request.outDirectory!).appendingPathComponent(StudyPlan.fileName).path)
+        }
+        guard !dryRun else { return }
+        let comparison = try ModelComparison(paths: paths)
+        defer { comparison.close() }
+        print("wrote \(try comparison.write(to: out)) (\(paths.count) models)")
+    }
+
+    func runStudy(_ request: StudyRequest) throws {
         if !dryRun { InterruptSignal.install() }
-        let plan = try StudyPlan.prepare(try request(), dryRun: dryRun)
+        let plan = try StudyPlan.prepare(request, dryRun: dryRun)
         if dryRun {
             print(Self.dryRunText(plan))
             return

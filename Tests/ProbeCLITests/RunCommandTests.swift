@@ -121,3 +121,32 @@ import Metrics
 enum SparsityMeasureNames {
     static let all = SparsityMeasure.allCases.map(\.rawValue)
 }
+
+@Suite struct SweepCommandTests {
+    @Test func aSweepRunsEveryModelsStudyAndComparesThem() async throws {
+        let dir = try CLIPaths.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let data = try CLIPaths.dataset(in: dir)
+        let copy = dir + "/fixture-copy"
+        try FileManager.default.copyItem(atPath: CLIPaths.model, toPath: copy)
+        let arguments = [
+            "run", "--dataset", "custom:\(data)", "--limit", "3", "--bootstrap", "200", "--null-shuffles", "10",
+            "--hooks", "global.*.hook_resid_post", "--measures", "hoyer",
+            "--sweep-model", CLIPaths.model, "--sweep-model", copy, "--out", dir + "/sweep", "--assets", CLIPaths.assets]
+        var run = try #require(try ProbeCommand.parseAsRoot(arguments) as? AsyncParsableCommand)
+        try await run.run()
+        for name in ["tiny_default", "fixture-copy"] {
+            #expect(FileManager.default.fileExists(atPath: dir + "/sweep/\(name)/probe.h5"))
+            #expect(FileManager.default.fileExists(atPath: dir + "/sweep/\(name)/REPORT.md"))
+        }
+        let compare = try String(contentsOfFile: dir + "/sweep/COMPARE.md", encoding: .utf8)
+        #expect(compare.contains("| | **tiny\\_default** | **fixture-copy** |"))
+        // Refused: a sweep without --out, with --model, or with one model.
+        for bad in [arguments.filter { $0 != "--out" && $0 != dir + "/sweep" },
+                    arguments + ["--model", CLIPaths.model],
+                    { var a = arguments; a.removeSubrange((a.firstIndex(of: copy)! - 1)...a.firstIndex(of: copy)!); return a }()] {
+            var command = try #require(try ProbeCommand.parseAsRoot(bad) as? AsyncParsableCommand)
+            await #expect(throws: (any Error).self) { try await command.run() }
+        }
+    }
+}
