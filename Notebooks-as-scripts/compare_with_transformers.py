@@ -16,6 +16,8 @@
 #     --model Assets/models/bytelens-tiny --dtype bfloat16
 # ```
 # Prints medians and maxima of |Δ| and the number of patch starts that differ; `--json` writes them too.
+# `--require-parity` (CI, fp32 study against float32) fails unless no patch start differs and entropy and
+# log-probabilities agree within 1e-4 nat.
 
 # %%
 import argparse
@@ -86,6 +88,8 @@ def main():
     p.add_argument("--dtype", default="float32", choices=["float32", "bfloat16"])
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--json", default=None)
+    p.add_argument("--require-parity", action="store_true",
+                   help="exit 1 unless (float32) no patch start differs and entropy and log-probs agree within 1e-4 nat")
     a = p.parse_args()
     torch.set_num_threads(a.threads)
     model = BltForCausalLM.from_pretrained(a.model, dtype=getattr(torch, a.dtype)).eval()
@@ -112,6 +116,10 @@ def main():
     if a.json:
         with open(a.json, "w") as f:
             json.dump(result, f, indent=1)
+    if a.require_parity:
+        ok = moved == 0 and d_ent.max() <= 1e-4 and d_lp.max() <= 1e-4 and items > 0
+        print("parity with transformers:", "yes" if ok else "NO")
+        raise SystemExit(0 if ok else 1)
 
 
 # %%
