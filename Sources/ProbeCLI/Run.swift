@@ -48,6 +48,7 @@ struct Run: AsyncParsableCommand {
           probe run --dataset ood --dry-run         (items, passes, file size)
           probe run --dataset ood --resume          (continue after Ctrl-C)
           probe run --dataset ood --control-model random-init:7   (another untrained control)
+          probe run --dataset ood --control-model checkpoint:stages/step-00281   (an early training stage as the control)
           probe run --dataset ood --model-source random-init:0 --control-model none   (study an untrained BLT alone)
           probe run --dataset ood --match patches   (every level of an item cut to the same patch count)
           probe run --dataset ood --sweep-model stages/step-00281 --sweep-model stages/step-05614 --out runs/stages
@@ -119,7 +120,13 @@ struct Run: AsyncParsableCommand {
             request.modelDirectory = model
             request.outDirectory = URL(fileURLWithPath: out).appendingPathComponent(name).path
             FileHandle.standardError.write(Data("probe: sweep model \(paths.count + 1) of \(sweepModels.count): \(model)\n".utf8))
-            try runStudy(request)
+            // A finished run of exactly this study is kept (studies are deterministic: re-running gives the
+            // same datasets), so an interrupted sweep continues where it stopped.
+            if !dryRun, !force, try RunOutput.checkReplaceable(try StudyPlan.prepare(request, dryRun: true), force: false) == .sameStudy {
+                FileHandle.standardError.write(Data("probe: \(request.outDirectory!)/probe.h5 is a finished run of this study; kept\n".utf8))
+            } else {
+                try runStudy(request)
+            }
             paths.append(URL(fileURLWithPath: request.outDirectory!).appendingPathComponent(StudyPlan.fileName).path)
         }
         guard !dryRun else { return }
@@ -187,7 +194,7 @@ struct Run: AsyncParsableCommand {
                      + "\(plan.activationHooks.count) with raw activations")
         lines.append("measures: \(plan.layout.measureColumns.count) columns (\(plan.measures.map(\.rawValue).joined(separator: ", ")) × raw/no_outliers/z)")
         lines.append("patching: \(plan.patchingSpec)" + (plan.controlPatchingSpec.map { "; control arm: the same items under \($0)" } ?? "; no control arm"))
-        lines.append("control model: " + (plan.modelControl.map { "\($0) (the same items again through an untrained BLT of the same config, cut into the trained patches)" } ?? "none"))
+        lines.append("control model: " + (plan.modelControl.map { "\($0) (the same items again through " + ($0.isUntrained ? "an untrained BLT of the same config" : "that checkpoint") + ", cut into the trained patches)" } ?? "none"))
         lines.append("primary:  \(plan.primaryHooks.joined(separator: ", ")) (pre-registered, one per component)")
         if let shard = plan.request.shard {
             let references = (plan.modelControl == nil ? 1 : 2) * plan.referenceItems.count
@@ -245,7 +252,8 @@ struct Run: AsyncParsableCommand {
         for arm in arms {
             let rows = primary.filter { Self.arm(of: $0.ladder) == arm }
             let sparser = rows.filter { $0.verdict == .tracksDifficulty }.count, denser = rows.filter { $0.verdict == .tracksInversely }.count
-            let label = arm.isEmpty ? "" : (arm.hasPrefix("fixed:") ? " (fixed-patching control arm \(arm))" : " (untrained control model \(arm))")
+            let label = arm.isEmpty ? "" : (arm.hasPrefix("fixed:") ? " (fixed-patching control arm \(arm))"
+                : (arm.hasPrefix("checkpoint:") ? " (control model \(arm))" : " (untrained control model \(arm))"))
             lines.append("\(rows.first!.measure) at the primary hooks\(label): sparser on harder levels at \(sparser), "
                          + "denser at \(denser), of \(rows.count) (see REPORT.md)")
         }
@@ -254,7 +262,9 @@ struct Run: AsyncParsableCommand {
         if !h.isEmpty {
             let found = primary.filter { Self.arm(of: $0.ladder).isEmpty && ($0.verdict == .tracksDifficulty || $0.verdict == .tracksInversely) }
             let beyond = found.filter { b in h.contains { $0.ladder == b.ladder && $0.hook == b.hook && $0.measure == b.measure && $0.verdict == b.verdict } }
-            lines.append("beyond the untrained control (h): \(beyond.count) of the \(found.count) primary-hook trends")
+            let checkpoint = outcome.statistics.contains { Self.arm(of: $0.ladder).hasPrefix("checkpoint:") }
+            let adjective = checkpoint ? "control" : "untrained"
+            lines.append("beyond the \(adjective) control (h): \(beyond.count) of the \(found.count) primary-hook trends")
         }
         return lines.joined(separator: "\n")
     }

@@ -61,7 +61,7 @@ struct StudyOptions: ParsableArguments {
     var modelSource: String = ModelSource.blt.description
 
     @Option(name: .customLong("control-model"),
-            help: "Untrained control arm: every item runs again through a BLT of the same config with seeded random weights, cut into the trained model's patches (test (h); adds about half to the item stage). random-init[:SEED] or none.")
+            help: "Control-model arm: every item runs again through a control model, cut into the trained model's patches (test (h); adds about half to the item stage). random-init[:SEED] (an untrained BLT of the same config, seeded random weights), checkpoint:DIR (another checkpoint of the same architecture, e.g. an earlier training stage) or none.")
     var controlModel: String = StudyRequest.defaultModelControl?.description ?? "none"
 
     @Option(name: .customLong("null-shuffles"),
@@ -91,13 +91,13 @@ struct StudyOptions: ParsableArguments {
             guard let n = Int(limit) else { throw ValidationError("--limit must be a positive integer or 'all', got '\(limit)'") }
             parsedLimit = n
         }
-        guard let source = ModelSource(modelSource) else {
+        guard let source = ModelSource(modelSource), !modelSource.hasPrefix("checkpoint:") else {
             throw ValidationError("--model-source must be blt, entropy-model or random-init[:SEED], got '\(modelSource)'")
         }
         let control: ModelSource?
         if controlModel == "none" { control = nil } else {
-            guard let c = ModelSource(controlModel), case .randomInit = c else {
-                throw ValidationError("--control-model must be random-init[:SEED] or none, got '\(controlModel)'")
+            guard let c = ModelSource(controlModel), c.isUntrained || { if case .checkpoint = c { return true } else { return false } }() else {
+                throw ValidationError("--control-model must be random-init[:SEED], checkpoint:DIR or none, got '\(controlModel)'")
             }
             control = c
         }

@@ -14,6 +14,9 @@ public enum ModelSource: Sendable, Equatable, CustomStringConvertible {
     case entropyModel
     /// A BLT of the checkpoint's config with seeded random weights (the untrained control).
     case randomInit(seed: UInt64)
+    /// Another BLT checkpoint of the same architecture (same hook names), e.g. an earlier training stage or
+    /// another seed: a trained control (`--control-model checkpoint:DIR`).
+    case checkpoint(path: String)
 
     /// `blt`, `entropy-model`, `random-init:SEED`.
     public var description: String {
@@ -21,8 +24,12 @@ public enum ModelSource: Sendable, Equatable, CustomStringConvertible {
         case .blt: return "blt"
         case .entropyModel: return "entropy-model"
         case .randomInit(let seed): return "random-init:\(seed)"
+        case .checkpoint(let path): return "checkpoint:\(path)"
         }
     }
+
+    /// Whether this is an untrained control (report wording: "untrained" vs "control model").
+    public var isUntrained: Bool { if case .randomInit = self { return true } else { return false } }
 
     /// Parses `description`'s spellings (`random-init` alone means seed 0).
     public init?(_ text: String) {
@@ -31,6 +38,10 @@ public enum ModelSource: Sendable, Equatable, CustomStringConvertible {
         case "entropy-model": self = .entropyModel
         case "random-init": self = .randomInit(seed: 0)
         default:
+            if text.hasPrefix("checkpoint:"), text.count > "checkpoint:".count {
+                self = .checkpoint(path: String(text.dropFirst("checkpoint:".count)))
+                return
+            }
             guard text.hasPrefix("random-init:"), let seed = UInt64(text.dropFirst("random-init:".count)) else { return nil }
             self = .randomInit(seed: seed)
         }
@@ -43,6 +54,8 @@ public enum ModelSource: Sendable, Equatable, CustomStringConvertible {
     public func catalogue(config: BLTConfig) throws -> [HookPoint] {
         switch self {
         case .blt, .randomInit: return HookPoint.catalogue(for: config)
+        case .checkpoint(let path):
+            return HookPoint.catalogue(for: try BLTConfig(contentsOf: URL(fileURLWithPath: path).appendingPathComponent("config.json")))
         case .entropyModel:
             guard config.patchInForward else { throw BLTModelError.noEntropyModel(directory: "config.json") }
             return ByteTransformer.catalogue(stack: config.patcher)
@@ -57,6 +70,7 @@ public enum ModelSource: Sendable, Equatable, CustomStringConvertible {
         case .blt: return try BLTModel(directory: directory, options: options)
         case .entropyModel: return try ByteTransformer(entropyModelOf: directory, options: options)
         case .randomInit(let seed): return try BLTModel.randomlyInitialised(config: config, seed: seed, directory: directory, options: options)
+        case .checkpoint(let path): return try BLTModel(directory: URL(fileURLWithPath: path), options: options)
         }
     }
 }

@@ -55,8 +55,12 @@ struct ReportData {
         return records.contains { $0.ladder == name } ? name : nil
     }
 
-    /// The untrained control model of the run (`random-init:0`), nil without a model-control arm.
+    /// The control model of the run (`random-init:0`, or `checkpoint:DIR`), nil without a model-control arm.
     var modelControlSpec: String? { StudyStatistics.modelControlSpec(provenance) }
+
+    /// How the report names the control model: "untrained" for a random-initialised one, "control" for a
+    /// trained checkpoint.
+    var modelControlAdjective: String { (modelControlSpec.flatMap(ModelSource.init)?.isUntrained ?? true) ? "untrained" : "control" }
 
     /// The stored ladder name of `ladder`'s model-control arm, if the run has one.
     func modelControlLadder(of ladder: String) -> String? {

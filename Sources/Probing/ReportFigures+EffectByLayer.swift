@@ -39,7 +39,7 @@ extension ReportFigures {
         if let control = data.controlLadder(of: ladder),
            let s = series("control (\(data.controlSpec ?? "fixed"))", test: .sparsityTracksLevel, ladder: control) { level.append(s) }
         if let untrained = data.modelControlLadder(of: ladder),
-           let s = series("untrained (\(data.modelControlSpec ?? "control"))", test: .sparsityTracksLevel, ladder: untrained) { level.append(s) }
+           let s = series("\(data.modelControlAdjective) (\(data.modelControlSpec ?? "control"))", test: .sparsityTracksLevel, ladder: untrained) { level.append(s) }
         var panels: [TrendChart.Panel] = []
         if !level.isEmpty {
             panels.append(TrendChart.Panel(title: "(b) \(column) vs level: mean within-item Kendall τ (> 0: higher \(column) on harder levels)",

@@ -172,10 +172,15 @@ extension ReportMarkdown {
                      + "all but determine cannot be told apart from the level, and the reading names it; item fixed effects; "
                      + "levels of categorical ladders as indicators; max VIF shown); (b) again in the fixed-size patching control arm (same items, every patch the same length: an effect that "
                      + "comes from patch size vanishes there); (g) the difference of the two trends"
-                     + (data.modelControlSpec.map { "; (b) again in the untrained control model `\($0)` (a BLT of the same config with seeded "
-                        + "random weights, run on the same items cut into the trained model's patches: what input statistics and patch "
-                        + "structure alone produce); (h) the trained model's trend minus the control's. A finding is **beyond the "
-                        + "untrained control** only when (h) has the same verdict as (b)" } ?? "") + ".")
+                     + (data.modelControlSpec.map { spec in
+                        (data.modelControlAdjective == "untrained"
+                         ? "; (b) again in the untrained control model `\(spec)` (a BLT of the same config with seeded "
+                           + "random weights, run on the same items cut into the trained model's patches: what input statistics and patch "
+                           + "structure alone produce)"
+                         : "; (b) again in the control model `\(spec)` (another checkpoint of the same architecture, run on the same "
+                           + "items cut into this model's patches)")
+                        + "; (h) the trained model's trend minus the control's. A finding is **beyond the "
+                        + "\(data.modelControlAdjective) control** only when (h) has the same verdict as (b)" } ?? "") + ".")
         let categorical = StudyStatistics.categoricalLadders(data.provenance)
         for ladder in data.ladders {
             lines.append("")
@@ -194,7 +199,8 @@ extension ReportMarkdown {
             let modelControl = data.modelControlLadder(of: ladder)
             let hooks = primary.isEmpty ? Array(data.layout.probeHooks.prefix(4)) : primary.filter { data.layout.probeHooks.contains($0) }
             lines.append("")
-            let modelColumns = modelControl == nil ? "" : " (b) in untrained `\(data.modelControlSpec ?? "")` | (h) trained − untrained |"
+            let adjective = data.modelControlAdjective
+            let modelColumns = modelControl == nil ? "" : " (b) in \(adjective) `\(data.modelControlSpec ?? "")` | (h) trained − \(adjective) |"
             lines.append("| hook | (b) vs level | (f) vs measured loss | (c) beyond entropy, loss and input statistics | (b) under \(data.controlSpec ?? "fixed patching") | (g) run − control |"
                          + modelColumns + " reading |")
             lines.append("|---|---|---|---|---|---|" + (modelControl == nil ? "" : "---|---|") + "---|")
@@ -212,7 +218,8 @@ extension ReportMarkdown {
                     : " \(cell(bUntrained)) | \(cell(h, up: "sparser trend stronger when trained", down: "denser trend stronger when trained")) |"
                 lines.append("| `\(hook)` | \(cell(b)) | \(cell(f)) | \(cell(c))\(vif) | \(control == nil ? "no control arm" : cell(bControl)) | "
                              + "\(cell(g, up: "sparser trend stronger in run", down: "denser trend stronger in run")) |" + modelCells
-                             + " \(reading(b: b, f: f, c: c, control: bControl, interaction: g, hasControl: control != nil, modelControl: modelControl == nil ? nil : .some(h))) |")
+                             + " " + reading(b: b, f: f, c: c, control: bControl, interaction: g, hasControl: control != nil,
+                                             modelControl: modelControl == nil ? nil : .some(h), modelControlAdjective: adjective) + " |")
             }
         }
         let n = data.statistics.filter { $0.test != .permutationNullRate }.map(\.n).max() ?? 0
@@ -233,7 +240,8 @@ extension ReportMarkdown {
     /// One sentence on what survives for a primary hook.
     /// `modelControl`: nil without a model-control arm, else the (h) row (nil inside: not tested).
     func reading(b: StudyResultRow?, f: StudyResultRow?, c: StudyResultRow?, control: StudyResultRow?,
-                 interaction: StudyResultRow? = nil, hasControl: Bool, modelControl: StudyResultRow?? = nil) -> String {
+                 interaction: StudyResultRow? = nil, hasControl: Bool, modelControl: StudyResultRow?? = nil,
+                 modelControlAdjective: String = "untrained") -> String {
         guard let b, b.verdict == .tracksDifficulty || b.verdict == .tracksInversely else {
             return "no level effect" + (f.map { $0.verdict == .tracksDifficulty || $0.verdict == .tracksInversely ? "; follows measured loss (\($0.verdict == .tracksDifficulty ? "sparser" : "denser") when loss is higher)" : "" } ?? "")
         }
@@ -246,8 +254,8 @@ extension ReportMarkdown {
                 : "**does not survive** the patch-length control")
         }
         if let modelControl {
-            parts.append(modelControl?.verdict == b.verdict ? "**beyond the untrained control** (h)"
-                         : "**not beyond the untrained control** (h: \(modelControl?.verdict.rawValue ?? "not tested"))")
+            parts.append(modelControl?.verdict == b.verdict ? "**beyond the \(modelControlAdjective) control** (h)"
+                         : "**not beyond the \(modelControlAdjective) control** (h: \(modelControl?.verdict.rawValue ?? "not tested"))")
         }
         if let f { parts.append(f.verdict == b.verdict ? "follows measured loss" : "not explained by measured loss (f: \(f.verdict.rawValue))") }
         if let c {

@@ -140,7 +140,16 @@ public struct StudyPlan: Sendable {
         let modelControl = request.modelSource == .blt ? request.modelControl : nil
         if let control = modelControl, control == .entropyModel || control == .blt {
             throw ProbingError.invalidOption(name: "--control-model",
-                                             detail: "\(control) is not an untrained control of the same architecture; use random-init[:SEED] or none")
+                                             detail: "\(control) is not a control of the same architecture; use random-init[:SEED], checkpoint:DIR or none")
+        }
+        if let control = modelControl, case .checkpoint(let path) = control {
+            // A trained control must have every measured hook (the arms are paired hook by hook).
+            let theirs = Dictionary(try control.catalogue(config: config).map { ($0.name, $0.columns) }, uniquingKeysWith: { a, _ in a })
+            let missing = measured.filter { theirs[$0.name] == nil || theirs[$0.name]! != $0.columns }.map(\.name)
+            guard missing.isEmpty else {
+                throw ProbingError.invalidOption(name: "--control-model", detail: "checkpoint \(path) lacks \(missing.count) measured hook(s) "
+                                                 + "of the same width, e.g. \(missing[0]); a control model needs the architecture of --model")
+            }
         }
         let modelControlItems = modelControl.map { m in items.map { StudyArm.controlCopy(of: $0, spec: m.description) } } ?? []
         let primaryHooks = Self.primaryHooks(measured.map(\.name))

@@ -139,6 +139,11 @@ enum SparsityMeasureNames {
             #expect(FileManager.default.fileExists(atPath: dir + "/sweep/\(name)/probe.h5"))
             #expect(FileManager.default.fileExists(atPath: dir + "/sweep/\(name)/REPORT.md"))
         }
+        // Again: both finished studies are kept (same file, untouched), COMPARE.md is rewritten.
+        let before = try FileManager.default.attributesOfItem(atPath: dir + "/sweep/tiny_default/probe.h5")[.modificationDate] as? Date
+        var again = try #require(try ProbeCommand.parseAsRoot(arguments) as? AsyncParsableCommand)
+        try await again.run()
+        #expect(try FileManager.default.attributesOfItem(atPath: dir + "/sweep/tiny_default/probe.h5")[.modificationDate] as? Date == before)
         let compare = try String(contentsOfFile: dir + "/sweep/COMPARE.md", encoding: .utf8)
         #expect(compare.contains("| | **tiny\\_default** | **fixture-copy** |"))
         // Refused: a sweep without --out, with --model, or with one model.

@@ -46,7 +46,42 @@ import Testing
         #expect(rb.provenance.configJSON.contains("\"model_source\":\"random-init:3\""))
     }
 
+    @Test func aTrainedCheckpointIsAControlArmAndTheReportNamesIt() throws {
+        let dir = try TemporaryDirectory()
+        let copy = dir.file("same-weights")
+        try FileManager.default.copyItem(atPath: TestPaths.model, toPath: copy)
+        var request = TinyLadder.request(dataset: try TinyLadder.write(in: dir), out: dir.file("out"))
+        request.hookPatterns = ["global.*.hook_resid_post", "decoder.hook_final_norm"]
+        request.modelControl = .checkpoint(path: copy)
+        let plan = try StudyPlan.prepare(request)
+        #expect(plan.modelControlItems.allSatisfy { $0.ladder.hasSuffix("@checkpoint:\(copy)") })
+        let outcome = try isolatedRunner(plan).run()
+        let reader = try ProbeRunReader(path: outcome.finalPath)
+        defer { reader.close() }
+        // The same weights under the same patches: the control arm stores exactly the trained values.
+        let records = try reader.itemRecords()
+        let main = records.indices.filter { !records[$0].ladder.contains("@") }
+        let control = records.indices.filter { records[$0].ladder.contains("@checkpoint:") }
+        #expect(main.count == control.count && !main.isEmpty)
+        for (a, b) in zip(main, control) {
+            #expect(try reader.item(at: a).probeMeasures == reader.item(at: b).probeMeasures)
+        }
+        let report = try String(contentsOfFile: outcome.report!.reportPath, encoding: .utf8)
+        #expect(report.contains("(b) in control `checkpoint:") && report.contains("(h) trained − control |"))
+        #expect(!report.contains("untrained control model `checkpoint:"))
+        // A checkpoint of another architecture (the shipped model: 256-wide global stream, not 64) is refused
+        // before any forward.
+        request.modelControl = .checkpoint(path: TestPaths.shippedModel)
+        request.hookPatterns = ["global.blocks.1.hook_resid_post"]
+        #expect { _ = try StudyPlan.prepare(request) } throws: { "\($0)".contains("global.blocks.1.hook_resid_post") }
+        #expect(throws: (any Error).self) {
+            request.modelControl = .checkpoint(path: dir.file("missing"))
+            _ = try StudyPlan.prepare(request)
+        }
+    }
+
     @Test func modelSourceSpellings() {
+        #expect(ModelSource("checkpoint:/a/b") == .checkpoint(path: "/a/b") && ModelSource("checkpoint:") == nil)
         #expect(ModelSource("blt") == .blt && ModelSource("entropy-model") == .entropyModel)
         #expect(ModelSource("random-init:42") == .randomInit(seed: 42) && ModelSource("random-init") == .randomInit(seed: 0))
         #expect(ModelSource("random-init:-1") == nil && ModelSource("gpt") == nil)
