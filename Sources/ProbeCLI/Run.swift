@@ -118,7 +118,8 @@ struct Run: AsyncParsableCommand {
         for (model, name) in zip(sweepModels, names) {
             var request = try request()
             request.modelDirectory = model
-            request.outDirectory = URL(fileURLWithPath: out).appendingPathComponent(name).path
+            // Paths as the user wrote them (COMPARE.md names the files; a relative --out keeps them relative).
+            request.outDirectory = (out.hasSuffix("/") ? String(out.dropLast()) : out) + "/" + name
             FileHandle.standardError.write(Data("probe: sweep model \(paths.count + 1) of \(sweepModels.count): \(model)\n".utf8))
             // A finished run of exactly this study is kept (studies are deterministic: re-running gives the
             // same datasets), so an interrupted sweep continues where it stopped.
@@ -127,7 +128,7 @@ struct Run: AsyncParsableCommand {
             } else {
                 try runStudy(request)
             }
-            paths.append(URL(fileURLWithPath: request.outDirectory!).appendingPathComponent(StudyPlan.fileName).path)
+            paths.append(request.outDirectory! + "/" + StudyPlan.fileName)
         }
         guard !dryRun else { return }
         let comparison = try ModelComparison(paths: paths)
