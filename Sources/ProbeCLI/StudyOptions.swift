@@ -96,7 +96,7 @@ struct StudyOptions: ParsableArguments {
         }
         let control: ModelSource?
         if controlModel == "none" { control = nil } else {
-            guard let c = ModelSource(controlModel), c.isUntrained || { if case .checkpoint = c { return true } else { return false } }() else {
+            guard let c = ModelSource(controlModel), c.canBeControl else {
                 throw ValidationError("--control-model must be random-init[:SEED], checkpoint:DIR or none, got '\(controlModel)'")
             }
             control = c

@@ -4,7 +4,7 @@ import Foundation
 /// ladders with their levels and how the levels are scaled, and the item count. Like
 /// ``RunConfiguration``, one typed value for writing and reading: canonical when encoded (sorted keys),
 /// tolerant when decoded (a missing or ill-typed field reads as nil).
-public struct DatasetManifest: Codable, Equatable, Sendable {
+public struct DatasetManifest: StoredJSON, Equatable, Sendable {
     /// One ladder of the dataset.
     public struct Ladder: Codable, Equatable, Sendable {
         public var name: String?
@@ -59,17 +59,5 @@ public struct DatasetManifest: Codable, Equatable, Sendable {
         func get<T: Decodable>(_ key: CodingKeys) -> T? { (try? c.decodeIfPresent(T.self, forKey: key)) ?? nil }
         dataset = get(.dataset); ladders = get(.ladders); itemCount = get(.itemCount); itemSeedVersion = get(.itemSeedVersion)
         manifestSHA256Covers = get(.manifestSHA256Covers)
-    }
-
-    /// Canonical JSON (sorted keys, unescaped slashes).
-    public var json: String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return String(decoding: (try? encoder.encode(self)) ?? Data("{}".utf8), as: UTF8.self)
-    }
-
-    /// The manifest of a stored JSON text; unreadable text gives an empty manifest.
-    public init(json: String) {
-        self = (try? JSONDecoder().decode(DatasetManifest.self, from: Data(json.utf8))) ?? DatasetManifest()
     }
 }

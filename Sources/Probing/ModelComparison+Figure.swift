@@ -9,7 +9,7 @@ extension ModelComparison {
 
     /// The stored row of `test` at the run's k-th primary hook (k nil: the ladder-level row), or nil.
     func row(_ run: Run, _ test: StudyTest, ladder: String, primary k: Int?) -> ProbeRunStatisticRow? {
-        let measure = Self.config(runs[0].reader.provenance).primarySparsityMeasure ?? "hoyer"
+        let measure = primaryMeasure
         let hook = k.map { run.primaryHooks[$0] } ?? ""
         return run.rows.first { $0.test == test.rawValue && $0.ladder == ladder && $0.hook == hook
             && (hook.isEmpty || ($0.measure == measure && $0.isPrimary)) && $0.stratum.isEmpty }
@@ -19,8 +19,7 @@ extension ModelComparison {
     /// stages, so the x axis is ordinal and joined by lines), each with the test's own 95 % CI.
     public func charts() -> [(ladder: String, chart: TrendChart)] {
         let first = runs[0]
-        let ladders = first.rows.map(\.ladder).reduce(into: [String]()) { if !$0.contains($1) && !$1.contains(StudyArm.separator) { $0.append($1) } }
-        let measure = Self.config(first.reader.provenance).primarySparsityMeasure ?? "hoyer"
+        let measure = primaryMeasure
         return ladders.map { ladder in
             func series(_ name: String, _ test: StudyTest, primary k: Int?) -> TrendChart.Series {
                 let rows = runs.map { row($0, test, ladder: ladder, primary: k) }
@@ -44,6 +43,11 @@ extension ModelComparison {
                                        levels: runs.map(\.label), xLabel: "model", panels: panels,
                                        caption: "shaded: each test's own 95% bootstrap CI over items"))
         }
+    }
+
+    /// The study's ladders (their run arms, not the control arms), in file order.
+    var ladders: [String] {
+        runs[0].rows.map(\.ladder).reduce(into: [String]()) { if !$0.contains($1) && !$1.contains(StudyArm.separator) { $0.append($1) } }
     }
 
     /// File name of a ladder's comparison chart.

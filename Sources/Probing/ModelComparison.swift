@@ -21,6 +21,8 @@ public struct ModelComparison {
     }
 
     public let runs: [Run]
+    /// The study's primary sparsity measure (the first run's configuration; the runs share their settings).
+    let primaryMeasure: String
 
     /// Opens and checks the runs (at least two).
     /// - Throws: ``ProbingError/comparisonInvalid(detail:)`` naming the file and what differs.
@@ -54,6 +56,7 @@ public struct ModelComparison {
             }
         }
         self.runs = runs
+        primaryMeasure = Self.config(runs[0].reader.provenance).primarySparsityMeasure ?? "hoyer"
     }
 
     public func close() { for run in runs { run.reader.close() } }
@@ -84,8 +87,6 @@ public struct ModelComparison {
     /// The side-by-side report.
     public func markdown() -> String {
         let first = runs[0]
-        let ladders = first.rows.map(\.ladder).reduce(into: [String]()) { if !$0.contains($1) && !$1.contains(StudyArm.separator) { $0.append($1) } }
-        let primaryMeasure = Self.config(first.reader.provenance).primarySparsityMeasure ?? "hoyer"
         let roles = Self.roles
         var md = ["# ByteLens model comparison: \(MarkdownText.cell(first.reader.provenance.datasetName))", "",
                   "The same study (same items: dataset manifest sha256 `\(first.reader.provenance.datasetManifestSHA256.prefix(16))…`, "

@@ -28,6 +28,15 @@ public enum ModelSource: Sendable, Equatable, CustomStringConvertible {
         }
     }
 
+    /// Whether it can be the control arm of a study of a BLT: an untrained BLT or another checkpoint of the
+    /// same architecture (not the model itself, not its entropy model alone).
+    public var canBeControl: Bool {
+        switch self {
+        case .randomInit, .checkpoint: return true
+        case .blt, .entropyModel: return false
+        }
+    }
+
     /// Whether this is an untrained control (report wording: "untrained" vs "control model").
     public var isUntrained: Bool { if case .randomInit = self { return true } else { return false } }
 

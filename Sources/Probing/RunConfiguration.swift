@@ -10,7 +10,7 @@ import Foundation
 /// means "every base item". **Decoding** is tolerant: a file written by an older ByteLens, a test
 /// fixture or another tool may lack any field or hold it with another type; such a field reads as nil
 /// and each reader says what it does without it.
-public struct RunConfiguration: Codable, Equatable, Sendable {
+public struct RunConfiguration: StoredJSON, Equatable, Sendable {
     /// `--limit`: a number of base items per level, or every one (`null` in JSON).
     public enum Limit: Equatable, Sendable {
         case all
@@ -129,18 +129,5 @@ public struct RunConfiguration: Codable, Equatable, Sendable {
         try c.encodeIfPresent(modelSource, forKey: .modelSource)
         try c.encodeIfPresent(compute, forKey: .compute)
         try c.encodeIfPresent(match, forKey: .match)
-    }
-
-    /// Canonical JSON (sorted keys, unescaped slashes): the exact text stored in `config_json`.
-    public var json: String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return String(decoding: (try? encoder.encode(self)) ?? Data("{}".utf8), as: UTF8.self)
-    }
-
-    /// The configuration of a stored `config_json`; an unreadable text gives an empty configuration
-    /// (every field nil), as a file from another tool would.
-    public init(json: String) {
-        self = (try? JSONDecoder().decode(RunConfiguration.self, from: Data(json.utf8))) ?? RunConfiguration()
     }
 }

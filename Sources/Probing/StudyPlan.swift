@@ -138,7 +138,7 @@ public struct StudyPlan: Sendable {
         }
         // The model control: only for the trained BLT (a control of a control is not a study).
         let modelControl = request.modelSource == .blt ? request.modelControl : nil
-        if let control = modelControl, control == .entropyModel || control == .blt {
+        if let control = modelControl, !control.canBeControl {
             throw ProbingError.invalidOption(name: "--control-model",
                                              detail: "\(control) is not a control of the same architecture; use random-init[:SEED], checkpoint:DIR or none")
         }
