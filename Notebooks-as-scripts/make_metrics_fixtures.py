@@ -32,6 +32,8 @@ import numpy as np
 from scipy import stats
 from scipy.special import logsumexp
 
+from bytelens_reference import paper_metrics
+
 rng = np.random.default_rng(20261129)
 OUT = Path(__file__).resolve().parent.parent / "Tests" / "MetricsTests" / "Fixtures" / "metrics_reference.json"
 
@@ -103,7 +105,8 @@ vectors["large_scale_d64"] = rng.standard_normal(64) * 1e15
 vector_cases = []
 for name, v in vectors.items():
     v32 = np.asarray(v, np.float32)
-    vector_cases.append({"name": name, "values": f32list(v32), "measures": measures(v32)})
+    vector_cases.append({"name": name, "values": f32list(v32), "measures": measures(v32),
+                         "paper": paper_metrics(v32)})
 
 # %% Reference statistics, outlier rule, variants
 def outlier_dims(mean_abs, factor=10.0, frac=0.01):

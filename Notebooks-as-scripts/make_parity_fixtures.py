@@ -5,13 +5,13 @@
 # It builds small random-weight `BltForCausalLM` checkpoints with **transformers 5.24.0** (torch 2.13.0+cpu),
 # saves them with `save_pretrained` (F32, BF16, F16 and sharded F32), runs the saved F32 checkpoint on a few
 # byte inputs with PyTorch forward hooks on the HF modules, and writes every canonical hook point (see
-# `HOOKS_CONTRACT` in the README of the fixtures folder) to `reference.safetensors`.
+# the Swift catalogue exported by `probe hooks --json`, the one source of hook names) to `reference.safetensors`.
 #
 # Environment (CPU only):
 #
 #     python3 -m venv V && V/bin/pip install torch==2.13.0 transformers==5.24.0 safetensors numpy scipy h5py
 #
-# Run from the repository root:
+# Run from the repository root, after `swift build -c release` (the hook names come from `.build/release/probe`):
 #
 #     nice -n 10 V/bin/python Notebooks-as-scripts/make_parity_fixtures.py            # tiny fixtures (committed)
 #     nice -n 10 V/bin/python Notebooks-as-scripts/make_parity_fixtures.py --small     # bench checkpoint (.checkpoints/)
@@ -252,31 +252,35 @@ def hf_hash_rows(config: BltConfig, ids: torch.Tensor) -> torch.Tensor:
 # ## Canonical hook names and capture with PyTorch hooks
 
 # %%
-BLOCK_HOOKS = ["hook_attn_out", "hook_resid_mid", "hook_mlp_act", "hook_mlp_out", "hook_resid_post"]
+# The hook names come from the Swift catalogue itself (`probe hooks --model <case> --json`, the one source of
+# every hook name; build it first with `swift build -c release`), not from a list kept here by hand: the
+# PyTorch hooks below must fire exactly those names, in that order, or the script stops.
+PROBE_BINARY = Path(os.environ.get("BYTELENS_PROBE", REPO_ROOT / ".build" / "release" / "probe"))
+# Sites added after the original contract; their tensors live in `attention_reference.safetensors`.
+ATTENTION_SITES = {"hook_q", "hook_k", "hook_v", "hook_rot_q", "hook_rot_k", "hook_attn_scores", "hook_pattern", "hook_z"}
 
 
-def expected_hook_order(config: BltConfig) -> list[str]:
-    names = ["patcher.hook_embed"]
-    names += [f"patcher.blocks.{l}.{h}" for l in range(config.patcher_config.num_hidden_layers) for h in BLOCK_HOOKS]
-    names += ["patcher.hook_logits", "patching.hook_entropy", "patching.hook_patch_lengths", "encoder.hook_embed"]
-    enc = config.encoder_config
-    for i in range(enc.num_hidden_layers):
-        names += [f"encoder.blocks.{i}.{h}" for h in BLOCK_HOOKS]
-        if enc.cross_attn_all_layers or i == enc.num_hidden_layers - 1:
-            j = i if enc.cross_attn_all_layers else 0
-            names += [f"encoder.cross.{j}.hook_pooled", f"encoder.cross.{j}.hook_queries",
-                      f"encoder.cross.{j}.hook_out"]
-    names += ["encoder.hook_patch_embed", "global.hook_embed"]
-    names += [f"global.blocks.{l}.{h}" for l in range(config.global_config.num_hidden_layers) for h in BLOCK_HOOKS]
-    names += ["decoder.hook_patch_kv"]
-    dec = config.decoder_config
-    for i in range(dec.num_hidden_layers):
-        if i == 0 or dec.cross_attn_all_layers:
-            names.append(f"decoder.cross.{i}.hook_out")
-        names.append(f"decoder.blocks.{i}.hook_resid_pre")
-        names += [f"decoder.blocks.{i}.{h}" for h in BLOCK_HOOKS]
-    names += ["decoder.hook_final_norm", "hook_logits"]
-    return names
+def exported_hooks(case_dir: Path) -> list[dict]:
+    """The Swift catalogue of the checkpoint in `case_dir` (its config.json), in forward order."""
+    import subprocess
+    if not PROBE_BINARY.exists():
+        sys.exit(f"{PROBE_BINARY} not found: run `swift build -c release` first (or set BYTELENS_PROBE)")
+    out = subprocess.run([str(PROBE_BINARY), "hooks", "--model", str(case_dir), "--json"],
+                         check=True, capture_output=True, text=True).stdout
+    return json.loads(out)
+
+
+def is_attention_hook(hook: dict) -> bool:
+    """Hooks of the later attention contract: q/k/v/scores/pattern/z of every attention module, and the
+    layer input `hook_resid_pre` outside the decoder (the decoder's was in the original contract)."""
+    if hook["site"] in ATTENTION_SITES:
+        return True
+    return hook["site"] == "hook_resid_pre" and hook["component"] != "decoder"
+
+
+def expected_hook_order(case_dir: Path) -> list[str]:
+    """The original contract (`hooks.json`): every exported hook except the attention ones."""
+    return [h["name"] for h in exported_hooks(case_dir) if not is_attention_hook(h)]
 
 
 class HookRecorder:
@@ -529,7 +533,7 @@ def build_case(name: str, spec: dict, out_root: Path) -> dict:
     file_keys = set(load_file(case_dir / "model.safetensors").keys())
     assert file_keys == set(ref_state.keys()), file_keys ^ set(ref_state.keys())
 
-    expected_order = expected_hook_order(config)
+    expected_order = expected_hook_order(case_dir)
     tensors: dict[str, torch.Tensor] = {}
     summary = {"seed": used_seed, "threshold": theta, "threshold_margin": margin, "inputs": {},
                "ascii_text": inputs[0]["bytes"].decode()}
@@ -627,26 +631,14 @@ def build_case(name: str, spec: dict, out_root: Path) -> dict:
 # (old + new) to `<case>/attention_hooks.json`.
 
 # %%
-ATTN_HOOKS = ["hook_q", "hook_k", "hook_v", "hook_rot_q", "hook_rot_k", "hook_attn_scores", "hook_pattern", "hook_z"]
-CROSS_HOOKS = ["hook_q", "hook_k", "hook_v", "hook_attn_scores", "hook_pattern", "hook_z"]
 # Scores and patterns grow with N²: only the two short inputs are dumped (`bytes`, N = 35, is longer than the
 # tiny_variants windows of 16 and 24 and ends in a zero-length patch in tiny_default; `short` is N = 2).
 ATTENTION_INPUTS = ("bytes", "short")
 
 
-def full_hook_order(config: BltConfig) -> list[str]:
-    names = []
-    for name in expected_hook_order(config):
-        if name.endswith(".hook_attn_out"):
-            prefix = name[: -len(".hook_attn_out")]
-            if not prefix.startswith("decoder."):
-                names.append(f"{prefix}.hook_resid_pre")
-            names += [f"{prefix}.attn.{h}" for h in ATTN_HOOKS]
-        if ".cross." in name and name.endswith(".hook_out"):
-            prefix = name[: -len(".hook_out")]
-            names += [f"{prefix}.{h}" for h in CROSS_HOOKS]
-        names.append(name)
-    return names
+def full_hook_order(case_dir: Path) -> list[str]:
+    """Every exported hook, attention included (`attention_hooks.json`)."""
+    return [h["name"] for h in exported_hooks(case_dir)]
 
 
 class AttentionRecorder:
@@ -708,7 +700,7 @@ def build_attention_reference(case_dir: Path) -> dict:
     model = BltForCausalLM.from_pretrained(case_dir, attn_implementation="eager").eval()
     reference = load_file(case_dir / "reference.safetensors")
     old_names = json.loads((case_dir / "hooks.json").read_text())["hook_names"]
-    order = full_hook_order(model.config)
+    order = full_hook_order(case_dir)
     new_names = [n for n in order if n not in set(old_names)]
     inputs = [inp for inp in json.loads((case_dir / "inputs.json").read_text())["inputs"]
               if inp["name"] in ATTENTION_INPUTS]

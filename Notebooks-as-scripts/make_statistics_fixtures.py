@@ -460,44 +460,10 @@ patch_ols = ols_reference(p_sparsity, [p_entropy] + p_controls, seq.tolist(), p_
 # --- The Swift study's bootstrap CIs, reproduced exactly: same row seeds (FNV-1a of the row identity mixed
 # by SplitMix64), same SplitMix64/Lemire cluster draws, scipy's BCa formula (checked above against
 # scipy.stats.bootstrap itself).
-MASK = (1 << 64) - 1
-
-
-class SplitMix64:
-    def __init__(self, seed):
-        self.state = seed & MASK
-
-    def next(self):
-        self.state = (self.state + 0x9E3779B97F4A7C15) & MASK
-        z = self.state
-        z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & MASK
-        z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & MASK
-        return z ^ (z >> 31)
-
-    def next_int(self, bound):
-        if bound <= 1:
-            return 0
-        product = self.next() * bound
-        if (product & MASK) < bound:
-            threshold = ((1 << 64) - bound) % bound
-            while (product & MASK) < threshold:
-                product = self.next() * bound
-        return product >> 64
-
-
-def row_seed(base, parts):
-    h = 0xCBF29CE484222325
-    for byte in "\x1f".join(parts).encode():
-        h = ((h ^ byte) * 0x100000001B3) & MASK
-    return SplitMix64(h ^ base).next()
+from bytelens_reference import MASK, SplitMix64, row_seed, swift_resamples  # noqa: E402
 
 
 STUDY_SEED, STUDY_B, STUDY_LEVEL = 20260301, 300, 0.95
-
-
-def swift_resamples(seed, g, count):
-    r = SplitMix64(seed)
-    return np.array([[r.next_int(g) for _ in range(g)] for _ in range(count)])
 
 
 def study_ci(parts, g, stat):

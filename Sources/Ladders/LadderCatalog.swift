@@ -2,7 +2,8 @@
 /// `Assets/datasets/`; `custom:PATH` loads a user's JSONL file or folder (see ``CustomDataset``).
 ///
 /// Names: `ood`, `noise`, `noise-blt` (categorical), `structure`, `tasks-addition`, `tasks-dyck`,
-/// `tasks-retrieval`, `tasks-retrieval-control`. The group name `tasks` expands to the four task
+/// `tasks-retrieval`, `tasks-retrieval-control`, and the sparsity paper's `paper-noise`, `paper-options`,
+/// `paper-mmlu-pro`, `paper-context`. The group names `tasks` and `sparsity-paper` expand to their
 /// ladders in ``ladders(matching:)``.
 public struct LadderCatalog: Sendable {
     public let assets: DatasetAssets
@@ -11,8 +12,9 @@ public struct LadderCatalog: Sendable {
     public static let builtInNames = [
         "ood", "noise", "noise-blt", "structure",
         "tasks-addition", "tasks-dyck", "tasks-retrieval", "tasks-retrieval-control",
-    ]
-    public static let groups = ["tasks": ["tasks-addition", "tasks-dyck", "tasks-retrieval", "tasks-retrieval-control"]]
+    ] + sparsityPaperLadders
+    public static let groups = ["tasks": ["tasks-addition", "tasks-dyck", "tasks-retrieval", "tasks-retrieval-control"],
+                                "sparsity-paper": sparsityPaperLadders]
     /// Ladders whose base items are generated (`LadderOptions.generatedBaseItems` of them), so more can be
     /// made on demand without changing existing items (item seeds depend only on the id).
     public static let generatedNames: Set<String> = ["ood", "tasks-addition", "tasks-dyck", "tasks-retrieval", "tasks-retrieval-control"]
@@ -83,6 +85,10 @@ public struct LadderCatalog: Sendable {
         case "tasks-dyck": return dyckLadder()
         case "tasks-retrieval": return retrievalLadder(control: false)
         case "tasks-retrieval-control": return retrievalLadder(control: true)
+        case "paper-noise": return paperNoiseLadder()
+        case "paper-options": return paperOptionsLadder()
+        case "paper-mmlu-pro": return paperMMLUProLadder()
+        case "paper-context": return paperContextLadder()
         default:
             throw LadderError.unknownLadder(name: name, known: Self.builtInNames + Self.groups.keys.sorted())
         }

@@ -51,6 +51,7 @@ struct Run: AsyncParsableCommand {
           probe run --dataset ood --control-model checkpoint:stages/step-00281   (an early training stage as the control)
           probe run --dataset ood --model-source random-init:0 --control-model none   (study an untrained BLT alone)
           probe run --dataset ood --match patches   (every level of an item cut to the same patch count)
+          probe run --protocol sparsity-paper --out Reports/sparsity-paper   (Jin et al.'s replication on bytes)
           probe run --dataset ood --sweep-model stages/step-00281 --sweep-model stages/step-05614 --out runs/stages
         """)
 

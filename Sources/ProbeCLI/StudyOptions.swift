@@ -9,8 +9,16 @@ import Statistics
 /// The options that define a study, shared by `probe run` and `probe slurm` (which writes them into
 /// its array script): the dataset, model, items, hooks, measures, patching, controls and statistics.
 struct StudyOptions: ParsableArguments {
-    @Option(name: .long, help: "Ladder (ood, noise, noise-blt, structure, tasks, tasks-*) or custom:PATH (.jsonl or folder).")
-    var dataset: String = "ood"
+    @Option(name: .long, help: "Ladder (ood, noise, noise-blt, structure, tasks, tasks-*, sparsity-paper, paper-*) or custom:PATH (.jsonl or folder). Default: ood, or the protocol's dataset.")
+    var dataset: String?
+
+    @Option(name: .customLong("protocol"),
+            help: "Follow a published protocol: sparsity-paper (Jin et al. 2026: dataset sparsity-paper, last-layer hooks, probe vectors, the paper's metrics and a replicated/not/opposite table per claim) or none.")
+    var studyProtocol: String = "none"
+
+    @Option(name: .customLong("save-probe-vectors"), parsing: .upToNextOption,
+            help: "Hook globs whose state at the probe position is stored per item (/activations/probe; one row per item).")
+    var saveProbeVectors: [String] = []
 
     @Option(name: .long, help: "Checkpoint directory in Hugging Face layout (default: the shipped model, Assets/models/\(StudyPlan.defaultModelName)/).")
     var model: String?
@@ -101,8 +109,9 @@ struct StudyOptions: ParsableArguments {
             }
             control = c
         }
+        let chosenProtocol = try StudyProtocol.parse(option: studyProtocol)
         var request = StudyRequest(
-            dataset: dataset, modelDirectory: model, levels: levels.isEmpty ? nil : levels, limit: parsedLimit, seed: seed,
+            dataset: dataset ?? "ood", modelDirectory: model, levels: levels.isEmpty ? nil : levels, limit: parsedLimit, seed: seed,
             hookPatterns: hooks, measures: try Self.parseMeasures(measures), saveActivationPatterns: saveActivations,
             patching: patching, threads: threads, outDirectory: out, resume: false, referenceItems: referenceItems,
             controlPatchSize: controlPatchSize, bootstrapResamples: bootstrap, patchControl: !noPatchControl, assetsDirectory: assets,
@@ -112,13 +121,17 @@ struct StudyOptions: ParsableArguments {
         request.nullShuffles = nullShuffles
         request.compute = compute
         request.match = match
+        request.saveProbeVectorPatterns = saveProbeVectors
+        chosenProtocol?.configure(&request, datasetGiven: dataset != nil, hooksGiven: hooks != StudyRequest.defaultHookPatterns)
         return request
     }
 
     /// These options as `probe run` arguments, every one explicit (for the scripts `probe slurm` writes);
     /// parsing them back gives the same request. `out` replaces `--out`.
     func arguments(out: String) -> [String] {
-        var a = ["--dataset", dataset]
+        var a = ["--dataset", dataset ?? (try? StudyProtocol.parse(option: studyProtocol))??.defaultDataset ?? "ood"]
+        if studyProtocol != "none" { a += ["--protocol", studyProtocol] }
+        if !saveProbeVectors.isEmpty { a += ["--save-probe-vectors"] + saveProbeVectors }
         if let model { a += ["--model", model] }
         if !levels.isEmpty { a += ["--levels"] + levels }
         a += ["--limit", limit, "--seed", String(seed), "--hooks"] + hooks + ["--measures"] + measures

@@ -36,7 +36,8 @@ struct ItemMeasurer: Sendable {
         let patching = try Self.patching(for: item, plan: plan, patchSource: patchSource)
         // The entropy model's logits give its log-probability of each byte (per-byte measured difficulty).
         let patcherLogits = model.hasEntropyModel ? [StudyPlan.patcherLogitsHook] : []
-        let names = Array(Set(plan.measuredHooks.map(\.name) + plan.activationHooks.map(\.name) + patcherLogits))
+        let names = Array(Set(plan.measuredHooks.map(\.name) + plan.activationHooks.map(\.name)
+                             + plan.probeVectorHooks.map(\.name) + patcherLogits))
         let result = try model.forward(bytes: item.bytes, options: ForwardOptions(
             patching: patching, hooks: HookSet(capture: names), computeLogits: true))
         let n = result.inputIDs.count
@@ -138,7 +139,15 @@ struct ItemMeasurer: Sendable {
 
         var activations: [String: [Float]] = [:]
         for spec in plan.layout.activations {
-            activations[spec.key] = result.activations[spec.hook]?.values ?? []
+            guard let a = result.activations[spec.hook] else { activations[spec.key] = []; continue }
+            if spec.scope == .probe {
+                // One row: the probe position (byte-level hooks) or the patch containing it (patch-level hooks).
+                let isPatch = plan.probeVectorHooks.first { $0.name == spec.hook }.map { HookSelection.scope(of: $0) == .patch } ?? false
+                let row = isPatch ? probePatch : probePosition
+                activations[spec.key] = row < a.rows ? Array(a.values[(row * a.columns)..<((row + 1) * a.columns)]) : []
+            } else {
+                activations[spec.key] = a.values
+            }
         }
 
         let span = (item.analysisSpan.lowerBound + 1)..<(item.analysisSpan.upperBound + 1)

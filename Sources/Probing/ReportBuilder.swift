@@ -40,7 +40,17 @@ public struct ReportBuilder: Sendable {
             try f.figure.writePNG(to: target)
             paths.append(target)
         }
-        let markdown = ReportMarkdown(data: data, figures: figures).render()
+        var replication: [PaperReplicationTable.Entry] = []
+        if data.config.studyProtocol == StudyProtocol.sparsityPaper.rawValue {
+            replication = try PaperReplicationTable.compute(data)
+            let csvPath = URL(fileURLWithPath: directory).appendingPathComponent("replication.csv").path
+            do {
+                try SafeFile.atomicWrite(Array(PaperReplicationTable.csv(replication).utf8), to: csvPath)
+            } catch {
+                throw ProbingError.outputNotWritable(path: directory, detail: "writing replication.csv: \(error.localizedDescription)")
+            }
+        }
+        let markdown = ReportMarkdown(data: data, figures: figures, replication: replication).render()
         let reportPath = URL(fileURLWithPath: directory).appendingPathComponent("REPORT.md").path
         do {
             // New temporary file (O_EXCL, unpredictable name), fsync, rename over a regular REPORT.md.

@@ -9,6 +9,8 @@ import Statistics
 struct ReportMarkdown {
     let data: ReportData
     let figures: [ReportFigure]
+    /// The `--protocol sparsity-paper` rows (empty for other runs).
+    var replication: [PaperReplicationTable.Entry] = []
 
     /// Below this many base items per level the report warns that only large effects are detectable.
     static let smallN = 20
@@ -46,6 +48,7 @@ struct ReportMarkdown {
         md.append("")
         md += verdictSections()
         md.append("")
+        if !replication.isEmpty { md += replicationSection(replication) + [""] }
         for ladder in ladders { md += perLayerTable(ladder) + [""] }
         for ladder in ladders { md += levelSummary(ladder) + [""] }
         md.append("## Figures")

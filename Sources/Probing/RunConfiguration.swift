@@ -53,6 +53,10 @@ public struct RunConfiguration: StoredJSON, Equatable, Sendable {
     public var compute: String?
     /// Only when levels were matched (`bytes`, `patches`).
     public var match: String?
+    /// Only with `--protocol` (`sparsity-paper`).
+    public var studyProtocol: String?
+    /// Only when probe vectors are stored: the hooks of `/activations/probe`.
+    public var saveProbeVectors: [String]?
 
     public init() {}
 
@@ -77,6 +81,8 @@ public struct RunConfiguration: StoredJSON, Equatable, Sendable {
         case modelName = "model_name"
         case modelSource = "model_source"
         case compute, match
+        case studyProtocol = "protocol"
+        case saveProbeVectors = "save_probe_vectors"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -93,7 +99,7 @@ public struct RunConfiguration: StoredJSON, Equatable, Sendable {
         bootstrapResamples = get(.bootstrapResamples); statisticsSeed = get(.statisticsSeed)
         primaryEntropyMeasure = get(.primaryEntropyMeasure); primarySparsityMeasure = get(.primarySparsityMeasure)
         probePosition = get(.probePosition); modelName = get(.modelName); modelSource = get(.modelSource); compute = get(.compute)
-        match = get(.match)
+        match = get(.match); studyProtocol = get(.studyProtocol); saveProbeVectors = get(.saveProbeVectors)
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -129,5 +135,7 @@ public struct RunConfiguration: StoredJSON, Equatable, Sendable {
         try c.encodeIfPresent(modelSource, forKey: .modelSource)
         try c.encodeIfPresent(compute, forKey: .compute)
         try c.encodeIfPresent(match, forKey: .match)
+        try c.encodeIfPresent(studyProtocol, forKey: .studyProtocol)
+        try c.encodeIfPresent(saveProbeVectors, forKey: .saveProbeVectors)
     }
 }

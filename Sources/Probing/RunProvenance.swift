@@ -59,6 +59,8 @@ enum RunProvenance {
         if r.modelSource != .blt { c.modelSource = r.modelSource.description }
         if r.compute != .fp32 { c.compute = r.compute.rawValue }
         if r.match != .none { c.match = r.match.rawValue }
+        if let p = r.studyProtocol { c.studyProtocol = p.rawValue }
+        if !plan.probeVectorHooks.isEmpty { c.saveProbeVectors = plan.probeVectorHooks.map(\.name) }
         return c
     }
 

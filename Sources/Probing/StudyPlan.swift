@@ -45,6 +45,8 @@ public struct StudyPlan: Sendable {
     public let measuredHooks: [HookPoint]
     /// Hooks whose raw activations are stored.
     public let activationHooks: [HookPoint]
+    /// Hooks whose state at the probe position is stored per item (`--save-probe-vectors`).
+    public internal(set) var probeVectorHooks: [HookPoint] = []
     public let patching: PatchingStrategy
     /// Normalised patching spec as recorded (`entropy`, `monotonic:0.0`, `fixed:4`, `space`).
     public let patchingSpec: String
@@ -114,6 +116,7 @@ public struct StudyPlan: Sendable {
         let measured = try HookSelection.resolve(hookPatterns.isEmpty ? request.hookPatterns : hookPatterns,
                                                  option: "--hooks", catalogue: catalogue)
         let saved = try HookSelection.resolve(request.saveActivationPatterns, option: "--save-activations", catalogue: catalogue)
+        let probeVectors = try HookSelection.resolve(request.saveProbeVectorPatterns, option: "--save-probe-vectors", catalogue: catalogue)
         var (patching, spec) = try parsePatching(request.patching, config: config)
         if !request.modelSource.patches {
             // A model without patching processes every byte as one step; only the default spec applies.
@@ -160,7 +163,8 @@ public struct StudyPlan: Sendable {
             probeHooks: measured.map(\.name),
             measureColumns: variants.flatMap { v in measures.map { v.columnName($0) } },
             itemMetricNames: ItemMetrics.names,
-            activations: saved.map { ProbeRunActivationSpec(hook: $0.name, scope: HookSelection.scope(of: $0), width: $0.columns!) },
+            activations: saved.map { ProbeRunActivationSpec(hook: $0.name, scope: HookSelection.scope(of: $0), width: $0.columns!) }
+                + probeVectors.map { ProbeRunActivationSpec(hook: $0.name, scope: .probe, width: $0.columns!) },
             itemMetricDescriptions: ItemMetrics.descriptions)
 
         let out = URL(fileURLWithPath: request.outDirectory ?? RunOutput.defaultDirectory(for: request)).standardizedFileURL
@@ -186,7 +190,7 @@ public struct StudyPlan: Sendable {
         if request.resume && !partialExists { throw ProbingError.nothingToResume(partialPath: partial) }
         if !request.resume && partialExists { throw ProbingError.partialRunExists(partialPath: partial) }
 
-        let plan = StudyPlan(request: request, ladders: ladders, selectedLevels: selected, items: items,
+        var plan = StudyPlan(request: request, ladders: ladders, selectedLevels: selected, items: items,
                              controlItems: controlItems, controlPatching: controlPatching, controlPatchingSpec: controlSpec,
                              modelControl: modelControl, modelControlItems: modelControlItems,
                              primaryHooks: primaryHooks, referenceItems: reference,
@@ -196,6 +200,7 @@ public struct StudyPlan: Sendable {
                              measures: measures, layout: layout, outDirectory: out, finalPath: finalPath,
                              studyItemIndices: studyItemIndices,
                              assetsDirectory: assets)
+        plan.probeVectorHooks = probeVectors
         if request.resume { try plan.checkResumable() }
         return plan
     }

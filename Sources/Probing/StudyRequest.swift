@@ -71,6 +71,11 @@ public struct StudyRequest: Sendable, Equatable {
     /// `--match bytes|patches`: every base item's levels cut to a common length in bytes or a common number
     /// of patches (``Ladders/ItemMatching``); recorded in the configuration when not `none`.
     public var match: ItemMatching = .none
+    /// `--protocol`: a published protocol whose analysis the report adds (``StudyProtocol``); nil = none.
+    public var studyProtocol: StudyProtocol? = nil
+    /// Hook globs whose state at the probe position is stored for every item (`--save-probe-vectors`,
+    /// `/activations/probe/<hook>`, one row of the hook's width per item): small, unlike `--save-activations`.
+    public var saveProbeVectorPatterns: [String] = []
     public static let defaultNullShuffles = 200
 
     /// The default control model: a random-initialised BLT of the checkpoint's config, seed 0.

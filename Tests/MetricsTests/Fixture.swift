@@ -7,6 +7,8 @@ struct MetricsFixture: Decodable {
         let name: String
         let values: [Float]
         let measures: [String: Double]
+        /// The sparsity paper's metrics (`paper_metrics` of make_metrics_fixtures.py).
+        let paper: [String: Double]
     }
     struct ProbeCase: Decodable {
         let values: [Float]
