@@ -36,6 +36,8 @@ let package = Package(
         .systemLibrary(name: "CHDF5", pkgConfig: "hdf5", providers: [.apt(["libhdf5-dev"])]),
         .systemLibrary(name: "CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
         .systemLibrary(name: "CDNNL", providers: [.apt(["libdnnl-dev"])]),
+        // Vector figures (SVG, PDF) with real fonts; PNG files still go out through libpng.
+        .systemLibrary(name: "CCairo", pkgConfig: "cairo", providers: [.apt(["libcairo2-dev"])]),
 
         // MARK: Numerics and the model
         // Element-wise loops in C with per-ISA clones (AVX-512 / AVX2 / baseline).
@@ -57,7 +59,7 @@ let package = Package(
         .target(name: "Metrics", dependencies: ["CKernels"]),
         .target(name: "Statistics", dependencies: ["Randomness", "Parallelism"]),
         .target(name: "HDF5Store", dependencies: ["CHDF5"]),
-        .target(name: "Plotting", dependencies: ["CPNG"]),
+        .target(name: "Plotting", dependencies: ["CPNG", "CCairo"]),
 
         // MARK: Study runner and CLI
         .target(name: "Probing", dependencies: [

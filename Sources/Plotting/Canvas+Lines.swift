@@ -13,6 +13,7 @@ extension Canvas {
     /// Draws connected segments through `points`. Points with non-finite coordinates split the line into
     /// separate runs (a NaN mean leaves a gap rather than a spike). Fewer than two points draw nothing.
     public mutating func polyline(_ points: [Point], _ c: RGBA, width: Double = 1) {
+        beginRecording(.polyline(points, c, width: width)); defer { endRecording() }
         var runs: [[Point]] = [[]]
         for p in points {
             if p.x.isFinite && p.y.isFinite { runs[runs.count - 1].append(p) } else { runs.append([]) }

@@ -47,7 +47,12 @@ extension Canvas {
     /// the write) which is then renamed over `path`; `path` must be a regular file or absent. A failed
     /// write never leaves a half-written PNG behind.
     public func writePNG(to path: String) throws {
-        let bytes = try pngData()
+        try Self.atomicWrite(try pngData(), to: path)
+    }
+
+    /// Writes `bytes` to `path` atomically (new unpredictable temporary file in the same directory, then rename);
+    /// `path` must be a regular file or absent. Shared by the PNG and the vector (SVG, PDF) writers.
+    static func atomicWrite(_ bytes: [UInt8], to path: String) throws {
         var info = stat()
         if lstat(path, &info) == 0, info.st_mode & S_IFMT != S_IFREG, info.st_mode & S_IFMT != S_IFLNK {
             throw PlottingError.io(path: path, message: "exists and is not a regular file; refusing to replace it")

@@ -15,6 +15,12 @@ extension Canvas {
             for _ in 0..<factor { out += row }
         }
         // Sizes match by construction, so this initialiser cannot fail here.
-        return (try? Canvas(width: width * factor, height: height * factor, pixels: out)) ?? self
+        guard var scaled = try? Canvas(width: width * factor, height: height * factor, pixels: out) else { return self }
+        // Vector output stays vector: the same calls, drawn `factor` times larger.
+        if !hasRasterContent {
+            scaled.operations = [.scaled(operations, by: Double(factor))]
+            scaled.hasRasterContent = false
+        }
+        return scaled
     }
 }

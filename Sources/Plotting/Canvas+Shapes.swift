@@ -10,6 +10,7 @@ extension Canvas {
     /// Anti-aliasing: each pixel row is sampled at four sub-scanlines; along each sub-scanline the covered
     /// horizontal fraction of every pixel is exact. Deterministic and fast enough for confidence bands.
     public mutating func fillPolygon(_ vertices: [Point], _ c: RGBA) {
+        beginRecording(.polygon(vertices, c)); defer { endRecording() }
         let pts = vertices.filter { $0.x.isFinite && $0.y.isFinite }
         guard pts.count >= 3, width > 0, height > 0 else { return }
         let minX = max(0, Int(pts.map(\.x).min()!.rounded(.down)))
@@ -56,6 +57,7 @@ extension Canvas {
     /// Fills a disc of radius `r` centred at `centre`, anti-aliased by distance to the rim.
     public mutating func fillCircle(centre: Point, radius r: Double, _ c: RGBA) {
         guard r > 0, centre.x.isFinite, centre.y.isFinite else { return }
+        beginRecording(.circle(centre, radius: r, c)); defer { endRecording() }
         let x0 = Int((centre.x - r - 1).rounded(.down)), x1 = Int((centre.x + r + 1).rounded(.up))
         let y0 = Int((centre.y - r - 1).rounded(.down)), y1 = Int((centre.y + r + 1).rounded(.up))
         for y in y0...y1 {

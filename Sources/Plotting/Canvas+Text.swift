@@ -41,6 +41,7 @@ extension Canvas {
     /// Glyph pixels are blended with the style colour; the background is left untouched.
     @discardableResult
     public mutating func text(_ string: String, at p: Point, _ style: TextStyle) -> Rect {
+        beginRecording(.text(string, at: p, style)); defer { endRecording() }
         let (bw, bh) = style.size(of: string)
         var left = p.x, top = p.y
         switch style.hAlign {

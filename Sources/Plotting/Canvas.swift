@@ -27,11 +27,35 @@ public struct Rect: Hashable, Sendable {
 ///
 /// All drawing is deterministic: the same calls produce the same bytes on every run (integer rounding only,
 /// no platform-dependent text rendering). Drawing outside the canvas is clipped silently.
+///
+/// Besides the pixels, a canvas records every drawing call as a ``DrawingOperation`` (rectangles, lines,
+/// polygons, circles, text), so the same figure can be written as vector SVG or PDF with real fonts
+/// (``VectorFigure``). Equality compares the pixels only.
 public struct Canvas: Sendable, Equatable {
     public let width: Int
     public let height: Int
     /// `width * height * 4` bytes, RGBA per pixel.
     public internal(set) var pixels: [UInt8]
+    /// The drawing calls in order, in this canvas's pixel coordinates (see ``DrawingOperation``).
+    public internal(set) var operations: [DrawingOperation] = []
+    /// True when the pixels did not come from recorded calls alone (a decoded PNG, raw bytes, a pixel
+    /// enlargement): a vector rendering then draws them as an image under the recorded operations.
+    public internal(set) var hasRasterContent = false
+    /// Nesting depth of drawing calls: only the outermost leaf call is recorded (e.g. `stroke` is recorded
+    /// as the four rectangles it fills, a glyph's pixels are not).
+    var recordingDepth = 0
+
+    public static func == (lhs: Canvas, rhs: Canvas) -> Bool {
+        lhs.width == rhs.width && lhs.height == rhs.height && lhs.pixels == rhs.pixels
+    }
+
+    /// Records `op` unless a recorded call is already running; returns whether it did.
+    mutating func beginRecording(_ op: @autoclosure () -> DrawingOperation) {
+        if recordingDepth == 0 { operations.append(op()) }
+        recordingDepth += 1
+    }
+
+    mutating func endRecording() { recordingDepth -= 1 }
 
     /// A canvas filled with `background` (opaque white by default). Non-positive sizes give an empty canvas.
     public init(width: Int, height: Int, background: RGBA = .white) {
@@ -44,6 +68,7 @@ public struct Canvas: Sendable, Equatable {
         all.reserveCapacity(self.width * self.height * 4)
         for _ in 0..<self.height { all += row }
         pixels = all
+        operations = [.fill(Rect(x: 0, y: 0, width: Double(self.width), height: Double(self.height)), background)]
     }
 
     /// Wraps existing RGBA bytes; throws if the count is not `width * height * 4`.
@@ -53,6 +78,7 @@ public struct Canvas: Sendable, Equatable {
                 field: "pixels", message: "expected \(width)×\(height)×4 bytes, got \(pixels.count)")
         }
         self.width = width; self.height = height; self.pixels = pixels
+        hasRasterContent = true
     }
 
     /// The colour at pixel (x, y), or nil outside the canvas.
@@ -97,6 +123,7 @@ public struct Canvas: Sendable, Equatable {
     public mutating func fill(_ rect: Rect, _ c: RGBA) {
         guard rect.width > 0, rect.height > 0, rect.x.isFinite, rect.y.isFinite,
               rect.width.isFinite, rect.height.isFinite else { return }
+        beginRecording(.fill(rect, c)); defer { endRecording() }
         let x0 = max(0, Int(rect.minX.rounded(.down))), x1 = min(width, Int(rect.maxX.rounded(.up)))
         let y0 = max(0, Int(rect.minY.rounded(.down))), y1 = min(height, Int(rect.maxY.rounded(.up)))
         guard x0 < x1, y0 < y1 else { return }
@@ -113,6 +140,8 @@ public struct Canvas: Sendable, Equatable {
     public mutating func fillPixels(x0: Int, y0: Int, x1: Int, y1: Int, _ c: RGBA) {
         let xa = max(0, x0), xb = min(width, x1), ya = max(0, y0), yb = min(height, y1)
         guard xa < xb, ya < yb else { return }
+        beginRecording(.fill(Rect(x: Double(xa), y: Double(ya), width: Double(xb - xa), height: Double(yb - ya)), c))
+        defer { endRecording() }
         for y in ya..<yb { for x in xa..<xb { blend(x, y, c) } }
     }
 
@@ -140,6 +169,7 @@ public struct Canvas: Sendable, Equatable {
 
     /// Copies `other` onto this canvas with its top-left corner at (x, y), alpha-blending each pixel.
     public mutating func draw(_ other: Canvas, atX x: Int, y: Int) {
+        beginRecording(.canvas(other, at: Point(Double(x), Double(y)))); defer { endRecording() }
         for j in 0..<other.height {
             for i in 0..<other.width {
                 if let c = other.pixel(i, j) { blend(x + i, y + j, c) }

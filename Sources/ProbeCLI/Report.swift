@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Plotting
 import Probing
 
 /// `probe report FILE.h5`: figures and REPORT.md from a finished probe run, no model needed.
@@ -13,6 +14,7 @@ struct Report: AsyncParsableCommand {
         Examples:
           probe report Reports/ood/probe.h5        (rewrites Reports/ood/REPORT.md)
           probe report run.h5 --out /tmp/ood-report
+          probe report Reports/ood/probe.h5 --format png,svg,pdf --width-in 6.75 --out /tmp/ood-paper
         """)
 
     @Argument(help: "A finished probe-run file (probe.h5).")
@@ -21,9 +23,22 @@ struct Report: AsyncParsableCommand {
     @Option(name: .long, help: "Output directory (default: the file's directory).")
     var out: String?
 
+    @Option(name: .long, help: "Figure formats, comma-separated: png (always written; REPORT.md links it), svg, pdf (vector, text in DejaVu Sans, through Cairo).")
+    var format: String = "png"
+
+    @Option(name: .customLong("width-in"), help: "Width of every SVG/PDF figure in inches (default: 0.75 pt per pixel, i.e. 96 pixels per inch).")
+    var widthIn: Double?
+
+    func validate() throws {
+        if let widthIn, !(widthIn >= 1 && widthIn <= 40) { throw ValidationError("--width-in must be in 1...40 inches, got \(widthIn)") }
+    }
+
     func run() async throws {
         let directory = out ?? URL(fileURLWithPath: file).deletingLastPathComponent().path
-        let output = try ReportBuilder(path: file).write(to: directory)
+        var builder = ReportBuilder(path: file)
+        builder.figureFormats = try FigureFormat.parseList(format)
+        builder.widthInches = widthIn
+        let output = try builder.write(to: directory)
         print("wrote \(output.reportPath) with \(output.figurePaths.count) figures")
     }
 }

@@ -19,6 +19,10 @@ public struct ReportOutput: Sendable, Equatable {
 /// other names are left alone.
 public struct ReportBuilder: Sendable {
     public let path: String
+    /// Formats of every figure besides the PNG that REPORT.md links (`probe report --format`).
+    public var figureFormats: [FigureFormat] = [.png]
+    /// Width of each SVG/PDF figure in inches; nil = 0.75 pt per canvas pixel (96 pixels per inch).
+    public var widthInches: Double? = nil
 
     public init(path: String) { self.path = path }
 
@@ -37,8 +41,15 @@ public struct ReportBuilder: Sendable {
         var paths: [String] = []
         for f in figures {
             let target = figureDirectory.appendingPathComponent(f.fileName).path
-            try f.figure.writePNG(to: target)
+            let canvas = try f.figure.render()
+            try canvas.writePNG(to: target)
             paths.append(target)
+            for format in figureFormats where format != .png {
+                let pointsPerPixel = widthInches.map { $0 * 72 / Double(max(1, canvas.width)) } ?? 0.75
+                let vectorPath = (target as NSString).deletingPathExtension + "." + format.rawValue
+                try VectorFigure(canvas, pointsPerPixel: min(VectorFigure.maxPointsPerPixel, pointsPerPixel)).write(format, to: vectorPath)
+                paths.append(vectorPath)
+            }
         }
         var replication: [PaperReplicationTable.Entry] = []
         if data.config.studyProtocol == StudyProtocol.sparsityPaper.rawValue {

@@ -15,7 +15,13 @@ import Testing
         if let dir = Self.outDir {
             try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
             try canvas.writePNG(to: dir + "/" + name + ".png")
+            // The vector versions, 6.75 inches wide (a full page's text width).
+            let vector = try VectorFigure(canvas, pointsPerPixel: 6.75 * 72 / Double(canvas.width))
+            try vector.write(.svg, to: dir + "/" + name + ".svg")
+            try vector.write(.pdf, to: dir + "/" + name + ".pdf")
         }
+        // Every figure replays as vector output without a Cairo error.
+        #expect(try VectorFigure(canvas).data(.svg).count > 1000)
         return canvas
     }
 

@@ -1,0 +1,70 @@
+import Foundation
+import Testing
+@testable import Plotting
+
+/// SVG/PDF output through Cairo: the recorded calls, determinism, fonts, and an SVG golden.
+///
+/// The SVG golden (`Golden/primitives.svg`) was written with the Cairo version in `Golden/README.md`
+/// (`BYTELENS_UPDATE_GOLDEN=1` rewrites it); with another Cairo the byte comparison is skipped and only the
+/// structural checks run, since Cairo's SVG text differs between releases.
+@Suite struct VectorFigureTests {
+    static let goldenCairo = "1.16.0"
+
+    func primitives() -> Canvas {
+        var c = Canvas(width: 64, height: 48)
+        c.fill(Rect(x: 2.5, y: 2.5, width: 20, height: 10), RGBA(hex: 0x0072B2))
+        c.stroke(Rect(x: 30, y: 2, width: 30, height: 14), .ink)
+        c.line(from: Point(3, 44), to: Point(60, 20), RGBA(hex: 0xD55E00), width: 2)
+        c.fillPolygon([Point(5, 20), Point(25, 24), Point(12, 40)], RGBA(hex: 0x009E73).withAlpha(0.5))
+        for (i, m) in MarkerShape.allCases.enumerated() { c.marker(m, at: Point(34 + Double(i) * 7, 34), size: 6, .black) }
+        c.text("Aé", at: Point(40, 4), TextStyle(font: .small, color: .black))
+        return c
+    }
+
+    @Test func everyDrawingCallIsRecordedOnce() {
+        let c = primitives()
+        // background, fill, stroke (4 edges), line, polygon, 4 markers (circle, square, 2 polygons), text.
+        #expect(c.operations.count == 1 + 1 + 4 + 1 + 1 + 4 + 1)
+        if case .text(let s, _, _) = c.operations.last! { #expect(s == "Aé") } else { Issue.record("last op is not the text") }
+        // Equality is about pixels: a decoded PNG equals the drawn canvas although it has no operations.
+        let decoded = try! Canvas.decodePNG(try! c.pngData())
+        #expect(decoded == c && decoded.operations.isEmpty && decoded.hasRasterContent)
+        let big = c.scaled(by: 3)
+        #expect(big.operations.count == 1 && !big.hasRasterContent)
+    }
+
+    @Test func svgAndPdfAreDeterministicAndUseTheRealFont() throws {
+        let figure = try VectorFigure(primitives(), pointsPerPixel: 2)
+        let svg = try figure.data(.svg), again = try figure.data(.svg)
+        #expect(svg == again)
+        let text = String(decoding: svg, as: UTF8.self)
+        #expect(text.hasPrefix("<?xml") && text.contains("<svg") && text.contains("width=\"128pt\"") && text.contains("height=\"96pt\""))
+        let pdf = try figure.data(.pdf)
+        #expect(pdf == (try figure.data(.pdf)))
+        let pdfText = String(decoding: pdf, as: UTF8.self)
+        #expect(pdfText.hasPrefix("%PDF-"))
+        #expect(pdfText.contains("DejaVuSans"), "the text font is DejaVu Sans, embedded")
+        #expect(pdfText.contains("/CreationDate (20260101000000Z)"), "fixed creation date, not the clock")
+        #expect(try figure.data(.png) == (try primitives().pngData()))
+    }
+
+    @Test func svgGolden() throws {
+        let svg = try VectorFigure(primitives(), pointsPerPixel: 2).data(.svg)
+        let path = GoldenImageTests.sourceGoldenDir.appendingPathComponent("primitives.svg").path
+        if GoldenImageTests.update {
+            try Data(svg).write(to: URL(fileURLWithPath: path))
+            return
+        }
+        guard VectorFigure.cairoVersion == Self.goldenCairo else { return }
+        let url = try #require(Bundle.module.url(forResource: "primitives", withExtension: "svg", subdirectory: "Golden"))
+        #expect(try [UInt8](Data(contentsOf: url)) == svg, "SVG differs from the golden (Cairo \(VectorFigure.cairoVersion))")
+    }
+
+    @Test func badScalesAndFormatsAreRefused() {
+        #expect(throws: PlottingError.self) { try VectorFigure(Canvas(width: 2, height: 2), pointsPerPixel: 0) }
+        #expect(throws: PlottingError.self) { try VectorFigure(Canvas(width: 2, height: 2), pointsPerPixel: .nan) }
+        #expect(throws: PlottingError.self) { try VectorFigure(Canvas(width: 2, height: 2), pointsPerPixel: 11) }
+        #expect(throws: PlottingError.self) { try FigureFormat.parseList("png,eps") }
+        #expect((try? FigureFormat.parseList("svg, pdf,svg")) == [.svg, .pdf])
+    }
+}
