@@ -39,7 +39,8 @@ import Testing
     static let entropy: [Double] = [3.1, 0.4, 1.2, 0.3, 4.5, 0.9, 0.5, 5.2, 5.0, 0.7, 0.6, 1.9, 3.3, 2.2, 0.8].prefix(bytes.count).map { $0 }
     static let starts = [0, 4, 7, 11]
 
-    @Test func primitives() throws {
+    /// Every primitive once (also the SVG golden's content, `VectorFigureTests`).
+    static func primitivesCanvas() -> Canvas {
         var c = Canvas(width: 64, height: 48)
         c.fill(Rect(x: 2.5, y: 2.5, width: 20, height: 10), RGBA(hex: 0x0072B2))
         c.stroke(Rect(x: 30, y: 2, width: 30, height: 14), .ink)
@@ -47,7 +48,11 @@ import Testing
         c.fillPolygon([Point(5, 20), Point(25, 24), Point(12, 40)], RGBA(hex: 0x009E73).withAlpha(0.5))
         for (i, m) in MarkerShape.allCases.enumerated() { c.marker(m, at: Point(34 + Double(i) * 7, 34), size: 6, .black) }
         c.text("Aé", at: Point(40, 4), TextStyle(font: .small, color: .black))
-        try check(c, "primitives")
+        return c
+    }
+
+    @Test func primitives() throws {
+        try check(Self.primitivesCanvas(), "primitives")
     }
 
     @Test func byteStrip() throws {

@@ -10,16 +10,7 @@ import Testing
 @Suite struct VectorFigureTests {
     static let goldenCairo = "1.16.0"
 
-    func primitives() -> Canvas {
-        var c = Canvas(width: 64, height: 48)
-        c.fill(Rect(x: 2.5, y: 2.5, width: 20, height: 10), RGBA(hex: 0x0072B2))
-        c.stroke(Rect(x: 30, y: 2, width: 30, height: 14), .ink)
-        c.line(from: Point(3, 44), to: Point(60, 20), RGBA(hex: 0xD55E00), width: 2)
-        c.fillPolygon([Point(5, 20), Point(25, 24), Point(12, 40)], RGBA(hex: 0x009E73).withAlpha(0.5))
-        for (i, m) in MarkerShape.allCases.enumerated() { c.marker(m, at: Point(34 + Double(i) * 7, 34), size: 6, .black) }
-        c.text("Aé", at: Point(40, 4), TextStyle(font: .small, color: .black))
-        return c
-    }
+    func primitives() -> Canvas { GoldenImageTests.primitivesCanvas() }
 
     @Test func everyDrawingCallIsRecordedOnce() {
         let c = primitives()
