@@ -1,6 +1,7 @@
 import ArgumentParser
 import BLTModel
 import HDF5Store
+import Metrics
 import Plotting
 import Probing
 
@@ -118,7 +119,8 @@ struct HeatmapInputs {
         guard !kept.isEmpty else { throw ValidationError("item \(index) has no text bytes") }
         self.measure = measure
         self.bytes = kept.map { UInt8(item.bytes.value[$0]) }
-        self.entropy = kept.map { Double(item.bytes.entropy[$0]) }
+        // Stored in nats; shown in bits like every report figure.
+        self.entropy = kept.map { ByteEntropy.bits(fromNats: Double(item.bytes.entropy[$0])) }
         var starts = [Int](), keptPatchIDs = [Int]()
         for (i, position) in kept.enumerated() {
             let patch = Int(item.bytes.patchID[position])
@@ -192,7 +194,7 @@ struct HeatmapInputs {
 
     func byteStrip(bytesPerLine: Int) -> ByteStripFigure {
         ByteStripFigure(title: "Entropy and \(measure) along one item", subtitle: subtitle, bytes: bytes,
-                        entropy: entropy, entropyLabel: "entropy (nats)", patchStarts: patchStarts,
+                        entropy: entropy, entropyLabel: "entropy (bits)", patchStarts: patchStarts,
                         hookRows: hooks.map { .init(name: $0.name, values: $0.values, unit: $0.unit) },
                         sparsityLabel: measure, bytesPerLine: bytesPerLine)
     }

@@ -1,5 +1,6 @@
 import Foundation
 import HDF5Store
+import Plotting
 import Statistics
 
 /// Several finished runs of the same study on different models (a checkpoint sweep: blt-1b vs blt-7b,
@@ -130,7 +131,11 @@ public struct ModelComparison {
         do {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
             for (ladder, chart) in charts() {
-                try chart.writePNG(to: URL(fileURLWithPath: directory).appendingPathComponent(Self.chartFileName(ladder)).path)
+                let png = URL(fileURLWithPath: directory).appendingPathComponent(Self.chartFileName(ladder)).path
+                try chart.writePNG(to: png)
+                var table = chart.table()
+                table.notes.insert("data of \(Self.chartFileName(ladder)); redraw: probe compare with the same runs", at: 0)
+                try SafeFile.atomicWrite(Array(table.csv().utf8), to: (png as NSString).deletingPathExtension + ".csv")
             }
             try SafeFile.atomicWrite(Array(markdown().utf8), to: path)
         } catch {

@@ -44,6 +44,17 @@ public struct ReportBuilder: Sendable {
             let canvas = try f.figure.render()
             try canvas.writePNG(to: target)
             paths.append(target)
+            if let tabular = f.figure as? any TabularFigure {
+                // The numbers behind the figure, to restyle it without recomputing the study.
+                var table = tabular.table()
+                table.notes.insert("data of figures/\(f.fileName) (\(f.caption)); redraw: probe report \(URL(fileURLWithPath: path).lastPathComponent)", at: 0)
+                let csvPath = (target as NSString).deletingPathExtension + ".csv"
+                do {
+                    try SafeFile.atomicWrite(Array(table.csv().utf8), to: csvPath)
+                } catch {
+                    throw ProbingError.outputNotWritable(path: csvPath, detail: error.localizedDescription)
+                }
+            }
             for format in figureFormats where format != .png {
                 let pointsPerPixel = widthInches.map { $0 * 72 / Double(max(1, canvas.width)) } ?? 0.75
                 let vectorPath = (target as NSString).deletingPathExtension + "." + format.rawValue

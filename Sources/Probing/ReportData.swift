@@ -1,6 +1,7 @@
 import BLTModel
 import Foundation
 import HDF5Store
+import Plotting
 import Statistics
 
 /// Everything the report needs, read from a finished probe-run file (no model, no dataset assets).
@@ -43,6 +44,18 @@ struct ReportData {
             out.append(r.ladder)
         }
         return out
+    }
+
+    /// How the levels of `ladder` are scaled, from the dataset manifest (files without a recorded scale:
+    /// a non-ordinal ladder is categorical, anything else numeric).
+    func levelScale(of ladder: String) -> TrendChart.LevelScale {
+        let entry = (DatasetManifest(json: provenance.datasetManifestJSON).ladders ?? []).first { $0.name == ladder }
+        switch entry?.levelScale {
+        case "categories": return .categories
+        case "ordered_categories": return .orderedCategories
+        case "numeric": return .numeric
+        default: return entry?.ordinal == false ? .categories : .numeric
+        }
     }
 
     /// Patching of the control arm (`fixed:N`), nil without one.

@@ -1,4 +1,5 @@
 import BLTModel
+import Foundation
 import HDF5Store
 import Metrics
 import Plotting
@@ -37,6 +38,24 @@ struct ReportFigures {
         // File names are limited to 255 bytes: a long id keeps a readable prefix plus a hash of the whole id.
         let digest = String(XXHash64.hash(Array(s.utf8)), radix: 16)
         return String(String.UnicodeScalarView(cleaned.unicodeScalars.prefix(40))) + "-" + digest
+    }
+
+    /// A measure column as an axis label with its reading: "hoyer (higher = sparser)".
+    static func axisLabel(_ column: String) -> String {
+        switch SparsityVariant.parse(columnName: column)?.measure.direction {
+        case .higherIsSparser?: return "\(column) (higher = sparser)"
+        case .lowerIsSparser?: return "\(column) (lower = sparser)"
+        default: return column
+        }
+    }
+
+    /// A patching spec for a figure: thresholds to 4 significant digits ("entropy:2.434", not
+    /// "entropy:2.4340527057647705"); the full value stays in REPORT.md and the HDF5 configuration.
+    static func shortSpec(_ spec: String) -> String {
+        spec.split(separator: ":", omittingEmptySubsequences: false).map { part in
+            guard part.contains("."), let v = Double(part), v.isFinite else { return String(part) }
+            return String(format: "%.4g", v)
+        }.joined(separator: ":")
     }
 
     // MARK: Trend chart
@@ -82,7 +101,7 @@ struct ReportFigures {
             try series(hook, ladder: ladder) { data.probeValue(column, hook: hook, item: $0) }
         }
         if !sparsity.isEmpty {
-            panels.append(TrendChart.Panel(title: "\(column) at the probe position", yLabel: column, series: sparsity))
+            panels.append(TrendChart.Panel(title: "\(column) at the probe position", yLabel: Self.axisLabel(column), series: sparsity))
         }
         panels.append(TrendChart.Panel(title: "patches per byte of the analysis span", yLabel: "patches per byte", series: [
             try series("patches per byte", ladder: ladder, metric(ItemMetrics.patchesPerByte)),
@@ -94,7 +113,8 @@ struct ReportFigures {
         let chart = TrendChart(title: "\(ladder): entropy, sparsity and compute by difficulty level",
                                subtitle: "means over \(data.baseItems(of: ladder).count) base items per level",
                                levels: levels, panels: panels,
-                               caption: "shaded: 95% percentile bootstrap interval of the mean over items")
+                               caption: "shaded: 95% percentile bootstrap interval of the mean over items",
+                               levelScale: data.levelScale(of: ladder))
         return [ReportFigure(fileName: "trend_\(Self.safe(ladder)).png",
                              caption: "Per-level means of entropy, \(column) at the probe position, patches per byte and FLOPs per byte (\(ladder)).",
                              figure: chart)]
@@ -127,13 +147,14 @@ struct ReportFigures {
             ReportFigure(fileName: "ladder_layer_change_\(name).png",
                          caption: "Within-item change of \(column) from level 0, per level and residual-stream layer, at the probe position (\(ladder)).",
                          figure: LadderLayerHeatmap(title: "\(ladder): change in \(column) from level 0 (probe position)",
-                                                    subtitle: "mean over items of (value at level − value at level 0)",
-                                                    measureName: column, levels: levels, groups: groups, values: change,
+                                                    subtitle: "mean over items of (value at level − value at level 0) · columns: each block's residual stream (hook_resid_post)",
+                                                    measureName: Self.axisLabel(column), levels: levels, groups: groups, values: change,
                                                     mode: .changeFromBase)),
             ReportFigure(fileName: "ladder_layer_\(name).png",
                          caption: "Mean \(column) per level and residual-stream layer at the probe position (\(ladder)).",
                          figure: LadderLayerHeatmap(title: "\(ladder): mean \(column) at the probe position",
-                                                    measureName: column, levels: levels, groups: groups, values: absolute)),
+                                                    subtitle: "columns: each block's residual stream (hook_resid_post)",
+                                                    measureName: Self.axisLabel(column), levels: levels, groups: groups, values: absolute)),
         ]
     }
 
@@ -165,10 +186,12 @@ struct ReportFigures {
         }
         let row = data.statistics.first { $0.test == .entropySparsityPatchCorrelation && $0.ladder == ladder && $0.hook == hook && $0.measure == column }
         let note = row.flatMap { r in r.estimate.map { "within-text partial r = \(ReportMarkdown.number($0)) (controls: length, position)" } }
-        let figure = ScatterFigure(title: "\(ladder): patch entropy vs \(column) at \(hook)", xLabel: "mean entropy of the patch (bits)",
-                                   yLabel: "\(column) at \(hook)", x: x, y: y, note: note, pointLabel: "patches")
+        var figure = ScatterFigure(title: "\(ladder): patch entropy vs \(column) at \(hook)", xLabel: "mean entropy of the patch (bits)",
+                                   yLabel: "\(Self.axisLabel(column)) at \(hook)", x: x, y: y, note: note, pointLabel: "patches")
+        // The pooled line would cut through clusters of different texts; the test is within texts.
+        figure.drawsFitLine = false
         return [ReportFigure(fileName: "scatter_\(Self.safe(ladder)).png",
-                             caption: "Every patch of every item and level: patch entropy against \(column) at \(hook); the line is a pooled OLS fit (the test (d) estimate is the within-text partial correlation) (\(ladder)).",
+                             caption: "Every patch of every item and level: patch entropy against \(column) at \(hook); the annotation gives the pooled Pearson r and OLS fit, the test (d) estimate is the within-text partial correlation (no pooled line is drawn: it would cut across the clusters of different texts) (\(ladder)).",
                              figure: figure)]
     }
 
@@ -179,7 +202,7 @@ struct ReportFigures {
         for (i, stored, rows) in try spanPatches(ladder) {
             lengths[position[data.records[i].levelIndex]!] += rows.map { Int(stored.patches.length[$0]) }
         }
-        let spec = data.config.patching ?? "?"
+        let spec = Self.shortSpec(data.config.patching ?? "?")
         return [ReportFigure(fileName: "patch_lengths_\(Self.safe(ladder)).png",
                              caption: "Patch lengths per level (patches starting in the analysis span; patching \(spec)) (\(ladder)).",
                              figure: PatchLengthDistribution(title: "\(ladder): patch-length distribution per level",

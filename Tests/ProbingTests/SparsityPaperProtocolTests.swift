@@ -42,6 +42,11 @@ import Testing
         let report = try String(contentsOfFile: outcome.report!.reportPath, encoding: .utf8)
         #expect(report.contains("## Sparsity paper replication"))
         #expect(report.contains("`random-init:0`"))
+        // Every figure has the numbers behind it as CSV, with the command that redraws it.
+        for png in outcome.report!.figurePaths {
+            let csv = try String(contentsOfFile: (png as NSString).deletingPathExtension + ".csv", encoding: .utf8)
+            #expect(csv.hasPrefix("# data of figures/") && csv.contains("redraw: probe report probe.h5"), "\(png)")
+        }
         try FileManager.default.removeItem(atPath: csvPath)
         _ = try ReportBuilder(path: outcome.finalPath).write(to: dir.file("out"))
         #expect(try String(contentsOfFile: csvPath, encoding: .utf8) == csv)
@@ -82,5 +87,16 @@ import Testing
         var whole: [Float] = [1, 2, 3, 4, 5, 6]
         whole.withUnsafeMutableBufferPointer { SparsificationCheck.sparsify($0, columns: 3, keep: 3) }
         #expect(whole == [1, 2, 3, 4, 5, 6])
+    }
+}
+
+@Suite struct FigureLabelTests {
+    @Test func labelsSayHowToReadThem() {
+        #expect(ReportFigures.axisLabel("hoyer") == "hoyer (higher = sparser)")
+        #expect(ReportFigures.axisLabel("participation_ratio_z") == "participation_ratio_z (lower = sparser)")
+        #expect(ReportFigures.axisLabel("l2_norm") == "l2_norm")
+        #expect(ReportFigures.shortSpec("entropy:2.4340527057647705") == "entropy:2.434")
+        #expect(ReportFigures.shortSpec("fixed:4") == "fixed:4")
+        #expect(ReportFigures.shortSpec("monotonic:0.5") == "monotonic:0.5")
     }
 }

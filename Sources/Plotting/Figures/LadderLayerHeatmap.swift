@@ -63,7 +63,9 @@ public struct LadderLayerHeatmap: Figure {
         }
 
         let cellW = max(10, min(44, 1000 / columns))
-        let rowH = 22
+        // Few levels get taller rows, so the plot is as tall as its colour bar (no bar towering over a
+        // one-row strip in an otherwise empty canvas).
+        let rowH = max(22, Int((140.0 / Double(max(1, levels.count))).rounded(.up)))
         let gap = 5
         let plotW = cellW * columns + gap * (groups.count - 1)
         let plotH = rowH * levels.count

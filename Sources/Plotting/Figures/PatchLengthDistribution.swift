@@ -3,7 +3,9 @@
 /// percentile, white bar: median, diamond: mean) and the patch count under each level.
 ///
 /// Quantiles use linear interpolation between order statistics (numpy's default). Levels with no patches
-/// show "n = 0" and nothing else. Lengths must be ≥ 1.
+/// show "n = 0" and nothing else. Lengths must be ≥ 1. The y axis ends at the pooled 99th percentile so one
+/// huge patch does not flatten every violin, but nothing is hidden: a level with longer patches gets a
+/// triangle at the top edge with their count and maximum ("+12 ≤ 23").
 public struct PatchLengthDistribution: Figure {
     public var title: String
     public var subtitle: String?
@@ -54,7 +56,7 @@ public struct PatchLengthDistribution: Figure {
         let rotate = Double(levelW) + 6 > slot
         let xLabelsH = (rotate ? levelW : 14) + 8 + 6 + 14
         let legend = "violin: length histogram · box: quartiles · whiskers: 5th–95th pct · diamond: mean"
-            + (clippedCount > 0 ? " · \(clippedCount) patches > \(Int(cap)) bytes not shown" : "")
+            + (clippedCount > 0 ? " · triangle: +count ≤ max of the \(clippedCount) patches longer than \(Int(cap)) bytes" : "")
         let titleW = max(TextStyle.title.size(of: title).width, TextStyle.label.size(of: subtitle ?? "").width,
                          TextStyle.label.size(of: legend).width)
         let width = max(plotX + plotW + Layout.margin + 8, titleW + 2 * Layout.margin)
@@ -73,6 +75,12 @@ public struct PatchLengthDistribution: Figure {
             canvas.text("n = \(values.count)", at: Point(cx, plot.minY - 4),
                         TextStyle(font: .small, color: .midGrey, hAlign: .center, vAlign: .bottom))
             guard !values.isEmpty else { continue }
+            let longer = values.filter { $0 > cap }
+            if let longest = longer.last {
+                canvas.marker(.triangle, at: Point(cx - 4, plot.minY + 8), size: 7, RGBA(hex: 0xD55E00))
+                canvas.text("+\(longer.count) ≤ \(Int(longest))", at: Point(cx + 2, plot.minY + 3),
+                            TextStyle(font: .small, color: .ink, hAlign: .left, vAlign: .top))
+            }
             // Violin: counts per integer length up to the cap, widths relative to this level's mode.
             var hist = [Int](repeating: 0, count: Int(cap) + 2)
             for v in values where v <= cap { hist[Int(v)] += 1 }

@@ -25,6 +25,10 @@ public struct ScatterFigure: Figure {
     public var pointLabel: String
     /// Extra text appended to the annotation line, e.g. "Spearman ρ = 0.41 [0.37, 0.45]".
     public var note: String?
+    /// Draw the pooled OLS line (the annotation keeps r and the fit either way). Off where the points come
+    /// from many texts whose clusters a single pooled line would misdescribe (the report's patch scatter,
+    /// whose test is a within-text partial correlation).
+    public var drawsFitLine = true
 
     public init(title: String, xLabel: String, yLabel: String, x: [Double], y: [Double],
                 densityThreshold: Int = 2000, bins: Int = 72, fit: LinearFit? = nil, note: String? = nil,
@@ -34,37 +38,47 @@ public struct ScatterFigure: Figure {
         self.pointLabel = pointLabel
     }
 
-    public func render() throws -> Canvas {
-        guard x.count == y.count else {
-            throw PlottingError.invalidInput(field: "y", message: "\(y.count) values for \(x.count) x values")
-        }
+    /// Plot size in pixels (the histogram's bin grid follows its aspect ratio).
+    static let plotW = 560, plotH = 420
+
+    /// The finite pairs, the fit, the nice axes and (above ``densityThreshold`` points) the 2-D histogram
+    /// the figure draws: counts[j · nx + i] for x bin i and y bin j over the axes' nice ranges.
+    func binned() -> (px: [Double], py: [Double], fit: LinearFit?, xt: NiceTicks, yt: NiceTicks, nx: Int, ny: Int, counts: [Int]) {
         var px = [Double](), py = [Double]()
         for (a, b) in zip(x, y) where a.isFinite && b.isFinite { px.append(a); py.append(b) }
         let fit = self.fit ?? LinearFit.ordinaryLeastSquares(x: px, y: py)
-        var annotation = "n = \(px.count)"
-        if let fit {
-            annotation = "Pearson r = \(NumberFormat.fixed(fit.r, decimals: 3)) · OLS y = \(NumberFormat.compact(fit.slope))x "
-                + (fit.intercept < 0 ? "\u{2212} " : "+ ") + "\(NumberFormat.compact(abs(fit.intercept))) · n = \(px.count)"
-        }
-        if let note { annotation += " · " + note }
-
-        let plotW = 560, plotH = 420
         let xr = widened(finiteRange(px)), yr = widened(finiteRange(py))
         let xt = NiceTicks(xr.lowerBound, xr.upperBound, target: 6).extendedToNiceRange
         let yt = NiceTicks(yr.lowerBound, yr.upperBound, target: 6).extendedToNiceRange
         let xDomain = xt.niceRange, yDomain = yt.niceRange
-        let tickW = yt.labels.map { TextStyle.label.size(of: $0).width }.max() ?? 0
-        let plotX = Layout.margin + 14 + 8 + tickW + 10
-        let density = px.count > densityThreshold
-        let nx = max(4, bins), ny = max(4, bins * plotH / plotW)
+        let nx = max(4, bins), ny = max(4, bins * Self.plotH / Self.plotW)
         var counts = [Int](repeating: 0, count: nx * ny)
-        if density {
+        if px.count > densityThreshold {
             for (a, b) in zip(px, py) {
                 let i = min(nx - 1, Int((a - xDomain.lowerBound) / (xDomain.upperBound - xDomain.lowerBound) * Double(nx)))
                 let j = min(ny - 1, Int((b - yDomain.lowerBound) / (yDomain.upperBound - yDomain.lowerBound) * Double(ny)))
                 counts[max(0, j) * nx + max(0, i)] += 1
             }
         }
+        return (px, py, fit, xt, yt, nx, ny, counts)
+    }
+
+    public func render() throws -> Canvas {
+        guard x.count == y.count else {
+            throw PlottingError.invalidInput(field: "y", message: "\(y.count) values for \(x.count) x values")
+        }
+        let plotW = Self.plotW, plotH = Self.plotH
+        let (px, py, fit, xt, yt, nx, ny, counts) = binned()
+        var annotation = "n = \(px.count)"
+        if let fit {
+            annotation = "Pearson r = \(NumberFormat.fixed(fit.r, decimals: 3)) · OLS y = \(NumberFormat.compact(fit.slope))x "
+                + (fit.intercept < 0 ? "\u{2212} " : "+ ") + "\(NumberFormat.compact(abs(fit.intercept))) · n = \(px.count)"
+        }
+        if let note { annotation += " · " + note }
+        let xDomain = xt.niceRange, yDomain = yt.niceRange
+        let tickW = yt.labels.map { TextStyle.label.size(of: $0).width }.max() ?? 0
+        let plotX = Layout.margin + 14 + 8 + tickW + 10
+        let density = px.count > densityThreshold
         let maxCount = counts.max() ?? 0
         let logRange = 0...max(0.5, log10(Double(max(1, maxCount))))
         let barLabel = "log10 \(pointLabel) per bin"
@@ -97,7 +111,7 @@ public struct ScatterFigure: Figure {
                 canvas.fillCircle(centre: Point(xs(a), ys(b)), radius: 2, RGBA.series(0).withAlpha(0.55))
             }
         }
-        if let fit, fit.slope.isFinite, fit.intercept.isFinite {
+        if drawsFitLine, let fit, fit.slope.isFinite, fit.intercept.isFinite {
             // Clip the line to the plot box (it may leave through the top or bottom).
             let a = xDomain.lowerBound, b = xDomain.upperBound
             var p0 = Point(xs(a), ys(fit.intercept + fit.slope * a)), p1 = Point(xs(b), ys(fit.intercept + fit.slope * b))

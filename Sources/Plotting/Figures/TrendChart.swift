@@ -2,7 +2,21 @@
 /// vertically and sharing the x axis, one line per measure or hook with a shaded confidence band.
 ///
 /// NaN means leave gaps in lines; a band is drawn only over runs where both bounds are finite.
+///
+/// How levels are joined follows ``LevelScale``: numeric and ordered levels get lines and bands (the
+/// caption says when the levels are ordered categories rather than a scale); unordered categories get
+/// points with error bars only, since a line between two categories would suggest an order that is not there.
 public struct TrendChart: Figure {
+    /// What the x axis is.
+    public enum LevelScale: String, Sendable {
+        /// Levels on a numeric scale (noise rate, context bytes), drawn at equal spacing by index.
+        case numeric
+        /// Categories in a hypothesised difficulty order (e.g. the `ood` scripts): lines, and the caption says so.
+        case orderedCategories = "ordered_categories"
+        /// Unordered categories: points with error bars, no lines.
+        case categories
+    }
+
     /// One line: mean per level with optional lower/upper confidence bounds (same length as the levels).
     public struct Series: Sendable {
         public var name: String
@@ -31,11 +45,23 @@ public struct TrendChart: Figure {
     public var panels: [Panel]
     /// Caption under the chart, e.g. "bands: 95% bootstrap CI over items".
     public var caption: String?
+    public var levelScale: LevelScale
 
     public init(title: String, subtitle: String? = nil, levels: [String], xLabel: String = "difficulty level",
-                panels: [Panel], caption: String? = "shaded: 95% bootstrap confidence interval") {
+                panels: [Panel], caption: String? = "shaded: 95% bootstrap confidence interval", levelScale: LevelScale = .numeric) {
         self.title = title; self.subtitle = subtitle; self.levels = levels; self.xLabel = xLabel
-        self.panels = panels; self.caption = caption
+        self.panels = panels; self.caption = caption; self.levelScale = levelScale
+    }
+
+    /// The caption as drawn: the given one, with what the level scale means for reading the lines.
+    var fullCaption: String? {
+        switch levelScale {
+        case .numeric: return caption
+        case .orderedCategories:
+            return [caption, "levels are categories in hypothesised difficulty order; lines only join neighbours"].compactMap { $0 }.joined(separator: " · ")
+        case .categories:
+            return "points: mean; bars: 95% percentile bootstrap interval of the mean over items · levels are unordered categories (not joined)"
+        }
     }
 
     static let markers: [MarkerShape] = [.circle, .square, .triangle, .diamond]
@@ -82,9 +108,10 @@ public struct TrendChart: Figure {
         let rotate = Double(levelW) + 6 > slot
         let xLabelsH = (rotate ? levelW : 14) + 8 + 6 + 14
         let titleW = max(TextStyle.title.size(of: title).width, TextStyle.label.size(of: subtitle ?? "").width)
-        let width = max(plotX + plotW + 16 + legendW + Layout.margin, titleW + 2 * Layout.margin)
+        let captionW = fullCaption.map { plotX + TextStyle.label.size(of: $0).width + Layout.margin } ?? 0
+        let width = max(plotX + plotW + 16 + legendW + Layout.margin, titleW + 2 * Layout.margin, captionW)
         let headerH = Layout.margin + 16 + 4 + (subtitle == nil ? 0 : 16) + Layout.titleGap
-        let captionH = caption == nil ? 0 : 22
+        let captionH = fullCaption == nil ? 0 : 22
         let height = headerH + panels.count * (plotH + 20) + (panels.count - 1) * panelGap + xLabelsH + captionH + Layout.margin
         var canvas = Canvas(width: width, height: height)
         var top = canvas.title(title, subtitle: subtitle) + 20
@@ -96,7 +123,21 @@ public struct TrendChart: Figure {
             canvas.text(panel.title, at: Point(plot.minX, plot.minY - 6), TextStyle(font: .bold, vAlign: .bottom))
             canvas.yAxis(plot, scale: yScale, ticks: ticks, label: panel.yLabel)
             for i in levels.indices { canvas.vline(x: Int(xScale(Double(i))), y0: Int(plot.minY) + 1, y1: Int(plot.maxY), .grid) }
-            for (s, series) in panel.series.enumerated() {
+            for (s, series) in panel.series.enumerated() where levelScale == .categories {
+                // Points with error bars, dodged so the series of one level do not hide each other.
+                let (color, shape) = Self.style(s)
+                let dodge = (Double(s) - Double(panel.series.count - 1) / 2) * min(8, slot / Double(2 * max(1, panel.series.count)))
+                for l in levels.indices where series.mean[l].isFinite {
+                    let x = xScale(Double(l)) + dodge
+                    if let lo = series.lower?[l], let hi = series.upper?[l], lo.isFinite, hi.isFinite {
+                        canvas.line(from: Point(x, yScale(lo)), to: Point(x, yScale(hi)), color, width: 1.5)
+                        canvas.line(from: Point(x - 3, yScale(lo)), to: Point(x + 3, yScale(lo)), color, width: 1.5)
+                        canvas.line(from: Point(x - 3, yScale(hi)), to: Point(x + 3, yScale(hi)), color, width: 1.5)
+                    }
+                    canvas.marker(shape, at: Point(x, yScale(series.mean[l])), size: 7, color)
+                }
+            }
+            for (s, series) in panel.series.enumerated() where levelScale != .categories {
                 let (color, shape) = Self.style(s)
                 if let lower = series.lower, let upper = series.upper {
                     canvas.fillBand(xs: levels.indices.map { xScale(Double($0)) },
@@ -112,7 +153,7 @@ public struct TrendChart: Figure {
             canvas.stroke(plot, .ink)
             canvas.legend(panel.series.enumerated().map { (s, series) in
                 LegendEntry(name: series.name, color: Self.style(s).color, marker: Self.style(s).marker,
-                            band: series.lower != nil && series.upper != nil ? RGBA.series(s).withAlpha(0.18) : nil)
+                            band: series.lower != nil && series.upper != nil && levelScale != .categories ? RGBA.series(s).withAlpha(0.18) : nil)
             }, at: Point(plot.maxX + 16, plot.minY))
             let last = p == panels.count - 1
             let positions = levels.indices.map { xScale(Double($0)) }
@@ -123,7 +164,7 @@ public struct TrendChart: Figure {
             }
             top += plotH + 20 + panelGap
         }
-        if let caption {
+        if let caption = fullCaption {
             canvas.text(caption, at: Point(Double(plotX), Double(height - Layout.margin)),
                         TextStyle.label.colored(RGBA(hex: 0x555555)).aligned(.left, .bottom))
         }
