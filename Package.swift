@@ -86,7 +86,7 @@ let package = Package(
         .testTarget(name: "MetricsTests", dependencies: ["Metrics"], resources: [.copy("Fixtures")]),
         .testTarget(name: "StatisticsTests", dependencies: ["Statistics"], resources: [.copy("Fixtures")]),
         .testTarget(name: "HDF5StoreTests", dependencies: ["HDF5Store", "Parallelism"], exclude: ["SchemaV1"]),
-        .testTarget(name: "PlottingTests", dependencies: ["Plotting"], resources: [.copy("Golden")]),
+        .testTarget(name: "PlottingTests", dependencies: ["Plotting", "Statistics"], resources: [.copy("Golden")]),
         .testTarget(name: "ProbingTests", dependencies: ["Probing"]),
         .testTarget(name: "ProbeCLITests", dependencies: ["ProbeCLI"]),
     ],

@@ -40,6 +40,11 @@ struct ReportFigures {
         return String(String.UnicodeScalarView(cleaned.unicodeScalars.prefix(40))) + "-" + digest
     }
 
+    /// The pooled OLS line and Pearson r over the finite pairs (fitted by Statistics), for the scatter's annotation.
+    static func pooledFit(x: [Double], y: [Double]) throws -> LinearFit? {
+        try OrdinaryLeastSquares.line(x: x, y: y).map { LinearFit(slope: $0.slope, intercept: $0.intercept, r: $0.r, n: $0.n) }
+    }
+
     /// A measure column as an axis label with its reading: "hoyer (higher = sparser)".
     static func axisLabel(_ column: String) -> String {
         switch SparsityVariant.parse(columnName: column)?.measure.direction {
@@ -187,7 +192,8 @@ struct ReportFigures {
         let row = data.statistics.first { $0.test == .entropySparsityPatchCorrelation && $0.ladder == ladder && $0.hook == hook && $0.measure == column }
         let note = row.flatMap { r in r.estimate.map { "within-text partial r = \(ReportMarkdown.number($0)) (controls: length, position)" } }
         var figure = ScatterFigure(title: "\(ladder): patch entropy vs \(column) at \(hook)", xLabel: "mean entropy of the patch (bits)",
-                                   yLabel: "\(Self.axisLabel(column)) at \(hook)", x: x, y: y, note: note, pointLabel: "patches")
+                                   yLabel: "\(Self.axisLabel(column)) at \(hook)", x: x, y: y, fit: try Self.pooledFit(x: x, y: y),
+                                   note: note, pointLabel: "patches")
         // The pooled line would cut through clusters of different texts; the test is within texts.
         figure.drawsFitLine = false
         return [ReportFigure(fileName: "scatter_\(Self.safe(ladder)).png",

@@ -80,6 +80,16 @@ public enum OrdinaryLeastSquares {
     /// - Returns: nil for degenerate designs: no residual degrees of freedom, a covariate that is
     ///   constant (within groups, with fixed effects) or collinear with others, or fewer than 2 clusters.
     /// - Throws: `StatisticsError` for length mismatches or non-finite values.
+    /// The simple regression line through the pairs where both coordinates are finite, with Pearson's r:
+    /// (slope, intercept, r, n), or nil with fewer than 3 pairs (no residual degrees of freedom) or a
+    /// constant x; r is NaN for a constant y. For scatter annotations (Plotting draws, Statistics fits).
+    public static func line(x: [Double], y: [Double]) throws -> (slope: Double, intercept: Double, r: Double, n: Int)? {
+        let pairs = zip(x, y).filter { $0.0.isFinite && $0.1.isFinite }
+        let xs = pairs.map(\.0), ys = pairs.map(\.1)
+        guard let ols = try fit(y: ys, covariates: [xs], names: ["x"]) else { return nil }
+        return (ols.coefficients[1], ols.coefficients[0], try Correlation.pearson(xs, ys).estimate ?? .nan, xs.count)
+    }
+
     public static func fit(y: [Double], covariates: [[Double]], names: [String],
                            fixedEffectGroups: [Int]? = nil, clusters: [Int]? = nil) throws -> OLSResult? {
         let n = y.count

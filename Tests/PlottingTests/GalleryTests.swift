@@ -140,10 +140,10 @@ import Testing
         }
         let (x1, y1) = cloud(6000)
         _ = try emit(ScatterFigure(title: "Per-patch entropy vs sparsity (global.12)", xLabel: "mean patch entropy (bits)",
-                                   yLabel: "Hoyer sparsity", x: x1, y: y1), "scatter-density")
+                                   yLabel: "Hoyer sparsity", x: x1, y: y1, fit: statisticsFit(x1, y1)), "scatter-density")
         let (x2, y2) = cloud(400)
         _ = try emit(ScatterFigure(title: "Per-patch entropy vs sparsity, one level", xLabel: "mean patch entropy (bits)",
-                                   yLabel: "Hoyer sparsity", x: x2, y: y2, note: "level typos-3"), "scatter-points")
+                                   yLabel: "Hoyer sparsity", x: x2, y: y2, fit: statisticsFit(x2, y2), note: "level typos-3"), "scatter-points")
     }
 
     @Test func patchLengths() throws {

@@ -89,8 +89,9 @@ import Testing
 
     @Test func scatterPointsAndDensity() throws {
         let x = (0..<30).map { Double($0) / 10 }, y = x.map { 0.5 * $0 + 0.1 * sin($0 * 7) }
-        try check(ScatterFigure(title: "points", xLabel: "H", yLabel: "S", x: x, y: y).render(), "scatter-points")
-        try check(ScatterFigure(title: "density", xLabel: "H", yLabel: "S", x: x, y: y, densityThreshold: 10, bins: 12).render(),
+        let fit = statisticsFit(x, y)
+        try check(ScatterFigure(title: "points", xLabel: "H", yLabel: "S", x: x, y: y, fit: fit).render(), "scatter-points")
+        try check(ScatterFigure(title: "density", xLabel: "H", yLabel: "S", x: x, y: y, densityThreshold: 10, bins: 12, fit: fit).render(),
                   "scatter-density")
     }
 

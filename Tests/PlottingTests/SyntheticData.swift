@@ -1,5 +1,6 @@
 import Foundation
 @testable import Plotting
+import Statistics
 
 /// Deterministic synthetic inputs (SplitMix64), plausible in shape and size for a BLT probe run.
 struct SplitMix64 {
@@ -50,4 +51,10 @@ enum Synthetic {
         for i in 1..<entropy.count where entropy[i] > threshold { starts.append(i) }
         return starts
     }
+}
+
+/// The scatter annotation's fit as the report makes it: fitted by Statistics, drawn by Plotting.
+func statisticsFit(_ x: [Double], _ y: [Double]) -> LinearFit? {
+    guard let line = (try? OrdinaryLeastSquares.line(x: x, y: y)) ?? nil else { return nil }
+    return LinearFit(slope: line.slope, intercept: line.intercept, r: line.r, n: line.n)
 }

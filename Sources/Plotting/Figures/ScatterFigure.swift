@@ -19,7 +19,7 @@ public struct ScatterFigure: Figure {
     public var densityThreshold: Int
     /// Bins along x for the density (y gets proportionally as many for the plot's aspect).
     public var bins: Int
-    /// A fit computed elsewhere (e.g. with a CI); nil fits OLS here.
+    /// The fit to annotate (and draw, see ``drawsFitLine``), computed by the caller (Statistics); nil: none.
     public var fit: LinearFit?
     /// What one point is, for the legend (e.g. "patches", "bytes").
     public var pointLabel: String
@@ -46,7 +46,7 @@ public struct ScatterFigure: Figure {
     func binned() -> (px: [Double], py: [Double], fit: LinearFit?, xt: NiceTicks, yt: NiceTicks, nx: Int, ny: Int, counts: [Int]) {
         var px = [Double](), py = [Double]()
         for (a, b) in zip(x, y) where a.isFinite && b.isFinite { px.append(a); py.append(b) }
-        let fit = self.fit ?? LinearFit.ordinaryLeastSquares(x: px, y: py)
+        let fit = self.fit
         let xr = widened(finiteRange(px)), yr = widened(finiteRange(py))
         let xt = NiceTicks(xr.lowerBound, xr.upperBound, target: 6).extendedToNiceRange
         let yt = NiceTicks(yr.lowerBound, yr.upperBound, target: 6).extendedToNiceRange
