@@ -40,8 +40,8 @@ final class PythonHelper {
     }
 
     /// Locates `Notebooks-as-scripts/bench_transformers.py` from the working directory or this source file.
-    static func scriptPath() throws -> String {
-        let relative = "Notebooks-as-scripts/bench_transformers.py"
+    static func scriptPath(_ name: String = "bench_transformers.py") throws -> String {
+        let relative = "Notebooks-as-scripts/" + name
         var candidates = [FileManager.default.currentDirectoryPath + "/" + relative]
         var directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         for _ in 0..<3 { directory.deleteLastPathComponent() }

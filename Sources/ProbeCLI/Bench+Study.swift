@@ -1,3 +1,4 @@
+import ArgumentParser
 import Foundation
 import HDF5Store
 import Kernels
@@ -82,5 +83,35 @@ extension Bench {
                  + "ByteLens Linear \(String(format: "%.0f", peak.byteLens)) GFLOP/s")
         Self.say("item stage at \(String(format: "%.1f", 100 * rate / max(peak.oneDNN, peak.byteLens)))% of the same-run fp32 GEMM peak "
                  + "(load average \(Self.loadAverage()))")
+        if let againstPython {
+            try comparePythonPeer(python: againstPython, file: outcome.finalPath, swiftSecondsPerItem: itemSeconds / Double(max(1, outcome.itemCount)),
+                                  threads: threadCount)
+        }
+    }
+
+    /// The study's Python peer (`study_transformers.py`: transformers with forward hooks, numpy measures) on the
+    /// same file's items: its item stage per item against ByteLens' item stage per item, and whether every
+    /// stored probe measure and bits per byte agree (1e-4).
+    func comparePythonPeer(python: String, file: String, swiftSecondsPerItem: Double, threads: Int) throws {
+        let json = file + ".python-peer.json"
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: python)
+        process.arguments = [try PythonHelper.scriptPath("study_transformers.py"), file, "--model",
+                             try ModelOption.directory(model).path, "--threads", String(threads), "--json", json]
+        process.standardOutput = FileHandle.nullDevice
+        ChildProcessSafety.prepareForSpawn()
+        try process.run()
+        process.waitUntilExit()
+        guard let data = FileManager.default.contents(atPath: json),
+              let result = try JSONSerialization.jsonObject(with: data) as? [String: Any],
+              let seconds = result["python_item_stage_seconds"] as? Double, let items = result["items"] as? Int, items > 0 else {
+            throw ValidationError("study_transformers.py failed (exit \(process.terminationStatus)); run it by hand on \(file)")
+        }
+        let perItem = seconds / Double(items)
+        Self.say("Python peer (transformers 5.24.0 + forward hooks + numpy, batch 1, \(threads) threads): \(items) items of the run's arm "
+                 + "in \(String(format: "%.2f", seconds)) s = \(String(format: "%.1f", 1000 * perItem)) ms/item; ByteLens item stage "
+                 + "\(String(format: "%.1f", 1000 * swiftSecondsPerItem)) ms/item (all arms, every hook at every position) → "
+                 + "ByteLens \(String(format: "%.2f", perItem / swiftSecondsPerItem))× faster per item; measures agree: "
+                 + "\((result["measures_agree"] as? Bool) == true ? "yes (|Δ| ≤ 1e-4)" : "NO")")
     }
 }

@@ -45,6 +45,7 @@ struct Bench: AsyncParsableCommand {
           probe bench --model .checkpoints/blt-1b-shape --sizes 512 --repeats 3 --compute bf16 --release-weights
           probe bench --model .checkpoints/blt-small --sizes 1024 --gemm-rate
           probe bench --study ood --study-limit 8
+          probe bench --study ood --study-limit 8 --against-python .venv-torch/bin/python   (and the Python peer, study_transformers.py)
           probe bench --merge 400,4000,40000      (merge copy time vs items, synthetic shards)
         """)
 

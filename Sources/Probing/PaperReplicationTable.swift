@@ -65,8 +65,14 @@ struct PaperReplicationTable {
             // Metrics of every item's vector, computed once.
             var metrics = [[Double]](repeating: [], count: data.records.count)
             for i in data.records.indices {
-                metrics[i] = try vectors.withUnsafeBufferPointer {
-                    try PaperSparsityMetric.values(of: UnsafeBufferPointer(rebasing: $0[(i * width)..<((i + 1) * width)]))
+                do {
+                    metrics[i] = try vectors.withUnsafeBufferPointer {
+                        try PaperSparsityMetric.values(of: UnsafeBufferPointer(rebasing: $0[(i * width)..<((i + 1) * width)]))
+                    }
+                } catch let error as MetricsError {
+                    // A stored vector with NaN/±∞ (a damaged or foreign file): name the file, hook and item.
+                    throw ProbingError.invalidOption(name: "protocol sparsity-paper",
+                        detail: "\(data.path): /activations/probe/\(hook) row \(i) (\(data.records[i].ladder)/\(data.records[i].levelName)/\(data.records[i].baseItemID)): \(error)")
                 }
             }
             for ladder in data.ladders {
