@@ -2,6 +2,7 @@ import Foundation
 import BLTModel
 import HDF5Store
 import Metrics
+import Plotting
 import Statistics
 
 /// The `--protocol sparsity-paper` analysis of a finished run, computed from the stored probe vectors
@@ -100,20 +101,20 @@ struct PaperReplicationTable {
     /// Every entry as CSV (one header line; level means joined by ";").
     static func csv(_ entries: [Entry]) -> String {
         func n(_ v: Double?) -> String { v.map { String($0) } ?? "" }
-        func q(_ s: String) -> String { "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" }
-        var lines = ["arm,ladder,hook,metric,expected_sign,items,base_items,level_names,level_means,level_sems,"
-                     + "level_means_pearson,item_pearson,item_spearman,item_spearman_low,item_spearman_high,"
-                     + "endpoint_difference,endpoint_low,endpoint_high,verdict"]
+        var table = FigureTable(columns: ["arm", "ladder", "hook", "metric", "expected_sign", "items", "base_items", "level_names",
+                                          "level_means", "level_sems", "level_means_pearson", "item_pearson", "item_spearman",
+                                          "item_spearman_low", "item_spearman_high", "endpoint_difference", "endpoint_low",
+                                          "endpoint_high", "verdict"])
         for e in entries {
             let r = e.row
-            lines.append([q(e.arm), q(e.ladder), q(e.hook), e.metric.rawValue, String(e.metric.sparserSign), String(r.items),
-                          String(r.baseItems), q(e.levelNames.joined(separator: ";")),
-                          q(r.levelMeans.map(n).joined(separator: ";")), q(r.levelStandardErrors.map(n).joined(separator: ";")),
-                          n(r.levelMeansPearson), n(r.itemPearson), n(r.itemSpearman?.estimate), n(r.itemSpearman?.low),
-                          n(r.itemSpearman?.high), n(r.endpointDifference?.estimate), n(r.endpointDifference?.low),
-                          n(r.endpointDifference?.high), r.verdict.rawValue].joined(separator: ","))
+            table.rows.append([e.arm, e.ladder, e.hook, e.metric.rawValue, String(e.metric.sparserSign), String(r.items),
+                               String(r.baseItems), e.levelNames.joined(separator: ";"), r.levelMeans.map(n).joined(separator: ";"),
+                               r.levelStandardErrors.map(n).joined(separator: ";"), n(r.levelMeansPearson), n(r.itemPearson),
+                               n(r.itemSpearman?.estimate), n(r.itemSpearman?.low), n(r.itemSpearman?.high),
+                               n(r.endpointDifference?.estimate), n(r.endpointDifference?.low), n(r.endpointDifference?.high),
+                               r.verdict.rawValue])
         }
-        return lines.joined(separator: "\n") + "\n"
+        return table.csv()
     }
 }
 

@@ -3,6 +3,7 @@ import Foundation
 import HDF5Store
 import Metrics
 import ModelCore
+import Plotting
 import Statistics
 
 /// The causal check of `probe intervene RUN.h5`: does making a hard item's hidden state as sparse as the
@@ -217,15 +218,16 @@ extension SparsificationCheck {
     /// The rows as CSV.
     public func csv(_ rows: [Row], hook: String) -> String {
         func n(_ v: Double?) -> String { v.map { String($0) } ?? "" }
-        var lines = ["ladder,level,hook,kept,width,items,baseline_bits,sparsify,sparsify_low,sparsify_high,shrink,shrink_low,shrink_high,difference,difference_low,difference_high"]
+        var table = FigureTable(columns: ["ladder", "level", "hook", "kept", "width", "items", "baseline_bits", "sparsify", "sparsify_low",
+                                          "sparsify_high", "shrink", "shrink_low", "shrink_high", "difference", "difference_low",
+                                          "difference_high"])
         for r in rows {
-            let q = { (s: String) in "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" }
-            lines.append([q(r.ladder), q(r.level), q(hook), String(r.kept), String(r.width), String(r.items), n(r.baselineBits),
-                          n(r.sparsify?.estimate), n(r.sparsify?.low), n(r.sparsify?.high),
-                          n(r.shrink?.estimate), n(r.shrink?.low), n(r.shrink?.high),
-                          n(r.difference?.estimate), n(r.difference?.low), n(r.difference?.high)].joined(separator: ","))
+            table.rows.append([r.ladder, r.level, hook, String(r.kept), String(r.width), String(r.items), n(r.baselineBits),
+                               n(r.sparsify?.estimate), n(r.sparsify?.low), n(r.sparsify?.high),
+                               n(r.shrink?.estimate), n(r.shrink?.low), n(r.shrink?.high),
+                               n(r.difference?.estimate), n(r.difference?.low), n(r.difference?.high)])
         }
-        return lines.joined(separator: "\n") + "\n"
+        return table.csv()
     }
 }
 
