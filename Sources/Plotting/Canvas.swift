@@ -49,7 +49,7 @@ public struct Canvas: Sendable, Equatable {
         lhs.width == rhs.width && lhs.height == rhs.height && lhs.pixels == rhs.pixels
     }
 
-    /// Records `op` unless a recorded call is already running; returns whether it did.
+    /// Records `op` unless a recorded call is already running (pair with ``endRecording()``).
     mutating func beginRecording(_ op: @autoclosure () -> DrawingOperation) {
         if recordingDepth == 0 { operations.append(op()) }
         recordingDepth += 1

@@ -129,7 +129,8 @@ struct StudyOptions: ParsableArguments {
     /// These options as `probe run` arguments, every one explicit (for the scripts `probe slurm` writes);
     /// parsing them back gives the same request. `out` replaces `--out`.
     func arguments(out: String) -> [String] {
-        var a = ["--dataset", dataset ?? (try? StudyProtocol.parse(option: studyProtocol))??.defaultDataset ?? "ood"]
+        let protocolDataset = (try? StudyProtocol.parse(option: studyProtocol))?.defaultDataset
+        var a = ["--dataset", dataset ?? protocolDataset ?? "ood"]
         if studyProtocol != "none" { a += ["--protocol", studyProtocol] }
         if !saveProbeVectors.isEmpty { a += ["--save-probe-vectors"] + saveProbeVectors }
         if let model { a += ["--model", model] }

@@ -61,7 +61,7 @@ public struct SparsificationCheck: Sendable {
         return row.count
     }
 
-    /// Keeps the `k` largest-magnitude entries of every row (ties: lower index first); returns the kept norms.
+    /// Keeps the `k` largest-magnitude entries of every row (ties: lower index first).
     static func sparsify(_ buffer: UnsafeMutableBufferPointer<Float>, columns d: Int, keep k: Int) {
         for r in 0..<(buffer.count / d) {
             let row = UnsafeMutableBufferPointer(rebasing: buffer[(r * d)..<((r + 1) * d)])
@@ -112,43 +112,41 @@ public struct SparsificationCheck: Sendable {
         var rows: [Row] = []
         var keepByLadder: [String: Int] = [:]
         for (ladder, level, items) in plan {
-            var baseline: [Double] = [], sparsified: [Double] = [], shrunk: [Double] = []
-            var keep = keepByLadder[ladder]
-            if keep == nil {
-                // The easiest level comes first: measure its rows' concentration, then edit.
-                var shares: [Double] = []
-                for i in items {
-                    let (bytes, lengths) = try Self.input(reader: reader, item: i)
-                    let result = try model.forward(bytes: bytes, options: ForwardOptions(
-                        patching: .explicit(lengths), hooks: HookSet(capture: [hook]), computeLogits: false))
-                    guard let a = result.activations[hook] else { continue }
+            let inputs = try items.map { try Self.input(reader: reader, item: $0) }
+            // The easiest level comes first: its unedited forwards also capture the hook, whose rows'
+            // concentration fixes k for the ladder before any edit runs.
+            let measuresConcentration = keepByLadder[ladder] == nil
+            var baseline: [Double] = [], sparsified: [Double] = [], shrunk: [Double] = [], shares: [Double] = []
+            func loss(_ j: Int, capture: Bool = false, _ edit: ((UnsafeMutableBufferPointer<Float>) -> Void)? = nil) throws -> Double {
+                var hooks = capture ? HookSet(capture: [hook]) : HookSet()
+                if let edit { hooks.intervene(hook, .custom { buffer, _ in edit(buffer) }) }
+                let result = try model.forward(bytes: inputs[j].0, options: ForwardOptions(patching: .explicit(inputs[j].1), hooks: hooks))
+                if capture, let a = result.activations[hook] {
                     for r in 0..<a.rows {
                         shares.append(Double(Self.dimensionsHolding(energyShare, of: a.values[(r * d)..<((r + 1) * d)])) / Double(d))
                     }
                 }
-                let mean = shares.isEmpty ? 1 : shares.reduce(0, +) / Double(shares.count)
-                keep = min(d, max(1, Int((mean * Double(d)).rounded())))
-                keepByLadder[ladder] = keep
-            }
-            let k = keep!
-            for i in items {
-                let (bytes, lengths) = try Self.input(reader: reader, item: i)
-                let span = records[i].analysisSpan
-                func loss(_ edit: ((UnsafeMutableBufferPointer<Float>) -> Void)?) throws -> Double {
-                    var hooks = HookSet()
-                    if let edit { hooks.intervene(hook, .custom { buffer, _ in edit(buffer) }) }
-                    let result = try model.forward(bytes: bytes, options: ForwardOptions(patching: .explicit(lengths), hooks: hooks))
-                    guard let logits = result.logits else { return .nan }
-                    let losses = try logits.values.withUnsafeBufferPointer {
-                        try ByteEntropy.nextByteLosses(logits: $0, rows: result.inputIDs.count, vocabulary: logits.columns, ids: result.inputIDs)
-                    }
-                    let positions = span.filter { $0 < losses.count }
-                    return positions.isEmpty ? .nan : ByteEntropy.bits(fromNats: positions.reduce(0) { $0 + losses[$1] } / Double(positions.count))
+                guard let logits = result.logits else { return .nan }
+                let losses = try logits.values.withUnsafeBufferPointer {
+                    try ByteEntropy.nextByteLosses(logits: $0, rows: result.inputIDs.count, vocabulary: logits.columns, ids: result.inputIDs)
                 }
-                baseline.append(try loss(nil))
-                sparsified.append(try loss { Self.sparsify($0, columns: d, keep: k) })
-                shrunk.append(try loss { Self.shrink($0, columns: d, keep: k) })
-                done += 3
+                let positions = records[items[j]].analysisSpan.filter { $0 < losses.count }
+                return positions.isEmpty ? .nan : ByteEntropy.bits(fromNats: positions.reduce(0) { $0 + losses[$1] } / Double(positions.count))
+            }
+            for j in items.indices {
+                baseline.append(try loss(j, capture: measuresConcentration))
+                done += 1
+                progress(done, total)
+            }
+            if measuresConcentration {
+                let mean = shares.isEmpty ? 1 : shares.reduce(0, +) / Double(shares.count)
+                keepByLadder[ladder] = min(d, max(1, Int((mean * Double(d)).rounded())))
+            }
+            let k = keepByLadder[ladder]!
+            for j in items.indices {
+                sparsified.append(try loss(j) { Self.sparsify($0, columns: d, keep: k) })
+                shrunk.append(try loss(j) { Self.shrink($0, columns: d, keep: k) })
+                done += 2
                 progress(done, total)
             }
             let n = baseline.count
