@@ -4,4 +4,5 @@
 #include <cairo.h>
 #include <cairo-svg.h>
 #include <cairo-pdf.h>
+#include <fontconfig/fontconfig.h>
 #endif

@@ -108,3 +108,18 @@ extension Canvas {
         flush()
     }
 }
+
+extension Canvas {
+    /// Diagonal hatching (lines rising to the right, `spacing` pixels apart) clipped to `rect`: marks cells
+    /// whose value is not distinguishable from zero without hiding their colour.
+    public mutating func hatch(_ rect: Rect, _ c: RGBA, spacing: Double = 5, width: Double = 1) {
+        guard rect.width > 0, rect.height > 0, spacing > 0 else { return }
+        // Lines x + y = k for k from minX + minY to maxX + maxY, each cut to the rectangle.
+        var k = rect.minX + rect.minY + spacing / 2
+        while k < rect.maxX + rect.maxY {
+            let x0 = max(rect.minX, k - rect.maxY), x1 = min(rect.maxX, k - rect.minY)
+            if x1 > x0 { line(from: Point(x0, k - x0), to: Point(x1, k - x1), c, width: width) }
+            k += spacing
+        }
+    }
+}

@@ -29,6 +29,28 @@ public struct TextStyle: Sendable {
     public func colored(_ c: RGBA) -> TextStyle { var s = self; s.color = c; return s }
     public func rotatedUp() -> TextStyle { var s = self; s.rotated = true; return s }
 
+    /// `text` broken at spaces into lines at most `width` pixels wide (a word wider than `width` is split
+    /// between characters). nil or a width that fits keeps one line; an empty text gives no lines.
+    public func wrapped(_ text: String, width: Int?) -> [String] {
+        guard !text.isEmpty else { return [] }
+        guard let width, font.measure(text, scale: scale) > width else { return [text] }
+        let perLine = max(1, width / max(1, font.width * scale))
+        var lines: [String] = [], current = ""
+        for word in text.split(separator: " ", omittingEmptySubsequences: true).map(String.init) {
+            var word = word
+            while word.unicodeScalars.count > perLine {
+                if !current.isEmpty { lines.append(current); current = "" }
+                lines.append(String(String.UnicodeScalarView(word.unicodeScalars.prefix(perLine))))
+                word = String(String.UnicodeScalarView(word.unicodeScalars.dropFirst(perLine)))
+            }
+            if current.isEmpty { current = word }
+            else if current.unicodeScalars.count + 1 + word.unicodeScalars.count <= perLine { current += " " + word }
+            else { lines.append(current); current = word }
+        }
+        if !current.isEmpty { lines.append(current) }
+        return lines
+    }
+
     /// Size of the drawn box on the canvas (width, height), rotation included.
     public func size(of text: String) -> (width: Int, height: Int) {
         let w = font.measure(text, scale: scale), h = font.lineHeight(scale: scale)
@@ -38,7 +60,8 @@ public struct TextStyle: Sendable {
 
 extension Canvas {
     /// Draws one line of text anchored at `p`; returns the box it occupies (clipped drawing is silent).
-    /// Glyph pixels are blended with the style colour; the background is left untouched.
+    /// Glyph pixels are blended with the style colour; the background is left untouched. Text with characters
+    /// the bitmap font lacks is set in a system font (``SystemFonts``) when one covers it.
     @discardableResult
     public mutating func text(_ string: String, at p: Point, _ style: TextStyle) -> Rect {
         beginRecording(.text(string, at: p, style)); defer { endRecording() }
@@ -56,6 +79,17 @@ extension Canvas {
         }
         let x0 = Int(left.rounded(.down)), y0 = Int(top.rounded(.down))
         let font = style.font, s = style.scale
+        if !style.rotated, string.unicodeScalars.contains(where: { !font.hasGlyph($0) }), SystemFonts.covers(string),
+           let mask = SystemFonts.rasterize(string, anchor: p, style: style,
+                                            fontPixels: Double(font.lineHeight(scale: s)) * VectorFigure.fontScale) {
+            // Scripts the bitmap font lacks: the system font's glyphs, set as in SVG/PDF.
+            for y in 0..<mask.height {
+                for x in 0..<mask.width where mask.alpha[y * mask.width + x] > 0 {
+                    blend(mask.x + x, mask.y + y, style.color, coverage: Double(mask.alpha[y * mask.width + x]) / 255)
+                }
+            }
+            return Rect(x: Double(x0), y: Double(y0), width: Double(bw), height: Double(bh))
+        }
         var advance = 0
         for scalar in string.unicodeScalars {
             let rows = font.glyphRows(scalar)

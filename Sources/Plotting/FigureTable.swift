@@ -52,11 +52,18 @@ extension TrendChart: TabularFigure {
 
 extension LadderLayerHeatmap: TabularFigure {
     public func table() -> FigureTable {
-        var t = FigureTable(columns: ["level_index", "level", "group", "layer", "value"], notes: [title, "value: \(measureName)"])
+        var t = FigureTable(columns: ["level_index", "level", "group", "layer", "value"] + (interval == nil ? [] : ["lower", "upper"]),
+                            notes: [title, "value: \(measureName)"] + (interval.map { ["lower, upper: \($0.label)"] } ?? []))
         let columns = groups.flatMap { g in g.layerLabels.map { (g.name, $0) } }
         for (l, level) in levels.enumerated() where l < values.count {
             for (c, (group, layer)) in columns.enumerated() where c < values[l].count {
-                t.rows.append([String(l), level, group, layer, FigureTable.cell(values[l][c])])
+                var row = [String(l), level, group, layer, FigureTable.cell(values[l][c])]
+                if let interval, l < interval.lower.count, c < interval.lower[l].count, l < interval.upper.count, c < interval.upper[l].count {
+                    row += [FigureTable.cell(interval.lower[l][c]), FigureTable.cell(interval.upper[l][c])]
+                } else if interval != nil {
+                    row += ["", ""]
+                }
+                t.rows.append(row)
             }
         }
         return t

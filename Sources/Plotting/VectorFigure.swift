@@ -45,6 +45,9 @@ public struct VectorFigure: Sendable {
     public static let fontFamily = "DejaVu Sans"
     /// The PDF creation date written instead of the time of the run.
     public static let fixedDate = "2026-01-01T00:00:00Z"
+    /// Font size in canvas pixels per pixel of the bitmap font's line height (DejaVu's cap height is ~0.73
+    /// em, the bitmap fonts' ~0.6 of their cell, so 0.8 keeps text the size the layout made room for).
+    public static let fontScale = 0.8
     /// Most points per pixel accepted (a 2000-px figure at 10 pt/px is a 278-inch page).
     public static let maxPointsPerPixel = 10.0
 
@@ -190,8 +193,8 @@ public struct VectorFigure: Sendable {
         cairo_save(cr)
         defer { cairo_restore(cr) }
         let bold = style.font.name.lowercased().contains("bold")
-        cairo_select_font_face(cr, Self.fontFamily, CAIRO_FONT_SLANT_NORMAL, bold ? CAIRO_FONT_WEIGHT_BOLD : CAIRO_FONT_WEIGHT_NORMAL)
-        cairo_set_font_size(cr, Double(style.font.lineHeight(scale: style.scale)) * 0.8)
+        cairo_select_font_face(cr, SystemFonts.family(for: string) ?? Self.fontFamily, CAIRO_FONT_SLANT_NORMAL, bold ? CAIRO_FONT_WEIGHT_BOLD : CAIRO_FONT_WEIGHT_NORMAL)
+        cairo_set_font_size(cr, Double(style.font.lineHeight(scale: style.scale)) * Self.fontScale)
         setColor(style.color, on: cr)
         var font = cairo_font_extents_t(), extents = cairo_text_extents_t()
         cairo_font_extents(cr, &font)

@@ -23,6 +23,11 @@ public struct ReportBuilder: Sendable {
     public var figureFormats: [FigureFormat] = [.png]
     /// Width of each SVG/PDF figure in inches; nil = 0.75 pt per canvas pixel (96 pixels per inch).
     public var widthInches: Double? = nil
+    /// Layout and physical size of the figures (`probe report --preset`): ``FigurePreset/screen`` (the
+    /// committed reports) or ``FigurePreset/paper`` (column- and page-wide, 7.2-pt body text).
+    public var preset: FigurePreset = .screen
+    /// Colour scaling of the ladder × layer heatmaps (`probe report --heatmap-rows`).
+    public var rowScaling: LadderLayerHeatmap.RowScaling = .shared
 
     public init(path: String) { self.path = path }
 
@@ -31,7 +36,9 @@ public struct ReportBuilder: Sendable {
         defer { reader.close() }
         if let shard = try reader.shard() { throw ProbingError.shardIsNotAStudy(path: path, shard: "\(shard.index)/\(shard.count)") }
         let data = try ReportData(reader: reader)
-        let figures = try ReportFigures(data: data).all()
+        var builder = ReportFigures(data: data)
+        builder.rowScaling = rowScaling
+        let figures = try builder.all()
         let figureDirectory = URL(fileURLWithPath: directory).appendingPathComponent("figures")
         do {
             try FileManager.default.createDirectory(at: figureDirectory, withIntermediateDirectories: true)
@@ -41,8 +48,11 @@ public struct ReportBuilder: Sendable {
         var paths: [String] = []
         for f in figures {
             let target = figureDirectory.appendingPathComponent(f.fileName).path
-            let canvas = try f.figure.render()
-            try canvas.writePNG(to: target)
+            var figure = f.figure
+            figure.maxWidth = preset.maxWidth(f.span)
+            let canvas = try figure.render()
+            // Paper-preset PNGs are enlarged 3× (nearest neighbour: ~340 dpi at their printed width).
+            try (preset.maxWidth(f.span) == nil ? canvas : canvas.scaled(by: 3)).writePNG(to: target)
             paths.append(target)
             if let tabular = f.figure as? any TabularFigure {
                 // The numbers behind the figure, to restyle it without recomputing the study.
@@ -56,7 +66,7 @@ public struct ReportBuilder: Sendable {
                 }
             }
             for format in figureFormats where format != .png {
-                let pointsPerPixel = widthInches.map { $0 * 72 / Double(max(1, canvas.width)) } ?? 0.75
+                let pointsPerPixel = widthInches.map { $0 * 72 / Double(max(1, canvas.width)) } ?? preset.pointsPerPixel
                 let vectorPath = (target as NSString).deletingPathExtension + "." + format.rawValue
                 try VectorFigure(canvas, pointsPerPixel: min(VectorFigure.maxPointsPerPixel, pointsPerPixel)).write(format, to: vectorPath)
                 paths.append(vectorPath)

@@ -10,18 +10,22 @@ struct ReportFigure {
     let fileName: String
     let caption: String
     let figure: any Figure
+    /// How much of a paper page the figure is laid out for under the paper preset.
+    var span: FigureSpan = .column
 }
 
 /// Builds the report's figures from `ReportData` (stored values only).
 struct ReportFigures {
     let data: ReportData
+    /// Colour scaling of the ladder × layer heatmaps (`probe report --heatmap-rows`).
+    var rowScaling: LadderLayerHeatmap.RowScaling = .shared
 
     func all() throws -> [ReportFigure] {
         var out: [ReportFigure] = []
         for ladder in data.ladders {
             out += try trend(ladder)
             out += try effectByLayer(ladder)
-            out += ladderLayer(ladder)
+            out += try ladderLayer(ladder)
             out += try scatter(ladder)
             out += try patchLengths(ladder)
             out += try layerPosition(ladder)
@@ -127,7 +131,7 @@ struct ReportFigures {
 
     // MARK: Ladder × layer heatmaps
 
-    func ladderLayer(_ ladder: String) -> [ReportFigure] {
+    func ladderLayer(_ ladder: String) throws -> [ReportFigure] {
         let column = data.primaryColumn
         var groups: [LadderLayerHeatmap.LayerGroup] = []
         var hooks: [String] = []
@@ -147,19 +151,29 @@ struct ReportFigures {
         }
         let absolute = levels.indices.map { l in tables.map { t in mean(t.map { $0[l] }) } }
         let change = levels.indices.map { l in tables.map { t in mean(t.map { $0[l] - $0[0] }) } }
+        // Per cell, the 95 % percentile bootstrap interval of the mean change over items (as the trend bands).
+        let changeSeries = try tables.map { t in try levelMeans(t.map { row in row.map { $0 - row[0] } }) }
+        var changeFigure = LadderLayerHeatmap(title: "\(ladder): change in \(column) from level 0 (probe position)",
+                                              subtitle: "mean over items of (value at level − value at level 0) · columns: each block's residual stream (hook_resid_post)",
+                                              measureName: Self.axisLabel(column), levels: levels, groups: groups, values: change,
+                                              mode: .changeFromBase)
+        changeFigure.interval = LadderLayerHeatmap.Interval(
+            lower: levels.indices.map { l in changeSeries.map { $0.lower?[l] ?? .nan } },
+            upper: levels.indices.map { l in changeSeries.map { $0.upper?[l] ?? .nan } },
+            label: "95% percentile bootstrap interval of the mean change over items")
+        changeFigure.rowScaling = rowScaling
+        var absoluteFigure = LadderLayerHeatmap(title: "\(ladder): mean \(column) at the probe position",
+                                                subtitle: "columns: each block's residual stream (hook_resid_post)",
+                                                measureName: Self.axisLabel(column), levels: levels, groups: groups, values: absolute)
+        absoluteFigure.rowScaling = rowScaling
         let name = Self.safe(ladder)
         return [
             ReportFigure(fileName: "ladder_layer_change_\(name).png",
                          caption: "Within-item change of \(column) from level 0, per level and residual-stream layer, at the probe position (\(ladder)).",
-                         figure: LadderLayerHeatmap(title: "\(ladder): change in \(column) from level 0 (probe position)",
-                                                    subtitle: "mean over items of (value at level − value at level 0) · columns: each block's residual stream (hook_resid_post)",
-                                                    measureName: Self.axisLabel(column), levels: levels, groups: groups, values: change,
-                                                    mode: .changeFromBase)),
+                         figure: changeFigure, span: .page),
             ReportFigure(fileName: "ladder_layer_\(name).png",
                          caption: "Mean \(column) per level and residual-stream layer at the probe position (\(ladder)).",
-                         figure: LadderLayerHeatmap(title: "\(ladder): mean \(column) at the probe position",
-                                                    subtitle: "columns: each block's residual stream (hook_resid_post)",
-                                                    measureName: Self.axisLabel(column), levels: levels, groups: groups, values: absolute)),
+                         figure: absoluteFigure, span: .page),
         ]
     }
 
@@ -274,7 +288,7 @@ struct ReportFigures {
             let stored = try data.reader.item(at: i)
             let v = view(stored)
             let rows = hooks.compactMap { hook in
-                hookValues(stored, v, hook: hook, column: column).map { ByteStripFigure.HookRow(name: hook, values: $0.values, unit: $0.unit) }
+                hookValues(stored, v, hook: hook, column: column).map { ByteStripFigure.HookRow(name: hook, values: $0.values, unit: $0.unit, shortName: Self.compactLabel(hook)) }
             }
             let figure = ByteStripFigure(title: "\(ladder) · level \(record.levelIndex) (\(record.levelName)) · item \(record.baseItemID)",
                                          subtitle: "background: entropy of the entropy model about each byte; rows: \(column) per position",
@@ -282,7 +296,7 @@ struct ReportFigures {
                                          sparsityLabel: column)
             return ReportFigure(fileName: "strip_\(Self.safe(ladder))_L\(record.levelIndex)_\(Self.safe(record.baseItemID)).png",
                                 caption: "Byte strip of \(record.baseItemID) at level \(record.levelIndex) (\(record.levelName)).",
-                                figure: figure)
+                                figure: figure, span: .page)
         }
     }
 
@@ -308,7 +322,7 @@ struct ReportFigures {
                                               measureName: column, blocks: blocks, byteCount: v.bytes.count, patchStarts: v.patchStarts)
             return ReportFigure(fileName: "layer_position_\(Self.safe(ladder))_L\(record.levelIndex).png",
                                 caption: "\(column) per layer and position for \(record.baseItemID) at level \(record.levelIndex) (\(record.levelName)).",
-                                figure: figure)
+                                figure: figure, span: .page)
         }
     }
 }

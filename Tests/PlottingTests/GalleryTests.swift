@@ -8,15 +8,21 @@ import Testing
 @Suite struct GalleryTests {
     static let outDir = ProcessInfo.processInfo.environment["BYTELENS_GALLERY_DIR"]
 
-    func emit(_ figure: some Figure, _ name: String) throws -> Canvas {
+    /// Renders the screen layout (`<name>.png`) and the paper preset (`<name>.svg`, `<name>.pdf` and the 3×
+    /// `<name>-paper.png`) laid out for `span`.
+    @discardableResult
+    func emit<F: Figure>(_ figure: F, _ name: String, span: FigureSpan = .column) throws -> Canvas {
         let canvas = try figure.render()
         #expect(canvas.width > 200 && canvas.height > 100)
         #expect(Set(stride(from: 0, to: canvas.pixels.count, by: 4).map { canvas.pixels[$0] }).count > 8)
+        let paper = try FigurePreset.paper.apply(figure, span: span).render()
+        // The paper layout is exactly as wide as its column or page (none of these figures is naturally narrower).
+        #expect(paper.width == FigurePreset.paper.maxWidth(span), "\(name): paper width \(paper.width)")
         if let dir = Self.outDir {
             try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
             try canvas.writePNG(to: dir + "/" + name + ".png")
-            // The vector versions, 6.75 inches wide (a full page's text width).
-            let vector = try VectorFigure(canvas, pointsPerPixel: 6.75 * 72 / Double(canvas.width))
+            try paper.scaled(by: 3).writePNG(to: dir + "/" + name + "-paper.png")
+            let vector = try VectorFigure(paper, pointsPerPixel: FigurePreset.paper.pointsPerPixel)
             try vector.write(.svg, to: dir + "/" + name + ".svg")
             try vector.write(.pdf, to: dir + "/" + name + ".pdf")
         }
@@ -41,7 +47,28 @@ import Testing
             subtitle: "ood/typos-3 · item 17 · \(bytes.count) bytes, \(starts.count) patches",
             bytes: bytes, entropy: entropy, patchStarts: starts, hookRows: hooks,
             sparsityLabel: "Hoyer sparsity")
-        _ = try emit(figure, "byte-strip")
+        try emit(figure, "byte-strip", span: .page)
+    }
+
+    /// Strips of text in scripts the bitmap font lacks: each character in its own script over its bytes.
+    @Test(arguments: [("byte-strip-cjk", Synthetic.cjk), ("byte-strip-devanagari", Synthetic.devanagari)])
+    func scriptStrip(_ name: String, _ text: String) throws {
+        var rng = SplitMix64(seed: 7)
+        let bytes = Array(text.utf8)
+        let entropy = Synthetic.entropy(bytes, rng: &rng)
+        let starts = Synthetic.patches(entropy: entropy)
+        let figure = ByteStripFigure(
+            title: "Entropy and Hoyer sparsity along one item (\(name.dropFirst("byte-strip-".count)))",
+            subtitle: "\(bytes.count) bytes, \(starts.count) patches", bytes: bytes, entropy: entropy, patchStarts: starts,
+            hookRows: [.init(name: "encoder.blocks.0.hook_resid_post", values: entropy.map { 0.25 + 0.04 * $0 + 0.05 * rng.uniform() },
+                             unit: .bytes, shortName: "E0 res"),
+                       .init(name: "global.blocks.12.hook_resid_post", values: starts.indices.map { _ in 0.3 + 0.3 * rng.uniform() },
+                             unit: .patches, shortName: "G12 res")],
+            sparsityLabel: "Hoyer sparsity")
+        let canvas = try emit(figure, name, span: .page)
+        // No character of these texts falls back to hex: every multi-byte span has a font.
+        #expect(ByteSpan.spans(bytes).allSatisfy { $0.text != nil || bytes[$0.start] < 0x80 }, "\(name): a character shown as hex")
+        #expect(canvas.width > 400)
     }
 
     static let levels = ["clean", "typos-1", "typos-3", "typos-5", "case-flip", "leet", "homoglyph",
@@ -73,7 +100,7 @@ import Testing
                 subtitle: "ood/typos-3 · item 17 · " + (axis == .bytes ? "global (per-patch) rows stretched over their bytes"
                                                                     : "encoder/decoder (per-byte) rows averaged over each patch"),
                 measureName: "Hoyer sparsity", blocks: blocks, byteCount: bytes.count, patchStarts: starts, xAxis: axis)
-            _ = try emit(figure, "layer-position-heatmap-\(axis.rawValue)")
+            _ = try emit(figure, "layer-position-heatmap-\(axis.rawValue)", span: .page)
         }
     }
 
@@ -90,18 +117,26 @@ import Testing
         }
         _ = try emit(LadderLayerHeatmap(
             title: "Mean Hoyer sparsity per level and layer", subtitle: "ood ladder · 40 items per level",
-            measureName: "Hoyer sparsity", levels: Self.levels, groups: groups, values: mean), "ladder-layer-mean")
+            measureName: "Hoyer sparsity", levels: Self.levels, groups: groups, values: mean), "ladder-layer-mean", span: .page)
         let change = mean.map { row in zip(row, mean[0]).map { $0 - $1 } }
-        _ = try emit(LadderLayerHeatmap(
+        // With a 95 % interval per cell: cells whose interval includes 0 are hatched.
+        var withCI = LadderLayerHeatmap(
             title: "Within-item change in Hoyer sparsity from level 0", subtitle: "ood ladder · mean over 40 items",
-            measureName: "Hoyer", levels: Self.levels, groups: groups, values: change, mode: .changeFromBase),
-            "ladder-layer-change")
+            measureName: "Hoyer", levels: Self.levels, groups: groups, values: change, mode: .changeFromBase)
+        let half = change.map { row in row.map { _ in 0.006 + 0.01 * rng.uniform() } }
+        withCI.interval = .init(lower: zip(change, half).map { zip($0, $1).map { $0 - $1 } },
+                                upper: zip(change, half).map { zip($0, $1).map { $0 + $1 } }, label: "95% bootstrap CI of the mean change")
+        try emit(withCI, "ladder-layer-change", span: .page)
+        var perRow = withCI
+        perRow.rowScaling = .perRow
+        perRow.title = "Within-item change from level 0, each level scaled to its own range"
+        try emit(perRow, "ladder-layer-change-per-row", span: .page)
         // Few layers: wide cells carry value annotations.
         let small = Array(groups[0...0]) + [LadderLayerHeatmap.LayerGroup(name: "global", layerLabels: (0..<12).map(String.init))]
         let smallValues = change.map { Array($0.prefix(13)) }
         _ = try emit(LadderLayerHeatmap(
             title: "Change from level 0 (13 layers, annotated)", measureName: "Gini", levels: Self.levels,
-            groups: small, values: smallValues, mode: .changeFromBase), "ladder-layer-change-annotated")
+            groups: small, values: smallValues, mode: .changeFromBase), "ladder-layer-change-annotated", span: .page)
     }
 
     @Test func trendChart() throws {

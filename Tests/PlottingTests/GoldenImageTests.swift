@@ -63,6 +63,25 @@ import Testing
         try check(f.render(), "byte-strip")
     }
 
+    /// A strip of CJK, Devanagari (a consonant and a vowel sign) and Cyrillic: glyphs from the system fonts.
+    static func scriptStrip() -> ByteStripFigure {
+        let bytes = Array("漢क\u{093F}д!".utf8)
+        return ByteStripFigure(title: "scripts", bytes: bytes, entropy: bytes.indices.map { Double($0 % 5) }, patchStarts: [0, 3, 9],
+                               hookRows: [.init(name: "g.1", values: [0.2, 0.5, 0.4], unit: .patches)], sparsityLabel: "hoyer", bytesPerLine: 16)
+    }
+
+    @Test func scriptStrip() throws {
+        try check(Self.scriptStrip().render(), "script-strip")
+    }
+
+    /// The trend chart's paper layout (column width, legends above the plots, wrapped text).
+    @Test func trendPaper() throws {
+        let f = TrendChart(title: "a trend whose title is longer than one column", levels: ["first level", "second level", "third"], panels: [
+            .init(title: "H", yLabel: "bits", series: [.init(name: "mean", mean: [1, 1.5, 2.5], lower: [0.8, 1.2, 2.1], upper: [1.2, 1.8, 2.9])]),
+        ], caption: "a caption that wraps over more than one line of a narrow column")
+        try check(FigurePreset.paper.apply(f, span: .column).render(), "trend-paper")
+    }
+
     @Test func layerPositionHeatmap() throws {
         let f = LayerPositionHeatmap(
             title: "layers", measureName: "hoyer",

@@ -23,10 +23,14 @@ struct SplitMix64 {
 }
 
 enum Synthetic {
+    /// Mixed Chinese and Japanese (written for these tests).
+    static let cjk = "字节模型逐个读取字节，难以预测的地方开始新的片段。東京の天気は晴れ、気温は二十度です。"
+    /// Hindi in Devanagari (written for these tests): conjuncts and vowel signs.
+    static let devanagari = "बाइट मॉडल हर अक्षर को पढ़ता है; जहाँ अगला बाइट कठिन हो, वहाँ नया खंड शुरू होता है।"
     static let text = """
     The entropy model reads bytes one at a time; where the next byte is hard to guess, a new patch begins. \
     Rare words like "Przewalski" or numbers such as 3.14159 split into short patches, while common \
-    phrases ride along in long ones. Ünïcödé bytes (é, ß, 漢字) and a tab\there show as hex.
+    phrases ride along in long ones. Ünïcödé bytes (é, ß, 漢字) are drawn over their bytes; a tab\there shows as hex.
     """
 
     /// Per-byte entropy with spikes at word starts, digits and non-ASCII bytes.

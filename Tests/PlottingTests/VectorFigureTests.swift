@@ -39,16 +39,20 @@ import Testing
         #expect(try figure.data(.png) == (try primitives().pngData()))
     }
 
-    @Test func svgGolden() throws {
-        let svg = try VectorFigure(primitives(), pointsPerPixel: 2).data(.svg)
-        let path = GoldenImageTests.sourceGoldenDir.appendingPathComponent("primitives.svg").path
+    /// SVG goldens: every primitive, and a byte strip in three scripts (glyph outlines from DejaVu Sans,
+    /// Noto Sans Devanagari and Droid Sans Fallback).
+    @Test(arguments: ["primitives", "script-strip"])
+    func svgGolden(_ name: String) throws {
+        let canvas = name == "primitives" ? primitives() : try GoldenImageTests.scriptStrip().render()
+        let svg = try VectorFigure(canvas, pointsPerPixel: 2).data(.svg)
+        let path = GoldenImageTests.sourceGoldenDir.appendingPathComponent(name + ".svg").path
         if GoldenImageTests.update {
             try Data(svg).write(to: URL(fileURLWithPath: path))
             return
         }
         guard VectorFigure.cairoVersion == Self.goldenCairo else { return }
-        let url = try #require(Bundle.module.url(forResource: "primitives", withExtension: "svg", subdirectory: "Golden"))
-        #expect(try [UInt8](Data(contentsOf: url)) == svg, "SVG differs from the golden (Cairo \(VectorFigure.cairoVersion))")
+        let url = try #require(Bundle.module.url(forResource: name, withExtension: "svg", subdirectory: "Golden"))
+        #expect(try [UInt8](Data(contentsOf: url)) == svg, "\(name).svg differs from the golden (Cairo \(VectorFigure.cairoVersion))")
     }
 
     @Test func badScalesAndFormatsAreRefused() {

@@ -194,6 +194,37 @@ import Testing
     }
 }
 
+extension EndToEndTests {
+    /// `probe report --preset paper --format pdf,svg,png`: every figure in every format, each as wide as its
+    /// column (3.3 in) or page (6.9 in); per-row heatmaps say so.
+    @Test func paperPresetWritesEveryFigureInEveryFormat() throws {
+        let dir = try TemporaryDirectory()
+        let dataset = try TinyLadder.write(in: dir)
+        let outcome = try isolatedRunner(try StudyPlan.prepare(TinyLadder.request(dataset: dataset, out: dir.file("out")))).run()
+        var builder = ReportBuilder(path: outcome.finalPath)
+        builder.preset = .paper
+        builder.figureFormats = [.pdf, .svg, .png]
+        builder.rowScaling = .perRow
+        let output = try builder.write(to: dir.file("paper"))
+        let pngs = output.figurePaths.filter { $0.hasSuffix(".png") }
+        #expect(pngs.count == outcome.report!.figurePaths.count)
+        for png in pngs {
+            let base = (png as NSString).deletingPathExtension
+            for ext in ["svg", "pdf"] { #expect(output.figurePaths.contains(base + "." + ext), "\(base).\(ext)") }
+            let svg = try String(contentsOfFile: base + ".svg", encoding: .utf8)
+            // Cairo writes the page width in points: 3.3 in = 237.6 pt for a column, 6.9 in = 496.8 pt for a page.
+            let width = svg.range(of: "width=\"").map { Double(svg[$0.upperBound...].prefix { $0 != "p" }) ?? 0 } ?? 0
+            let name = (base as NSString).lastPathComponent
+            let columnWide = ["trend_", "effect_by_layer_", "scatter_", "patch_lengths_"].contains { name.hasPrefix($0) }
+            if columnWide { #expect(abs(width - 237.44) < 0.01, "\(name).svg is \(width) pt wide") }
+            #expect(width <= 496.64 + 0.01, "\(name).svg is \(width) pt wide")
+        }
+        // The change heatmap's CSV carries each cell's interval (its hatching).
+        let csv = try #require(pngs.first { $0.contains("ladder_layer_change_") }).replacingOccurrences(of: ".png", with: ".csv")
+        #expect(try String(contentsOfFile: csv, encoding: .utf8).contains("level_index,level,group,layer,value,lower,upper"))
+    }
+}
+
 extension Array {
     func repeated(_ times: Int) -> [Element] { (0..<times).flatMap { _ in self } }
 }

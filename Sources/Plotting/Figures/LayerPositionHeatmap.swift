@@ -32,6 +32,7 @@ public struct LayerPositionHeatmap: Figure {
     public var colormap: Colormap
     /// Colour range; nil uses the finite min...max of all cells.
     public var range: ClosedRange<Double>?
+    public var maxWidth: Int? = nil
 
     public init(title: String, subtitle: String? = nil, measureName: String, blocks: [Block], byteCount: Int,
                 patchStarts: [Int], xAxis: PositionUnit = .bytes, colormap: Colormap = .viridis,
@@ -91,17 +92,9 @@ public struct LayerPositionHeatmap: Figure {
         let aligned = try alignedRows()
         let positions = xAxis == .bytes ? byteCount : patchStarts.count
         guard positions > 0 else { throw PlottingError.invalidInput(field: "byteCount", message: "no positions to plot") }
-        // Long items are averaged over bins of `bin` positions so the image stays at most ~1200 columns wide.
-        let bin = (positions + Self.maxColumns - 1) / Self.maxColumns
-        let columns = (positions + bin - 1) / bin
-        let rows = bin == 1 ? aligned : aligned.map { $0.map { Self.binned($0, bin) } }
-        let cRange = widened(range ?? finiteRange(rows.joined().joined()))
-
         let totalRows = blocks.reduce(0) { $0 + $1.layerLabels.count }
         let rowH = totalRows <= 24 ? 16 : totalRows <= 48 ? 12 : 8
-        let cellW = max(1, min(24, 960 / columns))
         let blockGap = 6
-        let plotW = cellW * columns
         let plotH = totalRows * rowH + (blocks.count - 1) * blockGap
         let tickStyle = TextStyle.label.aligned(.right, .middle)
         let labelStep = rowH >= 12 ? 1 : 2
@@ -111,14 +104,32 @@ public struct LayerPositionHeatmap: Figure {
         let marksLabelW = showPatchMarks ? BitmapFont.small.measure("patch starts") + 6 : 0
         let plotX = Layout.margin + max(blockLabelW + 12 + layerLabelW + 10, marksLabelW)
         let barH = max(120, min(320, plotH))
-        let barExtent = Canvas.colorBarExtent(range: cRange, height: barH, label: measureName)
-        let titleW = max(TextStyle.title.size(of: title).width, TextStyle.label.size(of: subtitle ?? "").width)
-        let width = max(plotX + plotW + 24 + 16 + barExtent + Layout.margin, titleW + 2 * Layout.margin)
-        let headerH = Layout.margin + 16 + 4 + (subtitle == nil ? 0 : 16) + Layout.titleGap
+        // Long items are averaged over bins of `bin` positions so the image stays at most ~1200 columns wide
+        // (or as wide as a width budget leaves for the plot). The colour range is that of the binned rows.
+        let naturalBin = (positions + Self.maxColumns - 1) / Self.maxColumns
+        let binnedRows = { (bin: Int) in bin == 1 ? aligned : aligned.map { $0.map { Self.binned($0, bin) } } }
+        let naturalRows = binnedRows(naturalBin)
+        let naturalRange = widened(range ?? finiteRange(naturalRows.joined().joined()))
+        var barExtent = Canvas.colorBarExtent(range: naturalRange, height: barH, label: measureName)
+        let budget = maxWidth.map { max(100, $0 - plotX - 24 - 16 - barExtent - Layout.margin) }
+        let naturalCellW = max(1, min(24, 960 / ((positions + naturalBin - 1) / naturalBin)))
+        let naturalWidth = max(plotX + naturalCellW * ((positions + naturalBin - 1) / naturalBin) + 24 + 16 + barExtent + Layout.margin,
+                               Canvas.headerWidth(title, subtitle))
+        let compact = maxWidth.map { $0 < naturalWidth } ?? false
+        let bin = compact ? max(naturalBin, (positions + budget! - 1) / budget!) : naturalBin
+        let columns = (positions + bin - 1) / bin
+        let rows = bin == naturalBin ? naturalRows : binnedRows(bin)
+        let cRange = bin == naturalBin ? naturalRange : widened(range ?? finiteRange(rows.joined().joined()))
+        barExtent = Canvas.colorBarExtent(range: cRange, height: barH, label: measureName)
+        let cellW = compact ? max(1, min(24, budget! / columns)) : naturalCellW
+        let plotW = cellW * columns
+        let width = compact ? max(maxWidth!, plotX + plotW + 24 + 16 + barExtent + Layout.margin) : naturalWidth
+        let wrap: Int? = compact ? width : nil
+        let headerH = Canvas.headerHeight(title, subtitle, width: wrap)
         let patchMarks = showPatchMarks ? 12 : 0
         let height = headerH + patchMarks + max(plotH, barH) + 8 + 14 + 6 + 14 + Layout.margin + 4
         var canvas = Canvas(width: width, height: height)
-        let top = canvas.title(title, subtitle: subtitle) + patchMarks
+        let top = canvas.title(title, subtitle: subtitle, width: wrap) + patchMarks
 
         var y = top
         for (b, block) in blocks.enumerated() {

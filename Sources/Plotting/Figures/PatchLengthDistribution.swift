@@ -14,6 +14,7 @@ public struct PatchLengthDistribution: Figure {
     public var lengths: [[Int]]
     public var xLabel: String
     public var yLabel: String
+    public var maxWidth: Int? = nil
 
     public init(title: String, subtitle: String? = nil, levels: [String], lengths: [[Int]],
                 xLabel: String = "difficulty level", yLabel: String = "patch length (bytes)") {
@@ -48,22 +49,31 @@ public struct PatchLengthDistribution: Figure {
         let ticks = NiceTicks(0, cap, target: 6)
         let domain = 0...max(ticks.niceRange.upperBound, cap)
 
-        let plotW = max(440, min(960, 78 * levels.count)), plotH = 360
         let tickW = ticks.labels.map { TextStyle.label.size(of: $0).width }.max() ?? 0
         let plotX = Layout.margin + 14 + 8 + tickW + 10
-        let slot = Double(plotW) / Double(levels.count)
-        let levelW = levels.map { TextStyle.label.size(of: $0).width }.max() ?? 0
-        let rotate = Double(levelW) + 6 > slot
-        let xLabelsH = (rotate ? levelW : 14) + 8 + 6 + 14
+        let naturalPlotW = max(440, min(960, 78 * levels.count))
         let legend = "violin: length histogram · box: quartiles · whiskers: 5th–95th pct · diamond: mean"
             + (clippedCount > 0 ? " · triangle: +count ≤ max of the \(clippedCount) patches longer than \(Int(cap)) bytes" : "")
-        let titleW = max(TextStyle.title.size(of: title).width, TextStyle.label.size(of: subtitle ?? "").width,
-                         TextStyle.label.size(of: legend).width)
-        let width = max(plotX + plotW + Layout.margin + 8, titleW + 2 * Layout.margin)
-        let headerH = Layout.margin + 16 + 4 + (subtitle == nil ? 0 : 16) + Layout.titleGap
-        let height = headerH + 18 + plotH + xLabelsH + 24 + Layout.margin
+        let naturalWidth = max(plotX + naturalPlotW + Layout.margin + 8, Canvas.headerWidth(title, subtitle),
+                               TextStyle.label.size(of: legend).width + 2 * Layout.margin)
+        let compact = maxWidth.map { $0 < naturalWidth } ?? false
+        let plotW = compact ? max(160, maxWidth! - plotX - Layout.margin - 8) : naturalPlotW
+        let plotH = compact ? 220 : 360
+        let slot = Double(plotW) / Double(levels.count)
+        let (tickLabels, rotate, key) = levelTicks(levels, slot: slot, maxHeight: compact ? plotH / 2 : nil)
+        let tickLabelW = tickLabels.map { TextStyle.label.size(of: $0).width }.max() ?? 0
+        let xLabelsH = (rotate ? tickLabelW : 14) + 8 + 6 + 14
+        // Patch counts above the violins: "n = 123", or the bare number where that does not fit its slot.
+        let countText = { (n: Int) in Double(BitmapFont.small.measure("n = \(n)")) + 4 > slot ? "\(n)" : "n = \(n)" }
+        let bareCounts = sorted.contains { countText($0.count) == "\($0.count)" }
+        let caption = [legend + (bareCounts ? " · numbers above: patches per level" : ""), key].compactMap { $0 }.joined(separator: " · ")
+        let width = compact ? max(maxWidth!, plotX + plotW + Layout.margin + 8) : naturalWidth
+        let wrap: Int? = compact ? width : nil
+        let captionLines = Canvas.captionLines(caption, width: wrap)
+        let headerH = Canvas.headerHeight(title, subtitle, width: wrap)
+        let height = headerH + 18 + plotH + xLabelsH + 24 + (captionLines.count - 1) * (BitmapFont.regular.height + 2) + Layout.margin
         var canvas = Canvas(width: width, height: height)
-        let top = canvas.title(title, subtitle: subtitle) + 18
+        let top = canvas.title(title, subtitle: subtitle, width: wrap) + 18
         let plot = Rect(x: Double(plotX), y: Double(top), width: Double(plotW), height: Double(plotH))
         let ys = LinearScale(domain: domain, from: plot.maxY - 0.5, to: plot.minY + 0.5)
         canvas.yAxis(plot, scale: ys, ticks: ticks, label: yLabel)
@@ -72,7 +82,7 @@ public struct PatchLengthDistribution: Figure {
         let violin = RGBA(hex: 0x56B4E9), boxColor = RGBA(hex: 0x0072B2)
         for (i, values) in sorted.enumerated() {
             let cx = xs(Double(i))
-            canvas.text("n = \(values.count)", at: Point(cx, plot.minY - 4),
+            canvas.text(countText(values.count), at: Point(cx, plot.minY - 4),
                         TextStyle(font: .small, color: .midGrey, hAlign: .center, vAlign: .bottom))
             guard !values.isEmpty else { continue }
             let longer = values.filter { $0 > cap }
@@ -114,9 +124,8 @@ public struct PatchLengthDistribution: Figure {
             }
         }
         canvas.stroke(plot, .ink)
-        canvas.xAxis(plot, positions: levels.indices.map { xs(Double($0)) }, labels: levels, label: xLabel, forceRotate: rotate)
-        canvas.text(legend, at: Point(Double(width) / 2, Double(height - Layout.margin)),
-                    TextStyle.label.colored(RGBA(hex: 0x555555)).aligned(.center, .bottom))
+        canvas.xAxis(plot, positions: levels.indices.map { xs(Double($0)) }, labels: tickLabels, label: xLabel, forceRotate: rotate)
+        canvas.caption(captionLines, x: Layout.margin, bottom: height - Layout.margin, centred: !compact)
         return canvas
     }
 }

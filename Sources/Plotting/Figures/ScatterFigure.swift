@@ -29,6 +29,7 @@ public struct ScatterFigure: Figure {
     /// from many texts whose clusters a single pooled line would misdescribe (the report's patch scatter,
     /// whose test is a within-text partial correlation).
     public var drawsFitLine = true
+    public var maxWidth: Int? = nil
 
     public init(title: String, xLabel: String, yLabel: String, x: [Double], y: [Double],
                 densityThreshold: Int = 2000, bins: Int = 72, fit: LinearFit? = nil, note: String? = nil,
@@ -67,7 +68,6 @@ public struct ScatterFigure: Figure {
         guard x.count == y.count else {
             throw PlottingError.invalidInput(field: "y", message: "\(y.count) values for \(x.count) x values")
         }
-        let plotW = Self.plotW, plotH = Self.plotH
         let (px, py, fit, xt, yt, nx, ny, counts) = binned()
         var annotation = "n = \(px.count)"
         if let fit {
@@ -82,13 +82,18 @@ public struct ScatterFigure: Figure {
         let maxCount = counts.max() ?? 0
         let logRange = 0...max(0.5, log10(Double(max(1, maxCount))))
         let barLabel = "log10 \(pointLabel) per bin"
-        let barExtent = density ? 24 + 16 + Canvas.colorBarExtent(range: logRange, height: plotH, label: barLabel) : 0
-        let titleW = max(TextStyle.title.size(of: title).width, TextStyle.label.size(of: annotation).width)
-        let width = max(plotX + plotW + barExtent + Layout.margin + 8, titleW + 2 * Layout.margin)
-        let headerH = Layout.margin + 16 + 4 + 16 + Layout.titleGap
+        let barExtent = { (h: Int) in density ? 24 + 16 + Canvas.colorBarExtent(range: logRange, height: h, label: barLabel) : 0 }
+        let naturalWidth = max(plotX + Self.plotW + barExtent(Self.plotH) + Layout.margin + 8, Canvas.headerWidth(title, annotation))
+        // Within a width budget the plot keeps its 4:3 aspect (the bins' shape) and shrinks to fit.
+        let compact = maxWidth.map { $0 < naturalWidth } ?? false
+        let plotW = compact ? max(160, maxWidth! - plotX - barExtent(240) - Layout.margin - 8) : Self.plotW
+        let plotH = compact ? plotW * Self.plotH / Self.plotW : Self.plotH
+        let width = compact ? max(maxWidth!, plotX + plotW + barExtent(plotH) + Layout.margin + 8) : naturalWidth
+        let wrap: Int? = compact ? width : nil
+        let headerH = Canvas.headerHeight(title, annotation, width: wrap)
         let height = headerH + plotH + 8 + 14 + 6 + 14 + Layout.margin + 4
         var canvas = Canvas(width: width, height: height)
-        let top = canvas.title(title, subtitle: annotation)
+        let top = canvas.title(title, subtitle: annotation, width: wrap)
         let plot = Rect(x: Double(plotX), y: Double(top), width: Double(plotW), height: Double(plotH))
         let xs = LinearScale(domain: xDomain, from: plot.minX, to: plot.maxX)
         let ys = LinearScale(domain: yDomain, from: plot.maxY, to: plot.minY)

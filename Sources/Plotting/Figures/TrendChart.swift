@@ -46,6 +46,7 @@ public struct TrendChart: Figure {
     /// Caption under the chart, e.g. "bands: 95% bootstrap CI over items".
     public var caption: String?
     public var levelScale: LevelScale
+    public var maxWidth: Int? = nil
 
     public init(title: String, subtitle: String? = nil, levels: [String], xLabel: String = "difficulty level",
                 panels: [Panel], caption: String? = "shaded: 95% bootstrap confidence interval", levelScale: LevelScale = .numeric) {
@@ -94,33 +95,50 @@ public struct TrendChart: Figure {
                 }
             }
         }
-        let plotW = max(420, min(900, 64 * levels.count))
-        // Panels are at least 230 px tall, taller when the legend beside them needs more room.
-        let legendRows = panels.map(\.series.count).max() ?? 0
-        let plotH = max(230, 6 + (BitmapFont.regular.height + 4) * legendRows + 2)
-        let panelGap = 44
         let axes = panels.map(Self.yAxis)
         let tickW = axes.flatMap { $0.ticks.labels }.map { TextStyle.label.size(of: $0).width }.max() ?? 0
         let plotX = Layout.margin + 14 + 8 + tickW + 10
         let legendW = panels.flatMap(\.series).map { TextStyle.label.size(of: $0.name).width }.max().map { $0 + 8 + 24 + 6 + 8 } ?? 0
-        let levelW = levels.map { TextStyle.label.size(of: $0).width }.max() ?? 0
+        // Natural layout: legends beside the panels. Within a width budget: legends above each plot, the plot
+        // as wide as the budget allows, wrapped text, and level names keyed by index when rotated names
+        // would be taller than the plot itself.
+        let compact = maxWidth.map { $0 < max(plotX + 420 + 16 + legendW + Layout.margin, Canvas.headerWidth(title, subtitle)) } ?? false
+        let plotW = compact ? max(160, maxWidth! - plotX - Layout.margin - 8) : max(420, min(900, 64 * levels.count))
+        let legendRows = panels.map(\.series.count).max() ?? 0
+        let plotH = compact ? 120 : max(230, 6 + (BitmapFont.regular.height + 4) * legendRows + 2)
+        let panelGap = compact ? 18 : 44
         let slot = Double(plotW) / Double(levels.count)
-        let rotate = Double(levelW) + 6 > slot
-        let xLabelsH = (rotate ? levelW : 14) + 8 + 6 + 14
-        let titleW = max(TextStyle.title.size(of: title).width, TextStyle.label.size(of: subtitle ?? "").width)
-        let captionW = fullCaption.map { plotX + TextStyle.label.size(of: $0).width + Layout.margin } ?? 0
-        let width = max(plotX + plotW + 16 + legendW + Layout.margin, titleW + 2 * Layout.margin, captionW)
-        let headerH = Layout.margin + 16 + 4 + (subtitle == nil ? 0 : 16) + Layout.titleGap
-        let captionH = fullCaption == nil ? 0 : 22
-        let height = headerH + panels.count * (plotH + 20) + (panels.count - 1) * panelGap + xLabelsH + captionH + Layout.margin
+        let (tickLabels, rotate, key) = levelTicks(levels, slot: slot, maxHeight: compact ? plotH : nil)
+        let caption = [fullCaption, key].compactMap { $0 }.joined(separator: " · ")
+        let tickLabelW = tickLabels.map { TextStyle.label.size(of: $0).width }.max() ?? 0
+        let xLabelsH = (rotate ? tickLabelW : 14) + 8 + 6 + 14
+        let naturalWidth = max(plotX + plotW + 16 + legendW + Layout.margin, Canvas.headerWidth(title, subtitle),
+                               fullCaption.map { plotX + TextStyle.label.size(of: $0).width + Layout.margin } ?? 0)
+        let width = compact ? max(maxWidth!, plotX + plotW + Layout.margin + 8) : naturalWidth
+        let wrap: Int? = compact ? width : nil
+        let captionLines = Canvas.captionLines(caption, width: wrap)
+        let panelTitleStyle = TextStyle(font: .bold, vAlign: .bottom)
+        let panelTitles = panels.map { panelTitleStyle.wrapped($0.title, width: compact ? width - plotX + 22 : nil) }
+        let legendHeight = { (n: Int) in n == 0 ? 0 : 6 + (BitmapFont.regular.height + 4) * n + 2 + 6 }
+        // Space above each plot: the panel title's lines, and in compact layouts the legend.
+        let above = panels.indices.map { p in
+            (compact ? (panelTitles[p].count - 1) * (BitmapFont.bold.height + 2) + legendHeight(panels[p].series.count) : 0)
+        }
+        let headerH = Canvas.headerHeight(title, subtitle, width: wrap)
+        let captionH = captionLines.isEmpty ? 0 : 22 + (captionLines.count - 1) * (BitmapFont.regular.height + 2)
+        let height = headerH + panels.count * (plotH + 20) + above.reduce(0, +) + (panels.count - 1) * panelGap + xLabelsH + captionH + Layout.margin
         var canvas = Canvas(width: width, height: height)
-        var top = canvas.title(title, subtitle: subtitle) + 20
+        var top = canvas.title(title, subtitle: subtitle, width: wrap) + 20
         let xScale = LinearScale(domain: -0.5...(Double(levels.count) - 0.5), from: Double(plotX), to: Double(plotX + plotW))
         for (p, panel) in panels.enumerated() {
+            let titleX = compact ? Double(Layout.margin) : Double(plotX)
+            for (i, line) in panelTitles[p].enumerated() {
+                canvas.text(line, at: Point(titleX, Double(top - 6 + i * (BitmapFont.bold.height + 2))), panelTitleStyle)
+            }
+            top += above[p]
             let plot = Rect(x: Double(plotX), y: Double(top), width: Double(plotW), height: Double(plotH))
             let (ticks, domain) = axes[p]
             let yScale = LinearScale(domain: domain, from: plot.maxY - 0.5, to: plot.minY + 0.5)
-            canvas.text(panel.title, at: Point(plot.minX, plot.minY - 6), TextStyle(font: .bold, vAlign: .bottom))
             canvas.yAxis(plot, scale: yScale, ticks: ticks, label: panel.yLabel)
             for i in levels.indices { canvas.vline(x: Int(xScale(Double(i))), y0: Int(plot.minY) + 1, y1: Int(plot.maxY), .grid) }
             for (s, series) in panel.series.enumerated() where levelScale == .categories {
@@ -151,23 +169,23 @@ public struct TrendChart: Figure {
                 }
             }
             canvas.stroke(plot, .ink)
-            canvas.legend(panel.series.enumerated().map { (s, series) in
+            let entries = panel.series.enumerated().map { (s, series) in
                 LegendEntry(name: series.name, color: Self.style(s).color, marker: Self.style(s).marker,
                             band: series.lower != nil && series.upper != nil && levelScale != .categories ? RGBA.series(s).withAlpha(0.18) : nil)
-            }, at: Point(plot.maxX + 16, plot.minY))
+            }
+            let entriesW = 8 + 24 + 6 + (entries.map { TextStyle.label.size(of: $0.name).width }.max() ?? 0) + 8
+            let compactX = Double(max(Layout.margin, min(plotX, width - Layout.margin - entriesW)))
+            canvas.legend(entries, at: compact ? Point(compactX, plot.minY - Double(legendHeight(entries.count))) : Point(plot.maxX + 16, plot.minY))
             let last = p == panels.count - 1
             let positions = levels.indices.map { xScale(Double($0)) }
             if last {
-                canvas.xAxis(plot, positions: positions, labels: levels, label: xLabel, forceRotate: rotate)
+                canvas.xAxis(plot, positions: positions, labels: tickLabels, label: xLabel, forceRotate: rotate)
             } else {
                 for x in positions { canvas.vline(x: Int(x), y0: Int(plot.maxY), y1: Int(plot.maxY) + 5, .ink) }
             }
             top += plotH + 20 + panelGap
         }
-        if let caption = fullCaption {
-            canvas.text(caption, at: Point(Double(plotX), Double(height - Layout.margin)),
-                        TextStyle.label.colored(RGBA(hex: 0x555555)).aligned(.left, .bottom))
-        }
+        canvas.caption(captionLines, x: compact ? Layout.margin : plotX, bottom: height - Layout.margin)
         return canvas
     }
 }
