@@ -121,8 +121,9 @@ public struct LayerPositionHeatmap: Figure {
         let rows = bin == naturalBin ? naturalRows : binnedRows(bin)
         let cRange = bin == naturalBin ? naturalRange : widened(range ?? finiteRange(rows.joined().joined()))
         barExtent = Canvas.colorBarExtent(range: cRange, height: barH, label: measureName)
-        let cellW = compact ? max(1, min(24, budget! / columns)) : naturalCellW
-        let plotW = cellW * columns
+        // Within a budget the plot fills it: columns get widths that differ by at most one pixel.
+        let plotW = compact ? max(columns, min(24 * columns, budget!)) : naturalCellW * columns
+        let cellX = { (i: Int) in plotX + i * plotW / columns }
         let width = compact ? max(maxWidth!, plotX + plotW + 24 + 16 + barExtent + Layout.margin) : naturalWidth
         let wrap: Int? = compact ? width : nil
         let headerH = Canvas.headerHeight(title, subtitle, width: wrap)
@@ -136,7 +137,7 @@ public struct LayerPositionHeatmap: Figure {
             let blockTop = y
             for (r, row) in rows[b].enumerated() {
                 for (i, v) in row.enumerated() {
-                    canvas.fillPixels(x0: plotX + i * cellW, y0: y, x1: plotX + (i + 1) * cellW, y1: y + rowH,
+                    canvas.fillPixels(x0: cellX(i), y0: y, x1: cellX(i + 1), y1: y + rowH,
                                       colormap.color(v, in: cRange))
                 }
                 if r % labelStep == 0 || r == row.count - 1 {
@@ -154,7 +155,7 @@ public struct LayerPositionHeatmap: Figure {
         }
         if patchMarks > 0 {
             for s in patchStarts {
-                canvas.vline(x: plotX + s / bin * cellW, y0: top - patchMarks, y1: top - 2, .ink)
+                canvas.vline(x: cellX(s / bin), y0: top - patchMarks, y1: top - 2, .ink)
             }
             canvas.text("patch starts", at: Point(Double(plotX - 6), Double(top - patchMarks / 2 - 1)),
                         TextStyle(font: .small, color: .midGrey, hAlign: .right, vAlign: .middle))
@@ -162,7 +163,7 @@ public struct LayerPositionHeatmap: Figure {
         let ticks = NiceTicks(0, Double(positions - 1), target: max(2, plotW / 90))
         let xs = ticks.values.filter { $0 >= 0 && $0 < Double(positions) }
         canvas.xAxis(Rect(x: Double(plotX), y: Double(top), width: Double(plotW), height: Double(plotH)),
-                     positions: xs.map { Double(plotX) + ($0 / Double(bin) + 0.5 / Double(bin)) * Double(cellW) },
+                     positions: xs.map { Double(plotX) + ($0 / Double(bin) + 0.5 / Double(bin)) * Double(plotW) / Double(columns) },
                      labels: xs.map { NumberFormat.tick($0, step: ticks.step) }, label: xAxis.axisLabel + (bin > 1 ? " (mean over bins of \(bin))" : ""))
         canvas.colorBar(Rect(x: Double(plotX + plotW + 24), y: Double(top), width: 16, height: Double(barH)),
                         colormap: colormap, range: cRange, label: measureName)

@@ -87,9 +87,14 @@ public struct PatchLengthDistribution: Figure {
             guard !values.isEmpty else { continue }
             let longer = values.filter { $0 > cap }
             if let longest = longer.last {
-                canvas.marker(.triangle, at: Point(cx - 4, plot.minY + 8), size: 7, RGBA(hex: 0xD55E00))
-                canvas.text("+\(longer.count) ≤ \(Int(longest))", at: Point(cx + 2, plot.minY + 3),
-                            TextStyle(font: .small, color: .ink, hAlign: .left, vAlign: .top))
+                // The count and maximum beside the triangle where they end before the next level's triangle; else the triangle
+                // alone (the caption gives the total).
+                let label = "+\(longer.count) ≤ \(Int(longest))"
+                let fits = Double(BitmapFont.small.measure(label)) + 14 <= slot
+                canvas.marker(.triangle, at: Point(fits ? cx - 4 : cx, plot.minY + 8), size: 7, RGBA(hex: 0xD55E00))
+                if fits {
+                    canvas.text(label, at: Point(cx + 2, plot.minY + 3), TextStyle(font: .small, color: .ink, hAlign: .left, vAlign: .top))
+                }
             }
             // Violin: counts per integer length up to the cap, widths relative to this level's mode.
             var hist = [Int](repeating: 0, count: Int(cap) + 2)
