@@ -7,65 +7,136 @@ extension BLTModel {
     public func forward(bytes: [UInt8], options: ForwardOptions = ForwardOptions()) throws -> ForwardResult {
         ComputeThreads.prepareWorkers()
         let runner = try HookRunner(hooks: options.hooks, catalogue: catalogue, stopAfterDeepest: !options.computeLogits)
-        var state = ForwardState(ids: ByteTokens.ids(for: bytes))
+        return try forwardPacked([bytes], [options], runners: [runner], runner: runner)[0]
+    }
+
+    /// Runs several items in one pass, packed one after another along the row axis: every product sees all
+    /// items' rows at once, while attention, RoPE positions, hash n-grams, patching and cross-attention stay
+    /// within each item. Results, hooks, reducers and interventions are per item as in ``forward(bytes:options:)``:
+    /// each item's `options.hooks` fire on that item's rows only.
+    ///
+    /// Equal to one forward per item up to the rounding of row blocks in the matrix products (patches are
+    /// computed per item from each item's own entropies). Falls back to one forward per item when an item
+    /// asks for attention scores or patterns (their key axis would span the packed items) or when the items
+    /// disagree on `computeLogits`.
+    /// - Throws: what ``forward(bytes:options:)`` throws, naming no item; `options` must have one entry per item.
+    public func forward(batch items: [[UInt8]], options: [ForwardOptions]) throws -> [ForwardResult] {
+        guard items.count == options.count else {
+            throw BLTModelError.batchOptionsMismatch(items: items.count, options: options.count)
+        }
+        if items.isEmpty { return [] }
+        ComputeThreads.prepareWorkers()
+        let runners = try options.map { try HookRunner(hooks: $0.hooks, catalogue: catalogue, stopAfterDeepest: !$0.computeLogits) }
+        let sameLogits = Set(options.map(\.computeLogits)).count == 1
+        guard items.count > 1, sameLogits, HookRunner.canPack(runners) else {
+            return try zip(items, options).map { try forward(bytes: $0, options: $1) }
+        }
+        let packed = HookRunner(packing: runners, byteRows: items.map { $0.count + 1 }, slotsPerPatch: config.crossAttnK)
+        return try forwardPacked(items, options, runners: runners, runner: packed)
+    }
+
+    private func forwardPacked(_ items: [[UInt8]], _ options: [ForwardOptions], runners: [HookRunner],
+                               runner: HookRunner) throws -> [ForwardResult] {
+        var state = ForwardState(ids: items.map(ByteTokens.ids(for:)))
         do {
-            try run(bytes: bytes, options: options, runner: runner, state: &state)
+            try run(items, options: options, runner: runner, state: &state)
         } catch is EarlyStop {
             state.stoppedAfter = runner.deepestIndex.map { catalogue[$0].name }
         }
-        return ForwardResult(
-            inputIDs: state.ids, entropy: state.entropy, patchLengths: state.patchLengths,
-            patchIDs: state.patchIDs, decoderPatchIDs: state.decoderPatchIDs, logits: state.logits,
-            activations: runner.captured, stoppedAfter: state.stoppedAfter)
+        var byteStart = 0
+        return items.indices.map { i in
+            let n = state.ids[i].count
+            defer { byteStart += n }
+            let entropy = state.entropy.map { Array($0[byteStart..<(byteStart + n)]) }
+            let logits = state.logits.map { all in
+                HookTensor(validShape: [n, all.columns], values: Array(all.values[(byteStart * all.columns)..<((byteStart + n) * all.columns)]))
+            }
+            return ForwardResult(
+                inputIDs: state.ids[i], entropy: entropy, patchLengths: state.patchLengths[safe: i] ?? [],
+                patchIDs: state.patchIDs[safe: i] ?? [], decoderPatchIDs: state.decoderPatchIDs[safe: i] ?? [], logits: logits,
+                activations: runners[i].captured, stoppedAfter: state.stoppedAfter)
+        }
     }
 
-    private func run(bytes: [UInt8], options: ForwardOptions, runner: HookRunner, state: inout ForwardState) throws {
-        let ids = state.ids
+    private func run(_ items: [[UInt8]], options: [ForwardOptions], runner: HookRunner, state: inout ForwardState) throws {
+        let byteCounts = state.ids.map(\.count)
+        let ids = state.ids.flatMap { $0 }
         let n = ids.count
         let c = config
         // The patcher runs whenever the checkpoint has one: entropy is a primary output for studies,
         // whatever the patching strategy.
         if let patcher = weights.patcher {
-            state.entropy = try runPatcher(patcher, ids: ids, runner: runner)
+            state.entropy = try ByteTransformer.run(patcher, stack: config.patcher, ids: ids, segments: byteCounts,
+                                                    runner: runner, blocks: blocks).entropy
         }
 
-        // Patching.
-        let lengths = try Patching.lengths(strategy: options.patching, bytes: bytes, entropy: state.entropy, config: c)
-        state.patchLengths = lengths
-        state.patchIDs = Patching.patchIDs(lengths: lengths, count: n)
-        state.decoderPatchIDs = Patching.decoderPatchIDs(lengths: lengths, count: n)
-        var lengthValues = lengths.map(Float.init)
-        try runner.fire(HookName(valid: .patching, .component, .patchLengths), &lengthValues, rows: lengths.count, columns: 1)
-        if !options.computeLogits && runner.deepestIndex == nil { throw EarlyStop() }
-        let p = lengths.count
+        // Patching, per item on its own bytes and entropies; patch ids are then offset into the packed rows.
+        var byteStart = 0
+        for (i, bytes) in items.enumerated() {
+            let entropy = state.entropy.map { Array($0[byteStart..<(byteStart + byteCounts[i])]) }
+            let lengths = try Patching.lengths(strategy: options[i].patching, bytes: bytes, entropy: entropy, config: c)
+            state.patchLengths.append(lengths)
+            state.patchIDs.append(Patching.patchIDs(lengths: lengths, count: byteCounts[i]))
+            state.decoderPatchIDs.append(Patching.decoderPatchIDs(lengths: lengths, count: byteCounts[i]))
+            byteStart += byteCounts[i]
+        }
+        let patchCounts = state.patchLengths.map(\.count)
+        runner.setPatchRows(patchCounts)
+        var lengthValues = state.patchLengths.flatMap { $0 }.map(Float.init)
+        try runner.fire(HookName(valid: .patching, .component, .patchLengths), &lengthValues, rows: lengthValues.count, columns: 1)
+        if !(options.first?.computeLogits ?? true) && runner.deepestIndex == nil { throw EarlyStop() }
+        let p = lengthValues.count
         let k = c.crossAttnK
+        // Packed patch ids: item i's patches follow those of the items before it. An id outside the item's own
+        // patches (bytes past the last patch) belongs to no patch, as in a single forward, so it becomes -1
+        // rather than pointing into the next item.
+        var patchIDs: [Int] = [], decoderPatchIDs: [Int] = [], patchStart = 0
+        for i in items.indices {
+            let inside = { (id: Int) in id >= 0 && id < patchCounts[i] ? id + patchStart : -1 }
+            patchIDs += state.patchIDs[i].map(inside)
+            decoderPatchIDs += state.decoderPatchIDs[i].map(inside)
+            patchStart += patchCounts[i]
+        }
 
-        // Byte + hash n-gram embeddings.
+        // Byte + hash n-gram embeddings (n-grams never reach across items).
         let e = c.encoder, de = e.hiddenSize
         var h = [Float](repeating: 0, count: n * de)
-        let hashRows = weights.hashEmbed == nil ? [] : HashNGrams.rows(ids: ids, config: c)
+        let hashRows = weights.hashEmbed == nil ? [] : state.ids.map { HashNGrams.rows(ids: $0, config: c) }
         h.withUnsafeMutableBufferPointer { buffer in
-            for t in 0..<n {
-                let row = buffer.baseAddress! + t * de
-                weights.encoderEmbed.copyRow(ids[t], into: row)
-                if let table = weights.hashEmbed {
-                    for rows in hashRows { table.addRow(rows[t], into: row) }
+            var t = 0
+            for (i, itemIDs) in state.ids.enumerated() {
+                for (u, id) in itemIDs.enumerated() {
+                    let row = buffer.baseAddress! + t * de
+                    weights.encoderEmbed.copyRow(id, into: row)
+                    if let table = weights.hashEmbed {
+                        for rows in hashRows[i] { table.addRow(rows[u], into: row) }
+                    }
+                    t += 1
                 }
             }
         }
         try runner.fire(HookName(valid: .encoder, .component, .embed), &h, rows: n, columns: de)
 
         // Local encoder.
-        let byteRanges = KeyRanges.causal(length: n, window: e.slidingWindow)
-        let encoderRope = RotaryEmbedding(theta: e.ropeTheta, headDim: e.headDim, positions: n)
-        let patchByteRanges = Self.patchByteRanges(patchIDs: state.patchIDs, patches: p)
-        var slotRanges = KeyRanges(lower: [], upper: [])
+        let byteRanges = KeyRanges.causal(segments: byteCounts, window: e.slidingWindow)
+        let encoderRope = RotaryEmbedding(theta: e.ropeTheta, headDim: e.headDim, segments: byteCounts)
+        let patchByteRanges = Self.patchByteRanges(patchIDs: patchIDs, patches: p)
+        // A slot of an empty patch sees no byte; it spreads uniform weight over its own item's bytes (a single
+        // forward: over all bytes).
+        var itemBytes = (lower: [Int](), upper: [Int]()), firstByte = 0
+        for i in items.indices {
+            itemBytes.lower += [Int](repeating: firstByte, count: patchCounts[i] * k)
+            itemBytes.upper += [Int](repeating: firstByte + byteCounts[i], count: patchCounts[i] * k)
+            firstByte += byteCounts[i]
+        }
+        var slotLower: [Int] = [], slotUpper: [Int] = []
         for q in 0..<p {
             for _ in 0..<k {
-                slotRanges.lower.append(patchByteRanges.lower[q])
-                slotRanges.upper.append(patchByteRanges.upper[q])
+                slotLower.append(patchByteRanges.lower[q])
+                slotUpper.append(patchByteRanges.upper[q])
             }
         }
+        let slotRanges = KeyRanges(lower: slotLower, upper: slotUpper, emptyRowKeys: items.count > 1 ? itemBytes : nil)
         var patchEmbeds: [Float] = []
         for (l, layer) in weights.encoderLayers.enumerated() {
             try blocks.transformerLayer(&h, rows: n, layer: layer, stack: e, rope: encoderRope, ranges: byteRanges,
@@ -96,8 +167,8 @@ extension BLTModel {
             x = patchEmbeds
         }
         try runner.fire(HookName(valid: .global, .component, .embed), &x, rows: p, columns: g.hiddenSize)
-        let globalRope = RotaryEmbedding(theta: g.ropeTheta, headDim: g.headDim, positions: p)
-        let patchCausal = KeyRanges.causal(length: p, window: nil)
+        let globalRope = RotaryEmbedding(theta: g.ropeTheta, headDim: g.headDim, segments: patchCounts)
+        let patchCausal = KeyRanges.causal(segments: patchCounts, window: nil)
         for (l, layer) in weights.globalLayers.enumerated() {
             try blocks.transformerLayer(&x, rows: p, layer: layer, stack: g, rope: globalRope, ranges: patchCausal,
                                  component: .global, index: l, runner: runner)
@@ -107,16 +178,25 @@ extension BLTModel {
         let d = c.decoder, dd = d.hiddenSize
         var keyValue = try blocks.linear(x, rows: p, weights.decoderPatchProjection)
         try runner.fire(HookName(valid: .decoder, .component, .patchKV), &keyValue, rows: p * k, columns: dd)
-        var byteToSlots = KeyRanges(lower: [Int](repeating: 0, count: n), upper: [Int](repeating: 0, count: n))
+        // A byte outside every patch of its item spreads uniform weight over its own item's slots.
+        var itemSlots = (lower: [Int](), upper: [Int]()), firstPatch = 0
+        for i in items.indices {
+            itemSlots.lower += [Int](repeating: firstPatch * k, count: byteCounts[i])
+            itemSlots.upper += [Int](repeating: (firstPatch + patchCounts[i]) * k, count: byteCounts[i])
+            firstPatch += patchCounts[i]
+        }
+        var byteToSlots = KeyRanges(lower: [Int](repeating: 0, count: n), upper: [Int](repeating: 0, count: n),
+                                    emptyRowKeys: items.count > 1 ? itemSlots : nil)
+        // A byte whose decoder patch is outside its own item's patches (-1 above) attends to nothing.
         for t in 0..<n {
-            let patch = state.decoderPatchIDs[t]
-            if patch < p {
+            let patch = decoderPatchIDs[t]
+            if patch >= 0 && patch < p {
                 byteToSlots.lower[t] = patch * k
                 byteToSlots.upper[t] = patch * k + k
             }
         }
-        let decoderRope = RotaryEmbedding(theta: d.ropeTheta, headDim: d.headDim, positions: n)
-        let decoderRanges = KeyRanges.causal(length: n, window: d.slidingWindow)
+        let decoderRope = RotaryEmbedding(theta: d.ropeTheta, headDim: d.headDim, segments: byteCounts)
+        let decoderRanges = KeyRanges.causal(segments: byteCounts, window: d.slidingWindow)
         for (l, layer) in weights.decoderLayers.enumerated() {
             if l == 0 || d.crossAttnAllLayers {
                 let cross = HookModule(component: .decoder, scope: .cross(l))
@@ -134,12 +214,6 @@ extension BLTModel {
         var logits = try blocks.linear(normed, rows: n, weights.lmHead)
         try runner.fire(HookName(valid: .output, .component, .logits), &logits, rows: n, columns: c.vocabSize)
         state.logits = HookTensor(validShape: [n, c.vocabSize], values: logits)
-    }
-
-    /// Entropy model (`ByteTransformer.run`): embeddings, layers, norm, lm_head, entropy. Returns `[N]`
-    /// entropies in nats.
-    private func runPatcher(_ w: ByteTransformerWeights, ids: [Int], runner: HookRunner) throws -> [Float] {
-        try ByteTransformer.run(w, stack: config.patcher, ids: ids, runner: runner, blocks: blocks).entropy
     }
 
     /// Entropy (nats) of softmax over each row (`ByteTransformer.entropies`).
@@ -179,13 +253,17 @@ extension BLTModel {
     }
 }
 
-/// Mutable per-call state.
+/// Mutable per-call state: token ids, patch lengths and ids per item; entropy and logits packed.
 struct ForwardState {
-    var ids: [Int]
+    var ids: [[Int]]
     var entropy: [Float]?
-    var patchLengths: [Int] = []
-    var patchIDs: [Int] = []
-    var decoderPatchIDs: [Int] = []
+    var patchLengths: [[Int]] = []
+    var patchIDs: [[Int]] = []
+    var decoderPatchIDs: [[Int]] = []
     var logits: HookTensor?
     var stoppedAfter: String?
+}
+
+extension Array {
+    subscript(safe i: Int) -> Element? { indices.contains(i) ? self[i] : nil }
 }

@@ -87,16 +87,19 @@ public struct ByteTransformer: ByteLevelModel {
 
     /// Embedding, blocks, norm, LM head and entropy, firing the entropy-model hooks. Returns the `[N, V]`
     /// logits and `[N]` entropies (nats). Shared with the BLT's patcher.
-    package static func run(_ w: ByteTransformerWeights, stack s: TransformerStackConfig, ids: [Int], runner: HookRunner,
-                            blocks: TransformerBlocks) throws -> (logits: [Float], entropy: [Float]) {
+    /// `segments`: row counts of sequences packed one after another in `ids` (nil: one sequence); each attends
+    /// and is rotated within itself only.
+    package static func run(_ w: ByteTransformerWeights, stack s: TransformerStackConfig, ids: [Int], segments: [Int]? = nil,
+                            runner: HookRunner, blocks: TransformerBlocks) throws -> (logits: [Float], entropy: [Float]) {
         let n = ids.count, dp = s.hiddenSize
         var x = [Float](repeating: 0, count: n * dp)
         x.withUnsafeMutableBufferPointer { buffer in
             for t in 0..<n { w.embed.copyRow(ids[t], into: buffer.baseAddress! + t * dp) }
         }
         try runner.fire(HookName(valid: .patcher, .component, .embed), &x, rows: n, columns: dp)
-        let rope = RotaryEmbedding(theta: s.ropeTheta, headDim: s.headDim, positions: n)
-        let ranges = KeyRanges.causal(length: n, window: s.slidingWindow)
+        let rope = segments.map { RotaryEmbedding(theta: s.ropeTheta, headDim: s.headDim, segments: $0) }
+            ?? RotaryEmbedding(theta: s.ropeTheta, headDim: s.headDim, positions: n)
+        let ranges = segments.map { KeyRanges.causal(segments: $0, window: s.slidingWindow) } ?? KeyRanges.causal(length: n, window: s.slidingWindow)
         for (l, layer) in w.layers.enumerated() {
             try blocks.transformerLayer(&x, rows: n, layer: layer, stack: s, rope: rope, ranges: ranges,
                                         component: .patcher, index: l, runner: runner)

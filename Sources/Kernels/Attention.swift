@@ -14,11 +14,23 @@ public struct KeyRanges: Sendable {
     /// `lower[i] ..< upper[i]` are the visible keys of query row `i`.
     public var lower: [Int]
     public var upper: [Int]
+    /// For rows whose range is empty: the keys they spread uniform weight over (nil: all keys, what a single
+    /// sequence's `finfo.min` mask gives). Packed sequences set each row's own sequence here.
+    public var emptyRowKeys: (lower: [Int], upper: [Int])?
 
-    public init(lower: [Int], upper: [Int]) {
+    public init(lower: [Int], upper: [Int], emptyRowKeys: (lower: [Int], upper: [Int])? = nil) {
         precondition(lower.count == upper.count)
+        precondition(emptyRowKeys.map { $0.lower.count == lower.count && $0.upper.count == lower.count } ?? true)
         self.lower = lower
         self.upper = upper
+        self.emptyRowKeys = emptyRowKeys
+    }
+
+    /// The keys a fully masked row `i` averages over, clamped to `0..<keyRows`.
+    func uniformKeys(_ i: Int, keyRows: Int) -> Range<Int> {
+        guard let e = emptyRowKeys else { return 0..<keyRows }
+        let lo = max(0, min(keyRows, e.lower[i])), hi = max(lo, min(keyRows, e.upper[i]))
+        return lo..<hi
     }
 
     public var count: Int { lower.count }
@@ -32,6 +44,20 @@ public struct KeyRanges: Sendable {
         for i in 0..<length {
             upper[i] = i + 1
             if let window { lower[i] = max(0, i - window + 1) }
+        }
+        return KeyRanges(lower: lower, upper: upper)
+    }
+
+    /// Causal ranges for sequences of `segments` rows packed one after another: each row sees only earlier
+    /// rows of its own sequence (within `window`), exactly the single-sequence ranges shifted by the
+    /// sequence's first row.
+    public static func causal(segments: [Int], window: Int? = nil) -> KeyRanges {
+        var lower: [Int] = [], upper: [Int] = [], start = 0
+        for length in segments {
+            let one = causal(length: length, window: window)
+            lower += one.lower.map { $0 + start }
+            upper += one.upper.map { $0 + start }
+            start += length
         }
         return KeyRanges(lower: lower, upper: upper)
     }
@@ -97,7 +123,7 @@ public enum Attention {
                         let h = task / groups, g = task % groups
                         let first = blocksPerHead * g / groups * blockRows
                         let end = min(queryRows, blocksPerHead * (g + 1) / groups * blockRows)
-                        blockedHead(h, rows: first..<end, io: io, bounds: bounds, queryRows: queryRows, keyRows: keyRows,
+                        blockedHead(h, rows: first..<end, io: io, bounds: bounds, ranges: ranges, queryRows: queryRows, keyRows: keyRows,
                                     heads: heads, kvHeads: kvHeads, headDim: headDim, scale: scale)
                     }
                     Parallel.forEach(heads * groups, blocked)
@@ -117,8 +143,9 @@ public enum Attention {
                         }
                         if lo >= hi {
                             // Fully masked row: finfo.min masking makes all scores equal -> uniform.
-                            lo = 0; hi = keyRows
-                            let w = 1 / Float(keyRows)
+                            let keys = ranges.uniformKeys(i, keyRows: keyRows)
+                            lo = keys.lowerBound; hi = keys.upperBound
+                            let w = 1 / Float(max(1, hi - lo))
                             for j in lo..<hi { weights[j] = w }
                         } else {
                             for j in lo..<hi {
@@ -150,11 +177,13 @@ extension Attention {
     /// their key ranges via sgemm, per-row masked softmax (weights outside the row's range set to 0),
     /// then weights · V via sgemm. Rows with an empty range get uniform weights over all keys.
     fileprivate static func blockedHead(
-        _ h: Int, rows queryRange: Range<Int>, io: SendablePointers, bounds: SendableBounds, queryRows: Int, keyRows: Int,
+        _ h: Int, rows queryRange: Range<Int>, io: SendablePointers, bounds: SendableBounds, ranges: KeyRanges,
+        queryRows: Int, keyRows: Int,
         heads: Int, kvHeads: Int, headDim: Int, scale: Float
     ) {
         let kvHead = h / (heads / kvHeads)
         let qStride = heads * headDim, kvStride = kvHeads * headDim
+        let uniform = { (i: Int) in ranges.uniformKeys(i, keyRows: keyRows) }
         let scores = UnsafeMutablePointer<Float>.allocate(capacity: blockRows * keyRows)
         defer { scores.deallocate() }
         GEMMThreading.serialOnThisThread()
@@ -193,8 +222,9 @@ extension Attention {
                 guard max(0, bounds.lower[i]) >= min(keyRows, bounds.upper[i]) else { continue }
                 let o = outBlock + r * qStride
                 o.update(repeating: 0, count: headDim)
-                let w = 1 / Float(keyRows)
-                for j in 0..<keyRows {
+                let keys = uniform(i)
+                let w = 1 / Float(max(1, keys.count))
+                for j in keys {
                     let v = io.value + j * kvStride + kvHead * headDim
                     for d in 0..<headDim { o[d] += w * v[d] }
                 }

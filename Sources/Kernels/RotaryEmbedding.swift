@@ -40,6 +40,26 @@ public struct RotaryEmbedding: Sendable {
         sin = s
     }
 
+    /// Tables for sequences packed one after another along the row axis: row `r` of segment `s` gets
+    /// position `r − start(s)`, so each packed sequence is rotated exactly as if it ran alone (the values
+    /// are copied from the single-sequence table, bit for bit).
+    public init(theta: Double, headDim: Int, segments: [Int]) {
+        let single = RotaryEmbedding(theta: theta, headDim: headDim, positions: segments.max() ?? 0)
+        let half = headDim / 2
+        var c: [Float] = [], s: [Float] = []
+        c.reserveCapacity(segments.reduce(0, +) * half)
+        s.reserveCapacity(segments.reduce(0, +) * half)
+        for length in segments {
+            c += single.cos[0..<(length * half)]
+            s += single.sin[0..<(length * half)]
+        }
+        self.headDim = headDim
+        self.positions = segments.reduce(0, +)
+        self.cos = c
+        self.sin = s
+    }
+
+
     /// Rotates `heads` heads of each row in place. `x` is `[rows, rowStride]`, head `h` of row `r`
     /// starts at `x + r*rowStride + h*headDim`; row `r` uses position `r`. Requires `rows <= positions`.
     public func apply(_ x: UnsafeMutablePointer<Float>, rows: Int, heads: Int, rowStride: Int) {

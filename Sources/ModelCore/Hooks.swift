@@ -241,13 +241,15 @@ package final class HookRunner {
         var edits: [HookSet.Edit] = []
     }
 
-    private let catalogue: [HookPoint]
-    private let index: [HookName: Int]
+    let catalogue: [HookPoint]
+    let index: [HookName: Int]
     private var actions: [HookName: Actions] = [:]
     /// Catalogue index of the deepest hook with any action (nil when no hooks).
     package let deepestIndex: Int?
-    private let stopAfterDeepest: Bool
+    let stopAfterDeepest: Bool
     package var captured: [String: HookTensor] = [:]
+    /// Set for a packed forward of several items: hooks fire once per item on its rows (`HookRunner+Batch`).
+    var batch: HookBatch?
 
     package init(hooks: HookSet, catalogue: [HookPoint], stopAfterDeepest: Bool) throws(HookError) {
         self.catalogue = catalogue
@@ -284,8 +286,25 @@ package final class HookRunner {
         self.stopAfterDeepest = stopAfterDeepest
     }
 
+    /// A runner for several items packed along the row axis: each hook fires once per item, on that item's
+    /// rows, through the item's own runner (`runners[i]`, whose captures, reducers and edits see exactly what
+    /// a single-item forward shows them). `byteRows[i]` is item i's byte count incl. BOS; patch counts are
+    /// set once patching is done (`setPatchRows`).
+    package init(packing runners: [HookRunner], byteRows: [Int], slotsPerPatch: Int) {
+        precondition(!runners.isEmpty && runners.count == byteRows.count, "one runner per packed item")
+        catalogue = runners[0].catalogue
+        index = runners[0].index
+        deepestIndex = runners.compactMap(\.deepestIndex).max()
+        stopAfterDeepest = runners.allSatisfy(\.stopAfterDeepest)
+        activeAttentionModules = runners.reduce(into: []) { $0.formUnion($1.activeAttentionModules) }
+        batch = HookBatch(runners: runners, byteRows: byteRows, patchRows: [], slotsPerPatch: slotsPerPatch)
+    }
+
     /// Whether `hook` has a capture, reducer or intervention in this call.
-    package func isActive(_ hook: HookName) -> Bool { actions[hook] != nil }
+    package func isActive(_ hook: HookName) -> Bool {
+        if let batch { return batch.runners.contains { $0.isActive(hook) } }
+        return actions[hook] != nil
+    }
 
     /// Whether any hook inside an attention module (q/k/v, scores, pattern, z) is active: when not,
     /// attention runs its fused kernel.
@@ -298,6 +317,10 @@ package final class HookRunner {
     /// - Throws: `HookError.uncatalogued` if `hook` is not in the catalogue (a ByteLens bug).
     package func fire(_ hook: HookName, _ buffer: UnsafeMutableBufferPointer<Float>, rows: Int, columns: Int) throws {
         guard let position = index[hook] else { throw HookError.uncatalogued(name: hook.description) }
+        if let batch {
+            try fireEach(batch, hook, position: position, buffer, columns: columns)
+            return
+        }
         if let a = actions[hook] {
             let info = HookInfo(hook: hook, name: catalogue[position].name, rows: rows, columns: columns)
             for edit in a.edits { try apply(edit, to: buffer, info: info) }
@@ -312,7 +335,7 @@ package final class HookRunner {
 
     /// Array convenience for `fire`.
     package func fire(_ hook: HookName, _ values: inout [Float], rows: Int, columns: Int) throws {
-        guard actions[hook] != nil || stopAfterDeepest || index[hook] == nil else { return }
+        guard actions[hook] != nil || batch != nil || stopAfterDeepest || index[hook] == nil else { return }
         try values.withUnsafeMutableBufferPointer { try fire(hook, $0, rows: rows, columns: columns) }
     }
 

@@ -82,6 +82,9 @@ struct Bench: AsyncParsableCommand {
     @Option(name: .customLong("hook-points"), help: "Where --hooks reduce: layers (every hook_resid_post) | layers+mlp (also every hook_mlp_act).")
     var hookPoints: BenchHookPoints = .layers
 
+    @Option(name: .long, help: "Also time N different items of each size one forward at a time and packed into one forward (forward(batch:)), per item side by side.")
+    var batch: Int?
+
     @Flag(name: .customLong("gemm-rate"), help: "Also compare ByteLens' products with oneDNN's own threaded sgemm on the model's shapes.")
     var gemmRate = false
 
@@ -107,6 +110,9 @@ struct Bench: AsyncParsableCommand {
     static let maxStudyLimit = 1000
 
     func validate() throws {
+        if let batch, !(2...Self.maxBatch).contains(batch) {
+            throw ValidationError("--batch must be in 2...\(Self.maxBatch), got \(batch)")
+        }
         let fields = sizes.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
         guard !fields.isEmpty, fields.count <= Self.maxSizes else {
             throw ValidationError("--sizes takes 1 to \(Self.maxSizes) comma-separated sizes, got \(fields.count)")
@@ -242,6 +248,7 @@ struct Bench: AsyncParsableCommand {
         Self.say(String(repeating: "| --- ", count: header.components(separatedBy: "|").count - 1) + "|")
         summary.forEach { Self.say($0) }
         python?.close()
+        if let batch { Self.say(""); try runBatchBench(loaded, sizes: parsedSizes, batch: batch) }
     }
 
     /// Pause after each transformers forward before the next measurement.
