@@ -71,4 +71,22 @@ struct ReadmeExampleTests {
         #expect(try model.decoderLogitLens(bytes: bytes).last == logits)
         #expect(topByte(logits) >= -4 && topByte(logits) < 256)
     }
+
+    @Test("several inputs in one packed forward, as the README shows")
+    func readmeBatchExample() throws {
+        // --- README snippet ---
+        let model = try BLTModel.shipped()
+        let texts = ["The quick brown fox", "Zürich, 東京, Москва", "def add(a, b): return a + b"]
+        let capture = ForwardOptions(hooks: HookSet(capture: ["global.blocks.*.hook_resid_post"]))
+        let results = try model.forward(batch: texts.map { Array($0.utf8) }, options: texts.map { _ in capture })
+        for (text, result) in zip(texts, results) {      // [patches, hidden] per input, one packed forward
+            print(text, result.patchLengths.count, result.activations["global.blocks.0.hook_resid_post"]!.shape)
+        }
+        // --- end of snippet ---
+        for (text, result) in zip(texts, results) {
+            let alone = try model.forward(bytes: Array(text.utf8), options: capture)
+            #expect(result.patchLengths == alone.patchLengths)
+            #expect(result.activations["global.blocks.0.hook_resid_post"]!.shape == [alone.patchLengths.count, model.config.global.hiddenSize])
+        }
+    }
 }
