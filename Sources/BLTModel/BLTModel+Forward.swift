@@ -22,7 +22,7 @@ extension BLTModel {
     /// - Throws: what ``forward(bytes:options:)`` throws, naming no item; `options` must have one entry per item.
     public func forward(batch items: [[UInt8]], options: [ForwardOptions]) throws -> [ForwardResult] {
         guard items.count == options.count else {
-            throw BLTModelError.batchOptionsMismatch(items: items.count, options: options.count)
+            throw ForwardBatchError.optionsCount(items: items.count, options: options.count)
         }
         if items.isEmpty { return [] }
         ComputeThreads.prepareWorkers()

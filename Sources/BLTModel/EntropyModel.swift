@@ -24,13 +24,10 @@ extension ByteTransformer {
 /// Requests a BLT checkpoint cannot serve.
 public enum BLTModelError: Error, Equatable, CustomStringConvertible {
     case noEntropyModel(directory: String)
-    /// `forward(batch:options:)` was given a different number of options than items.
-    case batchOptionsMismatch(items: Int, options: Int)
 
     public var description: String {
         switch self {
         case .noEntropyModel(let d): return "\(d): the checkpoint has no entropy model (patch_in_forward is false)"
-        case let .batchOptionsMismatch(items, options): return "a batch of \(items) items needs one ForwardOptions per item, got \(options)"
         }
     }
 }

@@ -24,9 +24,25 @@ public protocol ByteLevelModel: Sendable {
     var modelDescription: String { get }
     /// Runs the model on raw bytes (BOS is prepended; no EOS).
     func forward(bytes: [UInt8], options: ForwardOptions) throws -> ForwardResult
+    /// Runs several inputs, one `ForwardOptions` per input, returning one result per input. The default runs
+    /// them one at a time; the BLT packs them into one pass (`BLTModel.forward(batch:options:)`).
+    func forward(batch: [[UInt8]], options: [ForwardOptions]) throws -> [ForwardResult]
 }
 
 extension ByteLevelModel {
+    public func forward(batch: [[UInt8]], options: [ForwardOptions]) throws -> [ForwardResult] {
+        guard batch.count == options.count else { throw ForwardBatchError.optionsCount(items: batch.count, options: options.count) }
+        return try zip(batch, options).map { try forward(bytes: $0, options: $1) }
+    }
+
+    /// `runWithCache` for several inputs in one call (packed into one pass where the model can and the
+    /// requested hooks allow: attention patterns make the BLT run the inputs one at a time), one cache each.
+    public func runWithCache(batch: [[UInt8]], names: [String] = ["*"], patching: PatchingStrategy = .configDefault)
+        throws -> [(result: ForwardResult, cache: ActivationCache)] {
+        let options = ForwardOptions(patching: patching, hooks: HookSet(capture: names))
+        return try forward(batch: batch, options: batch.map { _ in options }).map { ($0, ActivationCache($0.activations)) }
+    }
+
     /// Runs the model on the UTF-8 bytes of `text`.
     public func forward(text: String, options: ForwardOptions = ForwardOptions()) throws -> ForwardResult {
         try forward(bytes: Array(text.utf8), options: options)
@@ -44,5 +60,17 @@ extension ByteLevelModel {
     public func runWithCache(text: String, names: [String] = ["*"], patching: PatchingStrategy = .configDefault)
         throws -> (result: ForwardResult, cache: ActivationCache) {
         try runWithCache(bytes: Array(text.utf8), names: names, patching: patching)
+    }
+}
+
+/// A batch call that cannot be served.
+public enum ForwardBatchError: Error, Equatable, CustomStringConvertible {
+    /// `forward(batch:options:)` was given a different number of options than inputs.
+    case optionsCount(items: Int, options: Int)
+
+    public var description: String {
+        switch self {
+        case let .optionsCount(items, options): return "a batch of \(items) inputs needs one ForwardOptions per input, got \(options)"
+        }
     }
 }

@@ -73,9 +73,16 @@ struct BatchForwardTests {
         let batch = try model.forward(batch: items, options: [opts, opts])
         let single = try model.forward(bytes: items[1], options: opts)
         #expect(batch[1].activations == single.activations)
-        #expect(throws: BLTModelError.batchOptionsMismatch(items: 2, options: 1)) {
+        #expect(throws: ForwardBatchError.optionsCount(items: 2, options: 1)) {
             try model.forward(batch: items, options: [opts])
         }
         #expect(try model.forward(batch: [], options: []).isEmpty)
+        // Through the model seam (any ByteLevelModel) and run_with_cache: one cache per input.
+        let seam: any ByteLevelModel = model
+        let caches = try seam.runWithCache(batch: items, names: ["global.blocks.*.hook_resid_post"])
+        #expect(caches.count == 2)
+        #expect(caches[1].cache["global.blocks.0.hook_resid_post"]?.shape == [caches[1].result.patchLengths.count, model.config.global.hiddenSize])
+        #expect(caches[0].result.patchLengths == (try model.forward(bytes: items[0])).patchLengths)
+        #expect(throws: ForwardBatchError.optionsCount(items: 2, options: 0)) { try seam.forward(batch: items, options: []) }
     }
 }
