@@ -33,29 +33,27 @@ extension HookRunner {
         }
     }
 
-    /// Fires `hook` on every packed item's rows through that item's runner; interventions write back. Stops the
-    /// pass (EarlyStop) after all items have seen the hook when any item's runner stops there.
+    /// Fires `hook` on the rows of every packed item whose runner acts on it (interventions write back), then
+    /// stops the pass after the deepest hook any item asked for when no item needs logits.
     func fireEach(_ batch: HookBatch, _ hook: HookName, position: Int, _ buffer: UnsafeMutableBufferPointer<Float>,
                   columns: Int) throws {
-        var stop = false
-        if batch.runners.contains(where: { $0.isActive(hook) }) || stopAfterDeepest {
+        if isActive(hook) {
             var offset = 0
             for (i, runner) in batch.runners.enumerated() {
                 guard let rows = batch.rows(catalogue[position].rows, item: i) else {
                     throw HookError.uncatalogued(name: "\(hook) (per-head rows in a packed forward)")
                 }
-                var slice = Array(buffer[(offset * columns)..<((offset + rows) * columns)])
-                do {
-                    try runner.fire(hook, &slice, rows: rows, columns: columns)
-                } catch is EarlyStop {
-                    stop = true
-                }
                 if runner.isActive(hook) {
-                    for (j, v) in slice.enumerated() { buffer[offset * columns + j] = v }
+                    let slice = UnsafeMutableBufferPointer(rebasing: buffer[(offset * columns)..<((offset + rows) * columns)])
+                    do {
+                        try runner.fire(hook, slice, rows: rows, columns: columns)
+                    } catch is EarlyStop {
+                        // The packed pass stops below, once every item has seen this hook.
+                    }
                 }
                 offset += rows
             }
         }
-        if stop || (stopAfterDeepest && deepestIndex.map { position >= $0 } == true) { throw EarlyStop() }
+        if stopAfterDeepest, let deepestIndex, position >= deepestIndex { throw EarlyStop() }
     }
 }
