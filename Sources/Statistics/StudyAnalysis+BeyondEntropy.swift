@@ -7,7 +7,7 @@ extension StudyAnalysis {
     public static let maxInputCovariateVIF = 100.0
 
     static func beyondEntropyRow(input: StudyInput, series: LevelSeries, isPrimary: Bool,
-                                 configuration: StudyConfiguration) throws -> StudyResultRow {
+                                 configuration: StudyConfiguration, memos: AnalysisMemos = AnalysisMemos()) throws -> StudyResultRow {
         let test = StudyTest.sparsityBeyondEntropy
         let levels = input.levels.count
         let entropy = input.probeEntropy ?? input.entropy
@@ -33,14 +33,66 @@ extension StudyAnalysis {
         if kept.allSatisfy({ i in series.values[i].allSatisfy { $0 == series.values[i][0] } }) {
             return empty(join("values constant across levels in every item", dropNote))
         }
+        let design = memos.beyondEntropy.value(for: kept) {
+            beyondEntropyDesign(input: input, kept: kept, entropy: entropy, entropyName: entropyName)
+        }
+        let categorical = design.categorical
+        let levelNames = Array(design.names.prefix(design.levelCount))
+        var y: [Double] = []
+        y.reserveCapacity(n * levels)
+        for i in kept { for l in 0..<levels { y.append(series.values[i][l]) } }
+        let item = kept.indices.flatMap { code in repeatElement(code, count: levels) }
+        let covariates = design.covariates, names = design.names, leftOut = design.leftOut
+        let weights = Dictionary(uniqueKeysWithValues: levelNames.map { ($0, 1 / Double(levelNames.count)) })
+        guard let fit = try OrdinaryLeastSquares.fit(y: y, covariates: covariates, names: names,
+                                                     fixedEffectGroups: item, clusters: item),
+              let contrast = fit.contrast(weights) else {
+            return empty(join("degenerate design (level collinear with the covariates, or constant)", dropNote))
+        }
+        // Per-item Gram matrices of the within-item demeaned columns make every bootstrap resample an
+        // exact refit in O(items).
+        let demeaned = [demeanWithinGroups(y, codes: item, groupCount: n)] + design.demeanedCovariates
+        let grams = ClusterGrams(columns: demeaned, clusterCodes: item, clusterCount: n)
+        let levelCount = levelNames.count
+        let seed = rowSeed(configuration.seed, [test.rawValue, input.ladder, series.hook, series.measure])
+        let interval = try ClusterBootstrap.interval(clusterCount: n, resampleCount: configuration.bootstrapResamples, seed: seed,
+                                                     level: configuration.confidenceLevel, method: configuration.bootstrapMethod) { clusters in
+            ClusterGrams.regressionCoefficients(grams.total(clusters), dimension: demeaned.count)
+                .map { $0[0..<levelCount].reduce(0, +) / Double(levelCount) }
+        }
+        let covariateNote = join("covariates: \(names.dropFirst(levelCount).joined(separator: ", "))"
+                                 + (categorical ? "; level as categories (estimate = mean indicator coefficient vs level 0)" : ""),
+                                 leftOut.isEmpty ? "" : "not adjusted for \(leftOut.joined(separator: ", "))")
+        var row = empty(join(covariateNote, dropNote))
+        fill(&row, estimate: contrast.estimate, p: contrast.p, interval: interval, configuration: configuration)
+        row.maxVIF = design.maxVIF
+        // δ in the measure's own unit: a tenth (by default) of its within-item standard deviation.
+        let withinSD = (demeaned[0].reduce(0) { $0 + $1 * $1 } / Double(max(1, y.count - n))).squareRoot()
+        let delta = configuration.equivalenceDelta * withinSD
+        if delta > 0 {
+            row.equivalenceDelta = delta
+            row.tostP = Equivalence.tostP(estimate: contrast.estimate, standardError: contrast.standardError,
+                                          delta: delta, df: fit.testDegreesOfFreedom)
+        }
+        return row
+    }
+}
+
+extension StudyAnalysis {
+    /// Test (c)'s design for the items `kept`: everything but the series' own values (see ``DesignMemo``).
+    static func beyondEntropyDesign(input: StudyInput, kept: [Int], entropy: [[Double]], entropyName: String) -> BeyondEntropyDesign {
+        let levels = input.levels.count
+        let n = kept.count
+        let loss = input.loss
+        let patchLength = input.probePatchLength
         let categorical = input.levelsAreCategories && levels >= 3
         let levelNames = categorical ? (1..<levels).map { "level_\($0)" } : ["level"]
-        var y: [Double] = [], item: [Int] = []
+        var item: [Int] = []
         var levelColumns = [[Double]](repeating: [], count: levelNames.count)
         var entropyColumn: [Double] = [], lossColumn: [Double] = [], lengthCategory: [Int] = []
         for (code, i) in kept.enumerated() {
             for l in 0..<levels {
-                y.append(series.values[i][l]); item.append(code)
+                item.append(code)
                 if categorical {
                     for k in 1..<levels { levelColumns[k - 1].append(l == k ? 1 : 0) }
                 } else {
@@ -67,38 +119,10 @@ extension StudyAnalysis {
         var names = levelNames + [entropyName] + (loss == nil ? [] : ["loss"]) + lengthNames
         let leftOut = addInputCovariates(input.inputCovariates, kept: kept, item: item, groupCount: n,
                                          covariates: &covariates, names: &names)
-        let weights = Dictionary(uniqueKeysWithValues: levelNames.map { ($0, 1 / Double(levelNames.count)) })
-        guard let fit = try OrdinaryLeastSquares.fit(y: y, covariates: covariates, names: names,
-                                                     fixedEffectGroups: item, clusters: item),
-              let contrast = fit.contrast(weights) else {
-            return empty(join("degenerate design (level collinear with the covariates, or constant)", dropNote))
-        }
-        // Per-item Gram matrices of the within-item demeaned columns make every bootstrap resample an
-        // exact refit in O(items).
-        let demeaned = ([y] + covariates).map { demeanWithinGroups($0, codes: item, groupCount: n) }
-        let grams = ClusterGrams(columns: demeaned, clusterCodes: item, clusterCount: n)
-        let levelCount = levelNames.count
-        let seed = rowSeed(configuration.seed, [test.rawValue, input.ladder, series.hook, series.measure])
-        let interval = try ClusterBootstrap.interval(clusterCount: n, resampleCount: configuration.bootstrapResamples, seed: seed,
-                                                     level: configuration.confidenceLevel, method: configuration.bootstrapMethod) { clusters in
-            ClusterGrams.regressionCoefficients(grams.total(clusters), dimension: demeaned.count)
-                .map { $0[0..<levelCount].reduce(0, +) / Double(levelCount) }
-        }
-        let covariateNote = join("covariates: \(names.dropFirst(levelCount).joined(separator: ", "))"
-                                 + (categorical ? "; level as categories (estimate = mean indicator coefficient vs level 0)" : ""),
-                                 leftOut.isEmpty ? "" : "not adjusted for \(leftOut.joined(separator: ", "))")
-        var row = empty(join(covariateNote, dropNote))
-        fill(&row, estimate: contrast.estimate, p: contrast.p, interval: interval, configuration: configuration)
-        row.maxVIF = varianceInflationFactors(Array(demeaned.dropFirst())).max()
-        // δ in the measure's own unit: a tenth (by default) of its within-item standard deviation.
-        let withinSD = (demeaned[0].reduce(0) { $0 + $1 * $1 } / Double(max(1, y.count - n))).squareRoot()
-        let delta = configuration.equivalenceDelta * withinSD
-        if delta > 0 {
-            row.equivalenceDelta = delta
-            row.tostP = Equivalence.tostP(estimate: contrast.estimate, standardError: contrast.standardError,
-                                          delta: delta, df: fit.testDegreesOfFreedom)
-        }
-        return row
+        let demeaned = covariates.map { demeanWithinGroups($0, codes: item, groupCount: n) }
+        return BeyondEntropyDesign(covariates: covariates, names: names, leftOut: leftOut, levelCount: levelNames.count,
+                                   categorical: categorical, demeanedCovariates: demeaned,
+                                   maxVIF: varianceInflationFactors(demeaned).max())
     }
 }
 

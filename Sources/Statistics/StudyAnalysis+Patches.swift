@@ -18,7 +18,8 @@ public struct PatchLengthStratum: Sendable, Equatable {
 /// Test (d): within texts, do patch entropy and patch sparsity co-vary, length and position held fixed?
 extension StudyAnalysis {
     static func patchRow(input: StudyInput, patches: PatchTable, series: PatchSeries, isPrimary: Bool,
-                         stratum: PatchLengthStratum?, configuration: StudyConfiguration) throws -> StudyResultRow {
+                         stratum: PatchLengthStratum?, configuration: StudyConfiguration,
+                         memos: AnalysisMemos = AnalysisMemos()) throws -> StudyResultRow {
         let test = StudyTest.entropySparsityPatchCorrelation
         let levels = input.levels.count
         let use = patches.item.indices.filter { k in
@@ -37,28 +38,14 @@ extension StudyAnalysis {
         guard itemCount >= 3 else { return empty(join("fewer than 3 items with patches", dropNote)) }
         let entropy = use.map { patches.entropy[$0] }
         let sparsity = use.map { series.values[$0] }
-        let position = use.map { patches.position[$0] }
-        // Length enters as one indicator per length category (2…7, ≥ 8; 1 is the baseline), so no
-        // functional form is assumed; a control with no variation within texts (e.g. under fixed-size
-        // patching, or inside a stratum) is absorbed by the text fixed effects and dropped.
-        let category = use.map { PatchLengthStratum.lengthCategory(patches.length[$0]) }
-        var candidates: [(String, [Double])] = (2...8).map { c in
-            ("length_\(c == 8 ? "8+" : String(c))", category.map { $0 == c ? 1.0 : 0.0 })
+        let design = memos.patches.value(for: use) {
+            patchDesign(patches: patches, use: use, entropy: entropy, sequenceCodes: sequenceCodes, sequenceCount: sequenceCount)
         }
-        candidates.append(("position", position))
-        var controlNames: [String] = [], controls: [[Double]] = [], absorbed: [String] = []
-        for (name, column) in candidates {
-            let within = demeanWithinGroups(column, codes: sequenceCodes, groupCount: sequenceCount)
-            let spread = within.reduce(0) { $0 + $1 * $1 }
-            let scale = column.reduce(0) { $0 + $1 * $1 }
-            if scale > 0, spread > 1e-20 * scale { controlNames.append(name); controls.append(column) }
-            else if name == "position" || scale > 0 { absorbed.append(name) }
-        }
+        let controls = design.controls, controlNames = design.controlNames
         var notes: [String] = []
-        if !absorbed.isEmpty { notes.append("constant within texts (absorbed): \(absorbed.joined(separator: ", "))") }
-        let demeaned = ([entropy, sparsity] + controls).map {
-            demeanWithinGroups($0, codes: sequenceCodes, groupCount: sequenceCount)
-        }
+        if !design.absorbed.isEmpty { notes.append("constant within texts (absorbed): \(design.absorbed.joined(separator: ", "))") }
+        let demeaned = [design.demeanedEntropy, demeanWithinGroups(sparsity, codes: sequenceCodes, groupCount: sequenceCount)]
+            + design.demeanedControls
         let dimension = demeaned.count
         let grams = ClusterGrams(columns: demeaned, clusterCodes: itemCodes, clusterCount: itemCount)
         let baseNote = join(notes.joined(separator: "; "), dropNote)
@@ -77,7 +64,35 @@ extension StudyAnalysis {
         }
         var row = empty(baseNote)
         fill(&row, estimate: estimate, p: slope.p, interval: interval, configuration: configuration)
-        row.maxVIF = varianceInflationFactors(Array(demeaned.dropFirst(2)) + [demeaned[0]]).max()
+        row.maxVIF = design.maxVIF
         return row
+    }
+
+    /// Test (d)'s controls for the patches `use` (see ``DesignMemo``): length indicators and position,
+    /// each kept only where it varies within texts.
+    static func patchDesign(patches: PatchTable, use: [Int], entropy: [Double], sequenceCodes: [Int],
+                            sequenceCount: Int) -> PatchDesign {
+        let position = use.map { patches.position[$0] }
+        // Length enters as one indicator per length category (2…7, ≥ 8; 1 is the baseline), so no
+        // functional form is assumed; a control with no variation within texts (e.g. under fixed-size
+        // patching, or inside a stratum) is absorbed by the text fixed effects and dropped.
+        let category = use.map { PatchLengthStratum.lengthCategory(patches.length[$0]) }
+        var candidates: [(String, [Double])] = (2...8).map { c in
+            ("length_\(c == 8 ? "8+" : String(c))", category.map { $0 == c ? 1.0 : 0.0 })
+        }
+        candidates.append(("position", position))
+        var controlNames: [String] = [], controls: [[Double]] = [], absorbed: [String] = []
+        for (name, column) in candidates {
+            let within = demeanWithinGroups(column, codes: sequenceCodes, groupCount: sequenceCount)
+            let spread = within.reduce(0) { $0 + $1 * $1 }
+            let scale = column.reduce(0) { $0 + $1 * $1 }
+            if scale > 0, spread > 1e-20 * scale { controlNames.append(name); controls.append(column) }
+            else if name == "position" || scale > 0 { absorbed.append(name) }
+        }
+        let demeanedEntropy = demeanWithinGroups(entropy, codes: sequenceCodes, groupCount: sequenceCount)
+        let demeanedControls = controls.map { demeanWithinGroups($0, codes: sequenceCodes, groupCount: sequenceCount) }
+        return PatchDesign(controlNames: controlNames, controls: controls, absorbed: absorbed, demeanedEntropy: demeanedEntropy,
+                           demeanedControls: demeanedControls,
+                           maxVIF: varianceInflationFactors(demeanedControls + [demeanedEntropy]).max())
     }
 }

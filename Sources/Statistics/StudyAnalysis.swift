@@ -48,14 +48,16 @@ public enum StudyAnalysis {
                                     configuration: configuration))
         }
         // Rows are independent (each bootstrap is seeded from the row's identity), so `threads` only
-        // changes how fast they come, not what they are.
+        // changes how fast they come, not what they are. The designs of (c) and (d) are shared (DesignMemo).
+        let memos = AnalysisMemos()
         let perSeries = try orderedParallelMap(input.sparsity.count, threads: threads) { i -> [StudyResultRow] in
             let series = input.sparsity[i]
             let primary = configuration.isPrimary(hook: series.hook, measure: series.measure)
             var out = [try trendRow(test: .sparsityTracksLevel, input: input, hook: series.hook, measure: series.measure,
                                     isPrimary: primary, values: series.values, direction: series.direction,
                                     configuration: configuration),
-                       try beyondEntropyRow(input: input, series: series, isPrimary: primary, configuration: configuration)]
+                       try beyondEntropyRow(input: input, series: series, isPrimary: primary, configuration: configuration,
+                                            memos: memos)]
             if let loss = input.loss {
                 out.append(try lossRow(test: .sparsityTracksLoss, input: input, hook: series.hook, measure: series.measure,
                                        isPrimary: primary, values: series.values, loss: loss, direction: series.direction,
@@ -69,11 +71,11 @@ public enum StudyAnalysis {
                 let series = patches.sparsity[i]
                 let primary = configuration.isPrimary(hook: series.hook, measure: series.measure)
                 var out = [try patchRow(input: input, patches: patches, series: series, isPrimary: primary,
-                                        stratum: nil, configuration: configuration)]
+                                        stratum: nil, configuration: configuration, memos: memos)]
                 if primary {
                     for stratum in PatchLengthStratum.all {
                         out.append(try patchRow(input: input, patches: patches, series: series, isPrimary: primary,
-                                                stratum: stratum, configuration: configuration))
+                                                stratum: stratum, configuration: configuration, memos: memos))
                     }
                 }
                 return out
