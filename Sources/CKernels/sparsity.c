@@ -313,9 +313,41 @@ static inline long top_count(int percent, long d) {
     return k < d ? k : d;
 }
 
+/// Sets the measures outside `mask` to NaN (bit i = measure i of Metrics.SparsityMeasure).
+static inline __attribute__((always_inline)) void apply_mask(double *out, unsigned mask) {
+    for (int i = 0; i < BL_SPARSITY_VALUES; i++)
+        if (!(mask & BL_SPARSITY_MEASURE(i))) out[i] = NAN;
+}
+
+/// The measures that need no sort (Hoyer, participation ratio, excess kurtosis, L2), from the power sums,
+/// exactly as measure_core computes them; every other measure NaN.
+static inline __attribute__((always_inline))
+void masked_core_values(double sum, double l1, double energy, double fourth, double kurtosis, long d,
+                        unsigned mask, double *out) {
+    (void)sum;
+    const double dd = (double)d;
+    for (int i = 0; i < BL_SPARSITY_VALUES; i++) out[i] = NAN;
+    if (!(energy > 0)) {
+        out[0] = 0; out[5] = 1; out[8] = 0; out[9] = 0;
+    } else {
+        double l2 = sqrt(energy), root = sqrt(dd);
+        double hoyer = 0;
+        if (d > 1) {
+            hoyer = (root - l1 / l2) / (root - 1);
+            hoyer = hoyer < 0 ? 0 : hoyer > 1 ? 1 : hoyer;
+        }
+        out[0] = hoyer;
+        out[5] = energy * energy / fourth / dd;
+        out[8] = kurtosis;
+        out[9] = l2;
+    }
+    apply_mask(out, mask);
+}
+
 /// The ten measures of h (doubles) or hf (floats; then h is NULL): see bl_sparsity_values.
 static inline __attribute__((always_inline))
-void measure_core(const double *h, const float *hf, const int fromFloats, long d, double *work, double *out) {
+void measure_core(const double *h, const float *hf, const int fromFloats, long d, double *work, double *out,
+                  const unsigned mask) {
     double *mag = work, *sorted = work + d;
     const double dd = (double)d;
     const long full = d - d % 8, rest = d - full;
@@ -359,6 +391,13 @@ void measure_core(const double *h, const float *hf, const int fromFloats, long d
     }
     double kurtosis = m2 > 0 ? m4 / (m2 * m2) - 3 : 0;
 
+    // Gini, the top-k shares, the energy entropy and the near-zero count read the sorted magnitudes; a
+    // mask without them (e.g. Hoyer and participation ratio only) skips the sort.
+    const int needsSort = (mask & BL_SPARSITY_SORTED_MEASURES) != 0;
+    if (!needsSort) {
+        masked_core_values(sum, l1, energy, fourth, kurtosis, d, mask, out);
+        return;
+    }
     if (fromFloats) sort_float_magnitudes(hf, d, sorted, (uint32_t *)(work + 2 * d));
     else sort_magnitudes(mag, d, sorted, (uint64_t *)(work + 2 * d));
 
@@ -379,6 +418,7 @@ void measure_core(const double *h, const float *hf, const int fromFloats, long d
         // Zero vector: the values of a constant vector, and every entry counts as near zero.
         double zero[BL_SPARSITY_VALUES] = {0, 0, top[0], top[1], top[2], 1, 1, 1, 0, 0};
         memcpy(out, zero, sizeof zero);
+        apply_mask(out, mask);
         return;
     }
 
@@ -395,16 +435,23 @@ void measure_core(const double *h, const float *hf, const int fromFloats, long d
     const d8 lane_rank = {1, 2, 3, 4, 5, 6, 7, 8};
     const double inverseEnergy = 1.0 / energy;
     d8 wv = 0, hv = 0, nv = 0;
-    for (long i = 0; i <= full; i += 8) {
-        if (i == full && rest == 0) break;
-        d8 a = i < full ? load8(sorted + i) : load_partial8(sorted + i, rest);
-        q8 valid = i < full ? (q8)-1 : first_lanes(rest);
-        wv += (lane_rank + (double)i) * a;
-        d8 p = a * a * inverseEnergy;
-        // p below the smallest normal double would contribute p·ln p > −1e-305: nothing.
-        hv -= select8(p >= 2.2250738585072014e-308, p * log8(p), (d8)0);
-        nv += select8(valid & (a <= threshold), (d8)1.0, (d8)0);
+    // The entropy's log is most of this pass; without the energy effective dimension in the mask the
+    // same loop runs without it (the other sums keep their order, so their bits do not change).
+#define SORTED_PASS(WITH_ENTROPY)                                                                         \
+    for (long i = 0; i <= full; i += 8) {                                                                 \
+        if (i == full && rest == 0) break;                                                                \
+        d8 a = i < full ? load8(sorted + i) : load_partial8(sorted + i, rest);                            \
+        q8 valid = i < full ? (q8)-1 : first_lanes(rest);                                                 \
+        wv += (lane_rank + (double)i) * a;                                                                \
+        if (WITH_ENTROPY) {                                                                               \
+            d8 p = a * a * inverseEnergy;                                                                 \
+            /* p below the smallest normal double would contribute p·ln p > −1e-305: nothing. */          \
+            hv -= select8(p >= 2.2250738585072014e-308, p * log8(p), (d8)0);                              \
+        }                                                                                                 \
+        nv += select8(valid & (a <= threshold), (d8)1.0, (d8)0);                                          \
     }
+    if (mask & BL_SPARSITY_MEASURE(6)) { SORTED_PASS(1) } else { SORTED_PASS(0) }
+#undef SORTED_PASS
     double gini = 2 * sum8(wv) / (dd * l1) - (dd + 1) / dd;
     if (gini < 0) gini = 0;
     double entropy = sum8(hv), nearZero = sum8(nv);
@@ -419,16 +466,27 @@ void measure_core(const double *h, const float *hf, const int fromFloats, long d
     out[7] = nearZero / dd;
     out[8] = kurtosis;
     out[9] = l2;
+    apply_mask(out, mask);
 }
 
 SPARSITY_CLONES
 void bl_sparsity_values(const double *h, long d, double *work, double *out) {
-    measure_core(h, 0, 0, d, work, out);
+    measure_core(h, 0, 0, d, work, out, BL_SPARSITY_ALL_MEASURES);
 }
 
 SPARSITY_CLONES
 void bl_sparsity_values_f32(const float *h, long d, double *work, double *out) {
-    measure_core(0, h, 1, d, work, out);
+    measure_core(0, h, 1, d, work, out, BL_SPARSITY_ALL_MEASURES);
+}
+
+SPARSITY_CLONES
+static void sparsity_values_masked(const double *h, long d, double *work, double *out, unsigned mask) {
+    measure_core(h, 0, 0, d, work, out, mask);
+}
+
+SPARSITY_CLONES
+static void sparsity_values_f32_masked(const float *h, long d, double *work, double *out, unsigned mask) {
+    measure_core(0, h, 1, d, work, out, mask);
 }
 
 // MARK: Rows of a hook buffer, in parallel
@@ -444,6 +502,7 @@ typedef struct {
     double *out;
     long stride;           // doubles per output row
     long rowsPerChunk;
+    unsigned mask;         // measures computed (BL_SPARSITY_MEASURE bits); the others are NaN
 } rows_job;
 
 // One workspace per thread, kept for the thread's life (freed by a pthread key destructor when the
@@ -483,11 +542,11 @@ static void rows_chunk(void *ctx, long chunk) {
     for (long r = begin; r < end; r++) {
         const float *row = job->x + r * cols;
         double *out = job->out + r * job->stride;
-        bl_sparsity_values_f32(row, cols, work, out);
+        sparsity_values_f32_masked(row, cols, work, out, job->mask);
         out += BL_SPARSITY_VALUES;
         if (job->kept) {
             for (long j = 0; j < job->keptCount; j++) keptValues[j] = row[job->kept[j]];
-            bl_sparsity_values_f32(keptValues, job->keptCount, work, out);
+            sparsity_values_f32_masked(keptValues, job->keptCount, work, out, job->mask);
             out += BL_SPARSITY_VALUES;
         }
         if (job->zDims) {
@@ -495,7 +554,7 @@ static void rows_chunk(void *ctx, long chunk) {
                 long i = job->zDims[j];
                 variant[j] = ((double)row[i] - job->zMean[i]) / job->zStd[i];
             }
-            bl_sparsity_values(variant, job->zCount, work, out);
+            sparsity_values_masked(variant, job->zCount, work, out, job->mask);
         }
     }
 }
@@ -505,9 +564,9 @@ static void rows_chunk(void *ctx, long chunk) {
 /// to the end even on a short input. Returns the number of row chunks.
 static long setup_rows_job(rows_job *job, const float *x, long rows, long cols, const long *kept, long keptCount,
                            const long *zDims, long zCount, const double *zMean, const double *zStd, double *out,
-                           int workers) {
+                           unsigned measures, int workers) {
     *job = (rows_job){x, rows, cols, kept, keptCount, zDims, zCount, zMean, zStd, out,
-                      BL_SPARSITY_VALUES * (1 + (kept != 0) + (zDims != 0)), 1};
+                      BL_SPARSITY_VALUES * (1 + (kept != 0) + (zDims != 0)), 1, measures & BL_SPARSITY_ALL_MEASURES};
     long per = 32768 / cols, spread = (rows + 4L * workers - 1) / (4L * workers);
     if (spread < per) per = spread;
     job->rowsPerChunk = per < 1 ? 1 : per;
@@ -516,10 +575,11 @@ static long setup_rows_job(rows_job *job, const float *x, long rows, long cols, 
 
 void bl_sparsity_rows(const float *x, long rows, long cols, const long *kept, long keptCount,
                       const long *zDims, long zCount, const double *zMean, const double *zStd,
-                      double *out, int workers) {
+                      unsigned measures, double *out, int workers) {
     if (rows <= 0 || cols <= 0) return;
     rows_job job;
-    long chunks = setup_rows_job(&job, x, rows, cols, kept, keptCount, zDims, zCount, zMean, zStd, out, workers);
+    long chunks = setup_rows_job(&job, x, rows, cols, kept, keptCount, zDims, zCount, zMean, zStd, out, measures,
+                                 workers);
     bl_pool_run(rows_chunk, &job, chunks, workers);
 }
 
@@ -601,12 +661,12 @@ static void rows_and_moments_chunk(void *ctx, long chunk) {
 
 void bl_sparsity_rows_and_moments(const float *x, long rows, long cols, const long *kept, long keptCount,
                                   const long *zDims, long zCount, const double *zMean, const double *zStd,
-                                  double *out, long count, double *mean, double *meanAbsolute,
+                                  unsigned measures, double *out, long count, double *mean, double *meanAbsolute,
                                   double *sumSquaredDeviations, double *minimum, double *maximum, int workers) {
     if (rows <= 0 || cols <= 0) return;
     rows_and_moments_job job;
     long rowChunks = setup_rows_job(&job.rows, x, rows, cols, kept, keptCount, zDims, zCount, zMean, zStd, out,
-                                    workers);
+                                    measures, workers);
     job.moments = (welford_job){x, rows, cols, count, mean, meanAbsolute, sumSquaredDeviations, minimum, maximum};
     job.momentChunks = (cols + WELFORD_COLUMNS - 1) / WELFORD_COLUMNS;
     bl_pool_run(rows_and_moments_chunk, &job, job.momentChunks + rowChunks, workers);

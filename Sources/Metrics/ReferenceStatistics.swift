@@ -100,7 +100,7 @@ public struct ReferenceStatistics: Sendable, Equatable, Codable {
         withMomentPointers { mean, meanAbsolute, m2, minimum, maximum in
             plan.withKernelArguments { kept, keptCount, zDims, zCount, zMean, zStd in
                 bl_sparsity_rows_and_moments(buffer.baseAddress!, rows, d, kept, keptCount, zDims, zCount, zMean, zStd,
-                                             out, first, mean, meanAbsolute, m2, minimum, maximum,
+                                             plan.measureMask, out, first, mean, meanAbsolute, m2, minimum, maximum,
                                              Int32(max(1, threads)))
             }
         }

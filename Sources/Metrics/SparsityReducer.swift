@@ -15,18 +15,26 @@ public struct SparsityReducer: Sendable {
     public let reference: ReferenceProfile?
     /// Running per-dimension moments of every vector consumed so far (raw values).
     public private(set) var moments: ReferenceStatistics
-    /// Running sum of each raw measure over consumed vectors, in `SparsityMeasure.allCases` order.
+    /// Running sum of each raw measure over consumed vectors, in `SparsityMeasure.allCases` order (NaN for
+    /// measures outside ``measures``).
     public private(set) var rawMeasureSums: [Double]
+    /// The measures computed. The others come out NaN in every row; a computed measure has the same bits
+    /// as when all are computed. Leaving out the energy effective dimension skips a logarithm per entry,
+    /// and leaving out every measure that needs the sorted magnitudes (Gini, the top-k shares, the energy
+    /// effective dimension, the near-zero fraction) skips the sort.
+    public let measures: Set<SparsityMeasure>
 
     /// - Throws: `MetricsError.outOfRange` for `dimension < 1`, `MetricsError.shapeMismatch` if the reference
     ///   profile has another dimension.
-    public init(dimension: Int, reference: ReferenceProfile? = nil) throws {
+    public init(dimension: Int, reference: ReferenceProfile? = nil,
+                measures: Set<SparsityMeasure> = Set(SparsityMeasure.allCases)) throws {
         if let reference, reference.dimension != dimension {
             throw MetricsError.shapeMismatch(argument: "reference.dimension", expected: dimension,
                                              actual: reference.dimension)
         }
         self.dimension = dimension
         self.reference = reference
+        self.measures = measures
         self.moments = try ReferenceStatistics(dimension: dimension)
         self.rawMeasureSums = Array(repeating: 0, count: SparsityMeasure.allCases.count)
     }
@@ -69,7 +77,7 @@ public struct SparsityReducer: Sendable {
     public mutating func consume(_ buffer: UnsafeBufferPointer<Float>, rows: Int, cols: Int, threads: Int = 1) throws
         -> [SparsityRow]
     {
-        let plan = VariantPlan(reference)
+        let plan = VariantPlan(reference, measures: measures)
         var packed = [Double](repeating: 0, count: rows * plan.stride)
         try packed.withUnsafeMutableBufferPointer { out in
             try consume(buffer, rows: rows, cols: cols, threads: threads, into: out.baseAddress!)
@@ -93,7 +101,7 @@ public struct SparsityReducer: Sendable {
         try checkMatrixShape(buffer, rows: rows, cols: cols, dimension: dimension)
         guard rows > 0 else { return }
         try validateFinite(buffer, argument: "buffer")
-        let plan = VariantPlan(reference)
+        let plan = VariantPlan(reference, measures: measures)
         moments.addValidated(buffer, rows: rows, threads: threads, measuringWith: plan, into: out)
         for r in 0..<rows {
             for i in 0..<rawMeasureSums.count { rawMeasureSums[i] += out[r * plan.stride + i] }
@@ -101,15 +109,16 @@ public struct SparsityReducer: Sendable {
     }
 
     private mutating func consumeValidated(_ vector: UnsafeBufferPointer<Float>) -> SparsityRow {
-        let row = SparsityReducer.measure(vector, reference: reference)
+        let row = SparsityReducer.measure(vector, reference: reference, measures: measures)
         moments.addValidated(vector)
         for (i, measure) in SparsityMeasure.allCases.enumerated() { rawMeasureSums[i] += row.raw[measure] }
         return row
     }
 
     /// Measures one finite, non-empty vector in every available variant without touching any running state.
-    static func measure(_ vector: UnsafeBufferPointer<Float>, reference: ReferenceProfile?) -> SparsityRow {
-        let plan = VariantPlan(reference)
+    static func measure(_ vector: UnsafeBufferPointer<Float>, reference: ReferenceProfile?,
+                        measures: Set<SparsityMeasure> = Set(SparsityMeasure.allCases)) -> SparsityRow {
+        let plan = VariantPlan(reference, measures: measures)
         var packed = [Double](repeating: 0, count: plan.stride)
         return packed.withUnsafeMutableBufferPointer { out in
             plan.measure(vector.baseAddress!, rows: 1, cols: vector.count, into: out.baseAddress!, threads: 1)
@@ -125,9 +134,14 @@ struct VariantPlan {
     let reference: ReferenceProfile?
     let removesOutliers: Bool
     let zScores: Bool
+    /// CKernels' measure mask (bit i = `SparsityMeasure.allCases[i]`).
+    let measureMask: UInt32
 
-    init(_ reference: ReferenceProfile?) {
+    init(_ reference: ReferenceProfile?, measures: Set<SparsityMeasure> = Set(SparsityMeasure.allCases)) {
         self.reference = reference
+        measureMask = SparsityMeasure.allCases.enumerated().reduce(0) { mask, entry in
+            measures.contains(entry.element) ? mask | (1 << UInt32(entry.offset)) : mask
+        }
         removesOutliers = !(reference?.outlierDimensions.isEmpty ?? true)
         zScores = !(reference?.zScoredDimensions.isEmpty ?? true)
     }
@@ -138,7 +152,8 @@ struct VariantPlan {
     func measure(_ x: UnsafePointer<Float>, rows: Int, cols: Int, into out: UnsafeMutablePointer<Double>,
                  threads: Int) {
         withKernelArguments { kept, keptCount, zDims, zCount, zMean, zStd in
-            bl_sparsity_rows(x, rows, cols, kept, keptCount, zDims, zCount, zMean, zStd, out, Int32(max(1, threads)))
+            bl_sparsity_rows(x, rows, cols, kept, keptCount, zDims, zCount, zMean, zStd, measureMask, out,
+                             Int32(max(1, threads)))
         }
     }
 

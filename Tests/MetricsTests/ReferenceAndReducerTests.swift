@@ -127,6 +127,56 @@ struct ReferenceAndReducerTests {
         #expect(measured[0].value(.hoyer, .zScored) == measured[0].zScored!.hoyer)
     }
 
+    @Test("a reducer restricted to some measures gives those measures' exact bits and NaN for the rest",
+          arguments: [
+              [SparsityMeasure.hoyer, .gini, .top5Energy, .participationRatio],   // the study's default
+              [.hoyer, .participationRatio, .excessKurtosis, .l2Norm],            // no sort at all
+              [.energyEffectiveDimension], [.nearZeroFraction, .top1Energy], [.gini, .l2Norm],
+          ])
+    func measureSubsetsAreExact(measures: [SparsityMeasure]) throws {
+        let profile = try referenceStatistics().profile()
+        var random = SplitMix64(state: 21)
+        let cols = reference.cols
+        // Rows of several kinds: dense, heavy-tailed, with a massive dimension, all zero, one spike.
+        var buffer: [Float] = []
+        for kind in 0..<5 {
+            for c in 0..<cols {
+                let u = Float(random.uniform() * 2 - 1)
+                switch kind {
+                case 0: buffer.append(u)
+                case 1: buffer.append(u * u * u * 40)
+                case 2: buffer.append(u + (c == 11 ? 900 : 0))
+                case 3: buffer.append(0)
+                default: buffer.append(c == 7 ? -3 : 0)
+                }
+            }
+        }
+        let rows = buffer.count / cols
+        var everything = try SparsityReducer(dimension: cols, reference: profile)
+        var some = try SparsityReducer(dimension: cols, reference: profile, measures: Set(measures))
+        let all = try buffer.withUnsafeBufferPointer { try everything.consume($0, rows: rows, cols: cols, threads: 2) }
+        let subset = try buffer.withUnsafeBufferPointer { try some.consume($0, rows: rows, cols: cols, threads: 2) }
+        for r in 0..<rows {
+            for variant in SparsityVariant.allCases {
+                for measure in SparsityMeasure.allCases {
+                    let full = try #require(all[r].value(measure, variant))
+                    let part = try #require(subset[r].value(measure, variant))
+                    if measures.contains(measure) {
+                        #expect(part.bitPattern == full.bitPattern, "row \(r) \(variant) \(measure): \(part) vs \(full)")
+                    } else {
+                        #expect(part.isNaN, "row \(r) \(variant) \(measure) should not be computed")
+                    }
+                }
+            }
+        }
+        #expect(some.moments == everything.moments)
+        // The one-vector path restricts the same way.
+        let single = try some.consume(Array(buffer[0..<cols]))
+        for measure in SparsityMeasure.allCases {
+            #expect(measures.contains(measure) ? single.raw[measure] == all[0].raw[measure] : single.raw[measure].isNaN)
+        }
+    }
+
     @Test("reducer rejects bad buffers and leaves its state unchanged")
     func reducerErrors() throws {
         var reducer = try SparsityReducer(dimension: 4)

@@ -64,6 +64,14 @@ void bl_pool_wake(void);
 /// Doubles per measured vector: one per case of Metrics.SparsityMeasure (SparsityValues.packedCount).
 #define BL_SPARSITY_VALUES 10
 
+/// Bit of measure i (Metrics.SparsityMeasure order) in the `measures` mask of the row kernels.
+#define BL_SPARSITY_MEASURE(i) (1u << (i))
+/// Every measure.
+#define BL_SPARSITY_ALL_MEASURES 0x3ffu
+/// Measures that read the sorted magnitudes (Gini, top-1/5/10 % energy, energy effective dimension,
+/// near-zero fraction): a mask without any of them skips the sort.
+#define BL_SPARSITY_SORTED_MEASURES 0xdeu
+
 /// The ten measures of Metrics.SparsityMeasure, in its order (Hoyer, Gini, top-1/5/10 % energy,
 /// participation ratio / d, energy effective dimension / d, near-zero fraction, excess kurtosis, L2),
 /// of the finite vector h[0..<d], d ≥ 1, into out[0..<10]; `work` holds BL_SPARSITY_WORK_DOUBLES(d).
@@ -77,10 +85,12 @@ void bl_sparsity_values_f32(const float *h, long d, double *work, double *out);
 /// over up to `workers` threads (pool.c). Per row, out receives 10 doubles for the row as is, then 10
 /// for the row restricted to the `keptCount` ≥ 1 dimensions `kept` (skipped when kept is NULL), then 10
 /// for z-scores (x[i] − zMean[i]) / zStd[i] over the `zCount` ≥ 1 dimensions `zDims` (skipped when zDims
-/// is NULL): a row stride of 10, 20 or 30 doubles.
+/// is NULL): a row stride of 10, 20 or 30 doubles. Only the measures in `measures`
+/// (BL_SPARSITY_MEASURE bits) are computed, the others are NaN; a computed measure has the same bits as
+/// with BL_SPARSITY_ALL_MEASURES.
 void bl_sparsity_rows(const float *x, long rows, long cols, const long *kept, long keptCount,
                       const long *zDims, long zCount, const double *zMean, const double *zStd,
-                      double *out, int workers);
+                      unsigned measures, double *out, int workers);
 
 /// One Welford update of per-dimension running moments with the vector x[0..<d] as the `count`-th
 /// vector (count ≥ 1), vectorised (Metrics.ReferenceStatistics' running moments).
@@ -96,7 +106,7 @@ void bl_welford_rows(const float *x, long rows, long cols, long count, double *m
 /// instead of two, and the scheduler balances both kinds of chunks). Same results as calling both.
 void bl_sparsity_rows_and_moments(const float *x, long rows, long cols, const long *kept, long keptCount,
                                   const long *zDims, long zCount, const double *zMean, const double *zStd,
-                                  double *out, long count, double *mean, double *meanAbsolute,
+                                  unsigned measures, double *out, long count, double *mean, double *meanAbsolute,
                                   double *sumSquaredDeviations, double *minimum, double *maximum, int workers);
 
 /// Index of the first NaN or ±∞ in x[0..<count], or -1.
