@@ -63,8 +63,13 @@ extension Bench {
         var request = StudyRequest(dataset: dataset, modelDirectory: model, limit: studyLimit, threads: threadCount,
                                    outDirectory: out.path, commandLine: ["probe", "bench", "--study", dataset])
         request.nullShuffles = nullShuffles
+        if trainedArmOnly {
+            request.patchControl = false
+            request.modelControl = nil
+        }
         let plan = try StudyPlan.prepare(request)
-        Self.say("probe bench --study \(dataset): \(plan.items.count) items per arm, limit \(studyLimit) per level, "
+        Self.say("probe bench --study \(dataset): \(plan.items.count) items per arm, "
+                 + (trainedArmOnly ? "trained arm only, " : "every arm, ") + "limit \(studyLimit) per level, "
                  + "\(threadCount) threads, null shuffles \(nullShuffles), load average \(Self.loadAverage())")
         let outcome = try StudyRunner(plan: plan).run()
         let flops = try Self.itemStageFLOPs(outcome.finalPath)
@@ -76,7 +81,7 @@ extension Bench {
         }
         Self.say("| whole study | \(String(format: "%.2f", outcome.seconds)) |")
         let rate = flops / itemSeconds / 1e9
-        Self.say("item stage: \(outcome.itemCount) stored items (all arms), \(String(format: "%.1f", flops / 1e9)) useful GFLOP "
+        Self.say("item stage: \(outcome.itemCount) stored items (\(trainedArmOnly ? "trained arm" : "all arms")), \(String(format: "%.1f", flops / 1e9)) useful GFLOP "
                  + "(Σ flops_per_byte × byte_count) in \(String(format: "%.2f", itemSeconds)) s = \(String(format: "%.1f", rate)) GFLOP/s")
         let peak = try Self.gemmPeak(threads: threadCount, repeats: max(3, min(repeats, 7)))
         Self.say("fp32 GEMM peak in this process (2048³): oneDNN threaded \(String(format: "%.0f", peak.oneDNN)) GFLOP/s, "
@@ -85,14 +90,14 @@ extension Bench {
                  + "(load average \(Self.loadAverage()))")
         if let againstPython {
             try comparePythonPeer(python: againstPython, file: outcome.finalPath, swiftSecondsPerItem: itemSeconds / Double(max(1, outcome.itemCount)),
-                                  threads: threadCount)
+                                  threads: threadCount, allArms: !trainedArmOnly)
         }
     }
 
     /// The study's Python peer (`study_transformers.py`: transformers with forward hooks, numpy measures) on the
     /// same file's items: its item stage per item against ByteLens' item stage per item, and whether every
     /// stored probe measure and bits per byte agree (1e-4).
-    func comparePythonPeer(python: String, file: String, swiftSecondsPerItem: Double, threads: Int) throws {
+    func comparePythonPeer(python: String, file: String, swiftSecondsPerItem: Double, threads: Int, allArms: Bool) throws {
         let json = file + ".python-peer.json"
         let process = Process()
         process.executableURL = URL(fileURLWithPath: python)
@@ -110,7 +115,8 @@ extension Bench {
         let perItem = seconds / Double(items)
         Self.say("Python peer (transformers 5.24.0 + forward hooks + numpy, batch 1, \(threads) threads): \(items) items of the run's arm "
                  + "in \(String(format: "%.2f", seconds)) s = \(String(format: "%.1f", 1000 * perItem)) ms/item; ByteLens item stage "
-                 + "\(String(format: "%.1f", 1000 * swiftSecondsPerItem)) ms/item (all arms, every hook at every position) → "
+                 + "\(String(format: "%.1f", 1000 * swiftSecondsPerItem)) ms/item (\(allArms ? "averaged over all arms" : "the same arm's items"); "
+                 + "ByteLens measures every hook at every position in three variants, the peer only the probe position, raw) → "
                  + "ByteLens \(String(format: "%.2f", perItem / swiftSecondsPerItem))× faster per item; measures agree: "
                  + "\((result["measures_agree"] as? Bool) == true ? "yes (|Δ| ≤ 1e-4)" : "NO")")
     }

@@ -97,6 +97,9 @@ struct Bench: AsyncParsableCommand {
     @Option(name: .customLong("null-shuffles"), help: "With --study: permutation-null shuffles, as in `probe run`.")
     var nullShuffles: Int = StudyRequest.defaultNullShuffles
 
+    @Flag(name: .customLong("trained-arm-only"), help: "With --study: run only the trained model's arm (as `probe run --no-patch-control --control-model none`), the items the Python peer runs.")
+    var trainedArmOnly = false
+
     @Option(name: .long, help: ArgumentHelp("Time `probe merge` copying synthetic shards of these item counts (comma-separated, each ≤ \(Bench.maxMergeItems)).", valueName: "counts"))
     var merge: String?
 
