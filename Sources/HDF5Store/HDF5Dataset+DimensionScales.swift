@@ -42,13 +42,20 @@ extension HDF5Dataset {
     }
 
     /// The label of axis `axis` (empty when unlabelled).
+    ///
+    /// Reads the `DIMENSION_LABELS` attribute that `H5DSset_label` writes (one string per axis) with
+    /// ByteLens' own attribute reader rather than `H5DSget_label`: on a damaged attribute the HL library
+    /// 1.10.8 frees an invalid pointer (abort) or allocates gigabytes, where this returns an error.
     public func axisLabel(_ axis: Int) throws -> String {
         try requireOpen()
-        let length = try HDF5Call.status("reading label \(axis) of \(displayName)") { H5DSget_label(id, UInt32(axis), nil, 0) }
-        if length == 0 { return "" }
-        var buffer = [CChar](repeating: 0, count: Int(length) + 1)
-        try HDF5Call.status("reading label \(axis) of \(displayName)") { H5DSget_label(id, UInt32(axis), &buffer, buffer.count) }
-        return stringFromCBuffer(buffer)
+        guard try hasAttribute("DIMENSION_LABELS") else { return "" }
+        let labels = try stringArrayAttribute("DIMENSION_LABELS")
+        let rank = try self.rank()
+        guard labels.count == rank else {
+            throw HDF5Error.shapeMismatch(object: "attribute 'DIMENSION_LABELS' of \(displayName)",
+                                          detail: "\(labels.count) labels for \(rank) axes")
+        }
+        return axis >= 0 && axis < labels.count ? labels[axis] : ""
     }
 
     /// Number of scales attached to axis `axis`.

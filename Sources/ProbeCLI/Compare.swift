@@ -22,6 +22,7 @@ struct Compare: AsyncParsableCommand {
     var out: String
 
     func run() async throws {
+        try FilePreflight.check(runs)
         let comparison = try ModelComparison(paths: runs)
         defer { comparison.close() }
         print("wrote \(try comparison.write(to: out)) (\(runs.count) models)")

@@ -57,6 +57,7 @@ struct Heatmap: AsyncParsableCommand {
     var out: String
 
     func run() async throws {
+        try FilePreflight.check([file])
         let reader = try ProbeRunReader(path: file, allowPartial: allowPartial)
         defer { reader.close() }
         let index = try HeatmapInputs.resolveItem(item, level: level, in: try reader.itemRecords(), file: file)

@@ -28,6 +28,7 @@ struct Inspect: AsyncParsableCommand {
     var items = 0
 
     func run() async throws {
+        try FilePreflight.check([file])
         let reader = try ProbeRunReader(path: file, allowPartial: allowPartial)
         defer { reader.close() }
         print(try reader.summary(itemLimit: max(0, items)))

@@ -47,6 +47,7 @@ struct Merge: AsyncParsableCommand {
 
     func run() async throws {
         InterruptSignal.install()
+        try FilePreflight.check(shards)
         let directory = out.map { URL(fileURLWithPath: $0).standardizedFileURL } ?? ShardMerge.defaultOutDirectory(for: shards)!
         let display = ProgressDisplay(interactive: isatty(STDERR_FILENO) != 0)
         let merge = ShardMerge(shardPaths: shards, outDirectory: directory, commandLine: ["probe"] + CommandLine.arguments.dropFirst(),

@@ -12,7 +12,7 @@ public struct ProbeCommand: AsyncParsableCommand {
         subcommands: [
             Run.self, Trace.self, Hooks.self, Datasets.self,
             Inspect.self, Heatmap.self, Report.self, Bench.self,
-            Merge.self, Slurm.self, Compare.self, Intervene.self,
+            Merge.self, Slurm.self, Compare.self, Intervene.self, Preflight.self,
         ],
         defaultSubcommand: Run.self
     )

@@ -46,6 +46,7 @@ struct Report: AsyncParsableCommand {
     }
 
     func run() async throws {
+        try FilePreflight.check([file])
         let directory = out ?? URL(fileURLWithPath: file).deletingLastPathComponent().path
         var builder = ReportBuilder(path: file)
         builder.figureFormats = try FigureFormat.parseList(format)

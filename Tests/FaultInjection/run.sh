@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Fault injection on a real `probe run`: kill -9 at random moments, a disk that fills up, two concurrent
 # resumes, SIGTERM in every phase. Every run that was cut short is resumed and its probe.h5 compared
-# dataset by dataset (h5py, provenance times excluded) with an uninterrupted run.
+# dataset by dataset (h5py, provenance times excluded) with an uninterrupted run. Then damaged copies of
+# the file go to inspect and report (a named error or a result, never a signal or a hang).
 #
 #   Tests/FaultInjection/run.sh [--kills N] [--seed S]      (default: 20 kills, seed from the clock)
 #
@@ -199,6 +200,61 @@ if "$PROBE" "${STUDY[@]}" --shard 1/2 --resume-if-partial --out "$dir" >/dev/nul
 else
     fail "resuming a killed shard: $(tail -2 "$dir-1.log")"
 fi
+
+# 6. Damaged files given to inspect and report: never a signal or a hang, only a result or a named error.
+#    a) A global-heap object (variable-length strings; no HDF5 format checksums them) claiming 1 GiB:
+#       libhdf5 1.10.8 copies out of bounds (SIGSEGV) in any process that reads it, so ByteLens reads the
+#       file in a check process first and must say so by name, writing nothing.
+#    b) Seeded single-bit flips (half in the first 256 KiB, where most metadata is, a quarter in the last
+#       MiB, a quarter anywhere): exit 0 or 1 with a message, within 150 s.
+damaged="$WORK/damaged"
+mkdir -p "$damaged"
+"$PY" - "$WORK/ref/probe.h5" "$damaged/heap.h5" <<'PYEOF'
+import re, struct, sys
+data = bytearray(open(sys.argv[1], 'rb').read())
+first = data.index(b'GCOL')                       # collection: signature, version, 3 reserved, size (8)
+data[first + 24:first + 32] = struct.pack('<Q', 1 << 30)   # object 1: index, refs, reserved, size (8)
+open(sys.argv[2], 'wb').write(data)
+PYEOF
+for command in inspect report; do
+    timeout 150 "$PROBE" "$command" "$damaged/heap.h5" $([ "$command" = report ] && echo --out "$damaged/heap-report") \
+        >/dev/null 2>"$damaged/heap-$command.log"
+    status=$?
+    if [ "$status" = 1 ] && grep -q "is damaged: libhdf5 crashed" "$damaged/heap-$command.log" \
+        && [ ! -e "$damaged/heap-report/REPORT.md" ]; then
+        pass "damaged global heap: probe $command names it, exit 1, nothing written"
+    else
+        fail "damaged global heap: probe $command exit $status: $(head -c 300 "$damaged/heap-$command.log")"
+    fi
+done
+FLIPS=${FLIPS:-40}
+"$PY" - "$WORK/ref/probe.h5" "$damaged" "$FLIPS" "$SEED" <<'PYEOF'
+import random, sys
+data = open(sys.argv[1], 'rb').read()
+rng = random.Random(int(sys.argv[4]))
+for k in range(int(sys.argv[3])):
+    r = rng.random()
+    if r < 0.5: pos = rng.randrange(min(len(data), 1 << 18))
+    elif r < 0.75: pos = rng.randrange(max(0, len(data) - (1 << 20)), len(data))
+    else: pos = rng.randrange(len(data))
+    flipped = bytearray(data); flipped[pos] ^= 1 << rng.randrange(8)
+    open(f'{sys.argv[2]}/flip-{k}.h5', 'wb').write(flipped)
+PYEOF
+bad=0; named=0
+for k in $(seq 0 $((FLIPS - 1))); do
+    for command in inspect report; do
+        timeout 150 "$PROBE" "$command" "$damaged/flip-$k.h5" $([ "$command" = report ] && echo --out "$damaged/flip-report") \
+            >/dev/null 2>"$damaged/flip.log"
+        status=$?
+        case "$status" in
+            0) ;;
+            1|64) grep -q "^Error: " "$damaged/flip.log" && named=$((named + 1)) || { bad=$((bad + 1)); echo "    flip $k $command: exit 1 without a message"; } ;;
+            *) bad=$((bad + 1)); echo "    flip $k $command: exit $status $(head -c 200 "$damaged/flip.log")" ;;
+        esac
+    done
+done
+if [ "$bad" = 0 ]; then pass "$FLIPS bit-flipped files × inspect/report: no signal, no hang ($named named errors)"
+else fail "$bad of $((2 * FLIPS)) runs on bit-flipped files ended by a signal, a hang or without a message"; fi
 
 echo "fault injection: $PASSED passed, $FAILED failed (seed $SEED, $(( ($(now_ms) - start) / 1000 )) s)"
 if [ "$FAILED" = 0 ]; then rm -rf "$WORK"; exit 0; fi
