@@ -66,7 +66,7 @@ let package = Package(
             "ModelCore", "ByteTransformer", "BLTModel", "Parallelism", "Kernels", "Ladders", "Metrics", "Statistics", "HDF5Store", "Plotting",
         ]),
         .target(name: "ProbeCLI", dependencies: [
-            "Probing", "BLTModel", "Ladders", "Metrics", "Statistics", "HDF5Store", "Plotting", "Parallelism",
+            "Probing", "BLTModel", "Ladders", "Metrics", "Statistics", "HDF5Store", "Plotting", "Parallelism", "CKernels",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "probe", dependencies: ["ProbeCLI"]),

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import CKernels
 import HDF5Store
 #if canImport(Glibc)
 import Glibc
@@ -56,7 +57,7 @@ enum FilePreflight {
     static func run(executable: String, path: String, seconds: Int) throws {
         let child = Process()
         child.executableURL = URL(fileURLWithPath: executable)
-        child.arguments = ["preflight", path]
+        child.arguments = ["preflight", path, "--seconds", String(seconds)]
         var environment = ProcessInfo.processInfo.environment
         environment["SWIFT_BACKTRACE"] = "enable=no"   // a crash is expected and reported here, not dumped
         child.environment = environment
@@ -96,7 +97,11 @@ enum FilePreflightError: Error, CustomStringConvertible {
     }
 }
 
-/// `probe preflight FILE` (hidden): the child of ``FilePreflight``. Exit 0 when every string could be read.
+/// `probe preflight FILE` (hidden): the child of ``FilePreflight``. Exit 0 when everything could be read.
+///
+/// A child stuck in libhdf5 must not outlive its purpose: it asks the kernel for SIGKILL when its parent dies
+/// (`PR_SET_PDEATHSIG`, so a parent killed by a scheduler does not leave it looping) and sets an alarm a few
+/// seconds past the parent's own time limit.
 struct Preflight: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Read every attribute, dataset and dimension label of an HDF5 file (used by the other commands).",
@@ -105,7 +110,18 @@ struct Preflight: AsyncParsableCommand {
     @Argument(help: "The HDF5 file.")
     var file: String
 
+    @Option(help: "Time limit in seconds (the process ends itself by SIGALRM a little after it).")
+    var seconds: Int = 60
+
+    func validate() throws {
+        guard (1...FilePreflight.maxSeconds).contains(seconds) else {
+            throw ValidationError("--seconds must be in 1...\(FilePreflight.maxSeconds), got \(seconds)")
+        }
+    }
+
     func run() async throws {
+        if bl_kill_when_parent_dies() != 0 { Glibc.exit(1) }
+        alarm(UInt32(seconds + 5))
         try SafeFile.checkRegularInput(file, what: "HDF5 file")
         let handle = try HDF5File.open(file)
         defer { handle.close() }

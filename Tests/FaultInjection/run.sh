@@ -206,7 +206,8 @@ fi
 #       libhdf5 1.10.8 copies out of bounds (SIGSEGV) in any process that reads it, so ByteLens reads the
 #       file in a check process first and must say so by name, writing nothing.
 #    b) Seeded single-bit flips (half in the first 256 KiB, where most metadata is, a quarter in the last
-#       MiB, a quarter anywhere): exit 0 or 1 with a message, within 150 s.
+#       MiB, a quarter anywhere) given to inspect (the same check as every other reading command): exit 0,
+#       or 1 / 64 with a message, within 150 s.
 damaged="$WORK/damaged"
 mkdir -p "$damaged"
 "$PY" - "$WORK/ref/probe.h5" "$damaged/heap.h5" <<'PYEOF'
@@ -227,7 +228,7 @@ for command in inspect report; do
         fail "damaged global heap: probe $command exit $status: $(head -c 300 "$damaged/heap-$command.log")"
     fi
 done
-FLIPS=${FLIPS:-40}
+FLIPS=${FLIPS:-30}
 "$PY" - "$WORK/ref/probe.h5" "$damaged" "$FLIPS" "$SEED" <<'PYEOF'
 import random, sys
 data = open(sys.argv[1], 'rb').read()
@@ -242,9 +243,8 @@ for k in range(int(sys.argv[3])):
 PYEOF
 bad=0; named=0
 for k in $(seq 0 $((FLIPS - 1))); do
-    for command in inspect report; do
-        timeout 150 "$PROBE" "$command" "$damaged/flip-$k.h5" $([ "$command" = report ] && echo --out "$damaged/flip-report") \
-            >/dev/null 2>"$damaged/flip.log"
+    for command in inspect; do
+        timeout 150 "$PROBE" "$command" "$damaged/flip-$k.h5" >/dev/null 2>"$damaged/flip.log"
         status=$?
         case "$status" in
             0) ;;
@@ -253,8 +253,8 @@ for k in $(seq 0 $((FLIPS - 1))); do
         esac
     done
 done
-if [ "$bad" = 0 ]; then pass "$FLIPS bit-flipped files × inspect/report: no signal, no hang ($named named errors)"
-else fail "$bad of $((2 * FLIPS)) runs on bit-flipped files ended by a signal, a hang or without a message"; fi
+if [ "$bad" = 0 ]; then pass "$FLIPS bit-flipped files given to inspect: no signal, no hang ($named named errors)"
+else fail "$bad of $FLIPS runs on bit-flipped files ended by a signal, a hang or without a message"; fi
 
 echo "fault injection: $PASSED passed, $FAILED failed (seed $SEED, $(( ($(now_ms) - start) / 1000 )) s)"
 if [ "$FAILED" = 0 ]; then rm -rf "$WORK"; exit 0; fi

@@ -111,4 +111,9 @@ void bl_sparsity_rows_and_moments(const float *x, long rows, long cols, const lo
 
 /// Index of the first NaN or ±∞ in x[0..<count], or -1.
 long bl_first_nonfinite(const float *x, long count);
+
+/// Asks the kernel to SIGKILL this process when its parent dies (Linux `PR_SET_PDEATHSIG`; a no-op
+/// elsewhere). Returns 0, or −1 when the request failed or the parent is already gone.
+int bl_kill_when_parent_dies(void);
+
 #endif
