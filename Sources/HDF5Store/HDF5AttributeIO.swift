@@ -211,7 +211,13 @@ func readStringElements(fileType: hid_t, space: hid_t, count: Int, context: Stri
                         read: (hid_t, UnsafeMutableRawPointer) -> herr_t) throws -> [String] {
     if count == 0 { return [] }
     if H5Tis_variable_str(fileType) > 0 {
+        // The file's own character set in memory, so libhdf5 never converts between ASCII and UTF-8
+        // (`H5DSset_label` and other tools write ASCII; the bytes are decoded as UTF-8 either way).
         let memoryType = try makeUTF8StringType()
+        let cset = H5Tget_cset(fileType)
+        if cset == H5T_CSET_ASCII {
+            try HDF5Call.status("setting ASCII") { H5Tset_cset(memoryType.id, H5T_CSET_ASCII) }
+        }
         var pointers = [UnsafeMutablePointer<CChar>?](repeating: nil, count: count)
         _ = try pointers.withUnsafeMutableBytes { raw in
             try HDF5Call.status("reading \(context)") { read(memoryType.id, raw.baseAddress!) }
