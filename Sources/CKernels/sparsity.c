@@ -319,31 +319,6 @@ static inline __attribute__((always_inline)) void apply_mask(double *out, unsign
         if (!(mask & BL_SPARSITY_MEASURE(i))) out[i] = NAN;
 }
 
-/// The measures that need no sort (Hoyer, participation ratio, excess kurtosis, L2), from the power sums,
-/// exactly as measure_core computes them; every other measure NaN.
-static inline __attribute__((always_inline))
-void masked_core_values(double sum, double l1, double energy, double fourth, double kurtosis, long d,
-                        unsigned mask, double *out) {
-    (void)sum;
-    const double dd = (double)d;
-    for (int i = 0; i < BL_SPARSITY_VALUES; i++) out[i] = NAN;
-    if (!(energy > 0)) {
-        out[0] = 0; out[5] = 1; out[8] = 0; out[9] = 0;
-    } else {
-        double l2 = sqrt(energy), root = sqrt(dd);
-        double hoyer = 0;
-        if (d > 1) {
-            hoyer = (root - l1 / l2) / (root - 1);
-            hoyer = hoyer < 0 ? 0 : hoyer > 1 ? 1 : hoyer;
-        }
-        out[0] = hoyer;
-        out[5] = energy * energy / fourth / dd;
-        out[8] = kurtosis;
-        out[9] = l2;
-    }
-    apply_mask(out, mask);
-}
-
 /// The ten measures of h (doubles) or hf (floats; then h is NULL): see bl_sparsity_values.
 static inline __attribute__((always_inline))
 void measure_core(const double *h, const float *hf, const int fromFloats, long d, double *work, double *out,
@@ -394,16 +369,14 @@ void measure_core(const double *h, const float *hf, const int fromFloats, long d
     // Gini, the top-k shares, the energy entropy and the near-zero count read the sorted magnitudes; a
     // mask without them (e.g. Hoyer and participation ratio only) skips the sort.
     const int needsSort = (mask & BL_SPARSITY_SORTED_MEASURES) != 0;
-    if (!needsSort) {
-        masked_core_values(sum, l1, energy, fourth, kurtosis, d, mask, out);
-        return;
+    if (needsSort) {
+        if (fromFloats) sort_float_magnitudes(hf, d, sorted, (uint32_t *)(work + 2 * d));
+        else sort_magnitudes(mag, d, sorted, (uint64_t *)(work + 2 * d));
     }
-    if (fromFloats) sort_float_magnitudes(hf, d, sorted, (uint32_t *)(work + 2 * d));
-    else sort_magnitudes(mag, d, sorted, (uint64_t *)(work + 2 * d));
 
-    double top[3];
+    double top[3] = {NAN, NAN, NAN};
     const int percents[3] = {1, 5, 10};
-    for (int t = 0; t < 3; t++) {
+    for (int t = 0; needsSort && t < 3; t++) {
         long k = top_count(percents[t], d);
         if (energy > 0) {
             double acc = 0;
@@ -427,6 +400,15 @@ void measure_core(const double *h, const float *hf, const int fromFloats, long d
     if (d > 1) {
         hoyer = (root - l1 / l2) / (root - 1);
         hoyer = hoyer < 0 ? 0 : hoyer > 1 ? 1 : hoyer;
+    }
+
+    out[0] = hoyer;
+    out[5] = energy * energy / fourth / dd;
+    out[8] = kurtosis;
+    out[9] = l2;
+    if (!needsSort) {   // every measure still unset is outside the mask: apply_mask makes it NaN
+        apply_mask(out, mask);
+        return;
     }
 
     // Gini from the sorted magnitudes, 2·Σ k·a₍ₖ₎ / (d·L1) − (d+1)/d, with the entropy of pᵢ = aᵢ²/E
@@ -456,16 +438,12 @@ void measure_core(const double *h, const float *hf, const int fromFloats, long d
     if (gini < 0) gini = 0;
     double entropy = sum8(hv), nearZero = sum8(nv);
 
-    out[0] = hoyer;
     out[1] = gini;
     out[2] = top[0];
     out[3] = top[1];
     out[4] = top[2];
-    out[5] = energy * energy / fourth / dd;
     out[6] = exp_moderate(entropy) / dd;
     out[7] = nearZero / dd;
-    out[8] = kurtosis;
-    out[9] = l2;
     apply_mask(out, mask);
 }
 

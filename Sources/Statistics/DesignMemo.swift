@@ -31,6 +31,8 @@ struct AnalysisMemos: Sendable {
 /// Test (c)'s covariates for one list of kept items: every column but `y`, their names, the input
 /// statistics left out (with reasons), the within-item demeaned columns and the largest VIF among them.
 struct BeyondEntropyDesign: Sendable {
+    /// Row r's item code (rows are item-major, `levels` per item).
+    var itemCodes: [Int]
     var covariates: [[Double]]
     var names: [String]
     var leftOut: [String]

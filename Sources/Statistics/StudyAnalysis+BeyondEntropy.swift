@@ -41,7 +41,7 @@ extension StudyAnalysis {
         var y: [Double] = []
         y.reserveCapacity(n * levels)
         for i in kept { for l in 0..<levels { y.append(series.values[i][l]) } }
-        let item = kept.indices.flatMap { code in repeatElement(code, count: levels) }
+        let item = design.itemCodes
         let covariates = design.covariates, names = design.names, leftOut = design.leftOut
         let weights = Dictionary(uniqueKeysWithValues: levelNames.map { ($0, 1 / Double(levelNames.count)) })
         guard let fit = try OrdinaryLeastSquares.fit(y: y, covariates: covariates, names: names,
@@ -120,7 +120,7 @@ extension StudyAnalysis {
         let leftOut = addInputCovariates(input.inputCovariates, kept: kept, item: item, groupCount: n,
                                          covariates: &covariates, names: &names)
         let demeaned = covariates.map { demeanWithinGroups($0, codes: item, groupCount: n) }
-        return BeyondEntropyDesign(covariates: covariates, names: names, leftOut: leftOut, levelCount: levelNames.count,
+        return BeyondEntropyDesign(itemCodes: item, covariates: covariates, names: names, leftOut: leftOut, levelCount: levelNames.count,
                                    categorical: categorical, demeanedCovariates: demeaned,
                                    maxVIF: varianceInflationFactors(demeaned).max())
     }
