@@ -57,7 +57,7 @@ enum FilePreflight {
     static func run(executable: String, path: String, seconds: Int) throws {
         let child = Process()
         child.executableURL = URL(fileURLWithPath: executable)
-        child.arguments = ["preflight", path, "--seconds", String(seconds)]
+        child.arguments = ["preflight", "--seconds", String(seconds), "--", path]   // "--": a path may start with "-"
         var environment = ProcessInfo.processInfo.environment
         environment["SWIFT_BACKTRACE"] = "enable=no"   // a crash is expected and reported here, not dumped
         child.environment = environment
