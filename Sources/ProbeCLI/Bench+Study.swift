@@ -116,7 +116,7 @@ extension Bench {
         }
         let perItem = seconds / Double(items)
         let work = result["work"] as? String ?? "unstated work"
-        Self.say("Python peer (transformers 5.24.0 + forward hooks + float64 torch measures, batch 1, \(threads) threads; "
+        Self.say("Python peer (transformers 5.24.0 + forward hooks + torch/numpy measures, batch 1, \(threads) threads; "
                  + "\(work)): \(items) items of the run's arm in \(String(format: "%.2f", seconds)) s = "
                  + "\(String(format: "%.1f", 1000 * perItem)) ms/item; ByteLens item stage "
                  + "\(String(format: "%.1f", 1000 * swiftSecondsPerItem)) ms/item (\(allArms ? "averaged over all arms" : "the same arm's items"), "
