@@ -57,7 +57,7 @@ let package = Package(
         .target(name: "Parallelism"),
         .target(name: "Ladders", dependencies: ["Randomness"]),
         .target(name: "Metrics", dependencies: ["CKernels"]),
-        .target(name: "Statistics", dependencies: ["Randomness", "Parallelism"]),
+        .target(name: "Statistics", dependencies: ["Randomness", "Parallelism", "CKernels"]),
         .target(name: "HDF5Store", dependencies: ["CHDF5"]),
         .target(name: "Plotting", dependencies: ["CPNG", "CCairo"]),
 

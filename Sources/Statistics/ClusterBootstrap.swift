@@ -48,9 +48,13 @@ public enum ClusterBootstrap {
     ///   a relative 100·ε of the estimate count as equal to it when computing z₀ (scipy compares
     ///   exactly; identical results unless values tie with the estimate up to rounding).
     ///   Quantiles use linear interpolation (numpy/scipy default, "type 7").
+    ///   - batchStatistic: optional; `statistic` of several resamples at once (in order), for statistics
+    ///     that vectorise across resamples. It must give exactly `statistic`'s values (the point estimate
+    ///     and the jackknife still use `statistic`).
     public static func interval(clusterCount: Int, resamples: [[Int]], level: Double = 0.95,
                                 method: BootstrapMethod = .bca,
-                                statistic: ([Int]) -> Double?) throws -> BootstrapInterval? {
+                                statistic: ([Int]) -> Double?,
+                                batchStatistic: ((ArraySlice<[Int]>) -> [Double?])? = nil) throws -> BootstrapInterval? {
         guard level > 0, level < 1 else {
             throw StatisticsError.invalidParameter(name: "level", reason: "\(level) is not in (0, 1)")
         }
@@ -60,8 +64,16 @@ public enum ClusterBootstrap {
         guard clusterCount >= 2, let estimate = statistic(Array(0..<clusterCount)), estimate.isFinite else { return nil }
         var distribution: [Double] = []
         distribution.reserveCapacity(resamples.count)
-        for resample in resamples {
-            if let v = statistic(resample), v.isFinite { distribution.append(v) }
+        if let batchStatistic {
+            for start in stride(from: 0, to: resamples.count, by: batchSize) {
+                for v in batchStatistic(resamples[start..<min(start + batchSize, resamples.count)]) {
+                    if let v, v.isFinite { distribution.append(v) }
+                }
+            }
+        } else {
+            for resample in resamples {
+                if let v = statistic(resample), v.isFinite { distribution.append(v) }
+            }
         }
         guard distribution.count >= 2, 2 * distribution.count >= resamples.count else { return nil }
         distribution.sort()
@@ -113,11 +125,15 @@ public enum ClusterBootstrap {
     /// Seeded convenience: draws `resampleCount` resamples with `resampleIndices` and calls `interval`.
     public static func interval(clusterCount: Int, resampleCount: Int = 2000, seed: UInt64, level: Double = 0.95,
                                 method: BootstrapMethod = .bca,
-                                statistic: ([Int]) -> Double?) throws -> BootstrapInterval? {
+                                statistic: ([Int]) -> Double?,
+                                batchStatistic: ((ArraySlice<[Int]>) -> [Double?])? = nil) throws -> BootstrapInterval? {
         try interval(clusterCount: clusterCount,
                      resamples: resampleIndices(clusterCount: clusterCount, count: resampleCount, seed: seed),
-                     level: level, method: method, statistic: statistic)
+                     level: level, method: method, statistic: statistic, batchStatistic: batchStatistic)
     }
+
+    /// Resamples handed to a `batchStatistic` at a time (the lanes of CKernels' batched solves).
+    public static let batchSize = 8
 
     private static func pow15(_ x: Double) -> Double { x * x.squareRoot() }
 

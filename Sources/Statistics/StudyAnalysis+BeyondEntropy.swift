@@ -56,10 +56,13 @@ extension StudyAnalysis {
         let levelCount = levelNames.count
         let seed = rowSeed(configuration.seed, [test.rawValue, input.ladder, series.hook, series.measure])
         let interval = try ClusterBootstrap.interval(clusterCount: n, resampleCount: configuration.bootstrapResamples, seed: seed,
-                                                     level: configuration.confidenceLevel, method: configuration.bootstrapMethod) { clusters in
+                                                     level: configuration.confidenceLevel, method: configuration.bootstrapMethod,
+                                                     statistic: { clusters in
             ClusterGrams.regressionCoefficients(grams.total(clusters), dimension: demeaned.count)
                 .map { $0[0..<levelCount].reduce(0, +) / Double(levelCount) }
-        }
+        }, batchStatistic: { resamples in
+            grams.regressionCoefficients(resamples: resamples).map { $0.map { $0[0..<levelCount].reduce(0, +) / Double(levelCount) } }
+        })
         let covariateNote = join("covariates: \(names.dropFirst(levelCount).joined(separator: ", "))"
                                  + (categorical ? "; level as categories (estimate = mean indicator coefficient vs level 0)" : ""),
                                  leftOut.isEmpty ? "" : "not adjusted for \(leftOut.joined(separator: ", "))")

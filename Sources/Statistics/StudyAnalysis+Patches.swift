@@ -59,9 +59,9 @@ extension StudyAnalysis {
         let seed = rowSeed(configuration.seed, [test.rawValue, input.ladder, series.hook, series.measure]
                            + (stratum.map { [$0.name] } ?? []))
         let interval = try ClusterBootstrap.interval(clusterCount: itemCount, resampleCount: configuration.bootstrapResamples, seed: seed,
-                                                     level: configuration.confidenceLevel, method: configuration.bootstrapMethod) { clusters in
-            ClusterGrams.partialCorrelation(grams.total(clusters), dimension: dimension)
-        }
+                                                     level: configuration.confidenceLevel, method: configuration.bootstrapMethod,
+                                                     statistic: { ClusterGrams.partialCorrelation(grams.total($0), dimension: dimension) },
+                                                     batchStatistic: { grams.partialCorrelations(resamples: $0) })
         var row = empty(baseNote)
         fill(&row, estimate: estimate, p: slope.p, interval: interval, configuration: configuration)
         row.maxVIF = design.maxVIF

@@ -1,4 +1,4 @@
-// Prints the bits of CKernels' sparsity measures on a fixed set of vectors. run.sh builds this with
+// Prints the bits of CKernels' sparsity measures on a fixed set of vectors, and of its bootstrap Gram kernels. run.sh builds this with
 // sparsity.c compiled for the baseline x86-64, AVX2 (x86-64-v3) and AVX-512 (x86-64-v4) and requires
 // identical output: the kernel's sums run in fixed lanes with contraction off, so the ISA clones that
 // target_clones picks on different CPUs must agree bit for bit (HDF5 files are then the same everywhere).
@@ -47,6 +47,36 @@ int main(void) {
             }
             free(x); free(wide); free(work);
         }
+    }
+    // The bootstrap kernels of tests (c) and (d): totals of cluster Grams and eight-lane Cholesky solves.
+    const long widths[] = {2, 3, 7, 18};
+    for (size_t w = 0; w < sizeof widths / sizeof widths[0]; w++) {
+        long p = widths[w], clusters = 9, size = p * p;
+        double *grams = calloc((size_t)(clusters * size), sizeof(double));
+        for (long c = 0; c < clusters; c++)
+            for (long r = 0; r < 4; r++) {
+                double v[18];
+                for (long a = 0; a < p; a++) v[a] = normal() * (a == p - 1 && c > 0 ? 0 : 1);  // lanes without cluster 0 are singular
+                for (long a = 0; a < p; a++)
+                    for (long b = 0; b < p; b++) grams[c * size + a * p + b] += v[a] * v[b];
+            }
+        long picks[8 * 9];
+        for (long i = 0; i < 8 * clusters; i++) picks[i] = (long)(uniform() * (double)clusters);
+        for (long i = 0; i < clusters; i++) picks[i] = 3;  // lane 0: no cluster 0
+        double *totals = malloc(sizeof(double) * (size_t)(8 * size)), coefficients[8 * 17];
+        double *scratch = malloc(sizeof(double) * (size_t)(8 * size + 8 * (p - 1) * (p + 1)));
+        int solved[8];
+        bl_gram_totals(grams, size, picks, clusters, 8, totals);
+        bl_gram_regressions8(totals, p, coefficients, solved, scratch);
+        for (long i = 0; i < 8 * size + 8 * (p - 1); i++) {
+            uint64_t bits;
+            memcpy(&bits, i < 8 * size ? totals + i : coefficients + (i - 8 * size), sizeof bits);
+            if (i >= 8 * size && !solved[(i - 8 * size) / (p - 1)]) bits = 0;  // unsolved lanes are unspecified
+            printf("gram %ld %ld %016llx\n", p, i, (unsigned long long)bits);
+            for (int b = 0; b < 8; b++) { digest ^= (bits >> (8 * b)) & 0xff; digest *= 1099511628211ULL; }
+        }
+        for (int j = 0; j < 8; j++) printf("gram %ld solved %d %d\n", p, j, solved[j]);
+        free(grams); free(totals); free(scratch);
     }
     fprintf(stderr, "digest %016llx\n", (unsigned long long)digest);
     return 0;

@@ -127,3 +127,45 @@ private func feLevelCoefficient(_ clusters: [Int], y: [[Double]], level: [[Doubl
     #expect(withGaps[1] == nil && withGaps[0] == 0.02 && withGaps[2] == 0.04)
     #expect(MultipleTesting.benjaminiHochberg([]) .isEmpty)
 }
+
+@Test func batchedGramRegressionsHaveTheScalarBits() throws {
+    // Tests (c) and (d) bootstrap eight resamples at once in C (one per vector lane); every coefficient and
+    // partial correlation must have the bits of the scalar Swift computation, for designs of several widths, for resamples that make
+    // the predictor block singular (nil in both), and for a batch shorter than eight.
+    var state: UInt64 = 2026
+    func uniform() -> Double {
+        state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+        return Double(state >> 11) / Double(1 << 53) - 0.5
+    }
+    for p in [2, 3, 4, 7, 18] {
+        let clusters = 12, rowsPerCluster = 5
+        let codes = (0..<clusters).flatMap { Array(repeating: $0, count: rowsPerCluster) }
+        var columns = (0..<p).map { _ in (0..<(clusters * rowsPerCluster)).map { _ in uniform() } }
+        // Column p−1 is nonzero in cluster 0 only: resamples without cluster 0 are singular.
+        if p >= 3 { columns[p - 1] = codes.map { $0 == 0 ? uniform() : 0 } }
+        let grams = ClusterGrams(columns: columns, clusterCodes: codes, clusterCount: clusters)
+        var resamples = ClusterBootstrap.resampleIndices(clusterCount: clusters, count: 21, seed: UInt64(p))
+        resamples[3] = Array(repeating: 5, count: clusters)  // no cluster 0
+        resamples[4] = Array(repeating: 0, count: clusters)
+        var singular = 0
+        for start in stride(from: 0, to: resamples.count, by: 8) {
+            let batch = resamples[start..<min(start + 8, resamples.count)]
+            let batched = grams.regressionCoefficients(resamples: batch)
+            #expect(batched.count == batch.count)
+            let correlations = grams.partialCorrelations(resamples: batch)
+            for (resample, got) in zip(batch, correlations) {
+                let expected = ClusterGrams.partialCorrelation(grams.total(resample), dimension: p)
+                #expect(got?.bitPattern == expected?.bitPattern, "p = \(p)")
+            }
+            for (resample, got) in zip(batch, batched) {
+                let expected = ClusterGrams.regressionCoefficients(grams.total(resample), dimension: p)
+                #expect((got == nil) == (expected == nil), "p = \(p)")
+                if expected == nil { singular += 1 }
+                if let got, let expected {
+                    #expect(got.map(\.bitPattern) == expected.map(\.bitPattern), "p = \(p)")
+                }
+            }
+        }
+        if p >= 3 { #expect(singular >= 1, "p = \(p): the singular resample must be among them") }
+    }
+}

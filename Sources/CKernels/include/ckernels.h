@@ -109,6 +109,19 @@ void bl_sparsity_rows_and_moments(const float *x, long rows, long cols, const lo
                                   unsigned measures, double *out, long count, double *mean, double *meanAbsolute,
                                   double *sumSquaredDeviations, double *minimum, double *maximum, int workers);
 
+/// Bootstrap totals of cluster Gram matrices (Statistics.ClusterGrams): for t < totals, out[t·size ..<
+/// (t+1)·size] = Σ over i < clusterCount, in order, of grams[clusters[t·clusterCount + i]·size ..< +size].
+void bl_gram_totals(const double *grams, long size, const long *clusters, long clusterCount, long totals,
+                    double *out);
+
+/// Eight least-squares solves at once, one per vector lane: g holds eight p × p Gram matrices one after
+/// another (lane j's element (r, c) at g[j·p² + r·p + c]; bl_gram_totals' output), p ≥ 2. Per lane, the
+/// coefficients of column 0 on columns 1..<p by Cholesky of the predictor block go to
+/// coefficients[j·(p − 1) + i], and solved[j] is 0 when that block is not positive definite (relative
+/// pivot ≤ 1e−12; the coefficients are then meaningless). Same bits per lane as
+/// Statistics.ClusterGrams.regressionCoefficients. `scratch` holds ≥ 8·p² + 8·(p − 1)·(p + 1) doubles.
+void bl_gram_regressions8(const double *g, long p, double *coefficients, int *solved, double *scratch);
+
 /// Index of the first NaN or ±∞ in x[0..<count], or -1.
 long bl_first_nonfinite(const float *x, long count);
 
