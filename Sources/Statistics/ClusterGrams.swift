@@ -4,7 +4,7 @@
 struct ClusterGrams {
     let dimension: Int
     /// Cluster c's Gram matrix, row-major dimension × dimension, at `flat[c·d² ..< (c+1)·d²]` (one
-    /// contiguous buffer: `total` is the hot loop of every bootstrap of tests (c) and (d)).
+    /// contiguous buffer, summed per resample by `total` or, eight resamples at a time, by CKernels).
     let flat: [Double]
 
     init(columns: [[Double]], clusterCodes: [Int], clusterCount: Int) {
@@ -45,8 +45,9 @@ struct ClusterGrams {
     static func regressionCoefficients(_ g: [Double], dimension p: Int) -> [Double]? {
         let k = p - 1
         guard k >= 1, g.count >= p * p else { return nil }
-        // The bootstrap of tests (c) and (d) calls this once per resample, so it works in one stack
-        // scratch buffer without bounds checks; the arithmetic and its order are those of the textbook loops.
+        // The point estimates and jackknifes of tests (c) and (d) call this, and it defines the bits the
+        // eight-lane C solve of their bootstraps must reproduce (ClusterGrams+Batched): the textbook loops'
+        // operations in their order, in one stack scratch buffer without bounds checks.
         return g.withUnsafeBufferPointer { g -> [Double]? in
             var scale = g[p + 1]
             for i in stride(from: 2, through: k, by: 1) where scale < g[i * p + i] { scale = g[i * p + i] }
