@@ -157,22 +157,24 @@ public struct StudyRunner: Sendable {
         let runItems = plan.itemsToRun
         let itemBytes = runItems.map(\.byteLength)
         let bytesTotal = itemBytes.reduce(0, +)
-        var next = resumed
         var bytesDone = itemBytes[..<resumed].reduce(0, +)
+        let bytesBefore = bytesDone, pending = Array(runItems[resumed...])
         do {
-            while next < runItems.count {
+            if shouldStop() { throw writer.abandon() }
+            // One item per worker thread, each running its kernels single-threaded (splitting every product
+            // over the pool as well only adds spinning threads); the calling thread appends finished items
+            // in study order while the workers go on with the next ones, so neither a long item nor a
+            // checkpoint leaves a core idle. The file is the same as with a serial loop.
+            try orderedPipeline(count: pending.count, threads: threads, window: 2 * threads, produce: { i in
+                try ComputeThreads.serially { try measurer(pending[i]).measure(pending[i]) }
+            }, consume: { i, row in
                 if shouldStop() { throw writer.abandon() }
-                let batch = Array(runItems[next..<min(next + threads, runItems.count)])
-                // One item per thread, each running its kernels single-threaded: splitting every product over the
-                // pool as well only adds spinning threads (a study ran 15 % faster this way).
-                let rows = try orderedParallelMap(batch, threads: threads) { item in try ComputeThreads.serially { try measurer(item).measure(item) } }
-                for row in rows { try writer.append(row) }
-                next += batch.count
-                bytesDone += batch.reduce(0) { $0 + $1.byteLength }
-                progress(StudyProgress(phase: .items, done: next, total: runItems.count, bytesDone: bytesDone - itemBytes[..<resumed].reduce(0, +),
-                                       bytesTotal: bytesTotal - itemBytes[..<resumed].reduce(0, +),
-                                       elapsed: Date().timeIntervalSince(itemStart)))
-            }
+                try writer.append(row)
+                bytesDone += pending[i].byteLength
+                progress(StudyProgress(phase: .items, done: resumed + i + 1, total: runItems.count, bytesDone: bytesDone - bytesBefore,
+                                       bytesTotal: bytesTotal - bytesBefore, elapsed: Date().timeIntervalSince(itemStart)))
+                return true
+            })
         } catch let error as ProbeRunError {
             if case .interrupted = error { throw error }
             _ = writer.abandon()
