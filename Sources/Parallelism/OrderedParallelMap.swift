@@ -1,8 +1,8 @@
 import Dispatch
 
 /// `(0..<count).map(body)` on up to `threads` threads, results in index order; the first error in index
-/// order is rethrown after every call has finished. The one parallel map of ByteLens: the study runs items
-/// through it (a batch of one item per thread), the statistics their independent rows.
+/// order is rethrown after every call has finished. The statistics compute their independent rows through
+/// it; the study's items go through `orderedPipeline`, which also overlaps them with writing.
 ///
 /// Workers take indices round-robin (index w, w + workers, …), each index written by one worker only, so
 /// the results equal the serial map's whenever `body` does not depend on timing.
