@@ -54,14 +54,15 @@ extension StudyAnalysis {
         let demeaned = [demeanWithinGroups(y, codes: item, groupCount: n)] + design.demeanedCovariates
         let grams = ClusterGrams(columns: demeaned, clusterCodes: item, clusterCount: n)
         let levelCount = levelNames.count
+        // The estimate: the mean of the level coefficients (the first `levelCount`).
+        func levelMean(_ coefficients: [Double]) -> Double { coefficients[0..<levelCount].reduce(0, +) / Double(levelCount) }
         let seed = rowSeed(configuration.seed, [test.rawValue, input.ladder, series.hook, series.measure])
         let interval = try ClusterBootstrap.interval(clusterCount: n, resampleCount: configuration.bootstrapResamples, seed: seed,
                                                      level: configuration.confidenceLevel, method: configuration.bootstrapMethod,
                                                      statistic: { clusters in
-            ClusterGrams.regressionCoefficients(grams.total(clusters), dimension: demeaned.count)
-                .map { $0[0..<levelCount].reduce(0, +) / Double(levelCount) }
+            ClusterGrams.regressionCoefficients(grams.total(clusters), dimension: demeaned.count).map(levelMean)
         }, batchStatistic: { resamples in
-            grams.regressionCoefficients(resamples: resamples).map { $0.map { $0[0..<levelCount].reduce(0, +) / Double(levelCount) } }
+            grams.regressionCoefficients(resamples: resamples).map { $0.map(levelMean) }
         })
         let covariateNote = join("covariates: \(names.dropFirst(levelCount).joined(separator: ", "))"
                                  + (categorical ? "; level as categories (estimate = mean indicator coefficient vs level 0)" : ""),
