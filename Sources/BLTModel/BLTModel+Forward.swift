@@ -18,7 +18,7 @@ extension BLTModel {
     /// Equal to one forward per item up to the rounding of row blocks in the matrix products (patches are
     /// computed per item from each item's own entropies). Falls back to one forward per item when an item
     /// asks for attention scores or patterns (their key axis would span the packed items) or when the items
-    /// disagree on `computeLogits`.
+    /// disagree on `computeLogits` or on whether `patcherEntropy` is given.
     /// - Throws: what ``forward(bytes:options:)`` throws, naming no item; `options` must have one entry per item.
     public func forward(batch items: [[UInt8]], options: [ForwardOptions]) throws -> [ForwardResult] {
         guard items.count == options.count else {
@@ -28,7 +28,8 @@ extension BLTModel {
         ComputeThreads.prepareWorkers()
         let runners = try options.map { try HookRunner(hooks: $0.hooks, catalogue: catalogue, stopAfterDeepest: !$0.computeLogits) }
         let sameLogits = Set(options.map(\.computeLogits)).count == 1
-        guard items.count > 1, sameLogits, HookRunner.canPack(runners) else {
+        let samePatcher = Set(options.map { $0.patcherEntropy == nil }).count == 1
+        guard items.count > 1, sameLogits, samePatcher, HookRunner.canPack(runners) else {
             return try zip(items, options).map { try forward(bytes: $0, options: $1) }
         }
         let packed = HookRunner(packing: runners, byteRows: items.map { $0.count + 1 }, slotsPerPatch: config.crossAttnK)
@@ -64,8 +65,17 @@ extension BLTModel {
         let n = ids.count
         let c = config
         // The patcher runs whenever the checkpoint has one: entropy is a primary output for studies,
-        // whatever the patching strategy.
-        if let patcher = weights.patcher {
+        // whatever the patching strategy. Unless the caller has its output from an earlier forward of the
+        // same bytes (`ForwardOptions.patcherEntropy`; `forward(batch:)` packs only all-or-none).
+        if options.allSatisfy({ $0.patcherEntropy != nil }) {
+            var known: [Float] = []
+            known.reserveCapacity(n)
+            for (i, option) in options.enumerated() {
+                try ForwardOptionsError.check(option.patcherEntropy!, positions: byteCounts[i])
+                known += option.patcherEntropy!
+            }
+            state.entropy = known
+        } else if let patcher = weights.patcher {
             state.entropy = try ByteTransformer.run(patcher, stack: config.patcher, ids: ids, segments: byteCounts,
                                                     runner: runner, blocks: blocks).entropy
         }

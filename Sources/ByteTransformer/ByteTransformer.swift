@@ -66,6 +66,7 @@ public struct ByteTransformer: ByteLevelModel {
             // Patching strategies have no meaning without a patched model; say so instead of ignoring them.
             throw ByteTransformerError.patchingNotSupported(String(describing: options.patching))
         }
+        if options.patcherEntropy != nil { throw ForwardOptionsError.patcherEntropyNotSupported(model: modelDescription) }
         let runner = try HookRunner(hooks: options.hooks, catalogue: catalogue, stopAfterDeepest: !options.computeLogits)
         let ids = ByteTokens.ids(for: bytes)
         let n = ids.count

@@ -1,3 +1,4 @@
+import BLTModel
 import HDF5Store
 import ModelCore
 import Ladders
@@ -23,6 +24,9 @@ struct ItemMeasurer: Sendable {
     /// For the model-control arm: the trained model, whose patches for the same bytes the control model
     /// is cut into (so the arms differ in the weights only). nil: the plan's patching for the item.
     var patchSource: (any ByteLevelModel)? = nil
+    /// Shared by the arms of a study: the trained arm leaves its patcher results here for the control arms
+    /// of the same bytes (``PatcherMemo``). nil: every arm computes everything.
+    var memo: PatcherMemo? = nil
 
     /// The patching `item` runs with: the plan's, or the trained model's patches as explicit lengths.
     static func patching(for item: LadderItem, plan: StudyPlan, patchSource: (any ByteLevelModel)?) throws -> PatchingStrategy {
@@ -32,14 +36,38 @@ struct ItemMeasurer: Sendable {
         return .explicit(trained.patchLengths)
     }
 
+    /// Whether the patch-length control arm may take the trained arm's patcher results: the model has a
+    /// patcher and no patcher activation is saved raw (only its measures and entropies are kept).
+    var reusesPatcher: Bool {
+        model is BLTModel && model.hasEntropyModel && !(plan.activationHooks + plan.probeVectorHooks).contains { Self.isPatcherHook($0.name) }
+    }
+
+    static func isPatcherHook(_ name: String) -> Bool { HookName(name)?.component == .patcher }
+
     func measure(_ item: LadderItem) throws -> ProbeRunItem {
-        let patching = try Self.patching(for: item, plan: plan, patchSource: patchSource)
+        // The arm: the trained model's own (stores into the memo), its patch-length control (takes the
+        // patcher's output), or the model control (patchSource set; takes the trained patches).
+        let isPatchControl = plan.controlPatchingSpec.map { StudyArm.split(item.ladder, controlSpec: $0).isControl } ?? false
+        let isTrainedArm = patchSource == nil && !isPatchControl
+        let patching: PatchingStrategy
+        if patchSource != nil, let lengths = memo?.takePatchLengths(bytes: item.bytes) {
+            patching = .explicit(lengths)
+        } else {
+            patching = try Self.patching(for: item, plan: plan, patchSource: patchSource)
+        }
+        let measuredPatcherHooks = plan.measuredHooks.map(\.name).filter(Self.isPatcherHook)
+        var known: PatcherMemo.PatcherOutput? = nil
+        if isPatchControl, reusesPatcher, let output = memo?.takeOutput(bytes: item.bytes),
+           measuredPatcherHooks.allSatisfy({ output.hookValues[$0] != nil }) {
+            known = output
+        }
         // The entropy model's logits give its log-probability of each byte (per-byte measured difficulty).
-        let patcherLogits = model.hasEntropyModel ? [StudyPlan.patcherLogitsHook] : []
-        let names = Array(Set(plan.measuredHooks.map(\.name) + plan.activationHooks.map(\.name)
+        let patcherLogits = model.hasEntropyModel && known == nil ? [StudyPlan.patcherLogitsHook] : []
+        var names = Array(Set(plan.measuredHooks.map(\.name) + plan.activationHooks.map(\.name)
                              + plan.probeVectorHooks.map(\.name) + patcherLogits))
+        if known != nil { names.removeAll(where: Self.isPatcherHook) }   // the patcher does not run
         let result = try model.forward(bytes: item.bytes, options: ForwardOptions(
-            patching: patching, hooks: HookSet(capture: names), computeLogits: true))
+            patching: patching, hooks: HookSet(capture: names), computeLogits: true, patcherEntropy: known?.entropy))
         let n = result.inputIDs.count
         let lengths = result.patchLengths
         let p = lengths.count
@@ -65,7 +93,7 @@ struct ItemMeasurer: Sendable {
                 }
             }
         }
-        var patcherLosses: [Double]? = nil
+        var patcherLosses: [Double]? = known?.losses
         if let logits = result.activations[StudyPlan.patcherLogitsHook], logits.rows == n {
             patcherLosses = try logits.values.withUnsafeBufferPointer {
                 try ByteEntropy.nextByteLosses(logits: $0, rows: n, vocabulary: logits.columns, ids: result.inputIDs)
@@ -110,7 +138,20 @@ struct ItemMeasurer: Sendable {
         let columnKeys: [(String, SparsityMeasure, SparsityVariant)] = StudyPlan.variants.flatMap { v in
             plan.measures.map { (v.columnName($0), $0, v) }
         }
+        var patcherValues: [String: [String: [Float]]] = [:]   // for the memo (trained arm)
         for (hookIndex, hook) in plan.measuredHooks.enumerated() {
+            if let cached = known?.hookValues[hook.name] {
+                // A patcher hook of the patch-length control: the trained arm's values for the same bytes.
+                let h = byteHooks.firstIndex(of: hook.name)!
+                for (column, _, _) in columnKeys {
+                    let columnValues = cached[column]!
+                    var values = byteLevel[column]!
+                    for r in 0..<n { values[r * byteHooks.count + h] = columnValues[r] }
+                    byteLevel[column] = values
+                    probe[column]![hookIndex] = columnValues[probePosition]
+                }
+                continue
+            }
             guard let activation = result.activations[hook.name] else {
                 throw ProbingError.nonFiniteModelOutput(item: label, detail: "hook \(hook.name) did not fire")
             }
@@ -138,6 +179,16 @@ struct ItemMeasurer: Sendable {
                 if isPatch { patchLevel[column] = values } else { byteLevel[column] = values }
                 probe[column]![hookIndex] = Float(rows[probeRow].value(measure, variant) ?? .nan)
             }
+            if isTrainedArm, memo?.keepsOutputs == true, reusesPatcher, Self.isPatcherHook(hook.name), !isPatch {
+                patcherValues[hook.name] = Dictionary(uniqueKeysWithValues: columnKeys.map { column, measure, variant in
+                    (column, rows.map { Float($0.value(measure, variant) ?? .nan) })
+                })
+            }
+        }
+        if isTrainedArm, let memo, let entropy = result.entropy {
+            memo.store(bytes: item.bytes, output: PatcherMemo.PatcherOutput(entropy: entropy, losses: patcherLosses,
+                                                                            hookValues: patcherValues),
+                       patchLengths: lengths)
         }
 
         var activations: [String: [Float]] = [:]

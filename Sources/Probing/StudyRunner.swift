@@ -123,7 +123,14 @@ public struct StudyRunner: Sendable {
         }
         clock.end(.reference)
         if shouldStop() { throw ProbingError.interruptedBeforeStart }
-        let trainedMeasurer = ItemMeasurer(model: model, plan: plan, profiles: profiles, shape: try model.computeShape())
+        var trainedMeasurer = ItemMeasurer(model: model, plan: plan, profiles: profiles, shape: try model.computeShape())
+        // The control arms take what the trained arm computed from the same bytes instead of recomputing it.
+        let usesPatchMemo = controlMeasurer != nil, usesOutputMemo = !plan.controlItems.isEmpty && trainedMeasurer.reusesPatcher
+        if usesPatchMemo || usesOutputMemo {
+            let memo = PatcherMemo(forPatchControl: usesOutputMemo, forModelControl: usesPatchMemo)
+            trainedMeasurer.memo = memo
+            controlMeasurer?.memo = memo
+        }
         let measurer = { (item: LadderItem) -> ItemMeasurer in
             plan.isModelControl(item) ? controlMeasurer! : trainedMeasurer
         }
