@@ -167,22 +167,6 @@ static int compare_u32(const void *a, const void *b) {
 DEFINE_PATTERN_SORT(sort_patterns_u32, uint32_t, __builtin_clz, compare_u32)
 DEFINE_PATTERN_SORT(sort_patterns_u64, uint64_t, __builtin_clzll, compare_u64)
 
-/// Sorts `d` magnitudes (non-negative, finite doubles) ascending from `mag` into `sorted` by their 64-bit
-/// patterns. `work` holds ≥ d uint64 (`sorted` is the other buffer).
-static inline __attribute__((always_inline)) void sort_magnitudes(const double *mag, long d, double *sorted,
-                                                                   uint64_t *work) {
-    uint64_t lo = UINT64_MAX, hi = 0;
-    for (long i = 0; i < d; i++) {
-        uint64_t key;
-        memcpy(&key, mag + i, sizeof key);
-        work[i] = key;
-        lo = key < lo ? key : lo;
-        hi = key > hi ? key : hi;
-    }
-    uint64_t *result = sort_patterns_u64(work, (uint64_t *)sorted, d, lo, hi);
-    if (result != (uint64_t *)sorted) memcpy(sorted, result, sizeof(double) * (size_t)d);
-}
-
 #if defined(__clang__) && defined(__x86_64__)
 #include <immintrin.h>
 #define HAVE_BITONIC_AVX512 1
@@ -192,7 +176,9 @@ static inline __attribute__((always_inline)) void sort_magnitudes(const double *
 // i and i ^ t are compared: the lower index keeps the minimum where (i & s) == 0 and the maximum
 // elsewhere. Distances ≥ 16 pair whole registers; smaller ones pair lanes within a register (permute,
 // min, max, blend). R is a constant at every call site, so the loops unroll and v stays in registers.
-#define BITONIC_BODY(v, R, LOG_N)                                                                         \
+// VT is the register type (__m512 or __m512i) and MIN/MAX/PERMUTE/BLEND its intrinsics: floats compare as
+// floats, the 32-bit keys of the double path as unsigned integers.
+#define BITONIC_BODY(v, R, LOG_N, VT, MIN, MAX, PERMUTE, BLEND)                                                                       \
     do {                                                                                                  \
         const __m512i lane_ = _mm512_set_epi32(15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0);      \
         _Pragma("clang loop unroll(full)")                                                                \
@@ -206,7 +192,7 @@ static inline __attribute__((always_inline)) void sort_magnitudes(const double *
                     for (int r_ = 0; r_ < (R); r_++) {                                                    \
                         int p_ = r_ ^ (t_ >> 4);                                                          \
                         if (p_ < r_) continue;                                                            \
-                        __m512 lo_ = _mm512_min_ps(v[r_], v[p_]), hi_ = _mm512_max_ps(v[r_], v[p_]);      \
+                        VT lo_ = MIN(v[r_], v[p_]), hi_ = MAX(v[r_], v[p_]);                              \
                         int up_ = ((16 * r_) & s_) == 0;                                                  \
                         v[r_] = up_ ? lo_ : hi_;                                                          \
                         v[p_] = up_ ? hi_ : lo_;                                                          \
@@ -224,9 +210,9 @@ static inline __attribute__((always_inline)) void sort_magnitudes(const double *
                     _Pragma("clang loop unroll(full)")                                                    \
                     for (int r_ = 0; r_ < (R); r_++) {                                                    \
                         unsigned take_min_ = s_ < 16 ? small_ : ((16 * r_) & s_) == 0 ? lower_ : ~lower_; \
-                        __m512 w_ = _mm512_permutexvar_ps(partner_, v[r_]);                               \
-                        __m512 lo_ = _mm512_min_ps(v[r_], w_), hi_ = _mm512_max_ps(v[r_], w_);            \
-                        v[r_] = _mm512_mask_blend_ps((__mmask16)take_min_, hi_, lo_);                     \
+                        VT w_ = PERMUTE(partner_, v[r_]);                                                 \
+                        VT lo_ = MIN(v[r_], w_), hi_ = MAX(v[r_], w_);                                    \
+                        v[r_] = BLEND((__mmask16)take_min_, hi_, lo_);                                    \
                     }                                                                                     \
                 }                                                                                         \
             }                                                                                             \
@@ -243,7 +229,7 @@ static inline __attribute__((always_inline)) void sort_magnitudes(const double *
             __m512 x = _mm512_mask_loadu_ps(_mm512_set1_ps(INFINITY), m, hf + (left > 0 ? base : 0));     \
             v[r] = _mm512_castsi512_ps(_mm512_and_si512(_mm512_castps_si512(x), _mm512_set1_epi32(0x7fffffff))); \
         }                                                                                                 \
-        BITONIC_BODY(v, R, LOG_N);                                                                               \
+        BITONIC_BODY(v, R, LOG_N, __m512, _mm512_min_ps, _mm512_max_ps, _mm512_permutexvar_ps, _mm512_mask_blend_ps); \
         for (int r = 0; r < R; r++) {                                                                     \
             long base = 16L * r, left = d - base;                                                        \
             if (left <= 0) break;                                                                         \
@@ -274,8 +260,102 @@ static void bitonic_sort_magnitudes_avx512(const float *hf, long d, double *sort
         BITONIC_CASE(32, 9)
     }
 }
+
+#define KEY_BITONIC_CASE(R, LOG_N)                                                                        \
+    case R: {                                                                                             \
+        __m512i v[R];                                                                                     \
+        for (int r = 0; r < R; r++) {                                                                     \
+            long base = 16L * r, left = d - base;                                                        \
+            __mmask16 m = left >= 16 ? (__mmask16)0xffff : left > 0 ? (__mmask16)((1u << left) - 1) : 0; \
+            v[r] = _mm512_mask_loadu_epi32(_mm512_set1_epi32(-1), m, keys + (left > 0 ? base : 0));       \
+        }                                                                                                 \
+        BITONIC_BODY(v, R, LOG_N, __m512i, _mm512_min_epu32, _mm512_max_epu32, _mm512_permutexvar_epi32,  \
+                     _mm512_mask_blend_epi32);                                                            \
+        for (int r = 0; r < R; r++) {                                                                     \
+            long base = 16L * r, left = d - base;                                                        \
+            if (left <= 0) break;                                                                         \
+            __mmask16 m = left >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << left) - 1);               \
+            _mm512_mask_storeu_epi32(keys + base, m, v[r]);                                               \
+        }                                                                                                 \
+        return;                                                                                           \
+    }
+
+/// Sorts the 32-bit keys[0..<d] (1 ≤ d ≤ 512) ascending as unsigned integers, in place.
+__attribute__((target("avx512f")))
+static void bitonic_sort_keys_avx512(uint32_t *keys, long d) {
+    int R = 1;
+    while (16 * R < d) R <<= 1;
+    switch (R) {
+        KEY_BITONIC_CASE(1, 4)
+        KEY_BITONIC_CASE(2, 5)
+        KEY_BITONIC_CASE(4, 6)
+        KEY_BITONIC_CASE(8, 7)
+        KEY_BITONIC_CASE(16, 8)
+        KEY_BITONIC_CASE(32, 9)
+    }
+}
+
+/// The d magnitudes mag[0..<d] (1 ≤ d ≤ 512; non-negative doubles) sorted ascending into sorted[0..<d]. A
+/// bitonic network in registers sorts 32-bit keys: each magnitude rounded to float (monotone, so the float
+/// order never contradicts the double order), cut to its leading bits, with the element's index in the low
+/// bits. That orders the elements up to ties between magnitudes agreeing in their leading ~14 significant
+/// bits; an insertion pass on the full 64-bit patterns then settles those (few moves, finished by qsort
+/// past 16 per element, like the radix path). Exact, like every sort here: the output is the same array.
+/// `work` holds ≥ d uint64.
+__attribute__((target("avx512f")))
+static void bitonic_sort_double_magnitudes_avx512(const double *mag, long d, double *sorted, uint64_t *work) {
+    uint32_t *keys = (uint32_t *)sorted;   // d keys fit in the first half of the output
+    int indexBits = 0;
+    while ((1L << indexBits) < d) indexBits++;
+    const uint32_t indexMask = (uint32_t)((1UL << indexBits) - 1);
+    const int cut = indexBits > 0 ? indexBits - 1 : 0;   // float patterns < 2^31: the key keeps 32 − indexBits bits
+    for (long i = 0; i < d; i++) {
+        float f = (float)mag[i];
+        uint32_t bits;
+        memcpy(&bits, &f, sizeof bits);
+        keys[i] = (uint32_t)(((uint64_t)((bits & 0x7fffffffu) >> cut) << indexBits) | (uint64_t)i);
+    }
+    bitonic_sort_keys_avx512(keys, d);
+    for (long i = 0; i < d; i++) memcpy(work + i, mag + (keys[i] & indexMask), sizeof(uint64_t));
+    long moves = 0, budget = 16 * d;
+    for (long i = 1; i < d; i++) {
+        uint64_t v = work[i];
+        if (!(work[i - 1] > v)) continue;
+        long j = i;
+        while (j > 0 && work[j - 1] > v) { work[j] = work[j - 1]; j--; }
+        work[j] = v;
+        moves += i - j;
+        if (moves > budget) {
+            qsort(work, (size_t)d, sizeof(uint64_t), compare_u64);
+            break;
+        }
+    }
+    memcpy(sorted, work, sizeof(double) * (size_t)d);
+}
 #endif
 
+
+/// Sorts `d` magnitudes (non-negative, finite doubles) ascending from `mag` into `sorted` by their 64-bit
+/// patterns. `work` holds ≥ d uint64 (`sorted` is the other buffer).
+static inline __attribute__((always_inline)) void sort_magnitudes(const double *mag, long d, double *sorted,
+                                                                   uint64_t *work) {
+#if defined(HAVE_BITONIC_AVX512) && !defined(SPARSITY_RADIX_ONLY)
+    if (d <= 512 && __builtin_cpu_supports("avx512f")) {
+        bitonic_sort_double_magnitudes_avx512(mag, d, sorted, work);
+        return;
+    }
+#endif
+    uint64_t lo = UINT64_MAX, hi = 0;
+    for (long i = 0; i < d; i++) {
+        uint64_t key;
+        memcpy(&key, mag + i, sizeof key);
+        work[i] = key;
+        lo = key < lo ? key : lo;
+        hi = key > hi ? key : hi;
+    }
+    uint64_t *result = sort_patterns_u64(work, (uint64_t *)sorted, d, lo, hi);
+    if (result != (uint64_t *)sorted) memcpy(sorted, result, sizeof(double) * (size_t)d);
+}
 
 /// sort_magnitudes for a float32 vector hf: sorts the magnitudes' float bit patterns themselves, which
 /// needs no index and no gather. `work` holds ≥ 2·d uint32.
@@ -481,6 +561,7 @@ typedef struct {
     long stride;           // doubles per output row
     long rowsPerChunk;
     unsigned mask;         // measures computed (BL_SPARSITY_MEASURE bits); the others are NaN
+    int zAllDims;          // zDims is 0, 1, …, cols − 1: the z-scores vectorise (no index)
 } rows_job;
 
 // One workspace per thread, kept for the thread's life (freed by a pthread key destructor when the
@@ -527,7 +608,11 @@ static void rows_chunk(void *ctx, long chunk) {
             sparsity_values_f32_masked(keptValues, job->keptCount, work, out, job->mask);
             out += BL_SPARSITY_VALUES;
         }
-        if (job->zDims) {
+        if (job->zDims && job->zAllDims) {
+            // The same divisions as below, element by element, eight at a time.
+            for (long j = 0; j < cols; j++) variant[j] = ((double)row[j] - job->zMean[j]) / job->zStd[j];
+            sparsity_values_masked(variant, cols, work, out, job->mask);
+        } else if (job->zDims) {
             for (long j = 0; j < job->zCount; j++) {
                 long i = job->zDims[j];
                 variant[j] = ((double)row[i] - job->zMean[i]) / job->zStd[i];
@@ -544,7 +629,11 @@ static long setup_rows_job(rows_job *job, const float *x, long rows, long cols, 
                            const long *zDims, long zCount, const double *zMean, const double *zStd, double *out,
                            unsigned measures, int workers) {
     *job = (rows_job){x, rows, cols, kept, keptCount, zDims, zCount, zMean, zStd, out,
-                      BL_SPARSITY_VALUES * (1 + (kept != 0) + (zDims != 0)), 1, measures & BL_SPARSITY_ALL_MEASURES};
+                      BL_SPARSITY_VALUES * (1 + (kept != 0) + (zDims != 0)), 1, measures & BL_SPARSITY_ALL_MEASURES, 0};
+    if (zDims && zCount == cols) {
+        job->zAllDims = 1;
+        for (long j = 0; j < zCount; j++) if (zDims[j] != j) { job->zAllDims = 0; break; }
+    }
     long per = 32768 / cols, spread = (rows + 4L * workers - 1) / (4L * workers);
     if (spread < per) per = spread;
     job->rowsPerChunk = per < 1 ? 1 : per;

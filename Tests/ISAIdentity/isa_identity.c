@@ -22,7 +22,7 @@ static double normal(void) { return sqrt(-2 * log(uniform())) * cos(2 * M_PI * u
 int main(void) {
     const long sizes[] = {1, 3, 8, 9, 17, 64, 100, 192, 257, 512, 768, 1536, 4099};
     uint64_t digest = 1469598103934665603ULL;  // FNV-1a over every output double
-    for (int shape = 0; shape < 5; shape++) {
+    for (int shape = 0; shape < 6; shape++) {
         for (size_t s = 0; s < sizeof sizes / sizeof sizes[0]; s++) {
             long d = sizes[s];
             float *x = malloc(sizeof(float) * (size_t)d);
@@ -33,8 +33,9 @@ int main(void) {
                 if (shape == 2) v = floor(uniform() * 5) - 2;                  // many ties
                 if (shape == 3) v = i == 0 ? 1e6 : 1 + uniform() * 1e-6;      // sort fallback
                 if (shape == 4) v *= pow(10, uniform() * 60 - 30);             // huge range
+                if (shape == 5) v *= pow(10, uniform() * 600 - 300);           // beyond float's range
                 x[i] = (float)v;
-                wide[i] = shape == 4 ? v : (double)x[i] * 0.7 + 0.1;           // a Double-only vector
+                wide[i] = shape >= 4 ? v : (double)x[i] * 0.7 + 0.1;           // a Double-only vector
             }
             double out[20];
             bl_sparsity_values_f32(x, d, work, out);
