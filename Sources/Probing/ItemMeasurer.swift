@@ -145,9 +145,10 @@ struct ItemMeasurer: Sendable {
                 let h = byteHooks.firstIndex(of: hook.name)!
                 for (column, _, _) in columnKeys {
                     let columnValues = cached[column]!
-                    var values = byteLevel[column]!
-                    for r in 0..<n { values[r * byteHooks.count + h] = columnValues[r] }
-                    byteLevel[column] = values
+                    // Written in place (a local copy of the column would copy all its hooks' values).
+                    byteLevel[column]!.withUnsafeMutableBufferPointer { values in
+                        for r in 0..<n { values[r * byteHooks.count + h] = columnValues[r] }
+                    }
                     probe[column]![hookIndex] = columnValues[probePosition]
                 }
                 continue
@@ -172,11 +173,11 @@ struct ItemMeasurer: Sendable {
             let h = hooks.firstIndex(of: hook.name)!
             let probeRow = isPatch ? probePatch : probePosition
             for (column, measure, variant) in columnKeys {
-                var values = isPatch ? patchLevel[column]! : byteLevel[column]!
-                for (r, row) in rows.enumerated() {
-                    values[r * hooks.count + h] = Float(row.value(measure, variant) ?? .nan)
+                func fill(_ values: inout UnsafeMutableBufferPointer<Float>) {
+                    for (r, row) in rows.enumerated() { values[r * hooks.count + h] = Float(row.value(measure, variant) ?? .nan) }
                 }
-                if isPatch { patchLevel[column] = values } else { byteLevel[column] = values }
+                // In place: a local copy of the column would copy all its hooks' values.
+                if isPatch { patchLevel[column]!.withUnsafeMutableBufferPointer(fill) } else { byteLevel[column]!.withUnsafeMutableBufferPointer(fill) }
                 probe[column]![hookIndex] = Float(rows[probeRow].value(measure, variant) ?? .nan)
             }
             if isTrainedArm, memo?.keepsOutputs == true, reusesPatcher, Self.isPatcherHook(hook.name), !isPatch {

@@ -12,37 +12,48 @@ struct LeastSquares {
     init?(columns: [[Double]], y: [Double]) {
         let n = y.count, k = columns.count
         guard k >= 1, n >= k, columns.allSatisfy({ $0.count == n }) else { return nil }
-        var a = columns
+        // Householder QR on a flat column-major copy (column c at c·n): the same operations in the same
+        // order as on nested arrays, without a uniqueness check and bounds check per element.
+        var a = [Double](); a.reserveCapacity(n * k)
+        for column in columns { a += column }
         var qty = y
         var rDiagonal = [Double](repeating: 0, count: k)
-        for j in 0..<k {
-            var norm = 0.0
-            for i in j..<n { norm += a[j][i] * a[j][i] }
-            norm = norm.squareRoot()
-            if norm == 0 { return nil }
-            let alpha = a[j][j] > 0 ? -norm : norm
-            // Householder vector v = a_j[j...] − alpha e_1, stored in place.
-            a[j][j] -= alpha
-            var vNormSquared = 0.0
-            for i in j..<n { vNormSquared += a[j][i] * a[j][i] }
-            if vNormSquared > 0 {
-                for c in (j + 1)..<k {
-                    var dot = 0.0
-                    for i in j..<n { dot += a[j][i] * a[c][i] }
-                    let f = 2 * dot / vNormSquared
-                    for i in j..<n { a[c][i] -= f * a[j][i] }
+        let fullRank = a.withUnsafeMutableBufferPointer { a -> Bool in
+            qty.withUnsafeMutableBufferPointer { qty -> Bool in
+                for j in 0..<k {
+                    let vj = a.baseAddress! + j * n
+                    var norm = 0.0
+                    for i in j..<n { norm += vj[i] * vj[i] }
+                    norm = norm.squareRoot()
+                    if norm == 0 { return false }
+                    let alpha = vj[j] > 0 ? -norm : norm
+                    // Householder vector v = a_j[j...] − alpha e_1, stored in place.
+                    vj[j] -= alpha
+                    var vNormSquared = 0.0
+                    for i in j..<n { vNormSquared += vj[i] * vj[i] }
+                    if vNormSquared > 0 {
+                        for c in (j + 1)..<k {
+                            let ac = a.baseAddress! + c * n
+                            var dot = 0.0
+                            for i in j..<n { dot += vj[i] * ac[i] }
+                            let f = 2 * dot / vNormSquared
+                            for i in j..<n { ac[i] -= f * vj[i] }
+                        }
+                        var dot = 0.0
+                        for i in j..<n { dot += vj[i] * qty[i] }
+                        let f = 2 * dot / vNormSquared
+                        for i in j..<n { qty[i] -= f * vj[i] }
+                    }
+                    rDiagonal[j] = alpha
                 }
-                var dot = 0.0
-                for i in j..<n { dot += a[j][i] * qty[i] }
-                let f = 2 * dot / vNormSquared
-                for i in j..<n { qty[i] -= f * a[j][i] }
+                return true
             }
-            rDiagonal[j] = alpha
         }
+        if !fullRank { return nil }
         let maxDiagonal = rDiagonal.reduce(0) { max($0, abs($1)) }
         if rDiagonal.contains(where: { abs($0) <= 1e-10 * maxDiagonal }) { return nil }
         // R: upper triangle with R[j][j] = rDiagonal[j], R[i][c] = a[c][i] for i < c.
-        func r(_ i: Int, _ c: Int) -> Double { i == c ? rDiagonal[i] : a[c][i] }
+        func r(_ i: Int, _ c: Int) -> Double { i == c ? rDiagonal[i] : a[c * n + i] }
         var beta = [Double](repeating: 0, count: k)
         for i in stride(from: k - 1, through: 0, by: -1) {
             var s = qty[i]
