@@ -26,16 +26,34 @@ typedef double lane8 __attribute__((ext_vector_type(8)));
 typedef double lane8u __attribute__((ext_vector_type(8), aligned(8)));
 typedef long mask8 __attribute__((ext_vector_type(8)));
 
+// Each element is 0 + g₁ + g₂ + … over the picked clusters in order. Blocks of 32 elements stay in
+// registers while every cluster is added (instead of a load and store of the total per cluster); the
+// tail is summed element by element, in the same order.
 GRAM_CLONES
 void bl_gram_totals(const double *grams, long size, const long *clusters, long clusterCount, long totals,
                     double *out) {
     for (long t = 0; t < totals; t++) {
         double *o = out + t * size;
-        memset(o, 0, sizeof(double) * (size_t)size);
         const long *c = clusters + t * clusterCount;
-        for (long i = 0; i < clusterCount; i++) {
-            const double *g = grams + c[i] * size;
-            for (long k = 0; k < size; k++) o[k] += g[k];
+        long k = 0;
+        for (; k + 32 <= size; k += 32) {
+            lane8 a0 = 0, a1 = 0, a2 = 0, a3 = 0;
+            for (long i = 0; i < clusterCount; i++) {
+                const double *g = grams + c[i] * size + k;
+                a0 += *(const lane8u *)g;
+                a1 += *(const lane8u *)(g + 8);
+                a2 += *(const lane8u *)(g + 16);
+                a3 += *(const lane8u *)(g + 24);
+            }
+            *(lane8u *)(o + k) = a0;
+            *(lane8u *)(o + k + 8) = a1;
+            *(lane8u *)(o + k + 16) = a2;
+            *(lane8u *)(o + k + 24) = a3;
+        }
+        for (; k < size; k++) {
+            double a = 0;
+            for (long i = 0; i < clusterCount; i++) a += grams[c[i] * size + k];
+            o[k] = a;
         }
     }
 }
