@@ -89,4 +89,18 @@ struct ReadmeExampleTests {
             #expect(result.activations["global.blocks.0.hook_resid_post"]!.shape == [alone.patchLengths.count, model.config.global.hiddenSize])
         }
     }
+
+    @Test("a second forward of the same bytes without the patcher, as the README shows")
+    func readmePatcherEntropyExample() throws {
+        // --- README snippet ---
+        let model = try BLTModel.shipped()
+        let bytes = Array("Where the next byte is hard to guess, a new patch begins.".utf8)
+        let first = try model.forward(bytes: bytes)
+        let fixed = try model.forward(bytes: bytes, options: ForwardOptions(patching: .fixed(4), patcherEntropy: first.entropy))
+        print(fixed.patchLengths, fixed.entropy == first.entropy)   // fixed 4-byte patches, the same entropy
+        // --- end of snippet ---
+        let full = try model.forward(bytes: bytes, options: ForwardOptions(patching: .fixed(4)))
+        #expect(fixed.entropy == first.entropy && fixed.patchLengths == full.patchLengths)
+        #expect(fixed.logits!.values == full.logits!.values)
+    }
 }
