@@ -26,14 +26,35 @@ static int compare_u32(const void *a, const void *b) {
     return (x > y) - (x < y);
 }
 
+// Finishes sorting the d nearly sorted patterns a[0..<d] in place: an insertion pass, handed to qsort past
+// 16 moves per element (vectors of many near-equal values). One definition per pattern width.
+#define DEFINE_INSERTION_FINISH(name, T, COMPARE)                                                         \
+    static inline __attribute__((always_inline)) void name(T *a, long d) {                                \
+        long moves = 0, budget = 16 * d;                                                                  \
+        for (long i = 1; i < d; i++) {                                                                    \
+            T v = a[i];                                                                                   \
+            if (!(a[i - 1] > v)) continue;                                                                \
+            long j = i;                                                                                   \
+            while (j > 0 && a[j - 1] > v) { a[j] = a[j - 1]; j--; }                                       \
+            a[j] = v;                                                                                     \
+            moves += i - j;                                                                               \
+            if (moves > budget) {                                                                         \
+                qsort(a, (size_t)d, sizeof(T), COMPARE);                                                  \
+                return;                                                                                   \
+            }                                                                                             \
+        }                                                                                                 \
+    }
+
+DEFINE_INSERTION_FINISH(finish_patterns_u32, uint32_t, compare_u32)
+DEFINE_INSERTION_FINISH(finish_patterns_u64, uint64_t, compare_u64)
+
 // Sorts the d bit patterns src[0..<d] (all in [lo, hi]) ascending, using dst[0..<d] as the other buffer,
 // and returns whichever of the two holds the result. A non-negative float's or double's bit pattern
 // orders like its value, so this sorts magnitudes exactly: two LSD passes on the leading 2·b bits of
 // (pattern − lo), i.e. over the range the vector actually spans, then an insertion pass on the full
-// patterns for the few elements that agree in those bits (finished by qsort past 16 moves per element,
-// for near-equal vectors). Short vectors use narrower digits: the prefix sums over 2^b buckets are a
+// patterns for the few elements that agree in those bits (FINISH). Short vectors use narrower digits: the prefix sums over 2^b buckets are a
 // serial chain per vector. One definition per pattern width.
-#define DEFINE_PATTERN_SORT(name, T, CLZ, COMPARE)                                                        \
+#define DEFINE_PATTERN_SORT(name, T, CLZ, FINISH)                                                         \
     static inline __attribute__((always_inline)) T *name(T *src, T *dst, long d, T lo, T hi) {            \
         const int b = d <= 128 ? 6 : d <= 384 ? 7 : 8;                                                    \
         const T mask = ((T)1 << b) - 1;                                                                   \
@@ -60,24 +81,12 @@ static int compare_u32(const void *a, const void *b) {
             }                                                                                             \
             T *t = src; src = dst; dst = t;                                                               \
         }                                                                                                 \
-        long moves = 0, budget = 16 * d;                                                                  \
-        for (long i = 1; i < d; i++) {                                                                    \
-            T v = src[i];                                                                                 \
-            if (!(src[i - 1] > v)) continue;                                                              \
-            long j = i;                                                                                   \
-            while (j > 0 && src[j - 1] > v) { src[j] = src[j - 1]; j--; }                                 \
-            src[j] = v;                                                                                   \
-            moves += i - j;                                                                               \
-            if (moves > budget) {                                                                         \
-                qsort(src, (size_t)d, sizeof(T), COMPARE);                                                \
-                break;                                                                                    \
-            }                                                                                             \
-        }                                                                                                 \
+        FINISH(src, d);                                                                                   \
         return src;                                                                                       \
     }
 
-DEFINE_PATTERN_SORT(sort_patterns_u32, uint32_t, __builtin_clz, compare_u32)
-DEFINE_PATTERN_SORT(sort_patterns_u64, uint64_t, __builtin_clzll, compare_u64)
+DEFINE_PATTERN_SORT(sort_patterns_u32, uint32_t, __builtin_clz, finish_patterns_u32)
+DEFINE_PATTERN_SORT(sort_patterns_u64, uint64_t, __builtin_clzll, finish_patterns_u64)
 
 #if defined(__clang__) && defined(__x86_64__)
 #include <immintrin.h>
@@ -229,19 +238,7 @@ static void bitonic_sort_double_magnitudes_avx512(const double *mag, long d, dou
     }
     bitonic_sort_keys_avx512(keys, d);
     for (long i = 0; i < d; i++) memcpy(work + i, mag + (keys[i] & indexMask), sizeof(uint64_t));
-    long moves = 0, budget = 16 * d;
-    for (long i = 1; i < d; i++) {
-        uint64_t v = work[i];
-        if (!(work[i - 1] > v)) continue;
-        long j = i;
-        while (j > 0 && work[j - 1] > v) { work[j] = work[j - 1]; j--; }
-        work[j] = v;
-        moves += i - j;
-        if (moves > budget) {
-            qsort(work, (size_t)d, sizeof(uint64_t), compare_u64);
-            break;
-        }
-    }
+    finish_patterns_u64(work, d);
     memcpy(sorted, work, sizeof(double) * (size_t)d);
 }
 #endif
