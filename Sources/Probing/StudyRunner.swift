@@ -239,7 +239,9 @@ public struct StudyRunner: Sendable {
         clock.end(.statistics)
         if shouldStop() { throw ProbingError.interruptedBeforeReport(finalPath: writer.finalPath) }
         progress(StudyProgress(phase: .report, done: 0, total: 1, bytesDone: 0, bytesTotal: 0, elapsed: 0))
-        let report = try ReportBuilder(path: writer.finalPath).write(to: outDirectory)
+        var builder = ReportBuilder(path: writer.finalPath)
+        builder.threads = threads
+        let report = try builder.write(to: outDirectory)
         clock.end(.report)
         return (results, report)
     }

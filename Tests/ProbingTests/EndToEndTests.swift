@@ -183,13 +183,21 @@ import Testing
         try FileManager.default.createDirectory(atPath: dir.file("elsewhere"), withIntermediateDirectories: true)
         try FileManager.default.copyItem(atPath: outcome.finalPath, toPath: moved)
         try FileManager.default.removeItem(atPath: dataset)
-        let rebuilt = try ReportBuilder(path: moved).write(to: dir.file("elsewhere"))
+        // The run drew its figures on one thread; the rebuild draws them on three.
+        var builder = ReportBuilder(path: moved)
+        builder.threads = 3
+        let rebuilt = try builder.write(to: dir.file("elsewhere"))
         let original = try String(contentsOfFile: outcome.report!.reportPath, encoding: .utf8)
         let again = try String(contentsOfFile: rebuilt.reportPath, encoding: .utf8)
         #expect(again == original.replacingOccurrences(of: "`probe.h5`", with: "`run.h5`")
             .replacingOccurrences(of: "probe report probe.h5", with: "probe report run.h5"))
+        #expect(outcome.report!.figurePaths.count == rebuilt.figurePaths.count)
         for (a, b) in zip(outcome.report!.figurePaths, rebuilt.figurePaths) {
-            #expect(FileManager.default.contents(atPath: a) == FileManager.default.contents(atPath: b))
+            #expect(FileManager.default.contents(atPath: a) == FileManager.default.contents(atPath: b), "\(a)")
+            let csv = { (png: String) in (png as NSString).deletingPathExtension + ".csv" }
+            if FileManager.default.fileExists(atPath: csv(a)) {
+                #expect(FileManager.default.contents(atPath: csv(b)) != nil)
+            }
         }
     }
 }
