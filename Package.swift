@@ -4,7 +4,7 @@
 // One module per concern; one test target per module. See README.md for the map.
 import PackageDescription
 
-// No target uses `unsafeFlags`: SwiftPM refuses them in any package that is a versioned dependency, so
+// No target passes unsafe compiler flags: SwiftPM refuses those in any package that is a versioned dependency, so
 // ByteLens could not be used with `.package(url:from:)`. The per-item libraries therefore build at -Onone
 // in debug builds; run studies, benchmarks and the test suite with `-c release` (README, .ci/test), where
 // everything is optimised.

@@ -55,9 +55,11 @@ struct ItemMeasurer: Sendable {
         } else {
             patching = try Self.patching(for: item, plan: plan, patchSource: patchSource)
         }
+        // Decided once per item: whether the patcher's output goes through the memo at all.
+        let sharesPatcher = memo?.keepsOutputs == true && reusesPatcher
         let measuredPatcherHooks = plan.measuredHooks.map(\.name).filter(Self.isPatcherHook)
         var known: PatcherMemo.PatcherOutput? = nil
-        if isPatchControl, reusesPatcher, let output = memo?.takeOutput(bytes: item.bytes),
+        if isPatchControl, sharesPatcher, let output = memo?.takeOutput(bytes: item.bytes),
            measuredPatcherHooks.allSatisfy({ output.hookValues[$0] != nil }) {
             known = output
         }
@@ -180,7 +182,7 @@ struct ItemMeasurer: Sendable {
                 if isPatch { patchLevel[column]!.withUnsafeMutableBufferPointer(fill) } else { byteLevel[column]!.withUnsafeMutableBufferPointer(fill) }
                 probe[column]![hookIndex] = Float(rows[probeRow].value(measure, variant) ?? .nan)
             }
-            if isTrainedArm, memo?.keepsOutputs == true, reusesPatcher, Self.isPatcherHook(hook.name), !isPatch {
+            if isTrainedArm, sharesPatcher, !isPatch, measuredPatcherHooks.contains(hook.name) {
                 patcherValues[hook.name] = Dictionary(uniqueKeysWithValues: columnKeys.map { column, measure, variant in
                     (column, rows.map { Float($0.value(measure, variant) ?? .nan) })
                 })
