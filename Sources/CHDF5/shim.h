@@ -43,6 +43,8 @@ static inline hid_t bl_H5T_STD_U64LE(void) { H5open(); return H5T_STD_U64LE; }
 static inline hid_t bl_H5T_IEEE_F32LE(void) { H5open(); return H5T_IEEE_F32LE; }
 static inline hid_t bl_H5T_IEEE_F64LE(void) { H5open(); return H5T_IEEE_F64LE; }
 static inline hid_t bl_H5E_DEFAULT(void) { return H5E_DEFAULT; }
+static inline hid_t bl_H5FD_SEC2(void) { H5open(); return H5FD_SEC2; }
+static inline haddr_t bl_HADDR_UNDEF(void) { return HADDR_UNDEF; }
 
 /// Turns off HDF5's automatic printing of error stacks to stderr for the calling thread.
 /// In thread-safe builds (Debian's is one) the default error stack, and with it the automatic

@@ -139,6 +139,7 @@ enum HDF5AttributeIO {
                                          found: HDF5ElementType.classify(fileType.id)?.rawValue ?? "an unsupported type")
         }
         let count = try elementCount(attribute.id)
+        try HeapReferences.checkAttribute(attribute.id, of: object, name: name, owner: owner)
         let space = ScopedID.dataspace(try HDF5Call.id("reading an attribute space") { H5Aget_space(attribute.id) })
         return try readStringElements(fileType: fileType.id, space: space.id, count: count,
                                       context: "attribute '\(name)' of \(owner)") { memoryType, buffer in

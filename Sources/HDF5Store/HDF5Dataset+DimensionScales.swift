@@ -26,6 +26,7 @@ extension HDF5Dataset {
     /// Whether this dataset is a dimension scale.
     public func isDimensionScale() throws -> Bool {
         try requireOpen()
+        try HeapReferences.checkAttributeIfPresent(id, name: "CLASS", owner: displayName)   // H5DSis_scale reads it
         return try HDF5Call.status("checking whether \(displayName) is a dimension scale") { H5DSis_scale(id) } > 0
     }
 
@@ -61,6 +62,7 @@ extension HDF5Dataset {
     /// Number of scales attached to axis `axis`.
     public func scaleCount(axis: Int) throws -> Int {
         try requireOpen()
+        try HeapReferences.checkAttributeIfPresent(id, name: "DIMENSION_LIST", owner: displayName)   // H5DSget_num_scales reads it
         return Int(try HDF5Call.status("counting scales of \(displayName)") { H5DSget_num_scales(id, UInt32(axis)) })
     }
 

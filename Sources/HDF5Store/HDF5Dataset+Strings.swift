@@ -50,6 +50,7 @@ extension HDF5Dataset {
         try requireType(.string)
         let total = try count()
         try checkReadable(elements: total, width: 16)
+        try checkHeapReferences(rows: nil)
         let fileType = ScopedID.datatype(try HDF5Call.id("reading the type of \(displayName)") { H5Dget_type(id) })
         let space = ScopedID.dataspace(try HDF5Call.id("reading the space of \(displayName)") { H5Dget_space(id) })
         return try readStringElements(fileType: fileType.id, space: space.id, count: total, context: displayName) {
@@ -65,6 +66,7 @@ extension HDF5Dataset {
         let (total, overflow) = rows.count.multipliedReportingOverflow(by: perRow)
         guard !overflow else { throw HDF5Error.shapeMismatch(object: displayName, detail: "rows \(rows) overflow a 64-bit count") }
         try checkReadable(elements: total, width: 16)
+        try checkHeapReferences(rows: rows)
         var result: [String] = []
         try withRowSelection(rows, valueCount: rows.count * perRow) { memory, file in
             result = try readStringElements(fileType: fileType.id, space: memory, count: rows.count * perRow,

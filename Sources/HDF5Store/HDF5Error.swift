@@ -19,6 +19,9 @@ public enum HDF5Error: Error, CustomStringConvertible, Equatable {
     case fileSystem(path: String, detail: String)
     /// A file that opens but does not follow the expected schema.
     case schema(path: String, detail: String)
+    /// Stored bytes that libhdf5 1.10.8 would not check and would read out of bounds or loop on (see
+    /// `GlobalHeapCheck`); `object` is `file.h5:/path` (with the attribute, if any).
+    case damaged(object: String, detail: String)
 
     public var description: String {
         switch self {
@@ -35,6 +38,8 @@ public enum HDF5Error: Error, CustomStringConvertible, Equatable {
             return "\(path): \(detail)"
         case let .schema(path, detail):
             return "\(path): \(detail)"
+        case let .damaged(object, detail):
+            return "\(object) is damaged: \(detail)"
         }
     }
 }

@@ -3,9 +3,11 @@
 /// Variable-length strings live in the file's global heap, which no HDF5 file format checksums, and the
 /// layout of unchunked data is not checksummed either. On such damage libhdf5 1.10.8 does not always
 /// return an error: it loops forever in `H5HG__protect`, or copies out of bounds in `H5HG_read` or
-/// `H5VM_memcpyvv` (SIGSEGV) inside `H5Aread` / `H5Dread`. No caller can intercept that in-process, so
-/// ByteLens' CLI runs this check in a child process first (`probe preflight`, see the CLI's
-/// `FilePreflight`) and turns a crash or hang of the child into a named error.
+/// `H5VM_memcpyvv` (SIGSEGV) inside `H5Aread` / `H5Dread`. Every variable-length read of ByteLens checks
+/// its descriptors and heap objects first (`GlobalHeapCheck`, in any process, a named
+/// ``HDF5Error/damaged(object:detail:)``); for the damage no check covers, ByteLens' CLI runs this walk in
+/// a child process first (`probe preflight`, see the CLI's `FilePreflight`) and turns a crash or hang of
+/// the child into a named error.
 extension HDF5File {
     /// Limits of ``readEveryObject(limits:)``: a file claiming more objects or nesting is refused with an
     /// error rather than walked.

@@ -4,6 +4,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import Synchronization
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
@@ -47,7 +48,9 @@ public final class HDF5File: HDF5Group {
     }
 
     /// Opens an HDF5 file image held in memory, read-only (core driver, nothing is written anywhere): for
-    /// checking untrusted bytes, e.g. the fuzz targets of `Tests/Fuzz`.
+    /// checking untrusted bytes, e.g. the fuzz targets of `Tests/Fuzz`. `name` appears in error messages;
+    /// libhdf5 is given a name unique to this process, because it treats two open core-driver files of the
+    /// same name as one file (it would read one image's objects through the other's handle).
     public static func open(image: [UInt8], name: String = "memory.h5") throws -> HDF5File {
         let fapl = ScopedID.propertyList(try HDF5Call.id("creating file access properties") { H5Pcreate(bl_H5P_FILE_ACCESS()) })
         try HDF5Call.status("selecting the core driver") { H5Pset_fapl_core(fapl.id, 1 << 16, false) }
@@ -57,7 +60,8 @@ public final class HDF5File: HDF5Group {
                 H5Pset_file_image(fapl.id, UnsafeMutableRawPointer(mutating: raw.baseAddress), raw.count)
             }
         }
-        let id = try HDF5Call.id("opening the in-memory image \(name)") { H5Fopen(name, bl_H5F_ACC_RDONLY(), fapl.id) }
+        let unique = "\(name)#\(imageCounter.next())"
+        let id = try HDF5Call.id("opening the in-memory image \(name)") { H5Fopen(unique, bl_H5F_ACC_RDONLY(), fapl.id) }
         return HDF5File(id: id, path: name)
     }
 
@@ -99,4 +103,11 @@ public final class HDF5File: HDF5Group {
         H5get_libversion(&major, &minor, &release)
         return "\(major).\(minor).\(release)"
     }
+}
+
+/// Numbers the in-memory images opened by this process (see `HDF5File.open(image:name:)`).
+private let imageCounter = ImageCounter()
+private final class ImageCounter: Sendable {
+    private let value = Atomic<Int>(0)
+    func next() -> Int { value.add(1, ordering: .relaxed).newValue }
 }

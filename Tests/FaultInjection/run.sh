@@ -203,11 +203,13 @@ fi
 
 # 6. Damaged files given to inspect and report: never a signal or a hang, only a result or a named error.
 #    a) A global-heap object (variable-length strings; no HDF5 format checksums them) claiming 1 GiB:
-#       libhdf5 1.10.8 copies out of bounds (SIGSEGV) in any process that reads it, so ByteLens reads the
-#       file in a check process first and must say so by name, writing nothing.
+#       libhdf5 1.10.8 would copy out of bounds (SIGSEGV); ByteLens' heap check must name it, writing nothing.
 #    b) Seeded single-bit flips (half in the first 256 KiB, where most metadata is, a quarter in the last
 #       MiB, a quarter anywhere) given to inspect (the same check as every other reading command): exit 0,
 #       or 1 / 64 with a message, within 150 s.
+#    c) Seeded single-bit flips inside the variable-length descriptors of the string datasets (length, heap
+#       address, object index): libhdf5 1.10.8 trusts them and corrupts memory, which crashes the check
+#       process or, depending on the heap layout, only the parent; the same rule as b).
 damaged="$WORK/damaged"
 mkdir -p "$damaged"
 "$PY" - "$WORK/ref/probe.h5" "$damaged/heap.h5" <<'PYEOF'
@@ -221,7 +223,7 @@ for command in inspect report; do
     timeout 150 "$PROBE" "$command" "$damaged/heap.h5" $([ "$command" = report ] && echo --out "$damaged/heap-report") \
         >/dev/null 2>"$damaged/heap-$command.log"
     status=$?
-    if [ "$status" = 1 ] && grep -q "is damaged: libhdf5 crashed" "$damaged/heap-$command.log" \
+    if [ "$status" = 1 ] && grep -q "is damaged: element 0 refers to the global heap collection" "$damaged/heap-$command.log" \
         && [ ! -e "$damaged/heap-report/REPORT.md" ]; then
         pass "damaged global heap: probe $command names it, exit 1, nothing written"
     else
@@ -241,20 +243,42 @@ for k in range(int(sys.argv[3])):
     flipped = bytearray(data); flipped[pos] ^= 1 << rng.randrange(8)
     open(f'{sys.argv[2]}/flip-{k}.h5', 'wb').write(flipped)
 PYEOF
-bad=0; named=0
-for k in $(seq 0 $((FLIPS - 1))); do
-    for command in inspect; do
-        timeout 150 "$PROBE" "$command" "$damaged/flip-$k.h5" >/dev/null 2>"$damaged/flip.log"
+DESCRIPTOR_FLIPS=${DESCRIPTOR_FLIPS:-20}
+"$PY" - "$WORK/ref/probe.h5" "$damaged" "$DESCRIPTOR_FLIPS" "$SEED" <<'PYEOF'
+import random, sys, h5py
+data = open(sys.argv[1], 'rb').read()
+ranges = []
+with h5py.File(sys.argv[1], 'r') as f:       # contiguous string datasets: their descriptors, back to back
+    def visit(name, obj):
+        if isinstance(obj, h5py.Dataset) and h5py.check_string_dtype(obj.dtype) is not None and obj.id.get_offset() is not None:
+            ranges.append((obj.id.get_offset(), obj.id.get_storage_size()))
+    f.visititems(visit)
+rng = random.Random(int(sys.argv[4]) + 1)
+for k in range(int(sys.argv[3])):
+    r = rng.randrange(sum(size for _, size in ranges))
+    for start, size in ranges:
+        if r < size: break
+        r -= size
+    flipped = bytearray(data); flipped[start + r] ^= 1 << rng.randrange(8)
+    open(f'{sys.argv[2]}/descriptor-{k}.h5', 'wb').write(flipped)
+PYEOF
+# inspect_all PREFIX COUNT LABEL: every file given to inspect; a signal, a hang or a silent exit 1 fails.
+inspect_all() {
+    local bad=0 named=0 k status
+    for k in $(seq 0 $(($2 - 1))); do
+        timeout 150 "$PROBE" inspect "$damaged/$1-$k.h5" >/dev/null 2>"$damaged/flip.log"
         status=$?
         case "$status" in
             0) ;;
-            1|64) grep -q "^Error: " "$damaged/flip.log" && named=$((named + 1)) || { bad=$((bad + 1)); echo "    flip $k $command: exit 1 without a message"; } ;;
-            *) bad=$((bad + 1)); echo "    flip $k $command: exit $status $(head -c 200 "$damaged/flip.log")" ;;
+            1|64) grep -q "^Error: " "$damaged/flip.log" && named=$((named + 1)) || { bad=$((bad + 1)); echo "    $1 $k inspect: exit 1 without a message"; } ;;
+            *) bad=$((bad + 1)); echo "    $1 $k inspect: exit $status $(head -c 200 "$damaged/flip.log")" ;;
         esac
     done
-done
-if [ "$bad" = 0 ]; then pass "$FLIPS bit-flipped files given to inspect: no signal, no hang ($named named errors)"
-else fail "$bad of $FLIPS runs on bit-flipped files ended by a signal, a hang or without a message"; fi
+    if [ "$bad" = 0 ]; then pass "$2 $3 given to inspect: no signal, no hang ($named named errors)"
+    else fail "$bad of $2 runs on $3 ended by a signal, a hang or without a message"; fi
+}
+inspect_all flip "$FLIPS" "bit-flipped files"
+inspect_all descriptor "$DESCRIPTOR_FLIPS" "files with a flipped bit in a string descriptor"
 
 echo "fault injection: $PASSED passed, $FAILED failed (seed $SEED, $(( ($(now_ms) - start) / 1000 )) s)"
 if [ "$FAILED" = 0 ]; then rm -rf "$WORK"; exit 0; fi
