@@ -22,8 +22,11 @@ struct HDF5RawFile {
     private let source: Source
     /// Bytes in the file (or image).
     let size: UInt64
-    /// Where address 0 of the file's format lies: the user block's size (file addresses are relative to it).
+    /// The user block's size: file addresses are relative to the end of it (`H5Dget_offset` is not).
     let base: UInt64
+    /// Where address 0 lies in ``source``: after the user block in the file, at 0 in an image (libhdf5's
+    /// file image leaves the user block out).
+    private let sourceStart: UInt64
     /// `sizeof_addr` and `sizeof_size` of the superblock (2, 4 or 8 bytes each).
     let addressSize: Int
     let lengthSize: Int
@@ -70,6 +73,7 @@ struct HDF5RawFile {
             }
             source = .descriptor(descriptor)
             size = UInt64(max(0, status.st_size))
+            sourceStart = base
         } else {
             let length = try HDF5Call.status("sizing the image of \(context)'s file") { H5Fget_file_image(fileID, nil, 0) }
             guard length <= Self.maxRead else {
@@ -81,14 +85,15 @@ struct HDF5RawFile {
             }
             source = .image(image)
             size = UInt64(length)
+            sourceStart = 0
         }
     }
 
-    /// `count` bytes at file address `address` (relative to ``base``), or `nil` when any of them lies
+    /// `count` bytes at file address `address` (counted from the end of the user block), or `nil` when any lies
     /// outside the file or `count` is past ``maxRead``.
     func bytes(at address: UInt64, count: Int) -> [UInt8]? {
         guard count >= 0, count <= Self.maxRead else { return nil }
-        let (start, overflow) = base.addingReportingOverflow(address)
+        let (start, overflow) = sourceStart.addingReportingOverflow(address)
         guard !overflow, start <= size, UInt64(count) <= size - start else { return nil }
         switch source {
         case .image(let image):

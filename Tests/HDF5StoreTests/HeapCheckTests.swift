@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import CHDF5
 @testable import HDF5Store
 
 /// Variable-length strings whose descriptor or global heap object is damaged: libhdf5 1.10.8 would copy
@@ -35,7 +36,7 @@ struct HeapCheckTests {
     }
 
     /// Finds the heap object holding `marker` and the one descriptor that refers to it.
-    static func locate(_ marker: String, in bytes: [UInt8]) throws -> Located {
+    static func locate(_ marker: String, in bytes: [UInt8], userBlock: Int = 0) throws -> Located {
         let data = Data(bytes)
         let text = try #require(data.range(of: Data(marker.utf8)))
         let collection = try #require(data.range(of: Data("GCOL".utf8), options: .backwards, in: 0..<text.lowerBound)).lowerBound
@@ -43,7 +44,7 @@ struct HeapCheckTests {
         var pattern = [UInt8]()
         func append(_ value: UInt64, _ width: Int) { for k in 0..<width { pattern.append(UInt8(truncatingIfNeeded: value >> (8 * UInt64(k)))) } }
         append(UInt64(marker.utf8.count), 4)
-        append(UInt64(collection), 8)
+        append(UInt64(collection - userBlock), 8)   // file addresses count from the end of the user block
         append(UInt64(bytes[objectHeader]) | UInt64(bytes[objectHeader + 1]) << 8, 4)
         let descriptor = try #require(data.range(of: Data(pattern)))
         #expect(data.range(of: Data(pattern), in: descriptor.upperBound..<data.count) == nil)
@@ -169,4 +170,77 @@ struct HeapCheckTests {
         #expect(try open.dataset("fresh").readStrings() == ["written-but-not-flushed"])
         #expect(try open.attributeValue("fresh") == .string("also-in-the-cache-only"))
     }
+
+    /// Version 2 object headers (files written with the latest format, as `h5py.File(libver="latest")` does)
+    /// and compact string storage: read back unchanged, and a damaged index in each is still named.
+    @Test func latestFormatHeadersAndCompactStorageAreCheckedToo() throws {
+        let directory = try TemporaryDirectory()
+        let path = directory.file("latest.h5")
+        do {
+            let fapl = H5Pcreate(bl_H5P_FILE_ACCESS())
+            defer { H5Pclose(fapl) }
+            #expect(H5Pset_libver_bounds(fapl, H5F_LIBVER_V110, H5F_LIBVER_V110) >= 0)
+            let fileID = H5Fcreate(path, bl_H5F_ACC_TRUNC(), bl_H5P_DEFAULT(), fapl)
+            try #require(fileID >= 0)
+            let root = HDF5Group(id: fileID, path: "/", fileName: path, close: { H5Fclose($0) })
+            try root.setAttribute("note", Self.note)
+            try root.createDataset("names", strings: Self.names)
+            let dcpl = H5Pcreate(bl_H5P_DATASET_CREATE())
+            defer { H5Pclose(dcpl) }
+            #expect(H5Pset_layout(dcpl, H5D_COMPACT) >= 0)
+            var dims = [hsize_t(Self.rows.count)]
+            let space = H5Screate_simple(1, &dims, nil)
+            defer { H5Sclose(space) }
+            let type = try makeUTF8StringType()
+            let compactID = H5Dcreate2(fileID, "rows", type.id, space, bl_H5P_DEFAULT(), dcpl, bl_H5P_DEFAULT())
+            try #require(compactID >= 0)
+            try HDF5Dataset(id: compactID, path: "/rows", fileName: path).writeStrings(Self.rows)
+        }
+        let good = Array(try Data(contentsOf: URL(fileURLWithPath: path)))
+        #expect(Data(good).range(of: Data("OHDR".utf8)) != nil)
+        let file = try HDF5File.open(image: good)
+        #expect(try file.attributeValue("note") == .string(Self.note))
+        #expect(try file.dataset("names").readStrings() == Self.names)
+        #expect(try file.dataset("rows").readStrings(rows: 2..<5) == Array(Self.rows[2..<5]))
+        // The attribute's and the compact dataset's descriptors sit in checksummed version 2 headers (libhdf5
+        // refuses a flipped bit there itself), so their heap objects are damaged instead (a size one larger,
+        // same padding); the contiguous dataset's descriptor is damaged directly.
+        for (marker, object) in [(Self.note, "'note'"), (Self.names[1], "/names"), (Self.rows[3], "/rows")] {
+            var bytes = good
+            let located = try Self.locate(marker, in: good)
+            if object == "/names" {
+                Self.add(1 << 17, at: located.descriptor + 12, width: 4, in: &bytes)
+            } else {
+                Self.add(1, at: located.objectHeader + 8, width: 8, in: &bytes)
+            }
+            #expect(Self.isDamaged(Self.readAll(bytes), naming: object), "\(marker)")
+        }
+    }
+
+    /// A file with a 512-byte user block: its addresses are relative to the superblock.
+    @Test func aUserBlockShiftsEveryAddress() throws {
+        let directory = try TemporaryDirectory()
+        let path = directory.file("userblock.h5")
+        do {
+            let fcpl = H5Pcreate(bl_H5P_FILE_CREATE())
+            defer { H5Pclose(fcpl) }
+            #expect(H5Pset_userblock(fcpl, 512) >= 0)
+            let fileID = H5Fcreate(path, bl_H5F_ACC_TRUNC(), fcpl, bl_H5P_DEFAULT())
+            try #require(fileID >= 0)
+            let root = HDF5Group(id: fileID, path: "/", fileName: path, close: { H5Fclose($0) })
+            try root.setAttribute("note", Self.note)
+            try root.createDataset("names", strings: Self.names)
+        }
+        #expect(try HDF5File.open(path).dataset("names").readStrings() == Self.names)
+        var bytes = Array(try Data(contentsOf: URL(fileURLWithPath: path)))
+        #expect(try HDF5File.open(image: bytes).attributeValue("note") == .string(Self.note))
+        let located = try Self.locate(Self.names[2], in: bytes, userBlock: 512)
+        Self.add(1 << 17, at: located.descriptor + 12, width: 4, in: &bytes)
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+        #expect(Self.isDamaged(Result { try HDF5File.open(path).dataset("names").readStrings() }.error, naming: "/names"))
+    }
+}
+
+extension Result where Failure == any Error {
+    var error: (any Error)? { if case .failure(let error) = self { return error } else { return nil } }
 }
