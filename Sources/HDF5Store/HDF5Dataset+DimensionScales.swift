@@ -23,11 +23,18 @@ extension HDF5Dataset {
         try HDF5Call.status("making \(displayName) a dimension scale") { H5DSset_scale(id, name) }
     }
 
-    /// Whether this dataset is a dimension scale.
+    /// Whether this dataset is a dimension scale: its `CLASS` attribute is the string "DIMENSION_SCALE".
+    ///
+    /// Read with ByteLens' own attribute reader rather than `H5DSis_scale`, which in the HL library 1.10.8
+    /// frees its buffer twice (glibc aborts) when `CLASS` is a 16-byte string other than "DIMENSION_SCALE".
+    /// A `CLASS` that is not a string means "not a scale", as in `H5DSis_scale`.
     public func isDimensionScale() throws -> Bool {
         try requireOpen()
-        try HeapReferences.checkAttributeIfPresent(id, name: "CLASS", owner: displayName)   // H5DSis_scale reads it
-        return try HDF5Call.status("checking whether \(displayName) is a dimension scale") { H5DSis_scale(id) } > 0
+        guard try hasAttribute("CLASS") else { return false }
+        let attribute = try HDF5AttributeIO.open(id, "CLASS", owner: displayName)
+        let type = ScopedID.datatype(try HDF5Call.id("reading the type of attribute 'CLASS' of \(displayName)") { H5Aget_type(attribute.id) })
+        guard H5Tget_class(type.id) == H5T_STRING else { return false }
+        return try HDF5AttributeIO.readStrings(id, "CLASS", owner: displayName).first == "DIMENSION_SCALE"
     }
 
     /// Attaches `scale` to axis `axis` of this dataset and labels the axis with the scale's name.
@@ -60,9 +67,20 @@ extension HDF5Dataset {
     }
 
     /// Number of scales attached to axis `axis`.
+    ///
+    /// `H5DSget_num_scales` reads `DIMENSION_LIST` into a buffer sized by the dataset's rank, so the
+    /// attribute's length and heap references are checked first (a longer list would overflow it).
     public func scaleCount(axis: Int) throws -> Int {
         try requireOpen()
-        try HeapReferences.checkAttributeIfPresent(id, name: "DIMENSION_LIST", owner: displayName)   // H5DSget_num_scales reads it
+        if try hasAttribute("DIMENSION_LIST") {
+            let attribute = try HDF5AttributeIO.open(id, "DIMENSION_LIST", owner: displayName)
+            let count = try HDF5AttributeIO.elementCount(attribute.id)
+            let rank = try self.rank()
+            guard count == rank else {
+                throw HDF5Error.shapeMismatch(object: "attribute 'DIMENSION_LIST' of \(displayName)", detail: "\(count) entries for \(rank) axes")
+            }
+            try HeapReferences.checkAttribute(attribute.id, of: id, name: "DIMENSION_LIST", owner: displayName)
+        }
         return Int(try HDF5Call.status("counting scales of \(displayName)") { H5DSget_num_scales(id, UInt32(axis)) })
     }
 

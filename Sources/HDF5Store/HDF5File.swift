@@ -60,9 +60,15 @@ public final class HDF5File: HDF5Group {
                 H5Pset_file_image(fapl.id, UnsafeMutableRawPointer(mutating: raw.baseAddress), raw.count)
             }
         }
-        let unique = "\(name)#\(imageCounter.next())"
-        let id = try HDF5Call.id("opening the in-memory image \(name)") { H5Fopen(unique, bl_H5F_ACC_RDONLY(), fapl.id) }
-        return HDF5File(id: id, path: name)
+        let unique = OpenImages.register(image, name: name)
+        let id: hid_t
+        do {
+            id = try HDF5Call.id("opening the in-memory image \(name)") { H5Fopen(unique, bl_H5F_ACC_RDONLY(), fapl.id) }
+        } catch {
+            OpenImages.remove(unique)
+            throw error
+        }
+        return HDF5File(id: id, path: name, close: { H5Fclose($0); OpenImages.remove(unique); return 0 })
     }
 
     /// Whether `path` starts with the HDF5 signature (no error for a missing or foreign file).
@@ -87,8 +93,8 @@ public final class HDF5File: HDF5Group {
     /// The on-disk path.
     public var filePath: String { fileName }
 
-    private init(id: hid_t, path: String) {
-        super.init(id: id, path: "/", fileName: path, close: { H5Fclose($0) })
+    private init(id: hid_t, path: String, close: @escaping @Sendable (hid_t) -> herr_t = { H5Fclose($0) }) {
+        super.init(id: id, path: "/", fileName: path, close: close)
     }
 
     /// Writes all buffered data and metadata to the operating system.
@@ -105,9 +111,24 @@ public final class HDF5File: HDF5Group {
     }
 }
 
-/// Numbers the in-memory images opened by this process (see `HDF5File.open(image:name:)`).
-private let imageCounter = ImageCounter()
-private final class ImageCounter: Sendable {
-    private let value = Atomic<Int>(0)
-    func next() -> Int { value.add(1, ordering: .relaxed).newValue }
+/// The in-memory images open in this process, under the unique names libhdf5 was given (see
+/// `HDF5File.open(image:name:)`), so that `HDF5RawFile` reads an image itself instead of asking libhdf5
+/// for a copy (`H5Fget_file_image` copies as many bytes as the superblock's end-of-allocation address
+/// claims, which damage can make a gigabyte).
+enum OpenImages {
+    private static let state = Mutex<(next: Int, images: [String: [UInt8]])>((0, [:]))
+
+    /// Registers `image` and returns the unique name to open it under.
+    static func register(_ image: [UInt8], name: String) -> String {
+        state.withLock { state in
+            state.next += 1
+            let unique = "\(name)#\(state.next)"
+            state.images[unique] = image
+            return unique
+        }
+    }
+
+    static func remove(_ unique: String) { state.withLock { _ = $0.images.removeValue(forKey: unique) } }
+
+    static func image(named unique: String) -> [UInt8]? { state.withLock { $0.images[unique] } }
 }

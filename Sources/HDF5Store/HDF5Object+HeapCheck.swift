@@ -1,7 +1,7 @@
 import CHDF5
 
 /// Where ByteLens runs ``GlobalHeapCheck``: before every libhdf5 read that converts variable-length data
-/// (string datasets and attributes, `DIMENSION_LIST` references read by the H5DS functions), in every
+/// (string datasets and attributes, the `DIMENSION_LIST` references `H5DSget_num_scales` reads), in every
 /// process, so that a damaged descriptor or heap object is a named ``HDF5Error/damaged(object:detail:)``
 /// instead of memory corruption.
 ///
@@ -9,12 +9,15 @@ import CHDF5
 /// through filters (compressed chunks), in external files or virtual datasets, and attributes kept in
 /// dense storage or as shared messages. ByteLens and h5py write none of these for strings.
 enum HeapReferences {
-    /// The size of one sequence element when `type` is variable-length (1 for strings), else `nil`.
-    static func elementSize(of type: hid_t) -> Int? {
-        if H5Tis_variable_str(type) > 0 { return 1 }
-        guard H5Tget_class(type) == H5T_VLEN else { return nil }
-        let base = H5Tget_super(type)
-        guard base >= 0 else { return nil }
+    /// The stored size of one sequence element when `type` is variable-length, else `nil`.
+    ///
+    /// Taken from the file's own base type, strings included (normally 1 byte per character): libhdf5
+    /// sizes its conversion buffer as length × this size, so a damaged base type of 2^31 bytes would have it
+    /// clear gigabytes for a four-character string, and one of 0 bytes would have it copy the heap object
+    /// into its minimal buffer. Either way the product no longer equals the heap object's size.
+    static func elementSize(of type: hid_t) throws -> Int? {
+        guard H5Tis_variable_str(type) > 0 || H5Tget_class(type) == H5T_VLEN else { return nil }
+        let base = try HDF5Call.id("reading the base type of a variable-length type") { H5Tget_super(type) }
         defer { H5Tclose(base) }
         return H5Tget_size(base)
     }
@@ -29,7 +32,7 @@ enum HeapReferences {
     /// Checks every element of the attribute `name` of `object` when its type is variable-length.
     static func checkAttribute(_ attribute: hid_t, of object: hid_t, name: String, owner: String) throws {
         let type = ScopedID.datatype(try HDF5Call.id("reading the type of attribute '\(name)' of \(owner)") { H5Aget_type(attribute) })
-        guard let elementSize = elementSize(of: type.id) else { return }
+        guard let elementSize = try elementSize(of: type.id) else { return }
         let context = "attribute '\(name)' of \(owner)"
         let count = try HDF5AttributeIO.elementCount(attribute)
         let file = try HDF5RawFile(objectID: object, context: context)
@@ -47,20 +50,13 @@ enum HeapReferences {
         }
         try check.check(descriptors: Array(data.prefix(needed)), firstElement: 0, elementSize: elementSize, object: context)
     }
-
-    /// Checks the attribute `name` of `object` if it exists (used before H5DS calls that read it).
-    static func checkAttributeIfPresent(_ object: hid_t, name: String, owner: String) throws {
-        guard try HDF5AttributeIO.exists(object, name, owner: owner) else { return }
-        let attribute = try HDF5AttributeIO.open(object, name, owner: owner)
-        try checkAttribute(attribute.id, of: object, name: name, owner: owner)
-    }
 }
 
 extension HDF5Dataset {
     /// Checks the variable-length elements of rows `rows` (every row when `nil`) before libhdf5 reads them.
     func checkHeapReferences(rows: Range<Int>?) throws {
         let type = ScopedID.datatype(try HDF5Call.id("reading the type of \(displayName)") { H5Dget_type(id) })
-        guard let elementSize = HeapReferences.elementSize(of: type.id) else { return }
+        guard let elementSize = try HeapReferences.elementSize(of: type.id) else { return }
         let shape = try shape()
         let perRow = try checkedProduct(Array(shape.dropFirst()))
         let rowRange = rows ?? 0..<(shape.first ?? 1)

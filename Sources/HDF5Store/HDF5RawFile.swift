@@ -10,7 +10,7 @@ import Darwin
 ///
 /// A file opened with the default (sec2) driver is read through libhdf5's own descriptor
 /// (`H5Fget_vfd_handle`), so the bytes checked are the bytes libhdf5 reads; a file image in memory
-/// (`HDF5File.open(image:)`, core driver) is copied once with `H5Fget_file_image`. Every address read
+/// (`HDF5File.open(image:)`, core driver) is read from the image it was opened with. Every address read
 /// from the file is untrusted: ``bytes(at:count:)`` returns `nil` for a range outside the file instead
 /// of reading it.
 struct HDF5RawFile {
@@ -24,8 +24,8 @@ struct HDF5RawFile {
     let size: UInt64
     /// The user block's size: file addresses are relative to the end of it (`H5Dget_offset` is not).
     let base: UInt64
-    /// Where address 0 lies in ``source``: after the user block in the file, at 0 in an image (libhdf5's
-    /// file image leaves the user block out).
+    /// Where address 0 lies in ``source``: after the user block in the file and in an image opened by
+    /// ByteLens, at 0 in libhdf5's own copy of an image (which leaves the user block out).
     private let sourceStart: UInt64
     /// `sizeof_addr` and `sizeof_size` of the superblock (2, 4 or 8 bytes each).
     let addressSize: Int
@@ -33,6 +33,8 @@ struct HDF5RawFile {
     /// Longest read served at once (a collection, a header chunk, a block of descriptors): larger claims
     /// come from damage, since ByteLens and libhdf5 write far smaller pieces.
     static let maxRead = 1 << 30
+    /// Largest file image of another driver copied for checking.
+    static let maxImageCopy = 64 << 20
 
     /// The raw file behind `objectID` (any identifier in the file).
     init(objectID: hid_t, context: String) throws {
@@ -75,17 +77,27 @@ struct HDF5RawFile {
             size = UInt64(max(0, status.st_size))
             sourceStart = base
         } else {
-            let length = try HDF5Call.status("sizing the image of \(context)'s file") { H5Fget_file_image(fileID, nil, 0) }
-            guard length <= Self.maxRead else {
-                throw HDF5Error.damaged(object: context, detail: "a file image of \(length) bytes is past the checkable \(Self.maxRead)")
+            var nameBuffer = [CChar](repeating: 0, count: 4096)
+            let nameLength = H5Fget_name(fileID, &nameBuffer, nameBuffer.count)
+            if nameLength > 0, nameLength < nameBuffer.count, let image = OpenImages.image(named: stringFromCBuffer(nameBuffer)) {
+                source = .image(image)
+                size = UInt64(image.count)
+                sourceStart = base   // the bytes as given, user block included
+            } else {
+                // Not an image ByteLens opened (or already closed): libhdf5's copy, as long as the
+                // superblock claims (zeros past the real image), within a modest cap.
+                let length = try HDF5Call.status("sizing the image of \(context)'s file") { H5Fget_file_image(fileID, nil, 0) }
+                guard length <= Self.maxImageCopy else {
+                    throw HDF5Error.damaged(object: context, detail: "its file image claims \(length) bytes, past the \(Self.maxImageCopy) ByteLens copies to check it")
+                }
+                var image = [UInt8](repeating: 0, count: length)
+                _ = try image.withUnsafeMutableBytes { raw in
+                    try HDF5Call.status("copying the image of \(context)'s file") { H5Fget_file_image(fileID, raw.baseAddress, raw.count) }
+                }
+                source = .image(image)
+                size = UInt64(length)
+                sourceStart = 0      // libhdf5's copy leaves the user block out
             }
-            var image = [UInt8](repeating: 0, count: length)
-            _ = try image.withUnsafeMutableBytes { raw in
-                try HDF5Call.status("copying the image of \(context)'s file") { H5Fget_file_image(fileID, raw.baseAddress, raw.count) }
-            }
-            source = .image(image)
-            size = UInt64(length)
-            sourceStart = 0
         }
     }
 

@@ -51,6 +51,16 @@ struct HeapCheckTests {
         return Located(collection: collection, objectHeader: objectHeader, descriptor: descriptor.lowerBound)
     }
 
+    /// Where the first variable-length string datatype message stores its base type's size: class 9
+    /// (version 1), size 16, then the base, a 1-byte fixed-point character (version 1, class 0).
+    static func stringBaseSizeOffset(in bytes: [UInt8]) throws -> Int {
+        let offset = try #require(bytes.indices.dropLast(16).first { k in
+            bytes[k] == 0x19 && bytes[k + 3] == 0 && bytes[(k + 4)..<(k + 8)].elementsEqual([16, 0, 0, 0])
+                && bytes[k + 8] == 0x10 && bytes[(k + 12)..<(k + 16)].elementsEqual([1, 0, 0, 0])
+        })
+        return offset + 12
+    }
+
     static func add(_ delta: UInt64, at offset: Int, width: Int, in bytes: inout [UInt8]) {
         var value: UInt64 = 0
         for k in 0..<width { value |= UInt64(bytes[offset + k]) << (8 * UInt64(k)) }
@@ -89,6 +99,7 @@ struct HeapCheckTests {
         let name = try Self.locate(Self.names[1], in: good)
         let row = try Self.locate(Self.rows[3], in: good)
         let note = try Self.locate(Self.note, in: good)
+        let baseSize = try Self.stringBaseSizeOffset(in: good)
         typealias Damage = (what: String, object: String, apply: (inout [UInt8]) -> Void)
         let damages: [Damage] = [
             // The CI case: a flipped bit in the index's third byte sends libhdf5 past its object table.
@@ -102,6 +113,9 @@ struct HeapCheckTests {
             ("chunked dataset index", "/rows", { Self.add(1 << 17, at: row.descriptor + 12, width: 4, in: &$0) }),
             ("attribute index", "'note'", { Self.add(1 << 17, at: note.descriptor + 12, width: 4, in: &$0) }),
             ("attribute length", "'note'", { Self.add(UInt64.max, at: note.descriptor, width: 4, in: &$0) }),
+            // The fuzz target's out-of-memory inputs: libhdf5 sizes its buffer as length × base size (1 GiB each).
+            ("string base type of 1 GiB", "memory.h5", { Self.add(1 << 30, at: baseSize, width: 4, in: &$0) }),
+            ("string base type of 0 bytes", "memory.h5", { Self.add(UInt64.max, at: baseSize, width: 4, in: &$0) }),
         ]
         for damage in damages {
             var bytes = good
