@@ -132,6 +132,7 @@ extension HDF5Group {
                 && info.type == H5O_TYPE_DATASET
             H5Eclear2(bl_H5E_DEFAULT())
             if isDataset {
+                try checkLayoutBeforeOpening(candidate, display: "\(fileName):\(candidate)")
                 let datasetID = try HDF5Call.id("opening dimension \(candidate) in \(fileName)") {
                     H5Dopen2(id, candidate, bl_H5P_DEFAULT())
                 }

@@ -46,8 +46,18 @@ public class HDF5Group: HDF5Object {
             throw HDF5Error.notFound(kind: "dataset", name: name, in: displayName)
         }
         let target = childPath(name)
+        try checkLayoutBeforeOpening(name, display: "\(fileName):\(target)")
         let datasetID = try HDF5Call.id("opening dataset \(fileName):\(target)") { H5Dopen2(id, name, bl_H5P_DEFAULT()) }
         return try HDF5Dataset(id: datasetID, path: target, fileName: fileName)
+    }
+
+    /// Reads the header of the dataset `name` beside libhdf5 and refuses a chunk shape `H5Dopen2` would
+    /// divide by zero on (see `ObjectHeaderScan.checkChunkShape`).
+    func checkLayoutBeforeOpening(_ name: String, display: String) throws {
+        var info = H5O_info_t()
+        try HDF5Call.status("inspecting \(display)") { H5Oget_info_by_name2(id, name, &info, UInt32(H5O_INFO_BASIC), bl_H5P_DEFAULT()) }
+        let file = try HDF5RawFile(objectID: id, context: display)
+        try ObjectHeaderScan(file: file, address: UInt64(info.addr), object: display).checkChunkShape(object: display, addressSize: file.addressSize)
     }
 
     /// Whether a direct child link with this name exists (a name containing "/" is not looked up

@@ -135,3 +135,40 @@ struct ObjectHeaderScan {
         return nil
     }
 }
+
+extension ObjectHeaderScan {
+    static let dataspaceType = 0x01
+
+    /// Refuses a chunked layout whose chunk shape does not give one positive size per axis of the
+    /// dataspace (plus the element size): libhdf5 1.10.8 divides by those sizes while opening the dataset
+    /// (`H5D__chunk_set_info_real`), before checking them, so `H5Dopen2` itself would die of SIGFPE.
+    func checkChunkShape(object: String, addressSize: Int) throws {
+        guard let layout = messages.first(where: { $0.type == Self.layoutType })?.data,
+              let space = messages.first(where: { $0.type == Self.dataspaceType })?.data,
+              layout.count >= 3, space.count >= 2 else { return }   // libhdf5 reports missing messages itself
+        let rank = Int(space[1])
+        let version = layout[0]
+        let chunkClass = version >= 3 ? layout[1] : layout[2]
+        guard chunkClass == 2 else { return }
+        let fields = LittleEndianBytes(bytes: layout)
+        var dims: [UInt64] = []
+        var complete = true
+        switch version {
+        case 1, 2:
+            let count = Int(layout[1])
+            for u in 0..<count { if let d = fields.uint(at: 8 + addressSize + 4 * u, width: 4) { dims.append(d) } else { complete = false } }
+        case 3:
+            let count = Int(layout[2])
+            for u in 0..<count { if let d = fields.uint(at: 3 + addressSize + 4 * u, width: 4) { dims.append(d) } else { complete = false } }
+        default:   // 4 and later: flags, dimensionality, bytes per dimension, dimensions
+            guard layout.count >= 5 else { complete = false; break }
+            let count = Int(layout[3]), width = Int(layout[4])
+            guard (1...8).contains(width) else { complete = false; break }
+            for u in 0..<count { if let d = fields.uint(at: 5 + width * u, width: width) { dims.append(d) } else { complete = false } }
+        }
+        guard complete, dims.count == rank + 1, !dims.contains(0) else {
+            throw HDF5Error.damaged(object: object, detail: "its chunked layout gives chunk sizes \(dims) for a \(rank)-dimensional "
+                                    + "dataset (one positive size per axis, then the element size, expected); libhdf5 1.10.8 would divide by zero")
+        }
+    }
+}

@@ -61,6 +61,14 @@ struct HeapCheckTests {
         return offset + 12
     }
 
+    /// Where the chunked layout message of `rows` (version 3: class 2, 2 dimensions, B-tree address, chunk
+    /// of 2 rows, element of 16 bytes) stores its dimensionality.
+    static func chunkDimensionalityOffset(in bytes: [UInt8]) throws -> Int {
+        try #require(bytes.indices.dropLast(19).first { k in
+            bytes[k] == 3 && bytes[k + 1] == 2 && bytes[k + 2] == 2 && bytes[(k + 11)..<(k + 19)].elementsEqual([2, 0, 0, 0, 16, 0, 0, 0])
+        }) + 2
+    }
+
     static func add(_ delta: UInt64, at offset: Int, width: Int, in bytes: inout [UInt8]) {
         var value: UInt64 = 0
         for k in 0..<width { value |= UInt64(bytes[offset + k]) << (8 * UInt64(k)) }
@@ -100,6 +108,7 @@ struct HeapCheckTests {
         let row = try Self.locate(Self.rows[3], in: good)
         let note = try Self.locate(Self.note, in: good)
         let baseSize = try Self.stringBaseSizeOffset(in: good)
+        let chunkRank = try Self.chunkDimensionalityOffset(in: good)
         typealias Damage = (what: String, object: String, apply: (inout [UInt8]) -> Void)
         let damages: [Damage] = [
             // The CI case: a flipped bit in the index's third byte sends libhdf5 past its object table.
@@ -116,6 +125,8 @@ struct HeapCheckTests {
             // The fuzz target's out-of-memory inputs: libhdf5 sizes its buffer as length × base size (1 GiB each).
             ("string base type of 1 GiB", "memory.h5", { Self.add(1 << 30, at: baseSize, width: 4, in: &$0) }),
             ("string base type of 0 bytes", "memory.h5", { Self.add(UInt64.max, at: baseSize, width: 4, in: &$0) }),
+            // The fuzz target's SIGFPE: no chunk sizes at all, which H5Dopen2 divides by.
+            ("chunk layout of dimensionality 0", "/rows", { $0[chunkRank] = 0 }),
         ]
         for damage in damages {
             var bytes = good
