@@ -92,8 +92,9 @@ struct GlobalHeapCheck {
             let need: UInt64
             if index > 0 {
                 let (padded, overflow) = objectSize.addingReportingOverflow(7)
-                guard !overflow else { throw damaged("has an object of \(objectSize) bytes") }
-                need = UInt64(objectHeader) + padded / 8 * 8
+                let (total, past) = UInt64(objectHeader).addingReportingOverflow(padded / 8 * 8)
+                guard !overflow, !past else { throw damaged("has an object of \(objectSize) bytes") }
+                need = total
             } else {
                 need = objectSize
             }

@@ -65,7 +65,13 @@ extension HDF5Dataset {
         var check = GlobalHeapCheck(file: file)
         let width = check.descriptorSize
         let dcpl = ScopedID.propertyList(try HDF5Call.id("reading the storage of \(displayName)") { H5Dget_create_plist(id) })
-        let (first, last) = (rowRange.lowerBound * perRow, rowRange.upperBound * perRow)   // linear elements [first, last)
+        // Linear elements [first, last); the shape is untrusted, so every product is checked.
+        let (first, firstOverflow) = rowRange.lowerBound.multipliedReportingOverflow(by: perRow)
+        let (last, lastOverflow) = rowRange.upperBound.multipliedReportingOverflow(by: perRow)
+        let (lastByte, byteOverflow) = last.multipliedReportingOverflow(by: width)
+        guard !firstOverflow, !lastOverflow, !byteOverflow else {
+            throw HDF5Error.shapeMismatch(object: displayName, detail: "rows \(rowRange) of \(perRow) elements overflow a 64-bit count")
+        }
         func unsupported(_ what: String) -> HDF5Error {
             .damaged(object: displayName, detail: "its variable-length data is stored \(what), which ByteLens cannot check before libhdf5 reads it")
         }
@@ -89,7 +95,7 @@ extension HDF5Dataset {
             }
         case H5D_COMPACT:
             let header = try ObjectHeaderScan(file: file, address: try HeapReferences.headerAddress(id, context: displayName), object: displayName)
-            guard let data = header.compactData(), last * width <= data.count else { throw unsupported("compactly in a form") }
+            guard let data = header.compactData(), lastByte <= data.count else { throw unsupported("compactly in a form") }
             try check.check(descriptors: Array(data[(data.startIndex + first * width)..<(data.startIndex + last * width)]),
                             firstElement: first, elementSize: elementSize, object: displayName)
         case H5D_CHUNKED:
@@ -132,7 +138,8 @@ extension HDF5Dataset {
             // Next origin: last axis fastest.
             var axis = rank - 1
             while axis >= 0 {
-                origin[axis] += chunkShape[axis]
+                let (next, overflow) = origin[axis].addingReportingOverflow(chunkShape[axis])
+                origin[axis] = overflow ? Int.max : next
                 if axis == 0 || origin[axis] < shape[axis] { break }
                 origin[axis] = 0
                 axis -= 1
@@ -154,9 +161,9 @@ extension HDF5Dataset {
             var linear = 0
             var inside = true
             for axis in 0..<shape.count {
-                let coordinate = origin[axis] + local[axis]
-                if coordinate >= shape[axis] || (axis == 0 && !rows.contains(coordinate)) { inside = false; break }
-                linear = linear * shape[axis] + coordinate
+                let (coordinate, overflow) = origin[axis].addingReportingOverflow(local[axis])
+                if overflow || coordinate >= shape[axis] || (axis == 0 && !rows.contains(coordinate)) { inside = false; break }
+                linear = linear &* shape[axis] &+ coordinate   // only names the element in an error
             }
             if inside {
                 try check.check(descriptors: Array(bytes[(element * width)..<((element + 1) * width)]), firstElement: linear,

@@ -118,6 +118,8 @@ struct HeapCheckTests {
             ("address outside the file", "/names", { Self.add(1 << 40, at: name.descriptor + 4, width: 8, in: &$0) }),
             ("address of no collection", "/names", { Self.add(8, at: name.descriptor + 4, width: 8, in: &$0) }),
             ("object larger than stored", "memory.h5", { Self.add(1 << 30, at: name.objectHeader + 8, width: 8, in: &$0) }),
+            // The CI fuzz job's input: a size whose padding and header overflow 64 bits.
+            ("object size near 2^64", "memory.h5", { for k in 0..<8 { $0[name.objectHeader + 8 + k] = k == 0 ? 0xF8 : 0xFF } }),
             ("collection size past the file", "memory.h5", { Self.add(1 << 40, at: name.collection + 8, width: 8, in: &$0) }),
             ("chunked dataset index", "/rows", { Self.add(1 << 17, at: row.descriptor + 12, width: 4, in: &$0) }),
             ("attribute index", "'note'", { Self.add(1 << 17, at: note.descriptor + 12, width: 4, in: &$0) }),
