@@ -79,7 +79,7 @@ let package = Package(
         .testTarget(name: "KernelsTests", dependencies: ["Kernels"]),
         .testTarget(name: "ModelCoreTests", dependencies: ["ModelCore"]),
         .testTarget(name: "ByteTransformerTests", dependencies: ["ByteTransformer", "BLTModel"]),
-        .testTarget(name: "BLTModelTests", dependencies: ["BLTModel", "ModelCore"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "BLTModelTests", dependencies: ["BLTModel", "ModelCore", "Kernels"], resources: [.copy("Fixtures")]),
         .testTarget(name: "RandomnessTests", dependencies: ["Randomness"]),
         .testTarget(name: "ParallelismTests", dependencies: ["Parallelism"]),
         .testTarget(name: "LaddersTests", dependencies: ["Ladders"]),

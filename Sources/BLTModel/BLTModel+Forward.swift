@@ -133,11 +133,14 @@ extension BLTModel {
         let patchByteRanges = Self.patchByteRanges(patchIDs: patchIDs, patches: p)
         // A slot of an empty patch sees no byte; it spreads uniform weight over its own item's bytes (a single
         // forward: over all bytes).
-        var itemBytes = (lower: [Int](), upper: [Int]()), firstByte = 0
+        var itemBytes = (lower: [Int](), upper: [Int]()), firstByte = 0, firstSlot = 0
+        var slotSegments: [KeyRanges.Segment] = []
         for i in items.indices {
             itemBytes.lower += [Int](repeating: firstByte, count: patchCounts[i] * k)
             itemBytes.upper += [Int](repeating: firstByte + byteCounts[i], count: patchCounts[i] * k)
+            slotSegments.append(.init(queries: firstSlot..<(firstSlot + patchCounts[i] * k), keys: firstByte..<(firstByte + byteCounts[i])))
             firstByte += byteCounts[i]
+            firstSlot += patchCounts[i] * k
         }
         var slotLower: [Int] = [], slotUpper: [Int] = []
         for q in 0..<p {
@@ -146,7 +149,8 @@ extension BLTModel {
                 slotUpper.append(patchByteRanges.upper[q])
             }
         }
-        let slotRanges = KeyRanges(lower: slotLower, upper: slotUpper, emptyRowKeys: items.count > 1 ? itemBytes : nil)
+        let slotRanges = KeyRanges(lower: slotLower, upper: slotUpper, emptyRowKeys: items.count > 1 ? itemBytes : nil,
+                                   segments: items.count > 1 ? slotSegments : nil)
         var patchEmbeds: [Float] = []
         for (l, layer) in weights.encoderLayers.enumerated() {
             try blocks.transformerLayer(&h, rows: n, layer: layer, stack: e, rope: encoderRope, ranges: byteRanges,
@@ -189,22 +193,27 @@ extension BLTModel {
         var keyValue = try blocks.linear(x, rows: p, weights.decoderPatchProjection)
         try runner.fire(HookName(valid: .decoder, .component, .patchKV), &keyValue, rows: p * k, columns: dd)
         // A byte outside every patch of its item spreads uniform weight over its own item's slots.
-        var itemSlots = (lower: [Int](), upper: [Int]()), firstPatch = 0
+        var itemSlots = (lower: [Int](), upper: [Int]()), firstPatch = 0, firstRow = 0
+        var byteSegments: [KeyRanges.Segment] = []
         for i in items.indices {
             itemSlots.lower += [Int](repeating: firstPatch * k, count: byteCounts[i])
             itemSlots.upper += [Int](repeating: (firstPatch + patchCounts[i]) * k, count: byteCounts[i])
+            byteSegments.append(.init(queries: firstRow..<(firstRow + byteCounts[i]), keys: (firstPatch * k)..<((firstPatch + patchCounts[i]) * k)))
             firstPatch += patchCounts[i]
+            firstRow += byteCounts[i]
         }
-        var byteToSlots = KeyRanges(lower: [Int](repeating: 0, count: n), upper: [Int](repeating: 0, count: n),
-                                    emptyRowKeys: items.count > 1 ? itemSlots : nil)
-        // A byte whose decoder patch is outside its own item's patches (-1 above) attends to nothing.
+        // A byte whose decoder patch is outside its own item's patches (-1 above) attends to nothing: an
+        // empty range at its item's first slot.
+        var slotLowerOfByte = itemSlots.lower, slotUpperOfByte = itemSlots.lower
         for t in 0..<n {
             let patch = decoderPatchIDs[t]
             if patch >= 0 && patch < p {
-                byteToSlots.lower[t] = patch * k
-                byteToSlots.upper[t] = patch * k + k
+                slotLowerOfByte[t] = patch * k
+                slotUpperOfByte[t] = patch * k + k
             }
         }
+        let byteToSlots = KeyRanges(lower: slotLowerOfByte, upper: slotUpperOfByte, emptyRowKeys: items.count > 1 ? itemSlots : nil,
+                                    segments: items.count > 1 ? byteSegments : nil)
         let decoderRope = RotaryEmbedding(theta: d.ropeTheta, headDim: d.headDim, segments: byteCounts)
         let decoderRanges = KeyRanges.causal(segments: byteCounts, window: d.slidingWindow)
         for (l, layer) in weights.decoderLayers.enumerated() {

@@ -17,13 +17,46 @@ public struct KeyRanges: Sendable {
     /// For rows whose range is empty: the keys they spread uniform weight over (nil: all keys, what a single
     /// sequence's `finfo.min` mask gives). Packed sequences set each row's own sequence here.
     public var emptyRowKeys: (lower: [Int], upper: [Int])?
+    /// For sequences packed one after another: each sequence's query rows and key rows, in order, tiling
+    /// both axes. ``Attention`` then attends each sequence on its own, exactly as a call for that sequence
+    /// alone would (the same blocking and code path, so the same bits); a row's ranges must lie within its
+    /// sequence's keys. nil: one sequence.
+    public var segments: [Segment]?
 
-    public init(lower: [Int], upper: [Int], emptyRowKeys: (lower: [Int], upper: [Int])? = nil) {
+    /// One packed sequence: its query rows and the key rows its queries may see.
+    public struct Segment: Sendable, Equatable {
+        public var queries: Range<Int>
+        public var keys: Range<Int>
+        public init(queries: Range<Int>, keys: Range<Int>) {
+            self.queries = queries
+            self.keys = keys
+        }
+    }
+
+    public init(lower: [Int], upper: [Int], emptyRowKeys: (lower: [Int], upper: [Int])? = nil, segments: [Segment]? = nil) {
         precondition(lower.count == upper.count)
         precondition(emptyRowKeys.map { $0.lower.count == lower.count && $0.upper.count == lower.count } ?? true)
+        precondition(segments.map { Self.tile($0.map(\.queries), count: lower.count) } ?? true, "segments must tile the query rows")
         self.lower = lower
         self.upper = upper
         self.emptyRowKeys = emptyRowKeys
+        self.segments = segments
+    }
+
+    /// Whether `ranges` are consecutive from 0 and end at `count`.
+    private static func tile(_ ranges: [Range<Int>], count: Int) -> Bool {
+        var next = 0
+        for r in ranges {
+            guard r.lowerBound == next else { return false }
+            next = r.upperBound
+        }
+        return next == count
+    }
+
+    /// Segment `s` as ranges of its own: rows and keys renumbered from 0; a fully masked row averages over
+    /// the segment's keys (what a call for that sequence alone gives).
+    func segment(_ s: Segment) -> KeyRanges {
+        KeyRanges(lower: lower[s.queries].map { $0 - s.keys.lowerBound }, upper: upper[s.queries].map { $0 - s.keys.lowerBound })
     }
 
     /// The keys a fully masked row `i` averages over, clamped to `0..<keyRows`.
@@ -53,13 +86,15 @@ public struct KeyRanges: Sendable {
     /// sequence's first row.
     public static func causal(segments: [Int], window: Int? = nil) -> KeyRanges {
         var lower: [Int] = [], upper: [Int] = [], start = 0
+        var parts: [Segment] = []
         for length in segments {
             let one = causal(length: length, window: window)
             lower += one.lower.map { $0 + start }
             upper += one.upper.map { $0 + start }
+            parts.append(Segment(queries: start..<(start + length), keys: start..<(start + length)))
             start += length
         }
-        return KeyRanges(lower: lower, upper: upper)
+        return KeyRanges(lower: lower, upper: upper, segments: segments.count > 1 ? parts : nil)
     }
 }
 
@@ -100,6 +135,19 @@ public enum Attention {
         precondition(ranges.count == queryRows, "one key range per query row")
         precondition(kvHeads > 0 && heads % kvHeads == 0, "heads must be a multiple of kvHeads")
         if queryRows == 0 { return }
+        if let segments = ranges.segments {
+            // Packed sequences: each on its own, as if called for it alone (blocked or per-row by its own
+            // lengths, blocks starting at its first row), so packing never changes a sequence's bits.
+            let qStride = heads * headDim, kvStride = kvHeads * headDim
+            for s in segments where !s.queries.isEmpty {
+                precondition(s.keys.lowerBound >= 0 && s.keys.upperBound <= keyRows, "segment keys outside the key rows")
+                apply(query: query + s.queries.lowerBound * qStride, key: key + s.keys.lowerBound * kvStride,
+                      value: value + s.keys.lowerBound * kvStride, queryRows: s.queries.count, keyRows: s.keys.count,
+                      heads: heads, kvHeads: kvHeads, headDim: headDim, ranges: ranges.segment(s),
+                      into: out + s.queries.lowerBound * qStride, path: path)
+            }
+            return
+        }
         let io = SendablePointers(query: query, key: key, value: value, out: out)
         let groups = heads / kvHeads
         let scale = 1 / Float(headDim).squareRoot()

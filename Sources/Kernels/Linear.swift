@@ -102,6 +102,26 @@ public enum Linear {
         ldWeight: Int, outFeatures: Int, into out: UnsafeMutablePointer<Float>, ldOut: Int, accumulate: Bool
     ) throws(KernelError) {
         GEMMThreading.serialOnThisThread()
+        if rows == 1 {
+            // oneDNN computes a single row on a matrix-vector path that rounds differently from the same
+            // row inside a larger product; every product with two or more rows gives a row the same bits
+            // whatever the other rows are (measured on oneDNN 2.6 single-threaded: row and column slices
+            // of 568 products). Computing one row as two identical rows keeps that invariance for one-row
+            // products too, so a packed forward gives each item the bits of its own forward.
+            let x2 = UnsafeMutablePointer<Float>.allocate(capacity: 2 * inFeatures)
+            let out2 = UnsafeMutablePointer<Float>.allocate(capacity: 2 * outFeatures)
+            defer { x2.deallocate(); out2.deallocate() }
+            x2.update(from: x, count: inFeatures)
+            (x2 + inFeatures).update(from: x, count: inFeatures)
+            if accumulate {
+                out2.update(from: out, count: outFeatures)
+                (out2 + outFeatures).update(from: out, count: outFeatures)
+            }
+            try gemm(x2, rows: 2, inFeatures: inFeatures, weight: weight, transposed: transposed, ldWeight: ldWeight,
+                     outFeatures: outFeatures, into: out2, ldOut: outFeatures, accumulate: accumulate)
+            out.update(from: out2, count: outFeatures)
+            return
+        }
         let status = dnnl_sgemm(
             CChar(UInt8(ascii: "N")), CChar(UInt8(ascii: transposed ? "N" : "T")),
             dnnl_dim_t(rows), dnnl_dim_t(outFeatures), dnnl_dim_t(inFeatures),
