@@ -48,6 +48,9 @@ struct StudyOptions: ParsableArguments {
     @Option(name: .long, help: "Items processed in parallel (default: the active cores, at most 4); results do not depend on it.")
     var threads: Int = min(4, ProcessInfo.processInfo.activeProcessorCount)
 
+    @Option(name: .customLong("items-per-forward"), help: "Consecutive items of one arm packed into one forward pass (at most \(ItemPacking.maxItemsLimit), and \(ItemPacking.defaultMaxBytes) bytes per pass); results do not depend on it.")
+    var itemsPerForward: Int = StudyRequest.defaultItemsPerForward
+
     @Option(name: .long, help: "Output directory (default: Reports/<dataset>/ for the canonical study, else runs/<dataset>-<spec hash>/).")
     var out: String?
 
@@ -122,6 +125,7 @@ struct StudyOptions: ParsableArguments {
         request.compute = compute
         request.match = match
         request.saveProbeVectorPatterns = saveProbeVectors
+        request.itemsPerForward = itemsPerForward
         chosenProtocol?.configure(&request, datasetGiven: dataset != nil, hooksGiven: hooks != StudyRequest.defaultHookPatterns)
         return request
     }
@@ -137,7 +141,7 @@ struct StudyOptions: ParsableArguments {
         if !levels.isEmpty { a += ["--levels"] + levels }
         a += ["--limit", limit, "--seed", String(seed), "--hooks"] + hooks + ["--measures"] + measures
         if !saveActivations.isEmpty { a += ["--save-activations"] + saveActivations }
-        a += ["--patching", patching, "--threads", String(threads), "--out", out, "--probe", probe,
+        a += ["--patching", patching, "--threads", String(threads), "--items-per-forward", String(itemsPerForward), "--out", out, "--probe", probe,
               "--reference-items", String(referenceItems), "--control-patch-size", String(controlPatchSize)]
         if noPatchControl { a.append("--no-patch-control") }
         a += ["--model-source", modelSource, "--control-model", controlModel, "--null-shuffles", String(nullShuffles),

@@ -44,9 +44,22 @@ struct ItemMeasurer: Sendable {
 
     static func isPatcherHook(_ name: String) -> Bool { HookName(name)?.component == .patcher }
 
-    func measure(_ item: LadderItem) throws -> ProbeRunItem {
-        // The arm: the trained model's own (stores into the memo), its patch-length control (takes the
-        // patcher's output), or the model control (patchSource set; takes the trained patches).
+    /// What an item's measurement decides before its forward pass.
+    struct Prepared {
+        /// Whether the item is in the trained model's own arm (which stores into the memo), not its
+        /// patch-length control (takes the patcher's output) or the model control (patchSource set; takes the
+        /// trained patches).
+        let isTrainedArm: Bool
+        let patching: PatchingStrategy
+        /// Decided once per item: whether the patcher's output goes through the memo at all.
+        let sharesPatcher: Bool
+        let measuredPatcherHooks: [String]
+        /// The trained arm's patcher output for the same bytes (the patcher does not run).
+        let known: PatcherMemo.PatcherOutput?
+        let options: ForwardOptions
+    }
+
+    func prepare(_ item: LadderItem) throws -> Prepared {
         let isPatchControl = plan.controlPatchingSpec.map { StudyArm.split(item.ladder, controlSpec: $0).isControl } ?? false
         let isTrainedArm = patchSource == nil && !isPatchControl
         let patching: PatchingStrategy
@@ -55,7 +68,6 @@ struct ItemMeasurer: Sendable {
         } else {
             patching = try Self.patching(for: item, plan: plan, patchSource: patchSource)
         }
-        // Decided once per item: whether the patcher's output goes through the memo at all.
         let sharesPatcher = memo?.keepsOutputs == true && reusesPatcher
         let measuredPatcherHooks = plan.measuredHooks.map(\.name).filter(Self.isPatcherHook)
         var known: PatcherMemo.PatcherOutput? = nil
@@ -68,8 +80,38 @@ struct ItemMeasurer: Sendable {
         var names = Array(Set(plan.measuredHooks.map(\.name) + plan.activationHooks.map(\.name)
                              + plan.probeVectorHooks.map(\.name) + patcherLogits))
         if known != nil { names.removeAll(where: Self.isPatcherHook) }   // the patcher does not run
-        let result = try model.forward(bytes: item.bytes, options: ForwardOptions(
-            patching: patching, hooks: HookSet(capture: names), computeLogits: true, patcherEntropy: known?.entropy))
+        return Prepared(isTrainedArm: isTrainedArm, patching: patching,
+                        sharesPatcher: sharesPatcher, measuredPatcherHooks: measuredPatcherHooks, known: known,
+                        options: ForwardOptions(patching: patching, hooks: HookSet(capture: names), computeLogits: true,
+                                                patcherEntropy: known?.entropy))
+    }
+
+    func measure(_ item: LadderItem) throws -> ProbeRunItem {
+        let prepared = try prepare(item)
+        return try finish(item, prepared, model.forward(bytes: item.bytes, options: prepared.options))
+    }
+
+    /// The items of one arm (this measurer's) in packed forwards: the rows of `measure` for each item, bit for
+    /// bit (a packed forward gives each item the bits of its own forward). Items that take the patcher's
+    /// output from the memo and items that run it go in separate passes (a pass runs the patcher for all its
+    /// items or none).
+    func measure(batch items: [LadderItem]) throws -> [ProbeRunItem] {
+        if items.count == 1 { return [try measure(items[0])] }
+        let prepared = try items.map(prepare)
+        var results = [ForwardResult?](repeating: nil, count: items.count)
+        let takesPatcher = items.indices.filter { prepared[$0].known != nil }
+        let runsPatcher = items.indices.filter { prepared[$0].known == nil }
+        for group in [takesPatcher, runsPatcher] where !group.isEmpty {
+            let out = try model.forward(batch: group.map { items[$0].bytes }, options: group.map { prepared[$0].options })
+            for (i, result) in zip(group, out) { results[i] = result }
+        }
+        return try items.indices.map { try finish(items[$0], prepared[$0], results[$0]!) }
+    }
+
+    /// The stored rows of `item` from its forward pass.
+    func finish(_ item: LadderItem, _ prepared: Prepared, _ result: ForwardResult) throws -> ProbeRunItem {
+        let isTrainedArm = prepared.isTrainedArm, sharesPatcher = prepared.sharesPatcher
+        let measuredPatcherHooks = prepared.measuredPatcherHooks, known = prepared.known, patching = prepared.patching
         let n = result.inputIDs.count
         let lengths = result.patchLengths
         let p = lengths.count

@@ -310,7 +310,11 @@ public struct StudyPlan: Sendable {
         if r.threads < 1 { throw ProbingError.invalidOption(name: "--threads", detail: "must be ≥ 1, got \(r.threads)") }
         // Upper bounds (documented in `probe run --help` errors): counts far beyond any useful run would
         // otherwise overflow or allocate without bound.
+        if r.itemsPerForward < 1 {
+            throw ProbingError.invalidOption(name: "--items-per-forward", detail: "must be ≥ 1, got \(r.itemsPerForward)")
+        }
         for (name, value, limit) in [("--limit", r.limit ?? 1, 1 << 24), ("--threads", r.threads, 256),
+                                     ("--items-per-forward", r.itemsPerForward, ItemPacking.maxItemsLimit),
                                      ("--reference-items", r.referenceItems, 1 << 20),
                                      ("--control-patch-size", r.controlPatchSize, BLTConfig.Limits.positions),
                                      ("--bootstrap", r.bootstrapResamples, 10_000_000)] where value > limit {

@@ -76,6 +76,11 @@ public struct StudyRequest: Sendable, Equatable {
     /// Hook globs whose state at the probe position is stored for every item (`--save-probe-vectors`,
     /// `/activations/probe/<hook>`, one row of the hook's width per item): small, unlike `--save-activations`.
     public var saveProbeVectorPatterns: [String] = []
+    /// Consecutive items of one arm run as one packed forward pass, at most this many and
+    /// ``ItemPacking/defaultMaxBytes`` bytes (`--items-per-forward`; 1 = one pass per item). Changes no
+    /// stored value (``ItemPacking``), so it is not part of the study's identity.
+    public var itemsPerForward: Int = StudyRequest.defaultItemsPerForward
+    public static let defaultItemsPerForward = 4
     public static let defaultNullShuffles = 200
 
     /// The default control model: a random-initialised BLT of the checkpoint's config, seed 0.

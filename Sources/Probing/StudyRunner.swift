@@ -166,20 +166,27 @@ public struct StudyRunner: Sendable {
         let bytesTotal = itemBytes.reduce(0, +)
         var bytesDone = itemBytes[..<resumed].reduce(0, +)
         let bytesBefore = bytesDone, pending = Array(runItems[resumed...])
+        // Consecutive items of one arm share a packed forward (``ItemPacking``: the same bits as one
+        // forward each, so the file does not depend on the grouping or on where a resume starts).
+        let batches = ItemPacking(maxItems: plan.request.itemsPerForward)
+            .batches(lengths: pending.map(\.byteLength), arms: pending.map { plan.isModelControl($0) ? 1 : 0 })
         do {
             if shouldStop() { throw writer.abandon() }
-            // One item per worker thread, each running its kernels single-threaded (splitting every product
+            // One batch per worker thread, each running its kernels single-threaded (splitting every product
             // over the pool as well only adds spinning threads); the calling thread appends finished items
             // in study order while the workers go on with the next ones, so neither a long item nor a
             // checkpoint leaves a core idle. The file is the same as with a serial loop.
-            try orderedPipeline(count: pending.count, threads: threads, window: 2 * threads, produce: { i in
-                try ComputeThreads.serially { try measurer(pending[i]).measure(pending[i]) }
-            }, consume: { i, row in
-                if shouldStop() { throw writer.abandon() }
-                try writer.append(row)
-                bytesDone += pending[i].byteLength
-                progress(StudyProgress(phase: .items, done: resumed + i + 1, total: runItems.count, bytesDone: bytesDone - bytesBefore,
-                                       bytesTotal: bytesTotal - bytesBefore, elapsed: Date().timeIntervalSince(itemStart)))
+            try orderedPipeline(count: batches.count, threads: threads, window: 2 * threads, produce: { b in
+                let items = Array(pending[batches[b]])
+                return try ComputeThreads.serially { try measurer(items[0]).measure(batch: items) }
+            }, consume: { b, rows in
+                for (i, row) in zip(batches[b], rows) {
+                    if shouldStop() { throw writer.abandon() }
+                    try writer.append(row)
+                    bytesDone += pending[i].byteLength
+                    progress(StudyProgress(phase: .items, done: resumed + i + 1, total: runItems.count, bytesDone: bytesDone - bytesBefore,
+                                           bytesTotal: bytesTotal - bytesBefore, elapsed: Date().timeIntervalSince(itemStart)))
+                }
                 return true
             })
         } catch let error as ProbeRunError {
