@@ -131,17 +131,15 @@ extension BLTModel {
         let byteRanges = KeyRanges.causal(segments: byteCounts, window: e.slidingWindow)
         let encoderRope = RotaryEmbedding(theta: e.ropeTheta, headDim: e.headDim, segments: byteCounts)
         let patchByteRanges = Self.patchByteRanges(patchIDs: patchIDs, patches: p)
-        // A slot of an empty patch sees no byte; it spreads uniform weight over its own item's bytes (a single
-        // forward: over all bytes).
-        var itemBytes = (lower: [Int](), upper: [Int]()), firstByte = 0, firstSlot = 0
-        var slotSegments: [KeyRanges.Segment] = []
+        // Each item's packed byte rows and patch-slot rows: cross-attention runs each item as its own call, so
+        // a slot of an empty patch (which sees no byte) spreads uniform weight over its own item's bytes and a
+        // byte outside every patch over its own item's slots, as in a single forward.
+        var itemRows: [(bytes: Range<Int>, slots: Range<Int>)] = []
         for i in items.indices {
-            itemBytes.lower += [Int](repeating: firstByte, count: patchCounts[i] * k)
-            itemBytes.upper += [Int](repeating: firstByte + byteCounts[i], count: patchCounts[i] * k)
-            slotSegments.append(.init(queries: firstSlot..<(firstSlot + patchCounts[i] * k), keys: firstByte..<(firstByte + byteCounts[i])))
-            firstByte += byteCounts[i]
-            firstSlot += patchCounts[i] * k
+            let byteStart = itemRows.last?.bytes.upperBound ?? 0, slotStart = itemRows.last?.slots.upperBound ?? 0
+            itemRows.append((byteStart..<(byteStart + byteCounts[i]), slotStart..<(slotStart + patchCounts[i] * k)))
         }
+        let packed = items.count > 1
         var slotLower: [Int] = [], slotUpper: [Int] = []
         for q in 0..<p {
             for _ in 0..<k {
@@ -149,8 +147,8 @@ extension BLTModel {
                 slotUpper.append(patchByteRanges.upper[q])
             }
         }
-        let slotRanges = KeyRanges(lower: slotLower, upper: slotUpper, emptyRowKeys: items.count > 1 ? itemBytes : nil,
-                                   segments: items.count > 1 ? slotSegments : nil)
+        let slotRanges = KeyRanges(lower: slotLower, upper: slotUpper,
+                                   segments: packed ? itemRows.map { .init(queries: $0.slots, keys: $0.bytes) } : nil)
         var patchEmbeds: [Float] = []
         for (l, layer) in weights.encoderLayers.enumerated() {
             try blocks.transformerLayer(&h, rows: n, layer: layer, stack: e, rope: encoderRope, ranges: byteRanges,
@@ -192,19 +190,9 @@ extension BLTModel {
         let d = c.decoder, dd = d.hiddenSize
         var keyValue = try blocks.linear(x, rows: p, weights.decoderPatchProjection)
         try runner.fire(HookName(valid: .decoder, .component, .patchKV), &keyValue, rows: p * k, columns: dd)
-        // A byte outside every patch of its item spreads uniform weight over its own item's slots.
-        var itemSlots = (lower: [Int](), upper: [Int]()), firstPatch = 0, firstRow = 0
-        var byteSegments: [KeyRanges.Segment] = []
-        for i in items.indices {
-            itemSlots.lower += [Int](repeating: firstPatch * k, count: byteCounts[i])
-            itemSlots.upper += [Int](repeating: (firstPatch + patchCounts[i]) * k, count: byteCounts[i])
-            byteSegments.append(.init(queries: firstRow..<(firstRow + byteCounts[i]), keys: (firstPatch * k)..<((firstPatch + patchCounts[i]) * k)))
-            firstPatch += patchCounts[i]
-            firstRow += byteCounts[i]
-        }
-        // A byte whose decoder patch is outside its own item's patches (-1 above) attends to nothing: an
-        // empty range at its item's first slot.
-        var slotLowerOfByte = itemSlots.lower, slotUpperOfByte = itemSlots.lower
+        // A byte outside its item's patches (-1 above) gets an empty range at its item's first slot.
+        var slotLowerOfByte = itemRows.flatMap { [Int](repeating: $0.slots.lowerBound, count: $0.bytes.count) }
+        var slotUpperOfByte = slotLowerOfByte
         for t in 0..<n {
             let patch = decoderPatchIDs[t]
             if patch >= 0 && patch < p {
@@ -212,8 +200,8 @@ extension BLTModel {
                 slotUpperOfByte[t] = patch * k + k
             }
         }
-        let byteToSlots = KeyRanges(lower: slotLowerOfByte, upper: slotUpperOfByte, emptyRowKeys: items.count > 1 ? itemSlots : nil,
-                                    segments: items.count > 1 ? byteSegments : nil)
+        let byteToSlots = KeyRanges(lower: slotLowerOfByte, upper: slotUpperOfByte,
+                                    segments: packed ? itemRows.map { .init(queries: $0.bytes, keys: $0.slots) } : nil)
         let decoderRope = RotaryEmbedding(theta: d.ropeTheta, headDim: d.headDim, segments: byteCounts)
         let decoderRanges = KeyRanges.causal(segments: byteCounts, window: d.slidingWindow)
         for (l, layer) in weights.decoderLayers.enumerated() {

@@ -14,13 +14,10 @@ public struct KeyRanges: Sendable {
     /// `lower[i] ..< upper[i]` are the visible keys of query row `i`.
     public var lower: [Int]
     public var upper: [Int]
-    /// For rows whose range is empty: the keys they spread uniform weight over (nil: all keys, what a single
-    /// sequence's `finfo.min` mask gives). Packed sequences set each row's own sequence here.
-    public var emptyRowKeys: (lower: [Int], upper: [Int])?
     /// For sequences packed one after another: each sequence's query rows and key rows, in order, tiling
     /// both axes. ``Attention`` then attends each sequence on its own, exactly as a call for that sequence
-    /// alone would (the same blocking and code path, so the same bits); a row's ranges must lie within its
-    /// sequence's keys. nil: one sequence.
+    /// alone would (the same blocking and code path, so the same bits; a row with an empty range averages
+    /// over its own sequence's keys); a row's ranges must lie within its sequence's keys. nil: one sequence.
     public var segments: [Segment]?
 
     /// One packed sequence: its query rows and the key rows its queries may see.
@@ -33,13 +30,11 @@ public struct KeyRanges: Sendable {
         }
     }
 
-    public init(lower: [Int], upper: [Int], emptyRowKeys: (lower: [Int], upper: [Int])? = nil, segments: [Segment]? = nil) {
+    public init(lower: [Int], upper: [Int], segments: [Segment]? = nil) {
         precondition(lower.count == upper.count)
-        precondition(emptyRowKeys.map { $0.lower.count == lower.count && $0.upper.count == lower.count } ?? true)
         precondition(segments.map { Self.tile($0.map(\.queries), count: lower.count) } ?? true, "segments must tile the query rows")
         self.lower = lower
         self.upper = upper
-        self.emptyRowKeys = emptyRowKeys
         self.segments = segments
     }
 
@@ -53,17 +48,9 @@ public struct KeyRanges: Sendable {
         return next == count
     }
 
-    /// Segment `s` as ranges of its own: rows and keys renumbered from 0; a fully masked row averages over
-    /// the segment's keys (what a call for that sequence alone gives).
+    /// Segment `s` as ranges of its own: rows and keys renumbered from 0.
     func segment(_ s: Segment) -> KeyRanges {
         KeyRanges(lower: lower[s.queries].map { $0 - s.keys.lowerBound }, upper: upper[s.queries].map { $0 - s.keys.lowerBound })
-    }
-
-    /// The keys a fully masked row `i` averages over, clamped to `0..<keyRows`.
-    func uniformKeys(_ i: Int, keyRows: Int) -> Range<Int> {
-        guard let e = emptyRowKeys else { return 0..<keyRows }
-        let lo = max(0, min(keyRows, e.lower[i])), hi = max(lo, min(keyRows, e.upper[i]))
-        return lo..<hi
     }
 
     public var count: Int { lower.count }
@@ -171,7 +158,7 @@ public enum Attention {
                         let h = task / groups, g = task % groups
                         let first = blocksPerHead * g / groups * blockRows
                         let end = min(queryRows, blocksPerHead * (g + 1) / groups * blockRows)
-                        blockedHead(h, rows: first..<end, io: io, bounds: bounds, ranges: ranges, queryRows: queryRows, keyRows: keyRows,
+                        blockedHead(h, rows: first..<end, io: io, bounds: bounds, queryRows: queryRows, keyRows: keyRows,
                                     heads: heads, kvHeads: kvHeads, headDim: headDim, scale: scale)
                     }
                     Parallel.forEach(heads * groups, blocked)
@@ -191,8 +178,7 @@ public enum Attention {
                         }
                         if lo >= hi {
                             // Fully masked row: finfo.min masking makes all scores equal -> uniform.
-                            let keys = ranges.uniformKeys(i, keyRows: keyRows)
-                            lo = keys.lowerBound; hi = keys.upperBound
+                            lo = 0; hi = keyRows
                             let w = 1 / Float(max(1, hi - lo))
                             for j in lo..<hi { weights[j] = w }
                         } else {
@@ -225,13 +211,12 @@ extension Attention {
     /// their key ranges via sgemm, per-row masked softmax (weights outside the row's range set to 0),
     /// then weights · V via sgemm. Rows with an empty range get uniform weights over all keys.
     fileprivate static func blockedHead(
-        _ h: Int, rows queryRange: Range<Int>, io: SendablePointers, bounds: SendableBounds, ranges: KeyRanges,
+        _ h: Int, rows queryRange: Range<Int>, io: SendablePointers, bounds: SendableBounds,
         queryRows: Int, keyRows: Int,
         heads: Int, kvHeads: Int, headDim: Int, scale: Float
     ) {
         let kvHead = h / (heads / kvHeads)
         let qStride = heads * headDim, kvStride = kvHeads * headDim
-        let uniform = { (i: Int) in ranges.uniformKeys(i, keyRows: keyRows) }
         let scores = UnsafeMutablePointer<Float>.allocate(capacity: blockRows * keyRows)
         defer { scores.deallocate() }
         GEMMThreading.serialOnThisThread()
@@ -270,9 +255,8 @@ extension Attention {
                 guard max(0, bounds.lower[i]) >= min(keyRows, bounds.upper[i]) else { continue }
                 let o = outBlock + r * qStride
                 o.update(repeating: 0, count: headDim)
-                let keys = uniform(i)
-                let w = 1 / Float(max(1, keys.count))
-                for j in keys {
+                let w = 1 / Float(keyRows)
+                for j in 0..<keyRows {
                     let v = io.value + j * kvStride + kvHead * headDim
                     for d in 0..<headDim { o[d] += w * v[d] }
                 }
