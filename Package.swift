@@ -76,7 +76,7 @@ let package = Package(
                           path: "Tests/Fuzz/Sources/bytelens-fuzz"),
 
         // MARK: Tests, one bundle per module
-        .testTarget(name: "KernelsTests", dependencies: ["Kernels"]),
+        .testTarget(name: "KernelsTests", dependencies: ["Kernels", "CKernels"]),
         .testTarget(name: "ModelCoreTests", dependencies: ["ModelCore"]),
         .testTarget(name: "ByteTransformerTests", dependencies: ["ByteTransformer", "BLTModel"]),
         .testTarget(name: "BLTModelTests", dependencies: ["BLTModel", "ModelCore", "Kernels"], resources: [.copy("Fixtures")]),

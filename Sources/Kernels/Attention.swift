@@ -181,15 +181,13 @@ public enum Attention {
                             lo = 0; hi = keyRows
                             let w = 1 / Float(max(1, hi - lo))
                             for j in lo..<hi { weights[j] = w }
-                        } else {
+                            o.update(repeating: 0, count: headDim)
                             for j in lo..<hi {
-                                weights[j] = bl_dot(q, io.key + j * kvStride + kvHead * headDim, headDim) * scale
+                                bl_axpy(weights[j], io.value + j * kvStride + kvHead * headDim, o, headDim)
                             }
-                            bl_softmax_range(weights + lo, 0, hi - lo, hi - lo)
-                        }
-                        o.update(repeating: 0, count: headDim)
-                        for j in lo..<hi {
-                            bl_axpy(weights[j], io.value + j * kvStride + kvHead * headDim, o, headDim)
+                        } else {
+                            bl_attend_row(q, io.key + kvHead * headDim, io.value + kvHead * headDim, kvStride, lo, hi,
+                                          headDim, scale, weights, o)
                         }
                     }
                 }

@@ -21,6 +21,14 @@ float bl_dot(const float *a, const float *b, long count);
 /// y[i] += alpha · x[i].
 void bl_axpy(float alpha, const float *x, float *y, long count);
 
+/// One query row of attention over the keys [lo, hi) (lo < hi): weights[j] = (q · key_j) · scale, a
+/// softmax over them, then out = Σ_j weights[j] · value_j in key order. key_j and value_j start at
+/// `key + j·kvStride` and `value + j·kvStride`; weights needs hi entries; out gets headDim.
+/// Bit-identical to bl_dot, bl_softmax_range and bl_axpy called per key into a zeroed out (each element
+/// sees the same operations in the same order), with out held in registers across the keys.
+void bl_attend_row(const float *q, const float *key, const float *value, long kvStride, long lo, long hi,
+                   long headDim, float scale, float *weights, float *out);
+
 /// y[i] += x[i].
 void bl_add(const float *x, float *y, long count);
 
