@@ -11,10 +11,11 @@ package struct TransformerBlocks: Sendable {
 
     /// `x · Wᵀ` for a `[rows, in]` input.
     package func linear(_ x: [Float], rows: Int, _ w: LinearWeight) throws -> [Float] {
-        var out = [Float](repeating: 0, count: rows * w.outFeatures)
-        if out.isEmpty || w.inFeatures == 0 { return out }
-        try x.withUnsafeBufferPointer { xp in
-            try out.withUnsafeMutableBufferPointer { op in
+        let count = rows * w.outFeatures
+        if count == 0 || w.inFeatures == 0 { return [Float](repeating: 0, count: count) }
+        // Not zero-filled first: both products write every output element (tested with NaN-filled outputs).
+        return try [Float](unsafeUninitializedCapacity: count) { op, initialized in
+            try x.withUnsafeBufferPointer { xp in
                 switch w.precision {
                 case .fp32:
                     try Linear.apply(xp.baseAddress!, rows: rows, inFeatures: w.inFeatures,
@@ -24,8 +25,8 @@ package struct TransformerBlocks: Sendable {
                                              weight: w.bfloat16, outFeatures: w.outFeatures, into: op.baseAddress!)
                 }
             }
+            initialized = count
         }
-        return out
     }
 
     /// `x · Wᵢᵀ` for several weights sharing one `[rows, in]` input, packed one after another in one
@@ -33,10 +34,11 @@ package struct TransformerBlocks: Sendable {
     /// products run in one parallel region (`Linear.applyConcurrently`); bf16 ones one after another.
     package func linearPacked(_ x: [Float], rows: Int, _ ws: [LinearWeight]) throws -> [Float] {
         let total = ws.reduce(0) { $0 + $1.outFeatures }
-        var out = [Float](repeating: 0, count: rows * total)
-        if out.isEmpty { return out }
-        try x.withUnsafeBufferPointer { xp in
-            try out.withUnsafeMutableBufferPointer { op in
+        let count = rows * total
+        if count == 0 { return [] }
+        // Not zero-filled first: every block is written by its product (or zeroed below when it has no inputs).
+        return try [Float](unsafeUninitializedCapacity: count) { op, initialized in
+            try x.withUnsafeBufferPointer { xp in
                 if ws.allSatisfy({ $0.precision == .fp32 }) {
                     var products: [LinearProduct] = []
                     var offset = 0
@@ -51,7 +53,9 @@ package struct TransformerBlocks: Sendable {
                 } else {
                     var offset = 0
                     for w in ws {
-                        if w.inFeatures > 0 {
+                        if w.inFeatures == 0 {
+                            (op.baseAddress! + offset).initialize(repeating: 0, count: rows * w.outFeatures)
+                        } else {
                             switch w.precision {
                             case .fp32:
                                 try Linear.apply(xp.baseAddress!, rows: rows, inFeatures: w.inFeatures,
@@ -67,8 +71,8 @@ package struct TransformerBlocks: Sendable {
                     }
                 }
             }
+            initialized = count
         }
-        return out
     }
 
     /// Self-attention without the residual: `o_proj(Attn(RoPE(q), RoPE(k), v))` over `normed`. The
@@ -145,11 +149,11 @@ package struct TransformerBlocks: Sendable {
         let normed2 = RMSNorm.apply(x, columns: d, weight: layer.postNorm, eps: s.rmsNormEps)
         let inner = s.intermediateSize
         let gateUp = try linearPacked(normed2, rows: rows, [layer.gate, layer.up])
-        var gate = [Float](repeating: 0, count: rows * inner)
-        gateUp.withUnsafeBufferPointer { gu in
-            gate.withUnsafeMutableBufferPointer { g in
-                SwiGLU.apply(gate: gu.baseAddress!, up: gu.baseAddress! + rows * inner, count: g.count, into: g.baseAddress!)
+        var gate = [Float](unsafeUninitializedCapacity: rows * inner) { g, initialized in
+            gateUp.withUnsafeBufferPointer { gu in
+                SwiGLU.apply(gate: gu.baseAddress!, up: gu.baseAddress! + rows * inner, count: rows * inner, into: g.baseAddress!)
             }
+            initialized = rows * inner
         }
         try runner.fire(hook(.mlpAct), &gate, rows: rows, columns: s.intermediateSize)
         var mlpOut = try linear(gate, rows: rows, layer.down)
