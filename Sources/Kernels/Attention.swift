@@ -110,7 +110,8 @@ public enum Attention {
 
     /// Implementation choice, exposed for tests. `.blocked` computes a block of 64 queries at once with
     /// two small sgemm calls over the union of their key ranges (scores outside a row's own range are
-    /// computed but given weight exactly 0); `.perRow` walks each row's range with scalar loops.
+    /// computed but given weight exactly 0); `.perRow` runs `bl_attend_row` per query row and head (scores, softmax
+    /// and the weighted sum of values over the row's own range, the sum held in registers).
     /// `.automatic` uses `.blocked` when the ranges are long enough for it to pay off.
     enum Path { case automatic, perRow, blocked }
 

@@ -12,7 +12,8 @@ void bl_rmsnorm(const float *x, long rows, long cols, const float *w, float eps,
 void bl_swiglu(const float *gate, const float *up, long count, float *out);
 
 /// In-place masked softmax of row[0..<width]: entries in [lo, hi) become exp(s - max) / Σ, all others 0.
-/// Requires lo < hi.
+/// Requires lo < hi. Runs with denormals flushed to zero (a weight below 2^-126 becomes 0; the caller's
+/// floating-point mode is restored on return).
 void bl_softmax_range(float *row, long lo, long hi, long width);
 
 /// Σ a[i]·b[i] (float accumulation, reassociated for SIMD).
@@ -25,7 +26,8 @@ void bl_axpy(float alpha, const float *x, float *y, long count);
 /// softmax over them, then out = Σ_j weights[j] · value_j in key order. key_j and value_j start at
 /// `key + j·kvStride` and `value + j·kvStride`; weights needs hi entries; out gets headDim.
 /// Bit-identical to bl_dot, bl_softmax_range and bl_axpy called per key into a zeroed out (each element
-/// sees the same operations in the same order), with out held in registers across the keys.
+/// sees the same operations in the same order), with out held in registers across the keys, except that
+/// denormal weights and terms are flushed to zero here as in bl_softmax_range (mode restored on return).
 void bl_attend_row(const float *q, const float *key, const float *value, long kvStride, long lo, long hi,
                    long headDim, float scale, float *weights, float *out);
 
