@@ -87,10 +87,28 @@ CLONES void bl_swiglu(const float *gate, const float *up, long count, float *out
     }
 }
 
+typedef float f16v __attribute__((ext_vector_type(16)));
+
+// An unaligned 16-float load as a statement (a helper returning f16v would change the ABI in the
+// clones without AVX-512).
+#define LOAD16(name, pointer) f16v name; memcpy(&name, (pointer), sizeof name)
+
 CLONES void bl_softmax_range(float *row, long lo, long hi, long width) {
     BL_FLUSH_DENORMALS_BEGIN
+    // The maximum is exact whatever the order, so sixteen lanes give the sequential fmaxf's value (NaN is
+    // skipped both ways; only the sign of a zero maximum may differ, which no s - max can tell). Without
+    // this, ranges under 64 keys ran clang's scalar fmaxf chain.
     float maxScore = -INFINITY;
-    for (long j = lo; j < hi; j++) maxScore = fmaxf(maxScore, row[j]);
+    long j0 = lo;
+    if (hi - lo >= 16) {
+        f16v lanes = -INFINITY;
+        for (; j0 + 16 <= hi; j0 += 16) {
+            LOAD16(v, row + j0);
+            lanes = __builtin_elementwise_max(lanes, v);
+        }
+        maxScore = __builtin_reduce_max(lanes);
+    }
+    for (long j = j0; j < hi; j++) maxScore = fmaxf(maxScore, row[j]);
     float total = 0;
 #pragma clang loop vectorize(assume_safety)
     for (long j = lo; j < hi; j++) row[j] = bl_expf(row[j] - maxScore);
@@ -117,12 +135,6 @@ CLONES float bl_dot(const float *a, const float *b, long count) {
 CLONES void bl_axpy(float alpha, const float *x, float *y, long count) {
     for (long i = 0; i < count; i++) y[i] += alpha * x[i];
 }
-
-typedef float f16v __attribute__((ext_vector_type(16)));
-
-// An unaligned 16-float load as a statement (a helper returning f16v would change the ABI in the
-// clones without AVX-512).
-#define LOAD16(name, pointer) f16v name; memcpy(&name, (pointer), sizeof name)
 
 // Sixteen-lane accumulators: each lane computes acc + w·v per key exactly as bl_axpy's loop does per
 // element (contracted the same way in each clone), so the sums match bl_axpy into a zeroed row bit for bit;

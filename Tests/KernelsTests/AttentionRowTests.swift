@@ -1,4 +1,5 @@
 import CKernels
+import Foundation
 import Testing
 @testable import Kernels
 
@@ -66,5 +67,25 @@ struct AttentionRowTests {
         let half = weights[7]   // 0.5, not a constant the compiler could fold
         let tiny = Float.leastNormalMagnitude * half
         #expect(tiny.isSubnormal && tiny > 0)
+    }
+
+    @Test("softmax over a range: the maximum is exact (sixteen-lane part and scalar tail agree with a plain maximum)",
+          arguments: [1, 5, 15, 16, 17, 40, 64, 100])
+    func softmaxMaximumIsExact(count: Int) {
+        var random = TestRandom(state: UInt64(count) &* 31)
+        let scores = random.array(count).map { $0 * 30 }
+        for peak in [0, count / 2, count - 1] {
+            var row = scores
+            row[peak] = 100   // the maximum: its weight is exp(0)/Σ, so any other maximum changes the bits
+            var weights = row
+            bl_softmax_range(&weights, 0, count, count)
+            let total = row.map { Double(exp(Float($0 - 100))) }.reduce(0, +)
+            #expect(abs(Double(weights[peak]) - 1 / total) < 1e-6 * (1 / total), "peak \(peak) of \(count)")
+            // Shifted inside a wider row (other lanes and a scalar tail): the same bits over the range.
+            var wide = [Float](repeating: 500, count: 3) + row + [Float](repeating: 500, count: 2)
+            bl_softmax_range(&wide, 3, 3 + count, wide.count)
+            #expect(Array(wide[3..<(3 + count)]).map(\.bitPattern) == weights.map(\.bitPattern))
+            #expect(wide[0] == 0 && wide[wide.count - 1] == 0)
+        }
     }
 }
