@@ -115,11 +115,14 @@ static inline __attribute__((always_inline)) void apply_mask(double *out, unsign
         if (!(mask & BL_SPARSITY_MEASURE(i))) out[i] = NAN;
 }
 
-/// The ten measures of h (doubles) or hf (floats; then h is NULL): see bl_sparsity_values.
+/// The ten measures of h (doubles) or hf (floats; then h is NULL): see bl_sparsity_values. `presorted`, when
+/// not NULL, holds the vector's magnitudes already sorted ascending (exactly what the sort would produce),
+/// and the sort is skipped.
 static inline __attribute__((always_inline))
 void measure_core(const double *h, const float *hf, const int fromFloats, long d, double *work, double *out,
-                  const unsigned mask) {
-    double *mag = work, *sorted = work + d;
+                  const unsigned mask, const double *presorted) {
+    double *mag = work, *sortBuffer = work + d;
+    const double *sorted = presorted ? presorted : sortBuffer;
     const double dd = (double)d;
     const long full = d - d % 8, rest = d - full;
 
@@ -144,7 +147,9 @@ void measure_core(const double *h, const float *hf, const int fromFloats, long d
     // with little cancellation (rounding amplified at most ~20x); otherwise a second pass over x − μ.
     double mean = sum / dd, meanSquare = energy / dd;
     double m2, m4;
-    if (mean * mean <= 0.25 * meanSquare) {
+    if (!(mask & BL_SPARSITY_MEASURE(8))) {
+        m2 = m4 = 0;   // kurtosis is outside the mask (NaN below): no second pass
+    } else if (mean * mean <= 0.25 * meanSquare) {
         m2 = meanSquare - mean * mean;
         m4 = fourth / dd - 4 * mean * (cubes / dd) + 6 * mean * mean * meanSquare - 3 * (mean * mean) * (mean * mean);
     } else {
@@ -165,14 +170,16 @@ void measure_core(const double *h, const float *hf, const int fromFloats, long d
     // Gini, the top-k shares, the energy entropy and the near-zero count read the sorted magnitudes; a
     // mask without them (e.g. Hoyer and participation ratio only) skips the sort.
     const int needsSort = (mask & BL_SPARSITY_SORTED_MEASURES) != 0;
-    if (needsSort) {
-        if (fromFloats) sort_float_magnitudes(hf, d, sorted, (uint32_t *)(work + 2 * d));
-        else sort_magnitudes(mag, d, sorted, (uint64_t *)(work + 2 * d));
+    if (needsSort && !presorted) {
+        if (fromFloats) sort_float_magnitudes(hf, d, sortBuffer, (uint32_t *)(work + 2 * d));
+        else sort_magnitudes(mag, d, sortBuffer, (uint64_t *)(work + 2 * d));
     }
 
+    // Each share is a serial sum over the top k (its own fixed order), so only the shares in the mask run.
     double top[3] = {NAN, NAN, NAN};
     const int percents[3] = {1, 5, 10};
     for (int t = 0; needsSort && t < 3; t++) {
+        if (!(mask & BL_SPARSITY_MEASURE(2 + t))) continue;
         long k = top_count(percents[t], d);
         if (energy > 0) {
             double acc = 0;
@@ -245,22 +252,48 @@ void measure_core(const double *h, const float *hf, const int fromFloats, long d
 
 SPARSITY_CLONES
 void bl_sparsity_values(const double *h, long d, double *work, double *out) {
-    measure_core(h, 0, 0, d, work, out, BL_SPARSITY_ALL_MEASURES);
+    measure_core(h, 0, 0, d, work, out, BL_SPARSITY_ALL_MEASURES, 0);
 }
 
 SPARSITY_CLONES
 void bl_sparsity_values_f32(const float *h, long d, double *work, double *out) {
-    measure_core(0, h, 1, d, work, out, BL_SPARSITY_ALL_MEASURES);
+    measure_core(0, h, 1, d, work, out, BL_SPARSITY_ALL_MEASURES, 0);
 }
 
 SPARSITY_CLONES
 static void sparsity_values_masked(const double *h, long d, double *work, double *out, unsigned mask) {
-    measure_core(h, 0, 0, d, work, out, mask);
+    measure_core(h, 0, 0, d, work, out, mask, 0);
 }
 
 SPARSITY_CLONES
-static void sparsity_values_f32_masked(const float *h, long d, double *work, double *out, unsigned mask) {
-    measure_core(0, h, 1, d, work, out, mask);
+static void sparsity_values_f32_masked(const float *h, long d, double *work, double *out, unsigned mask,
+                                       const double *presorted) {
+    measure_core(0, h, 1, d, work, out, mask, presorted);
+}
+
+/// The kept dimensions' sorted magnitudes from the whole row's: `sorted[0..<d]` holds the magnitudes of
+/// `row[0..<d]` ascending (as doubles of |float|, the sort's output); writes them without one occurrence of
+/// each excluded dimension's magnitude into `out[0..<d − count]`. That is the multiset of the kept
+/// magnitudes in ascending order, i.e. exactly the array sorting them gives (equal magnitudes are equal
+/// doubles, so which occurrence goes does not matter). Returns 0 if some excluded magnitude was not found
+/// (cannot happen for the sort's own output; the caller then sorts).
+static int remove_magnitudes(const double *sorted, long d, const float *row, const long *excluded, long count,
+                             double *out) {
+    double drop[BL_SPARSITY_REUSE_EXCLUDED];
+    for (long i = 0; i < count; i++) {
+        double v = (double)fabsf(row[excluded[i]]);
+        long j = i;
+        while (j > 0 && drop[j - 1] > v) { drop[j] = drop[j - 1]; j--; }
+        drop[j] = v;
+    }
+    long p = 0, o = 0;
+    for (long i = 0; i < d; i++) {
+        double v = sorted[i];
+        if (p < count && v == drop[p]) { p++; continue; }
+        if (o == d - count) return 0;
+        out[o++] = v;
+    }
+    return p == count;
 }
 
 // MARK: Rows of a hook buffer, in parallel
@@ -278,6 +311,10 @@ typedef struct {
     long rowsPerChunk;
     unsigned mask;         // measures computed (BL_SPARSITY_MEASURE bits); the others are NaN
     int zAllDims;          // zDims is 0, 1, …, cols − 1: the z-scores vectorise (no index)
+    // The dimensions not kept, when `kept` ascends and leaves at most BL_SPARSITY_REUSE_EXCLUDED out: the
+    // kept variant then takes the row's sorted magnitudes minus theirs instead of sorting again.
+    long excluded[BL_SPARSITY_REUSE_EXCLUDED];
+    long excludedCount;    // -1: sort the kept variant itself
 } rows_job;
 
 // One workspace per thread, kept for the thread's life (freed by a pthread key destructor when the
@@ -304,7 +341,7 @@ static void rows_chunk(void *ctx, long chunk) {
     long cols = job->cols;
     long begin = chunk * job->rowsPerChunk, end = begin + job->rowsPerChunk;
     if (end > job->rows) end = job->rows;
-    double *buffer = thread_workspace(cols + BL_SPARSITY_WORK_DOUBLES(cols));
+    double *buffer = thread_workspace(2 * cols + BL_SPARSITY_WORK_DOUBLES(cols));
     if (!buffer) {
         // Out of memory: the chunk's rows come out NaN (callers validate finiteness) instead of a crash
         // inside a hook.
@@ -312,16 +349,21 @@ static void rows_chunk(void *ctx, long chunk) {
             for (long c = 0; c < job->stride; c++) job->out[r * job->stride + c] = NAN;
         return;
     }
-    double *variant = buffer, *work = buffer + cols;
+    double *variant = buffer, *work = buffer + cols, *keptSorted = work + BL_SPARSITY_WORK_DOUBLES(cols);
+    const double *rowSorted = work + cols;  // where measure_core's float path leaves the row's sorted magnitudes
     float *keptValues = (float *)variant;   // the kept-dimension gather, as floats
+    const int reuse = job->excludedCount >= 0 && (job->mask & BL_SPARSITY_SORTED_MEASURES);
     for (long r = begin; r < end; r++) {
         const float *row = job->x + r * cols;
         double *out = job->out + r * job->stride;
-        sparsity_values_f32_masked(row, cols, work, out, job->mask);
+        sparsity_values_f32_masked(row, cols, work, out, job->mask, 0);
         out += BL_SPARSITY_VALUES;
         if (job->kept) {
+            const double *presorted =
+                reuse && remove_magnitudes(rowSorted, cols, row, job->excluded, job->excludedCount, keptSorted)
+                    ? keptSorted : 0;
             for (long j = 0; j < job->keptCount; j++) keptValues[j] = row[job->kept[j]];
-            sparsity_values_f32_masked(keptValues, job->keptCount, work, out, job->mask);
+            sparsity_values_f32_masked(keptValues, job->keptCount, work, out, job->mask, presorted);
             out += BL_SPARSITY_VALUES;
         }
         if (job->zDims && job->zAllDims) {
@@ -345,7 +387,20 @@ static long setup_rows_job(rows_job *job, const float *x, long rows, long cols, 
                            const long *zDims, long zCount, const double *zMean, const double *zStd, double *out,
                            unsigned measures, int workers) {
     *job = (rows_job){x, rows, cols, kept, keptCount, zDims, zCount, zMean, zStd, out,
-                      BL_SPARSITY_VALUES * (1 + (kept != 0) + (zDims != 0)), 1, measures & BL_SPARSITY_ALL_MEASURES, 0};
+                      BL_SPARSITY_VALUES * (1 + (kept != 0) + (zDims != 0)), 1, measures & BL_SPARSITY_ALL_MEASURES, 0,
+                      {0}, -1};
+    if (kept && keptCount >= 1 && keptCount <= cols && cols - keptCount <= BL_SPARSITY_REUSE_EXCLUDED) {
+        // The complement of an ascending kept list within [0, cols); anything else sorts as before.
+        long count = 0, next = 0, ascending = 1;
+        for (long j = 0; j < keptCount && ascending; j++) {
+            long k = kept[j];
+            if (k < next || k >= cols) { ascending = 0; break; }
+            while (next < k) job->excluded[count++] = next++;
+            next = k + 1;
+        }
+        while (ascending && next < cols) job->excluded[count++] = next++;
+        if (ascending && count == cols - keptCount) job->excludedCount = count;
+    }
     if (zDims && zCount == cols) {
         job->zAllDims = 1;
         for (long j = 0; j < zCount; j++) if (zDims[j] != j) { job->zAllDims = 0; break; }

@@ -162,7 +162,8 @@ func checkMatrixShape(_ buffer: UnsafeBufferPointer<Float>, rows: Int, cols: Int
     if let dimension, cols != dimension {
         throw MetricsError.shapeMismatch(argument: "cols", expected: dimension, actual: cols)
     }
-    guard buffer.count == rows * cols else {
-        throw MetricsError.shapeMismatch(argument: "buffer", expected: rows * cols, actual: buffer.count)
+    let (count, overflow) = rows.multipliedReportingOverflow(by: cols)
+    guard !overflow, buffer.count == count else {
+        throw MetricsError.shapeMismatch(argument: "buffer", expected: overflow ? Int.max : count, actual: buffer.count)
     }
 }

@@ -108,6 +108,33 @@ public struct SparsityReducer: Sendable {
         }
     }
 
+    /// Measures each row of a row-major `[rows, cols]` buffer exactly as `consume(_:rows:cols:threads:)` does
+    /// (same rows, same errors) for a caller that keeps no reducer: no running moments or measure sums are
+    /// updated, which saves their per-dimension pass over the buffer (a study's item stage reads only the
+    /// rows). `cols` is the dimension.
+    /// - Throws: `MetricsError.shapeMismatch` if `buffer.count != rows·cols` or the reference has another
+    ///   dimension, `MetricsError.outOfRange` for `cols < 1`, `MetricsError.nonFinite` naming the flat index
+    ///   of the first NaN/±∞.
+    public static func measure(_ buffer: UnsafeBufferPointer<Float>, rows: Int, cols: Int,
+                               reference: ReferenceProfile? = nil,
+                               measures: Set<SparsityMeasure> = Set(SparsityMeasure.allCases),
+                               threads: Int = 1) throws -> [SparsityRow] {
+        try checkMatrixShape(buffer, rows: rows, cols: cols, dimension: nil)
+        if let reference, reference.dimension != cols {
+            throw MetricsError.shapeMismatch(argument: "reference.dimension", expected: cols, actual: reference.dimension)
+        }
+        guard rows > 0 else { return [] }
+        try validateFinite(buffer, argument: "buffer")
+        let plan = VariantPlan(reference, measures: measures)
+        var packed = [Double](repeating: 0, count: rows * plan.stride)
+        packed.withUnsafeMutableBufferPointer { out in
+            plan.measure(buffer.baseAddress!, rows: rows, cols: cols, into: out.baseAddress!, threads: threads)
+        }
+        return packed.withUnsafeBufferPointer { out in
+            (0..<rows).map { plan.row(out.baseAddress! + $0 * plan.stride, dimension: cols) }
+        }
+    }
+
     private mutating func consumeValidated(_ vector: UnsafeBufferPointer<Float>) -> SparsityRow {
         let row = SparsityReducer.measure(vector, reference: reference, measures: measures)
         moments.addValidated(vector)

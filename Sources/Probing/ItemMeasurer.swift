@@ -202,12 +202,12 @@ struct ItemMeasurer: Sendable {
             }
             // Only the study's measures: the others are not stored (skipping the energy effective dimension
             // skips a logarithm per entry, about a third of the reducers' time).
-            var reducer = try SparsityReducer(dimension: activation.columns, reference: profiles[hook.name],
-                                              measures: Set(plan.measures))
+            // The rows only: no running moments (`SparsityReducer.measure`).
             let rows: [SparsityRow]
             do {
                 rows = try activation.values.withUnsafeBufferPointer {
-                    try reducer.consume($0, rows: activation.rows, cols: activation.columns)
+                    try SparsityReducer.measure($0, rows: activation.rows, cols: activation.columns,
+                                                reference: profiles[hook.name], measures: Set(plan.measures))
                 }
             } catch let error as MetricsError {
                 throw ProbingError.nonFiniteModelOutput(item: label, detail: "\(hook.name): \(error)")

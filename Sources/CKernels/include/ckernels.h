@@ -81,6 +81,9 @@ void bl_pool_wake(void);
 /// Measures that read the sorted magnitudes (Gini, top-1/5/10 % energy, energy effective dimension,
 /// near-zero fraction): a mask without any of them skips the sort.
 #define BL_SPARSITY_SORTED_MEASURES 0xdeu
+/// bl_sparsity_rows' kept variant reuses the row's sorted magnitudes (removing those of the dimensions left
+/// out) when `kept` ascends and leaves out at most this many dimensions; otherwise it sorts its own.
+#define BL_SPARSITY_REUSE_EXCLUDED 32
 
 /// The ten measures of Metrics.SparsityMeasure, in its order (Hoyer, Gini, top-1/5/10 % energy,
 /// participation ratio / d, energy effective dimension / d, near-zero fraction, excess kurtosis, L2),
