@@ -128,6 +128,7 @@ public enum StudyStatistics {
         if !hooks.isEmpty { for column in layout.measureColumns { probe[column] = try reader.probeMeasure(column) } }
         let specs = controlSpecs(reader.provenance)
         let categoricalLevels = ladderWithCategoricalLevels(reader.provenance)
+        let patchColumns = try PatchColumns(reader)
 
         var ladderOrder: [String] = []
         for r in records where !ladderOrder.contains(r.ladder) { ladderOrder.append(r.ladder) }
@@ -156,8 +157,9 @@ public enum StudyStatistics {
                                               direction: direction(ofColumn: column)))
                 }
             }
-            let patches = try patchTable(reader, indices: indices, itemPosition: itemPosition, levelPosition: levelPosition,
-                                         records: records)
+            let patches = try patchColumns.map {
+                try patchTable($0, indices: indices, itemPosition: itemPosition, levelPosition: levelPosition, records: records)
+            }
             // Measured difficulty: answer loss where the ladder's items have answers, else span loss.
             let hasAnswers = answerLoss.map { a in indices.contains { a[$0].isFinite } } ?? false
             let loss: [[Double]]? = hasAnswers ? table { answerLoss![$0] } : spanLoss.map { l in table { l[$0] } }
@@ -189,40 +191,90 @@ public enum StudyStatistics {
         return out
     }
 
-    static func patchTable(_ reader: ProbeRunReader, indices: [Int], itemPosition: [String: Int],
-                           levelPosition: [Int: Int], records: [ProbeRunItemRecord]) throws -> PatchTable? {
-        let layout = reader.layout
-        let hooks = layout.patchLevelHooks
-        guard !hooks.isEmpty else { return nil }
+    static func patchTable(_ columns: PatchColumns, indices: [Int], itemPosition: [String: Int],
+                           levelPosition: [Int: Int], records: [ProbeRunItemRecord]) throws -> PatchTable {
+        let hookCount = columns.hooks.count, columnCount = columns.measureColumns.count
         var item: [Int] = [], level: [Int] = [], entropy: [Double] = [], length: [Double] = [], position: [Double] = []
-        var values = [[Double]](repeating: [], count: hooks.count * layout.measureColumns.count)
+        var values = [[Double]](repeating: [], count: hookCount * columnCount)
         for i in indices {
-            let stored = try reader.item(at: i)
             let span = records[i].analysisSpan
-            for j in 0..<stored.patches.count {
-                let start = Int(stored.patches.start[j]), len = Int(stored.patches.length[j])
+            let itemCode = itemPosition[records[i].baseItemID]!, levelCode = levelPosition[records[i].levelIndex]!
+            for row in columns.rows(ofItem: i) {
+                let start = Int(columns.start[row]), len = Int(columns.length[row])
                 guard len > 0, span.contains(start) else { continue }
-                item.append(itemPosition[records[i].baseItemID]!)
-                level.append(levelPosition[records[i].levelIndex]!)
-                entropy.append(ByteEntropy.bits(fromNats: Double(stored.patches.meanEntropy[j])))
+                item.append(itemCode)
+                level.append(levelCode)
+                entropy.append(ByteEntropy.bits(fromNats: Double(columns.meanEntropy[row])))
                 length.append(Double(len))
                 position.append(Double(start))
-                for (h, _) in hooks.enumerated() {
-                    for (c, column) in layout.measureColumns.enumerated() {
-                        let v = stored.patchMeasures.value(column, row: j, hook: h, hookCount: hooks.count) ?? .nan
-                        values[h * layout.measureColumns.count + c].append(Double(v))
+                for h in 0..<hookCount {
+                    for c in 0..<columnCount {
+                        values[h * columnCount + c].append(Double(columns.measures[c][row * hookCount + h]))
                     }
                 }
             }
         }
         var series: [PatchSeries] = []
-        for (h, hook) in hooks.enumerated() {
-            for (c, column) in layout.measureColumns.enumerated() {
-                series.append(PatchSeries(hook: hook, measure: column, values: values[h * layout.measureColumns.count + c],
+        for (h, hook) in columns.hooks.enumerated() {
+            for (c, column) in columns.measureColumns.enumerated() {
+                series.append(PatchSeries(hook: hook, measure: column, values: values[h * columnCount + c],
                                           direction: direction(ofColumn: column)))
             }
         }
         return PatchTable(item: item, level: level, entropy: entropy, length: length, position: position, sparsity: series)
+    }
+
+    /// The patch axis of a probe-run file, read as whole columns once for every ladder's patch table: reading
+    /// item by item (`ProbeRunReader.item(at:)`) also read and inflated each item's byte-level measures and
+    /// activations, which the table never uses (most of the statistics stage's reading time).
+    struct PatchColumns {
+        let hooks: [String], measureColumns: [String]
+        let offset: [Int64], count: [Int64]
+        let start: [Int32], length: [Int32], meanEntropy: [Float]
+        /// Per measure column, `[patch row × hook]` row-major.
+        let measures: [[Float]]
+
+        /// nil when the file has no patch-level hooks.
+        /// - Throws: `HDF5Error.shapeMismatch` naming the column when the stored lengths disagree.
+        init?(_ reader: ProbeRunReader) throws {
+            let layout = reader.layout
+            guard !layout.patchLevelHooks.isEmpty else { return nil }
+            hooks = layout.patchLevelHooks
+            measureColumns = layout.measureColumns
+            offset = try reader.column("items/patch_offset", as: Int64.self)
+            count = try reader.column("items/patch_count", as: Int64.self)
+            start = try reader.column("patches/start", as: Int32.self)
+            length = try reader.column("patches/length", as: Int32.self)
+            meanEntropy = try reader.column("patches/mean_entropy", as: Float.self)
+            measures = try measureColumns.map {
+                try reader.column("\(ProbeRunSchema.Group.measures)/\(ProbeRunSchema.Group.patchLevel)/\($0)", as: Float.self)
+            }
+            let rows = start.count, file = reader.path
+            func mismatch(_ column: String, _ detail: String) -> HDF5Error {
+                .shapeMismatch(object: "\(file):/\(column)", detail: detail)
+            }
+            guard count.count == offset.count else {
+                throw mismatch("items/patch_count", "\(count.count) rows, items/patch_offset has \(offset.count)")
+            }
+            for (name, n) in [("patches/length", length.count), ("patches/mean_entropy", meanEntropy.count)] where n != rows {
+                throw mismatch(name, "\(n) rows, patches/start has \(rows)")
+            }
+            for (column, values) in zip(measureColumns, measures) where values.count != rows * hooks.count {
+                throw mismatch("measures/patch_level/\(column)",
+                               "\(values.count) values, expected \(rows) patch rows × \(hooks.count) hooks")
+            }
+            for i in offset.indices {
+                let (end, overflow) = offset[i].addingReportingOverflow(count[i])
+                guard offset[i] >= 0, count[i] >= 0, !overflow, end <= Int64(rows) else {
+                    throw mismatch("items/patch_offset", "item \(i): patch rows \(offset[i]) + \(count[i]) outside 0..<\(rows)")
+                }
+            }
+        }
+
+        /// Patch rows of item `index` (validated in `init`).
+        func rows(ofItem index: Int) -> Range<Int> {
+            index < offset.count ? Int(offset[index])..<Int(offset[index] + count[index]) : 0..<0
+        }
     }
 
     /// The HDF5 form of result rows (nil → NaN, no CI method → "").
