@@ -77,13 +77,8 @@ public struct SparsityReducer: Sendable {
     public mutating func consume(_ buffer: UnsafeBufferPointer<Float>, rows: Int, cols: Int, threads: Int = 1) throws
         -> [SparsityRow]
     {
-        let plan = VariantPlan(reference, measures: measures)
-        var packed = [Double](repeating: 0, count: rows * plan.stride)
-        try packed.withUnsafeMutableBufferPointer { out in
-            try consume(buffer, rows: rows, cols: cols, threads: threads, into: out.baseAddress!)
-        }
-        return packed.withUnsafeBufferPointer { out in
-            (0..<rows).map { plan.row(out.baseAddress! + $0 * plan.stride, dimension: cols) }
+        try VariantPlan(reference, measures: measures).rows(rows, cols: cols) { out in
+            try consume(buffer, rows: rows, cols: cols, threads: threads, into: out)
         }
     }
 
@@ -126,12 +121,8 @@ public struct SparsityReducer: Sendable {
         guard rows > 0 else { return [] }
         try validateFinite(buffer, argument: "buffer")
         let plan = VariantPlan(reference, measures: measures)
-        var packed = [Double](repeating: 0, count: rows * plan.stride)
-        packed.withUnsafeMutableBufferPointer { out in
-            plan.measure(buffer.baseAddress!, rows: rows, cols: cols, into: out.baseAddress!, threads: threads)
-        }
-        return packed.withUnsafeBufferPointer { out in
-            (0..<rows).map { plan.row(out.baseAddress! + $0 * plan.stride, dimension: cols) }
+        return plan.rows(rows, cols: cols) { out in
+            plan.measure(buffer.baseAddress!, rows: rows, cols: cols, into: out, threads: threads)
         }
     }
 
@@ -201,6 +192,15 @@ struct VariantPlan {
                     }
                 }
             }
+        }
+    }
+
+    /// `rows` rows of `cols` entries measured by `fill` into a packed buffer (`stride` doubles per row), unpacked.
+    func rows(_ rows: Int, cols: Int, fill: (UnsafeMutablePointer<Double>) throws -> Void) rethrows -> [SparsityRow] {
+        var packed = [Double](repeating: 0, count: rows * stride)
+        try packed.withUnsafeMutableBufferPointer { try fill($0.baseAddress!) }
+        return packed.withUnsafeBufferPointer { out in
+            (0..<rows).map { row(out.baseAddress! + $0 * stride, dimension: cols) }
         }
     }
 

@@ -132,7 +132,7 @@ public enum StudyStatistics {
 
         var ladderOrder: [String] = []
         for r in records where !ladderOrder.contains(r.ladder) { ladderOrder.append(r.ladder) }
-        return try ladderOrder.map { ladder in
+        return ladderOrder.map { ladder in
             let indices = records.indices.filter { records[$0].ladder == ladder }
             var levels: [(index: Int, name: String)] = []
             for i in indices where !levels.contains(where: { $0.index == records[i].levelIndex }) {
@@ -157,8 +157,8 @@ public enum StudyStatistics {
                                               direction: direction(ofColumn: column)))
                 }
             }
-            let patches = try patchColumns.map {
-                try patchTable($0, indices: indices, itemPosition: itemPosition, levelPosition: levelPosition, records: records)
+            let patches = patchColumns.map {
+                patchTable($0, indices: indices, itemPosition: itemPosition, levelPosition: levelPosition, records: records)
             }
             // Measured difficulty: answer loss where the ladder's items have answers, else span loss.
             let hasAnswers = answerLoss.map { a in indices.contains { a[$0].isFinite } } ?? false
@@ -192,7 +192,7 @@ public enum StudyStatistics {
     }
 
     static func patchTable(_ columns: PatchColumns, indices: [Int], itemPosition: [String: Int],
-                           levelPosition: [Int: Int], records: [ProbeRunItemRecord]) throws -> PatchTable {
+                           levelPosition: [Int: Int], records: [ProbeRunItemRecord]) -> PatchTable {
         let hookCount = columns.hooks.count, columnCount = columns.measureColumns.count
         var item: [Int] = [], level: [Int] = [], entropy: [Double] = [], length: [Double] = [], position: [Double] = []
         var values = [[Double]](repeating: [], count: hookCount * columnCount)
@@ -234,8 +234,8 @@ public enum StudyStatistics {
         /// Per measure column, `[patch row × hook]` row-major.
         let measures: [[Float]]
 
-        /// nil when the file has no patch-level hooks.
-        /// - Throws: `HDF5Error.shapeMismatch` naming the column when the stored lengths disagree.
+        /// nil when the file has no patch-level hooks. The reader validated every offset, count and column
+        /// length when it opened the file (`validateStructure`), and `column` reads the complete items' rows.
         init?(_ reader: ProbeRunReader) throws {
             let layout = reader.layout
             guard !layout.patchLevelHooks.isEmpty else { return nil }
@@ -249,32 +249,10 @@ public enum StudyStatistics {
             measures = try measureColumns.map {
                 try reader.column("\(ProbeRunSchema.Group.measures)/\(ProbeRunSchema.Group.patchLevel)/\($0)", as: Float.self)
             }
-            let rows = start.count, file = reader.path
-            func mismatch(_ column: String, _ detail: String) -> HDF5Error {
-                .shapeMismatch(object: "\(file):/\(column)", detail: detail)
-            }
-            guard count.count == offset.count else {
-                throw mismatch("items/patch_count", "\(count.count) rows, items/patch_offset has \(offset.count)")
-            }
-            for (name, n) in [("patches/length", length.count), ("patches/mean_entropy", meanEntropy.count)] where n != rows {
-                throw mismatch(name, "\(n) rows, patches/start has \(rows)")
-            }
-            for (column, values) in zip(measureColumns, measures) where values.count != rows * hooks.count {
-                throw mismatch("measures/patch_level/\(column)",
-                               "\(values.count) values, expected \(rows) patch rows × \(hooks.count) hooks")
-            }
-            for i in offset.indices {
-                let (end, overflow) = offset[i].addingReportingOverflow(count[i])
-                guard offset[i] >= 0, count[i] >= 0, !overflow, end <= Int64(rows) else {
-                    throw mismatch("items/patch_offset", "item \(i): patch rows \(offset[i]) + \(count[i]) outside 0..<\(rows)")
-                }
-            }
         }
 
-        /// Patch rows of item `index` (validated in `init`).
-        func rows(ofItem index: Int) -> Range<Int> {
-            index < offset.count ? Int(offset[index])..<Int(offset[index] + count[index]) : 0..<0
-        }
+        /// Patch rows of item `index`.
+        func rows(ofItem index: Int) -> Range<Int> { Int(offset[index])..<Int(offset[index] + count[index]) }
     }
 
     /// The HDF5 form of result rows (nil → NaN, no CI method → "").
