@@ -5,6 +5,20 @@ import Dispatch
 import Glibc
 #endif
 
+/// One bf16 product of a group run by `Linear.applyBFloat16(_:rows:inFeatures:products:)`: a bfloat16
+/// weight `[outFeatures, inFeatures]` (PyTorch layout) and the `[rows, outFeatures]` output it fills.
+public struct BFloat16Product: @unchecked Sendable {
+    public let weight: UnsafePointer<UInt16>
+    public let outFeatures: Int
+    public let out: UnsafeMutablePointer<Float>
+
+    public init(weight: UnsafePointer<UInt16>, outFeatures: Int, out: UnsafeMutablePointer<Float>) {
+        self.weight = weight
+        self.outFeatures = outFeatures
+        self.out = out
+    }
+}
+
 extension Linear {
     /// `out[rows, outFeatures] = bf16(x)[rows, inFeatures] · weightᵀ` with a bfloat16 weight stored
     /// row-major as `[outFeatures, inFeatures]` (PyTorch `nn.Linear` layout), fp32 accumulation and fp32
@@ -16,37 +30,67 @@ extension Linear {
         weight: UnsafePointer<UInt16>, outFeatures: Int,
         into out: UnsafeMutablePointer<Float>
     ) throws(KernelError) {
-        if rows == 0 || outFeatures == 0 { return }
-        if inFeatures == 0 { out.update(repeating: 0, count: rows * outFeatures); return }
+        try applyBFloat16(x, rows: rows, inFeatures: inFeatures,
+                          products: [BFloat16Product(weight: weight, outFeatures: outFeatures, out: out)])
+    }
+
+    /// Several bf16 products sharing one input (q/k/v of a layer, or gate/up): `x` is rounded to bf16
+    /// once, and every product is cut into the bands the single-product call would use, all handed to
+    /// the workers in one parallel region. Each output equals the single-product call's bit for bit
+    /// (same bands, same primitive shapes). Zero rows is a no-op; zero `inFeatures` writes zeros.
+    public static func applyBFloat16(
+        _ x: UnsafePointer<Float>, rows: Int, inFeatures: Int, products: [BFloat16Product]
+    ) throws(KernelError) {
+        if rows == 0 { return }
+        if inFeatures == 0 {
+            for p in products { p.out.update(repeating: 0, count: rows * p.outFeatures) }
+            return
+        }
         let input = UnsafeMutablePointer<UInt16>.allocate(capacity: rows * inFeatures)
         defer { input.deallocate() }
-        BFloat16.round(x, count: rows * inFeatures, into: input)
-        let work = rows * inFeatures * outFeatures
-        let bands = work >= GEMMThreading.parallelThreshold ? min(GEMMThreading.bands, max(rows, outFeatures)) : 1
-        let byRows = GEMMThreading.splitsRows(rows: rows, outFeatures: outFeatures, bands: bands)
-        let extent = byRows ? rows : outFeatures
-        let chunks = bands > 1 ? GEMMThreading.chunks(work: work, extent: extent, bands: bands) : 1
-        let shared = SendableBF16(x: UnsafePointer(input), weight: weight, out: out)
-        let failures = FirstError<Int>()
-        Parallel.dynamic(chunks: chunks, workers: bands) { chunk in
-            let (start, end) = GEMMThreading.chunkBounds(chunk, of: chunks, extent: extent, alignment: byRows ? 1 : 16)
-            guard end > start else { return }
-            let status: dnnl_status_t
-            if byRows {
-                status = BF16Matmul.run(slot: chunk, x: shared.x + start * inFeatures, rows: end - start,
-                                        inFeatures: inFeatures, weight: shared.weight, outFeatures: outFeatures,
-                                        out: shared.out + start * outFeatures, ldOut: outFeatures)
-            } else {
-                status = BF16Matmul.run(slot: chunk, x: shared.x, rows: rows, inFeatures: inFeatures,
-                                        weight: shared.weight + start * inFeatures, outFeatures: end - start,
-                                        out: shared.out + start, ldOut: outFeatures)
+        BFloat16.roundInParallel(x, count: rows * inFeatures, into: input)
+        var tasks: [BFloat16Task] = []
+        var workers = 1
+        for (index, p) in products.enumerated() where p.outFeatures > 0 {
+            let work = rows * inFeatures * p.outFeatures
+            let bands = work >= GEMMThreading.parallelThreshold ? min(GEMMThreading.bands, max(rows, p.outFeatures)) : 1
+            workers = max(workers, bands)
+            let byRows = GEMMThreading.splitsRows(rows: rows, outFeatures: p.outFeatures, bands: bands)
+            let extent = byRows ? rows : p.outFeatures
+            let chunks = bands > 1 ? GEMMThreading.chunks(work: work, extent: extent, bands: bands) : 1
+            for chunk in 0..<chunks {
+                let (start, end) = GEMMThreading.chunkBounds(chunk, of: chunks, extent: extent, alignment: byRows ? 1 : 16)
+                if end > start { tasks.append(BFloat16Task(product: index, start: start, end: end, byRows: byRows)) }
             }
-            if status != dnnl_success { failures.record(Int(status.rawValue)) }
         }
-        if let status = failures.first {
-            throw .gemmFailed(status: status, rows: rows, inFeatures: inFeatures, outFeatures: outFeatures)
+        let shared = SendableBF16(x: UnsafePointer(input), products: products, tasks: tasks)
+        let failures = FirstError<(status: Int, outFeatures: Int)>()
+        Parallel.dynamic(chunks: tasks.count, workers: workers) { t in
+            let task = shared.tasks[t]
+            let p = shared.products[task.product]
+            let status: dnnl_status_t
+            if task.byRows {
+                status = BF16Matmul.run(slot: t, x: shared.x + task.start * inFeatures, rows: task.end - task.start,
+                                        inFeatures: inFeatures, weight: p.weight, outFeatures: p.outFeatures,
+                                        out: p.out + task.start * p.outFeatures, ldOut: p.outFeatures)
+            } else {
+                status = BF16Matmul.runColumns(slot: t, x: shared.x, rows: rows, inFeatures: inFeatures,
+                                               weight: p.weight + task.start * inFeatures, columns: task.end - task.start,
+                                               out: p.out + task.start, ldOut: p.outFeatures)
+            }
+            if status != dnnl_success { failures.record((Int(status.rawValue), p.outFeatures)) }
+        }
+        if let failure = failures.first {
+            throw .gemmFailed(status: failure.status, rows: rows, inFeatures: inFeatures, outFeatures: failure.outFeatures)
         }
     }
+}
+
+private struct BFloat16Task {
+    let product: Int
+    let start: Int
+    let end: Int
+    let byRows: Bool
 }
 
 /// oneDNN matmul primitives for bf16 × bf16 → f32, created once per (calling thread, shape) and reused.
@@ -68,6 +112,26 @@ enum BF16Matmul {
 
     private static let cache = Cache()
     private static let cacheLock = Locked<Void>(())
+
+    /// A band of output columns `[rows, columns]` written into `out` with row stride `ldOut`. oneDNN 2.6
+    /// runs a bf16 matmul whose destination rows are strided (`ldOut > columns`) on its older `gemm:jit`
+    /// kernel, 10-25 % slower at 86 rows than the `brg:avx512_core_bf16` kernel it picks for a dense
+    /// destination (measured single-threaded on the AMD EPYC VM: 154 against 200 GFLOP/s for
+    /// 86 × 2048 × 256), so the band is computed into a dense scratch block and copied out.
+    static func runColumns(slot: Int, x: UnsafePointer<UInt16>, rows: Int, inFeatures: Int, weight: UnsafePointer<UInt16>,
+                           columns: Int, out: UnsafeMutablePointer<Float>, ldOut: Int) -> dnnl_status_t {
+        if columns == ldOut {
+            return run(slot: slot, x: x, rows: rows, inFeatures: inFeatures, weight: weight, outFeatures: columns,
+                       out: out, ldOut: ldOut)
+        }
+        let band = UnsafeMutablePointer<Float>.allocate(capacity: rows * columns)
+        defer { band.deallocate() }
+        let status = run(slot: slot, x: x, rows: rows, inFeatures: inFeatures, weight: weight, outFeatures: columns,
+                         out: band, ldOut: columns)
+        if status != dnnl_success { return status }
+        for r in 0..<rows { (out + r * ldOut).update(from: band + r * columns, count: columns) }
+        return dnnl_success
+    }
 
     /// One single-threaded matmul on the calling thread (`slot` is the chunk index, for diagnostics).
     static func run(slot: Int, x: UnsafePointer<UInt16>, rows: Int, inFeatures: Int, weight: UnsafePointer<UInt16>,
@@ -162,6 +226,7 @@ enum BF16Matmul {
 
 private struct SendableBF16: @unchecked Sendable {
     let x: UnsafePointer<UInt16>
-    let weight: UnsafePointer<UInt16>
-    let out: UnsafeMutablePointer<Float>
+    let products: [BFloat16Product]
+    let tasks: [BFloat16Task]
 }
+

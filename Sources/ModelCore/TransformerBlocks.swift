@@ -31,7 +31,8 @@ package struct TransformerBlocks: Sendable {
 
     /// `x · Wᵢᵀ` for several weights sharing one `[rows, in]` input, packed one after another in one
     /// buffer (block `i` is `[rows, Wᵢ.outFeatures]` at offset `rows · Σ_{j<i} Wⱼ.outFeatures`). fp32
-    /// products run in one parallel region (`Linear.applyConcurrently`); bf16 ones one after another.
+    /// products run in one parallel region (`Linear.applyConcurrently`), bf16 ones too (`Linear.applyBFloat16(_:rows:inFeatures:products:)`,
+    /// which rounds the input once); a mix runs one after another.
     package func linearPacked(_ x: [Float], rows: Int, _ ws: [LinearWeight]) throws -> [Float] {
         let total = ws.reduce(0) { $0 + $1.outFeatures }
         let count = rows * total
@@ -50,6 +51,14 @@ package struct TransformerBlocks: Sendable {
                         offset += rows * w.outFeatures
                     }
                     try Linear.applyConcurrently(products)
+                } else if ws.allSatisfy({ $0.precision == .bf16 && $0.inFeatures * rows == x.count }) {
+                    var products: [BFloat16Product] = []
+                    var offset = 0
+                    for w in ws {
+                        products.append(BFloat16Product(weight: w.bfloat16, outFeatures: w.outFeatures, out: op.baseAddress! + offset))
+                        offset += rows * w.outFeatures
+                    }
+                    try Linear.applyBFloat16(xp.baseAddress!, rows: rows, inFeatures: ws[0].inFeatures, products: products)
                 } else {
                     var offset = 0
                     for w in ws {

@@ -19,6 +19,11 @@ void bl_softmax_range(float *row, long lo, long hi, long width);
 /// Σ a[i]·b[i] (float accumulation, reassociated for SIMD).
 float bl_dot(const float *a, const float *b, long count);
 
+/// Rounds count floats to bfloat16 bit patterns (the upper 16 bits of float32), nearest even as torch's
+/// `.to(torch.bfloat16)`: NaN becomes a quiet NaN with its sign and upper payload, values beyond the bf16
+/// range round to ±infinity, subnormals round like normals (no flush to zero).
+void bl_round_bf16(const float *x, long count, unsigned short *out);
+
 /// y[i] += alpha · x[i].
 void bl_axpy(float alpha, const float *x, float *y, long count);
 
