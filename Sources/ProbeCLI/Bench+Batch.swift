@@ -11,9 +11,9 @@ extension Bench {
     /// `probe bench --batch N`: for each size, N different texts of that size one forward at a time and then
     /// packed into one `forward(batch:)`, alternating, `repeats` times; prints the medians per item side by
     /// side and their ratio, and checks the packed patches equal the single ones: exactly in fp32 (an error
-    /// otherwise); with `--compute bf16` it counts the patch starts that move instead, since bf16 products
-    /// of a different row count round differently and an entropy within ~0.05 nat of the threshold can
-    /// cross it.
+    /// otherwise); with `--compute bf16` it counts the patch starts that move instead: with dense output
+    /// bands the bf16 products give the same bits packed or not (tested), but other oneDNN bf16 kernels
+    /// (AMX) are unchecked, and an entropy within ~0.05 nat of the threshold would cross it.
     func runBatchBench(_ model: BLTModel, sizes: [Int], batch: Int) throws {
         Self.say("  batch \(batch): one forward per item vs one packed forward (medians of \(repeats), per item)")
         Self.say("  bytes  items  single ms/item  packed ms/item  packed speed-up")
