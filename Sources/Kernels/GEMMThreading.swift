@@ -62,6 +62,23 @@ enum GEMMThreading {
         return (edge(c), edge(c + 1))
     }
 
+    /// The bands a `[rows, inFeatures] · [inFeatures, outFeatures]` product is cut into for the compute
+    /// threads: one whole band below the parallel threshold, else `chunks` row or column bands
+    /// (`splitsRows`), column starts aligned to 16. Shared by every product path so that the same product
+    /// gets the same bands (and bits) whichever path runs it.
+    static func productBands(rows: Int, inFeatures: Int, outFeatures: Int) -> [ProductBand] {
+        let work = rows * inFeatures * outFeatures
+        let split = work >= parallelThreshold ? min(bands, max(rows, outFeatures)) : 1
+        if split <= 1 { return [ProductBand(start: 0, end: rows, byRows: true)] }
+        let byRows = splitsRows(rows: rows, outFeatures: outFeatures, bands: split)
+        let extent = byRows ? rows : outFeatures
+        let count = chunks(work: work, extent: extent, bands: split)
+        return (0..<count).compactMap { c in
+            let (start, end) = chunkBounds(c, of: count, extent: extent, alignment: byRows ? 1 : 16)
+            return end > start ? ProductBand(start: start, end: end, byRows: byRows) : nil
+        }
+    }
+
     /// Sets this thread's OpenMP thread count (oneDNN's own threading), e.g. to measure its reference rate.
     static func setOpenMPThreads(_ n: Int) {
         setNumThreads?(Int32(max(1, n)))
@@ -73,4 +90,11 @@ enum GEMMThreading {
         _ = keepFreedBuffers
         setNumThreads?(1)
     }
+}
+
+/// Rows `start..<end` of a product (`byRows`), or its output columns `start..<end`.
+struct ProductBand: Sendable {
+    let start: Int
+    let end: Int
+    let byRows: Bool
 }

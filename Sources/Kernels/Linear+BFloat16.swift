@@ -49,34 +49,26 @@ extension Linear {
         let input = UnsafeMutablePointer<UInt16>.allocate(capacity: rows * inFeatures)
         defer { input.deallocate() }
         BFloat16.roundInParallel(x, count: rows * inFeatures, into: input)
-        var tasks: [BFloat16Task] = []
-        var workers = 1
+        var tasks: [(product: Int, band: ProductBand)] = []
         for (index, p) in products.enumerated() where p.outFeatures > 0 {
-            let work = rows * inFeatures * p.outFeatures
-            let bands = work >= GEMMThreading.parallelThreshold ? min(GEMMThreading.bands, max(rows, p.outFeatures)) : 1
-            workers = max(workers, bands)
-            let byRows = GEMMThreading.splitsRows(rows: rows, outFeatures: p.outFeatures, bands: bands)
-            let extent = byRows ? rows : p.outFeatures
-            let chunks = bands > 1 ? GEMMThreading.chunks(work: work, extent: extent, bands: bands) : 1
-            for chunk in 0..<chunks {
-                let (start, end) = GEMMThreading.chunkBounds(chunk, of: chunks, extent: extent, alignment: byRows ? 1 : 16)
-                if end > start { tasks.append(BFloat16Task(product: index, start: start, end: end, byRows: byRows)) }
+            for band in GEMMThreading.productBands(rows: rows, inFeatures: inFeatures, outFeatures: p.outFeatures) {
+                tasks.append((index, band))
             }
         }
         let shared = SendableBF16(x: UnsafePointer(input), products: products, tasks: tasks)
         let failures = FirstError<(status: Int, outFeatures: Int)>()
-        Parallel.dynamic(chunks: tasks.count, workers: workers) { t in
-            let task = shared.tasks[t]
-            let p = shared.products[task.product]
+        Parallel.dynamic(chunks: tasks.count, workers: GEMMThreading.bands) { t in
+            let (product, band) = shared.tasks[t]
+            let p = shared.products[product]
             let status: dnnl_status_t
-            if task.byRows {
-                status = BF16Matmul.run(slot: t, x: shared.x + task.start * inFeatures, rows: task.end - task.start,
+            if band.byRows {
+                status = BF16Matmul.run(slot: t, x: shared.x + band.start * inFeatures, rows: band.end - band.start,
                                         inFeatures: inFeatures, weight: p.weight, outFeatures: p.outFeatures,
-                                        out: p.out + task.start * p.outFeatures, ldOut: p.outFeatures)
+                                        out: p.out + band.start * p.outFeatures, ldOut: p.outFeatures)
             } else {
                 status = BF16Matmul.runColumns(slot: t, x: shared.x, rows: rows, inFeatures: inFeatures,
-                                               weight: p.weight + task.start * inFeatures, columns: task.end - task.start,
-                                               out: p.out + task.start, ldOut: p.outFeatures)
+                                               weight: p.weight + band.start * inFeatures, columns: band.end - band.start,
+                                               out: p.out + band.start, ldOut: p.outFeatures)
             }
             if status != dnnl_success { failures.record((Int(status.rawValue), p.outFeatures)) }
         }
@@ -84,13 +76,6 @@ extension Linear {
             throw .gemmFailed(status: failure.status, rows: rows, inFeatures: inFeatures, outFeatures: failure.outFeatures)
         }
     }
-}
-
-private struct BFloat16Task {
-    let product: Int
-    let start: Int
-    let end: Int
-    let byRows: Bool
 }
 
 /// oneDNN matmul primitives for bf16 × bf16 → f32, created once per (calling thread, shape) and reused.
@@ -227,6 +212,6 @@ enum BF16Matmul {
 private struct SendableBF16: @unchecked Sendable {
     let x: UnsafePointer<UInt16>
     let products: [BFloat16Product]
-    let tasks: [BFloat16Task]
+    let tasks: [(product: Int, band: ProductBand)]
 }
 

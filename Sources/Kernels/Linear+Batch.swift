@@ -36,18 +36,8 @@ extension Linear {
                 p.out.update(repeating: 0, count: p.rows * p.outFeatures)
                 continue
             }
-            let work = p.rows * p.inFeatures * p.outFeatures
-            let split = work >= GEMMThreading.parallelThreshold ? min(bands, max(p.rows, p.outFeatures)) : 1
-            if split <= 1 {
-                tasks.append((index, 0, p.rows, true))
-                continue
-            }
-            let byRows = GEMMThreading.splitsRows(rows: p.rows, outFeatures: p.outFeatures, bands: split)
-            let extent = byRows ? p.rows : p.outFeatures
-            let chunks = GEMMThreading.chunks(work: work, extent: extent, bands: split)
-            for c in 0..<chunks {
-                let (start, end) = GEMMThreading.chunkBounds(c, of: chunks, extent: extent, alignment: byRows ? 1 : 16)
-                if end > start { tasks.append((index, start, end, byRows)) }
+            for band in GEMMThreading.productBands(rows: p.rows, inFeatures: p.inFeatures, outFeatures: p.outFeatures) {
+                tasks.append((index, band.start, band.end, band.byRows))
             }
         }
         if tasks.isEmpty { return }
