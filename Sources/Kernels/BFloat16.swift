@@ -9,18 +9,13 @@ public enum BFloat16 {
         if count > 0 { bl_round_bf16(x, count, out) }
     }
 
-    /// `round` split into chunks on the compute threads (`ComputeThreads.forCallingThread`) when
-    /// `count` is large enough to pay for a parallel region: a bf16 product rounds its whole input
-    /// before the matrix product, and done serially that left the second core idle (~3 % of a packed
-    /// blt-1b-shape forward). Same bits as `round`.
+    /// `round` split over the calling thread's compute workers like the other element-wise kernels
+    /// (`ElementwiseSplit`): a bf16 product rounds its whole input before the matrix product, and done
+    /// serially that left the second core idle (~3 % of a packed blt-1b-shape forward). Same bits as `round`.
     static func roundInParallel(_ x: UnsafePointer<Float>, count: Int, into out: UnsafeMutablePointer<UInt16>) {
-        let minimumPerChunk = 1 << 15
-        let chunks = min(4 * ComputeThreads.forCallingThread, count / minimumPerChunk)
-        guard chunks > 1 else { return round(x, count: count, into: out) }
         let shared = SendableRounding(x: x, out: out)
-        Parallel.dynamic(chunks: chunks, workers: ComputeThreads.forCallingThread) { chunk in
-            let (start, end) = GEMMThreading.chunkBounds(chunk, of: chunks, extent: count, alignment: 16)
-            if end > start { bl_round_bf16(shared.x + start, end - start, shared.out + start) }
+        ElementwiseSplit.run(count: count) { start, end in
+            bl_round_bf16(shared.x + start, end - start, shared.out + start)
         }
     }
 

@@ -1,4 +1,4 @@
-/// How element-wise kernels (RMSNorm rows, SwiGLU) are spread over the compute threads.
+/// How element-wise kernels (RMSNorm rows, SwiGLU, bf16 rounding) are spread over the compute threads.
 ///
 /// In a multi-threaded forward these ran on the calling thread alone while the pool helper spun: at
 /// 256 bytes on the "small" shape the helper waited 26 % of its time, SwiGLU alone was 6 % of the

@@ -214,4 +214,3 @@ private struct SendableBF16: @unchecked Sendable {
     let products: [BFloat16Product]
     let tasks: [(product: Int, band: ProductBand)]
 }
-

@@ -10,8 +10,8 @@ public enum RMSNorm {
     ) {
         // C loop with AVX-512/AVX2 clones (the sum of squares is reassociated into SIMD lanes). Rows are
         // independent, so large inputs are split into row bands over the compute workers (same bits).
-        let io = ElementwisePointers(a: x, b: weight, out: out)
         guard columns > 0 else { return }
+        let io = ElementwisePointers(a: x, b: weight, out: out)
         ElementwiseSplit.run(count: rows * columns, alignment: columns) { start, end in
             bl_rmsnorm(io.a + start, (end - start) / columns, columns, io.b, eps, io.out + start)
         }

@@ -9,7 +9,7 @@ struct ElementwiseSplitTests {
     /// Gates over the whole float range that matters: saturating exp, ±0, subnormals, infinities, NaN.
     static func gates(_ count: Int, seed: UInt64) -> [Float] {
         var random = TestRandom(state: seed)
-        let specials: [Float] = [0, -0, .leastNonzeroMagnitude, -.leastNonzeroMagnitude, 1e-40, 88.7, -88.7, 104, -104,
+        let specials: [Float] = [0, -0, .leastNonzeroMagnitude, -.leastNonzeroMagnitude, .leastNormalMagnitude / 3, 88.7, -88.7, 104, -104,
                                  .infinity, -.infinity, .nan, .greatestFiniteMagnitude, -.greatestFiniteMagnitude]
         return (0..<count).map { i in i % 97 < specials.count ? specials[i % 97] : random.next() * 120 }
     }
